@@ -1,0 +1,1 @@
+"""`sondage build`: survey files in, a self-contained static bundle out."""

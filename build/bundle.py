@@ -1,0 +1,150 @@
+"""Assemble the static bundle that ``sondage build`` writes.
+
+Layout of ``--out``::
+
+    loader.js                  the snippet's script (short cache)
+    manifests/<apiKey>.json    per site: the frame to load, its survey data, the hint (short cache)
+    survey.schema.json         the survey format as JSON Schema
+    frame-<hash>.html/.js      the runtime frame and its bridge         } hashed names:
+    widget-<hash>.css          the widget's styles                      } cached for good
+    worker-<hash>.mjs          boots Pyodide in a Web Worker            }
+    python-<hash>.zip          runtime + jinja2 + markupsafe + stdlib subset, .pyc
+    pyodide-<hash>/            pyodide.mjs, pyodide.asm.mjs, pyodide.asm.wasm (pinned npm)
+    sites/<apiKey>-<hash>.json the site's validated surveys
+
+The same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from ..runtime.survey_format import FORMAT_VERSION, dump, survey_json_schema
+from ..runtime.targeting import trigger_hint
+from .python_bundle import build_python_zip
+from .survey_files import SurveyFile, read_surveys
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+STATIC = PROJECT_ROOT / "static"
+PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm")
+PYODIDE_VERSION = "314.0.7"
+BOOT_TIMEOUT_MS = 20000
+
+
+class BuildError(RuntimeError):
+    pass
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    sites: dict[str, list[str]] = field(default_factory=dict)   # site -> survey ids
+    files: dict[str, int] = field(default_factory=dict)         # relative path -> bytes
+    python_modules: int = 0
+
+
+def default_pyodide_dir() -> Path:
+    return PROJECT_ROOT / "node_modules" / "pyodide"
+
+
+def _hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+def _json(data: Any) -> bytes:
+    return (json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            + "\n").encode("utf-8")
+
+
+def _fill(template: str, values: dict[str, str], name: str) -> str:
+    for key, value in values.items():
+        template = template.replace(f"%%{key}%%", value)
+    if "%%" in template:
+        start = template.index("%%")
+        raise BuildError(f"{name}: unfilled placeholder {template[start:start + 30]!r}")
+    return template
+
+
+def check_pyodide(pyodide_dir: Path) -> dict[str, Any]:
+    package = pyodide_dir / "package.json"
+    if not package.is_file():
+        raise BuildError(f"{pyodide_dir}: no Pyodide here; run `npm ci` (package.json pins "
+                         f"pyodide {PYODIDE_VERSION}) or pass --pyodide DIR")
+    version = json.loads(package.read_text())["version"]
+    if version != PYODIDE_VERSION:
+        raise BuildError(f"{pyodide_dir}: Pyodide {version}, but this Sondage is built for "
+                         f"{PYODIDE_VERSION}")
+    for name in PYODIDE_FILES:
+        if not (pyodide_dir / name).is_file():
+            raise BuildError(f"{pyodide_dir}: {name} is missing")
+    lock = json.loads((pyodide_dir / "pyodide-lock.json").read_text())
+    return {"info": lock["info"], "packages": {}}
+
+
+def build(surveys_dir: Path, out: Path, *, pyodide_dir: Optional[Path] = None,
+          base_url: str = "", collector: Optional[str] = "/collect") -> BuildResult:
+    pyodide_dir = pyodide_dir or default_pyodide_dir()
+    survey_files = read_surveys(surveys_dir)        # fail early, before the slow part
+    lock = check_pyodide(pyodide_dir)
+    python_zip, listing = build_python_zip(pyodide_dir)
+
+    files: dict[str, bytes] = {}
+
+    def hashed(stem: str, suffix: str, data: bytes) -> str:
+        name = f"{stem}-{_hash(data)}{suffix}"
+        files[name] = data
+        return name
+
+    pyodide_data = {n: (pyodide_dir / n).read_bytes() for n in PYODIDE_FILES}
+    pyodide_dir_name = "pyodide-" + _hash(b"".join(_hash(pyodide_data[n]).encode() for n in PYODIDE_FILES))
+    python_name = hashed("python", ".zip", python_zip)
+    css_name = hashed("widget", ".css", (STATIC / "widget.css").read_bytes())
+    worker = _fill((STATIC / "worker.mjs").read_text(), {
+        "PYODIDE_URL": f"./{pyodide_dir_name}/", "PYTHON_ZIP": f"./{python_name}",
+        "LOCK": json.dumps(lock, sort_keys=True), "BOOT_TIMEOUT_MS": str(BOOT_TIMEOUT_MS),
+    }, "worker.mjs")
+    worker_name = hashed("worker", ".mjs", worker.encode())
+    frame_js = _fill((STATIC / "frame.js").read_text(), {"WORKER_JS": f"./{worker_name}"}, "frame.js")
+    frame_js_name = hashed("frame", ".js", frame_js.encode())
+    frame_html = _fill((STATIC / "frame.html").read_text(),
+                       {"WIDGET_CSS": css_name, "FRAME_JS": frame_js_name}, "frame.html")
+    frame_name = hashed("frame", ".html", frame_html.encode())
+    loader = _fill((STATIC / "loader.js").read_text(), {
+        "BASE_URL": json.dumps(base_url)[1:-1], "BOOT_TIMEOUT_MS": str(BOOT_TIMEOUT_MS + 10000),
+    }, "loader.js")
+    files["loader.js"] = loader.encode()
+    files["survey.schema.json"] = _json(survey_json_schema())
+
+    result = BuildResult(out=out, python_modules=len(listing["stdlib"]) + len(listing["stage"]))
+    by_site: dict[str, list[SurveyFile]] = {}
+    for f in survey_files:
+        by_site.setdefault(f.survey.site, []).append(f)
+    for site, site_files in sorted(by_site.items()):
+        surveys = [f.survey for f in site_files]
+        data_name = hashed(f"sites/{site}", ".json", _json(
+            {"format": FORMAT_VERSION, "site": site, "surveys": [dump(s) for s in surveys]}))
+        files[f"manifests/{site}.json"] = _json({
+            "format": FORMAT_VERSION, "site": site, "frame": frame_name, "surveys": data_name,
+            "collector": collector, "hint": trigger_hint(surveys),
+        })
+        result.sites[site] = [s.id for s in surveys]
+
+    if out.exists():
+        if any(out.iterdir()) and not (out / "loader.js").is_file():
+            raise BuildError(f"{out}: not empty and not a Sondage bundle; refusing to overwrite")
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    for name, data in files.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(data)
+    (out / pyodide_dir_name).mkdir()
+    for name, data in pyodide_data.items():
+        (out / pyodide_dir_name / name).write_bytes(data)
+    result.files = {p.relative_to(out).as_posix(): p.stat().st_size
+                    for p in sorted(out.rglob("*")) if p.is_file()}
+    return result

@@ -1,0 +1,93 @@
+"""The Python the visitor's browser runs, as one STORED zip passed to Pyodide as its stdlib.
+
+The runtime, jinja2 and a pure-Python markupsafe are staged, exercised inside the pinned
+Pyodide under Node (so the stdlib modules they import are recorded from a real run) and
+compiled to bytecode by that same interpreter. The zip holds only those modules, as
+.pyc, plus the runtime's templates: no micropip and no second download at run time.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PROJECT_RUNTIME = Path(importlib.util.find_spec("sondage.runtime").origin).parent  # type: ignore[arg-type]
+PROJECT_PACKAGE = Path(importlib.util.find_spec("sondage").origin).parent  # type: ignore[arg-type]
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+# Dependencies shipped to the browser: pure Python only (markupsafe's C speedups are left
+# out; it falls back to its own pure-Python implementation).
+BROWSER_DEPENDENCIES = ("jinja2", "markupsafe")
+
+
+class PythonBundleError(RuntimeError):
+    pass
+
+
+def _package_dir(name: str) -> Path:
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise PythonBundleError(f"the build needs the Python package {name!r} installed")
+    return Path(spec.origin).parent
+
+
+def _copy_py_tree(src: Path, dest: Path, *, data_suffixes: tuple[str, ...] = ()) -> None:
+    for path in sorted(src.rglob("*")):
+        if "__pycache__" in path.parts or not path.is_file():
+            continue
+        if path.suffix == ".py" or path.suffix in data_suffixes:
+            target = dest / path.relative_to(src)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+
+
+def stage(stage_dir: Path) -> None:
+    """Lay out the browser's packages as they will sit in the zip."""
+    (stage_dir / "sondage").mkdir(parents=True)
+    shutil.copyfile(PROJECT_PACKAGE / "__init__.py", stage_dir / "sondage" / "__init__.py")
+    _copy_py_tree(PROJECT_RUNTIME, stage_dir / "sondage" / "runtime", data_suffixes=(".html",))
+    for dep in BROWSER_DEPENDENCIES:
+        _copy_py_tree(_package_dir(dep), stage_dir / dep)
+    shutil.copyfile(HERE / "exercise.py", stage_dir / "_exercise.py")
+
+
+def build_python_zip(pyodide_dir: Path, node: str = "node") -> tuple[bytes, dict[str, list[str]]]:
+    """Returns the zip's bytes and the list of modules it holds."""
+    with tempfile.TemporaryDirectory(prefix="sondage-py-") as tmp:
+        stage_dir, out_dir = Path(tmp, "stage"), Path(tmp, "out")
+        out_dir.mkdir()
+        stage(stage_dir)
+        cmd = [node, str(HERE / "pyodide_tool.mjs"), str(pyodide_dir), str(stage_dir),
+               str(out_dir), str(HERE / "in_pyodide.py")]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        except FileNotFoundError:
+            raise PythonBundleError(f"the build needs Node.js ({node!r} was not found)") from None
+        if proc.returncode != 0:
+            raise PythonBundleError("compiling the runtime inside Pyodide failed:\n"
+                                    + (proc.stderr or proc.stdout)[-4000:])
+        listing = json.loads((out_dir / "modules.json").read_text())
+        files: dict[str, bytes] = {}
+        for path in (out_dir / "pyc").rglob("*.pyc"):
+            files[path.relative_to(out_dir / "pyc").as_posix()] = path.read_bytes()
+        for path in stage_dir.rglob("*.html"):
+            files[path.relative_to(stage_dir).as_posix()] = path.read_bytes()
+    return _stored_zip(files), listing
+
+
+def _stored_zip(files: dict[str, bytes]) -> bytes:
+    """A deterministic, uncompressed zip (HTTP compression does better on STORED data)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_STORED
+            zf.writestr(info, files[name])
+    return buf.getvalue()

@@ -1,0 +1,76 @@
+"""The browser boundary: the only module that imports ``js`` and ``pyodide``.
+
+It runs inside the runtime's Web Worker. ``worker.mjs`` calls :func:`start` once Pyodide
+is up and :func:`receive` with every message (as JSON text). Effects that need the page
+(mount, store, callbacks, console) go back to the frame as JSON text; the two that are
+about the network and time (``deliver``, ``wake``) are carried out here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any, Callable
+
+import js  # type: ignore[import-not-found]
+from pyodide.ffi import create_once_callable, to_js  # type: ignore[import-not-found]
+
+from .embed import Effect, Runtime
+
+_runtime: Runtime | None = None
+_post: Callable[[str], Any] | None = None
+_tasks: set[asyncio.Task[Any]] = set()
+
+
+def start(post: Callable[[str], Any]) -> None:
+    """Begin: ``post`` sends a JSON text to the frame."""
+    global _runtime, _post
+    _post = post
+    _runtime = Runtime(clock=time.time)
+
+
+def receive(text: str) -> None:
+    """One message from the frame (JSON text); never raises into JavaScript."""
+    try:
+        message = json.loads(text)
+        _run(message)
+    except Exception as e:  # noqa: BLE001 - report, never break the page
+        _send({"type": "console", "level": "warn", "message": f"Sondage runtime error: {e!r}"})
+
+
+def _run(message: dict[str, Any]) -> None:
+    assert _runtime is not None
+    _carry_out(_runtime.handle(message))
+
+
+def _carry_out(effects: list[Effect]) -> None:
+    for effect in effects:
+        kind = effect["type"]
+        if kind == "deliver":
+            task = asyncio.ensure_future(_deliver(effect["url"], effect["records"]))
+            _tasks.add(task)
+            task.add_done_callback(_tasks.discard)
+        elif kind == "wake":
+            js.setTimeout(create_once_callable(lambda: receive('{"type": "wake"}')),
+                          int(effect["after"] * 1000))
+        else:
+            _send(effect)
+
+
+def _send(effect: Effect) -> None:
+    if _post is not None:
+        _post(json.dumps(effect))
+
+
+async def _deliver(url: str, records: list[dict[str, Any]]) -> None:
+    ids = [r["id"] for r in records]
+    try:
+        options = to_js({"method": "POST", "headers": {"content-type": "application/json"},
+                         "body": json.dumps({"records": records})},
+                        dict_converter=js.Object.fromEntries)
+        response = await js.fetch(url, options)
+        ok = bool(response.ok)
+    except Exception:  # noqa: BLE001 - offline, DNS, CORS: all mean "try again later"
+        ok = False
+    receive(json.dumps({"type": "delivered", "ids": ids} if ok else {"type": "undelivered"}))

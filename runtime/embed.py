@@ -1,0 +1,277 @@
+"""The embed runtime: settings, Iterate commands, the survey lifecycle.
+
+:class:`Runtime` is plain Python. It takes messages (``init``, ``command``, ``ui``,
+delivery results, ``wake``) and answers with *effects*, plain dicts that the thin
+JavaScript around it carries out without deciding anything:
+
+=============  ==============================================================
+``mount``      show this rendered HTML in the widget frame
+``unmount``    remove the widget
+``store``      persist ``value`` (JSON-ready, ``None`` removes) under ``key``
+``deliver``    POST ``records`` to ``url``; answer with ``delivered``/``undelivered``
+``callback``   call the host page's ``onResponse``/``onEvent``/... callbacks
+``console``    print a message in the host page's console
+``wake``       send a ``wake`` message after ``after`` seconds
+=============  ==============================================================
+
+The browser boundary (``runtime/browser.py``) feeds it and carries the effects out.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Callable, Optional
+
+from . import render
+from .responses import AnswerError, Outbox, answer_record, parse_answer
+from .survey_format import SiteData, Survey, load_site_data
+from .targeting import Context, History, Occurrence, choose
+
+Effect = dict[str, Any]
+
+CALLBACKS = ("onResponse", "onLoad", "onClose", "onEvent")
+
+
+def _storage_key(site: str, name: str) -> str:
+    return f"sondage:{site}:{name}"
+
+
+class Runtime:
+    def __init__(self, clock: Callable[[], float],
+                 new_id: Callable[[], str] = lambda: uuid.uuid4().hex) -> None:
+        self.clock = clock
+        self.new_id = new_id
+        self.site: Optional[SiteData] = None
+        self.collector: Optional[str] = None
+        self.url = ""
+        self.preview_id: Optional[str] = None
+        self.traits: dict[str, Any] = {}
+        self.response_properties: dict[str, Any] = {}
+        self.history = History()
+        self.outbox = Outbox()
+        self.active: Optional[_Showing] = None
+        self.delivering = False
+
+    # -- entry point -------------------------------------------------------------------
+    def handle(self, message: dict[str, Any]) -> list[Effect]:
+        kind = message.get("type")
+        if kind == "init":
+            return self._init(message)
+        if self.site is None:
+            return [_console("warn", f"Sondage: {kind!r} arrived before init; ignored")]
+        if kind == "command":
+            return self.command(str(message.get("name", "")), list(message.get("args") or []))
+        if kind == "ui":
+            return self._ui(message)
+        if kind == "delivered":
+            self.delivering = False
+            self.outbox.delivered([str(i) for i in message.get("ids", [])])
+            return [self._store_outbox(), *self._flush()]
+        if kind == "undelivered":
+            self.delivering = False
+            wait = self.outbox.failed(self.clock())
+            return [{"type": "wake", "after": wait}]
+        if kind == "wake":
+            return self._flush()
+        return [_console("warn", f"Sondage: unknown message type {kind!r}")]
+
+    # -- init --------------------------------------------------------------------------
+    def _init(self, message: dict[str, Any]) -> list[Effect]:
+        self.site = load_site_data(message["site_data"])
+        self.collector = message.get("collector") or None
+        page = message.get("page") or {}
+        self.url = str(page.get("url", ""))
+        preview = message.get("preview")
+        self.preview_id = str(preview) if preview else None
+        stored = message.get("storage") or {}
+        self.history = History.from_json(stored.get(self._key("history")))
+        self.outbox = Outbox.from_json(stored.get(self._key("outbox")))
+        effects: list[Effect] = []
+        if self.preview_id and not any(s.id == self.preview_id for s in self.site.surveys):
+            effects.append(_console(
+                "warn", f"Sondage: iterate_preview={self.preview_id!r} names no survey of this "
+                        f"site (known: {', '.join(s.id for s in self.site.surveys) or 'none'})"))
+        effects.extend(self._flush())
+        return effects
+
+    def _key(self, name: str) -> str:
+        assert self.site is not None
+        return _storage_key(self.site.site, name)
+
+    # -- commands ----------------------------------------------------------------------
+    def command(self, name: str, args: list[Any]) -> list[Effect]:
+        handler = getattr(self, f"_cmd_{name}", None)
+        if handler is None:
+            if name in CALLBACKS:   # the loader keeps the functions; nothing to do here
+                return []
+            return [_console("warn", f"Sondage: unknown command Iterate({name!r}); ignored")]
+        try:
+            return handler(*args)
+        except TypeError:
+            return [_console("warn", f"Sondage: wrong arguments for Iterate({name!r}); ignored")]
+
+    def _cmd_identify(self, traits: Any = None, response_properties: Any = None) -> list[Effect]:
+        if traits is not None and not isinstance(traits, dict):
+            return [_console("warn", "Sondage: Iterate('identify', traits) needs an object of traits")]
+        if response_properties is not None and not isinstance(response_properties, dict):
+            return [_console("warn", "Sondage: Iterate('identify', traits, responseProperties) "
+                                     "needs an object of response properties")]
+        if traits:
+            self.traits.update(traits)
+        if response_properties:
+            self.response_properties.update(response_properties)
+        return []
+
+    def _cmd_event(self, name: Any = None) -> list[Effect]:
+        if not isinstance(name, str) or not name:
+            return [_console("warn", "Sondage: Iterate('event', name) needs the event name")]
+        return self._occur(Occurrence("event", name=name))
+
+    def _cmd_install(self, survey_id: Any = None) -> list[Effect]:
+        if survey_id is None:
+            return self._occur(Occurrence("page_view"))
+        if not isinstance(survey_id, str):
+            return [_console("warn", "Sondage: Iterate('install', surveyId) needs a survey id")]
+        assert self.site is not None
+        if not any(s.id == survey_id for s in self.site.surveys):
+            return [_console("warn", f"Sondage: Iterate('install', {survey_id!r}): no such survey")]
+        return self._occur(Occurrence("manual", survey_id=survey_id))
+
+    def _cmd_url(self, href: Any = None) -> list[Effect]:
+        if not isinstance(href, str):
+            return [_console("warn", "Sondage: Iterate('url', href) needs a URL")]
+        self.url = href
+        return []
+
+    # -- showing -----------------------------------------------------------------------
+    def _context(self) -> Context:
+        return Context(url=self.url, traits=dict(self.traits), preview_id=self.preview_id,
+                       now=self.clock())
+
+    def _occur(self, what: Occurrence) -> list[Effect]:
+        assert self.site is not None
+        if self.active is not None:
+            return []   # one survey on screen at a time
+        survey, decision, _ = choose(self.site.surveys, what, self._context(), self.history)
+        if survey is None or decision is None:
+            return []
+        self.active = _Showing(survey, preview=decision.preview)
+        if not decision.preview:
+            self.history.shown[survey.id] = self.clock()
+        info = _survey_info(survey)
+        return [
+            self._mount(),
+            self._store_history(),
+            _callback("onLoad", info),
+            _callback("onEvent", "displayed", {"source": "survey", "survey": info}),
+        ]
+
+    def _mount(self, error: str = "") -> Effect:
+        assert self.active is not None
+        a = self.active
+        if a.index >= len(a.survey.questions):
+            html = render.thank_you(a.survey, preview=a.preview)
+        else:
+            html = render.question(a.survey, a.index, preview=a.preview, error=error)
+        return {"type": "mount", "html": html, "survey_id": a.survey.id,
+                "position": a.survey.appearance.position}
+
+    def _ui(self, message: dict[str, Any]) -> list[Effect]:
+        a = self.active
+        if a is None or message.get("survey_id") != a.survey.id:
+            return []
+        action = message.get("action")
+        if action == "close":
+            return self._close(dismissed=a.index < len(a.survey.questions))
+        if action in ("answer", "submit") and a.index < len(a.survey.questions):
+            question = a.survey.questions[a.index]
+            if message.get("question_id") != question.id:
+                return []
+            raw = message.get("value")
+            if action == "submit" and question.type != "multiple_choice":
+                values = message.get("values") or []
+                raw = values[0] if values else ""
+            elif action == "submit":
+                raw = message.get("values") or []
+            try:
+                value = parse_answer(question, raw)
+            except AnswerError as e:
+                return [self._mount(error=str(e))]
+            return self._answered(question, value)
+        return []
+
+    def _answered(self, question: Any, value: Any) -> list[Effect]:
+        a = self.active
+        assert a is not None and self.site is not None
+        now = self.clock()
+        record = answer_record(
+            a.survey, question, value, record_id=self.new_id(), site=self.site.site, now=now,
+            url=self.url, user=self.traits, response_properties=self.response_properties,
+            preview=a.preview)
+        self.outbox.add(record)
+        if not a.preview:
+            self.history.responded[a.survey.id] = now
+        a.index += 1
+        info = _survey_info(a.survey)
+        response = {"value": value}
+        q = {"id": question.id, "prompt": question.prompt}
+        effects: list[Effect] = [
+            self._store_outbox(),       # durable before anything is sent
+            self._store_history(),
+            _callback("onResponse", response, q, info),
+            _callback("onEvent", "response", {"response": response, "question": q, "survey": info}),
+            self._mount(),
+        ]
+        if a.index >= len(a.survey.questions):
+            effects.append(_callback("onEvent", "survey-complete", {"survey": info}))
+        effects.extend(self._flush())
+        return effects
+
+    def _close(self, dismissed: bool) -> list[Effect]:
+        a = self.active
+        assert a is not None
+        self.active = None
+        info = _survey_info(a.survey)
+        progress = {"completed": min(a.index, len(a.survey.questions)),
+                    "total": len(a.survey.questions)}
+        return [
+            {"type": "unmount"},
+            _callback("onClose", info),
+            _callback("onEvent", "dismiss", {"source": "survey", "progress": progress,
+                                             "survey": info, "completed": not dismissed}),
+        ]
+
+    # -- delivery ----------------------------------------------------------------------
+    def _flush(self) -> list[Effect]:
+        if self.delivering or not self.collector:
+            return []
+        batch = self.outbox.due(self.clock())
+        if not batch:
+            return []
+        self.delivering = True
+        return [{"type": "deliver", "url": self.collector, "records": batch}]
+
+    def _store_outbox(self) -> Effect:
+        return {"type": "store", "key": self._key("outbox"), "value": self.outbox.to_json()}
+
+    def _store_history(self) -> Effect:
+        return {"type": "store", "key": self._key("history"), "value": self.history.to_json()}
+
+
+class _Showing:
+    def __init__(self, survey: Survey, preview: bool) -> None:
+        self.survey = survey
+        self.preview = preview
+        self.index = 0
+
+
+def _survey_info(survey: Survey) -> dict[str, Any]:
+    return {"id": survey.id, "title": survey.name}
+
+
+def _callback(name: str, *args: Any) -> Effect:
+    return {"type": "callback", "name": name, "args": list(args)}
+
+
+def _console(level: str, message: str) -> Effect:
+    return {"type": "console", "level": level, "message": message}

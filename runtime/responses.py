@@ -1,0 +1,170 @@
+"""Answers: checking a visitor's answer, the per-question record, and the durable outbox.
+
+A record carries Iterate's field names (as Iterate's Segment source emits them), so the
+same record feeds the collector and every integration. The outbox keeps records until the
+collector has acknowledged them; it is plain data that the runtime persists in the
+browser before anything is sent, so a reload or a network failure loses nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any, Optional, Union
+
+from .schema import dump, load, spec
+from .survey_format import ID_PATTERN, SITE_PATTERN, Question, Survey
+
+MAX_TEXT = 5000
+RECORD_VERSION = 1
+
+
+class AnswerError(ValueError):
+    """The answer does not fit the question (the widget shows the message)."""
+
+
+def parse_answer(question: Question, raw: Any) -> Any:
+    """Turn what the widget sent into the answer value for ``question``."""
+    kind = question.type
+    if kind in ("nps", "rating"):
+        low, high = (0, 10) if kind == "nps" else (1, question.scale)
+        try:
+            value = int(str(raw))
+        except (TypeError, ValueError):
+            raise AnswerError(f"choose a number from {low} to {high}") from None
+        if not low <= value <= high:
+            raise AnswerError(f"choose a number from {low} to {high}")
+        return value
+    if kind == "single_choice":
+        if raw not in question.choices:
+            raise AnswerError("choose one of the options")
+        return raw
+    if kind == "multiple_choice":
+        picked = raw if isinstance(raw, list) else [raw]
+        if not picked or any(p not in question.choices for p in picked):
+            raise AnswerError("choose at least one of the options")
+        return [c for c in question.choices if c in picked]
+    text = str(raw if raw is not None else "").strip()
+    if not text:
+        raise AnswerError("write an answer first")
+    return text[:MAX_TEXT]
+
+
+Scalar = Union[str, int, float, bool]
+# Traits and response properties: string, number, boolean, or a date {type: "date", value}.
+PropertyValue = Union[str, int, float, bool, dict[str, Union[str, int, float]]]
+
+
+@dataclass
+class AnswerRecord:
+    """One answered question, with Iterate's field names; what the collector stores."""
+
+    id: str = spec("Unique id of this answer (the collector de-duplicates on it).",
+                   pattern=r"[A-Za-z0-9_-]{8,64}")
+    version: int = spec("Record format version.", minimum=RECORD_VERSION, maximum=RECORD_VERSION)
+    site: str = spec("Embed API key of the site.", pattern=SITE_PATTERN)
+    survey_id: str = spec("Survey id.", pattern=ID_PATTERN)
+    survey_name: str = spec("Survey name.", max_len=200)
+    question_id: str = spec("Question id.", pattern=ID_PATTERN)
+    question: str = spec("The question's prompt.", max_len=500)
+    label: str = spec("Custom attribute name (defaults to the prompt).", max_len=500)
+    response: Union[str, int] = spec("The answer, readable (choices joined by ', ').",
+                                     max_len=MAX_TEXT)
+    response_int: Optional[int] = spec("Numeric answer (NPS, rating).")
+    response_string: Optional[str] = spec("The answer as text.", max_len=MAX_TEXT)
+    response_array: Optional[list[str]] = spec("Choices picked (multiple choice).",
+                                               max_len=200, max_items=20)
+    response_properties: dict[str, PropertyValue] = spec("Properties of this response.")
+    user: dict[str, PropertyValue] = spec("The visitor's traits (external_id, ...).")
+    url: str = spec("Page the answer was given on.", max_len=2000)
+    preview: bool = spec("Given in preview mode (not a real visitor's answer).")
+    answered_at: str = spec("When, ISO 8601 UTC.", max_len=40)
+
+
+def load_record(data: Any) -> AnswerRecord:
+    return load(AnswerRecord, data)
+
+
+def answer_record(
+    survey: Survey,
+    question: Question,
+    value: Any,
+    *,
+    record_id: str,
+    site: str,
+    now: float,
+    url: str = "",
+    user: Optional[dict[str, Any]] = None,
+    response_properties: Optional[dict[str, Any]] = None,
+    preview: bool = False,
+) -> dict[str, Any]:
+    """One record per answered question, with Iterate's field names."""
+    record = AnswerRecord(
+        id=record_id,
+        version=RECORD_VERSION,
+        site=site,
+        survey_id=survey.id,
+        survey_name=survey.name,
+        question_id=question.id,
+        question=question.prompt,
+        label=question.attribute_name,
+        response=", ".join(value) if isinstance(value, list) else value,
+        response_int=value if isinstance(value, int) and not isinstance(value, bool) else None,
+        response_string=None if isinstance(value, list) else str(value),
+        response_array=list(value) if isinstance(value, list) else None,
+        response_properties=dict(response_properties or {}),
+        user=dict(user or {}),
+        url=url[:2000],
+        preview=preview,
+        answered_at=_dt.datetime.fromtimestamp(now, _dt.timezone.utc)
+        .isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    )
+    return dump(record)
+
+
+RETRY_BASE = 2.0
+RETRY_MAX = 600.0
+BATCH = 20
+
+
+@dataclass
+class Outbox:
+    """Records waiting for the collector, with retry times (exponential backoff)."""
+
+    items: list[dict[str, Any]] = field(default_factory=list)
+    attempts: int = 0
+    next_try: float = 0.0
+
+    @classmethod
+    def from_json(cls, data: Any) -> "Outbox":
+        if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+            return cls()
+        items = [r for r in data["items"] if isinstance(r, dict) and isinstance(r.get("id"), str)]
+        attempts = data.get("attempts") if isinstance(data.get("attempts"), int) else 0
+        # A reload is a good moment to try again: keep the count, not the wait.
+        return cls(items=items, attempts=attempts, next_try=0.0)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"items": list(self.items), "attempts": self.attempts}
+
+    def add(self, record: dict[str, Any]) -> None:
+        if all(r["id"] != record["id"] for r in self.items):
+            self.items.append(record)
+
+    def due(self, now: float) -> list[dict[str, Any]]:
+        if not self.items or now < self.next_try:
+            return []
+        return self.items[:BATCH]
+
+    def delivered(self, ids: list[str]) -> None:
+        done = set(ids)
+        self.items = [r for r in self.items if r["id"] not in done]
+        self.attempts = 0
+        self.next_try = 0.0
+
+    def failed(self, now: float) -> float:
+        """Note a failed delivery; returns the seconds to wait before the next try."""
+        self.attempts += 1
+        wait = min(RETRY_BASE * 2 ** (self.attempts - 1), RETRY_MAX)
+        self.next_try = now + wait
+        return wait

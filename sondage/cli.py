@@ -1,0 +1,144 @@
+"""The ``sondage`` command: build, check, snippet, serve."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+from . import __version__
+
+
+def _surveys_dir(given: Optional[str]) -> Path:
+    if given:
+        return Path(given)
+    default = Path("surveys")
+    if default.is_dir():
+        return default
+    raise SystemExit("sondage: no ./surveys folder here; pass --surveys DIR")
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build.bundle import BuildError, build
+    from .build.python_bundle import PythonBundleError
+    from .build.survey_files import SurveyFileError
+
+    started = time.monotonic()
+    try:
+        result = build(_surveys_dir(args.surveys), Path(args.out),
+                       pyodide_dir=Path(args.pyodide) if args.pyodide else None,
+                       base_url=args.base_url or "",
+                       collector=None if args.collector == "none" else args.collector)
+    except (SurveyFileError, BuildError, PythonBundleError) as e:
+        print(f"sondage build: {e}", file=sys.stderr)
+        return 1
+    total = sum(result.files.values())
+    for site, ids in result.sites.items():
+        print(f"site {site}: {len(ids)} survey(s): {', '.join(ids)}")
+    print(f"wrote {len(result.files)} files ({total / 1e6:.1f} MB, {result.python_modules} Python "
+          f"modules) to {result.out} in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .build.survey_files import SurveyFileError, read_surveys
+
+    try:
+        files = read_surveys(_surveys_dir(args.surveys))
+    except SurveyFileError as e:
+        print(f"sondage check: {e}", file=sys.stderr)
+        return 1
+    for f in files:
+        s = f.survey
+        print(f"{f.path}: ok: {s.id} (site {s.site}, {len(s.questions)} question(s), "
+              f"trigger {s.trigger.type}{' ' + repr(s.trigger.event) if s.trigger.event else ''})")
+    return 0
+
+
+def cmd_snippet(args: argparse.Namespace) -> int:
+    from .snippet import SnippetError, snippet
+
+    try:
+        print(snippet(args.api_key, args.base_url, install_on_load=not args.no_install_on_load))
+    except SnippetError as e:
+        print(f"sondage snippet: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .server import start
+
+    demo = Path(args.demo) if args.demo else None
+    try:
+        running = start(Path(args.bundle), host=args.host, port=args.port, db=args.db, demo=demo,
+                        demo_port=args.demo_port, demo_api_key=args.demo_api_key,
+                        runtime_host=args.runtime_host, verbose=args.verbose)
+    except (FileNotFoundError, OSError) as e:
+        print(f"sondage serve: {e}", file=sys.stderr)
+        return 1
+    print(f"runtime and collector: {running.runtime_url}  (answers: {running.runtime_url}responses, "
+          f"database {args.db})")
+    if running.site_url:
+        print(f"demo shop:             {running.site_url}")
+    print("Ctrl-C stops.", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        running.stop()
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="sondage", description="Web surveys in Python, in the browser.")
+    p.add_argument("--version", action="version", version=f"sondage {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="build the static bundle from survey files")
+    b.add_argument("--surveys", help="folder of *.yaml survey files (default: ./surveys)")
+    b.add_argument("--out", default="dist", help="output folder (default: ./dist)")
+    b.add_argument("--base-url", help="URL the bundle will be served from (default: where "
+                                      "loader.js was loaded from)")
+    b.add_argument("--collector", default="/collect",
+                   help="where answers are POSTed, relative to the bundle or absolute; "
+                        "'none' for no collector (default: /collect)")
+    b.add_argument("--pyodide", help="folder of the npm pyodide package (default: ./node_modules/pyodide)")
+    b.set_defaults(func=cmd_build)
+
+    c = sub.add_parser("check", help="validate survey files without building")
+    c.add_argument("--surveys", help="folder of *.yaml survey files (default: ./surveys)")
+    c.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("snippet", help="print the embed snippet for a site")
+    s.add_argument("--api-key", required=True, help="the site's Embed API key (the `site` of its surveys)")
+    s.add_argument("--base-url", required=True, help="URL the bundle is served from")
+    s.add_argument("--no-install-on-load", action="store_true",
+                   help="set installOnLoad: false (nothing loads until Iterate('install') or an event)")
+    s.set_defaults(func=cmd_snippet)
+
+    v = sub.add_parser("serve", help="serve a bundle, the collector and (optionally) the demo site")
+    v.add_argument("--bundle", default="dist", help="bundle folder (default: ./dist)")
+    v.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    v.add_argument("--port", type=int, default=8001, help="runtime + collector port (default: 8001)")
+    v.add_argument("--runtime-host", default="localhost",
+                   help="host name of the runtime origin in URLs (default: localhost, so the demo "
+                        "page at 127.0.0.1 and the runtime are different origins)")
+    v.add_argument("--db", default="sondage.db", help="SQLite file for answers (default: ./sondage.db)")
+    v.add_argument("--demo", help="folder of the demo site to serve on --demo-port")
+    v.add_argument("--demo-port", type=int, default=8000, help="demo site port (default: 8000)")
+    v.add_argument("--demo-api-key", default="demo-site-key", help="apiKey in the demo's snippet")
+    v.add_argument("--verbose", action="store_true", help="log every request")
+    v.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""The embed snippet, in Iterate's form, pointing at our loader."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+
+class SnippetError(ValueError):
+    pass
+
+
+def _js(value: object) -> str:
+    """A JS literal that is also safe inside an HTML <script> element."""
+    return (json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("&", "\\u0026").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def loader_url(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SnippetError(f"--base-url must be an http(s) URL of the bundle, got {base_url!r}")
+    return base_url.rstrip("/") + "/loader.js"
+
+
+def snippet(api_key: str, base_url: str, *, install_on_load: bool = True) -> str:
+    if not api_key:
+        raise SnippetError("--api-key must not be empty")
+    settings: dict[str, object] = {"apiKey": api_key}
+    if not install_on_load:
+        settings["installOnLoad"] = False
+    return f"""<script>
+window.iterateSettings = {_js(settings)};
+(function(i,t,e,r,a){{if(t.getElementById(r)){{return}}
+i.IterateObjectName=a;var z=function(){{z.c(arguments)}};z.q=[];z.c=function(args){{z.q.push(args)}};i[a]=z;
+var l=function(){{var js,fjs=t.getElementsByTagName(e)[0];js=t.createElement(e);js.id=r;js.async=1;js.src={_js(loader_url(base_url))};fjs.parentNode.insertBefore(js,fjs)}};
+if(t.readyState==="complete"){{l()}}else if(i.attachEvent){{i.attachEvent("onload",l)}}else{{i.addEventListener("load",l,false)}}
+}}(window,document,"script","iterate-js","Iterate"));
+</script>"""

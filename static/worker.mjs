@@ -1,0 +1,40 @@
+/* Sondage worker: boots Pyodide off the host's main thread and hands every message to
+ * Python (runtime/browser.py). Fetches the site's surveys while Pyodide starts. */
+import { loadPyodide } from "%%PYODIDE_URL%%pyodide.mjs";
+
+const BOOT_TIMEOUT_MS = %%BOOT_TIMEOUT_MS%%;
+const params = new URLSearchParams(location.hash.slice(1));
+const inbox = [];
+let deliver = null;
+
+self.onmessage = (e) => { if (deliver) deliver(e.data); else inbox.push(e.data); };
+
+function timeout(promise, ms, what) {
+  return Promise.race([promise, new Promise((_, reject) =>
+    setTimeout(() => reject(new Error(what + " took longer than " + ms + " ms")), ms))]);
+}
+
+async function boot() {
+  const started = performance.now();
+  const siteData = fetch(params.get("data"), { credentials: "omit" }).then((r) => {
+    if (!r.ok) throw new Error("survey data: HTTP " + r.status);
+    return r.json();
+  });
+  const pyodide = await timeout(loadPyodide({
+    indexURL: new URL("%%PYODIDE_URL%%", import.meta.url).href,
+    stdLibURL: new URL("%%PYTHON_ZIP%%", import.meta.url).href,
+    lockFileContents: %%LOCK%%,
+    env: { HOME: "/home/pyodide" },
+  }), BOOT_TIMEOUT_MS, "loadPyodide");
+  const browser = pyodide.pyimport("sondage.runtime.browser");
+  const data = await siteData;
+  browser.start((text) => self.postMessage(text));
+  deliver = (m) => {
+    if (m.type === "init") m.site_data = data;
+    browser.receive(JSON.stringify(m));
+  };
+  for (const m of inbox.splice(0)) deliver(m);
+  self.postMessage({ type: "ready", boot_ms: Math.round(performance.now() - started) });
+}
+
+boot().catch((e) => self.postMessage({ type: "failed", reason: String(e && e.message || e) }));
