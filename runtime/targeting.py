@@ -101,14 +101,18 @@ def _trigger_words(survey: Survey) -> str:
 
 def choose(surveys: Iterable[Survey], what: Occurrence, ctx: Context,
            history: History) -> tuple[Optional[Survey], Optional[Decision], list[tuple[str, Decision]]]:
-    """The first survey to show for ``what`` (file order), its decision, and every decision."""
+    """The survey to show for ``what``, its decision, and every survey's decision.
+
+    The survey being previewed wins when its trigger fires; otherwise the first eligible
+    survey in file order.
+    """
     decisions: list[tuple[str, Decision]] = []
     chosen: Optional[Survey] = None
     chosen_decision: Optional[Decision] = None
     for survey in surveys:
         d = decide(survey, what, ctx, history)
         decisions.append((survey.id, d))
-        if d.show and chosen is None:
+        if d.show and (chosen is None or (d.preview and not chosen_decision.preview)):
             chosen, chosen_decision = survey, d
     return chosen, chosen_decision, decisions
 

@@ -257,6 +257,14 @@ class SiteApp:
         h._json(405, {"error": "the demo site takes no POST"})
 
 
+def serve_site(folder: Path, snippet_html: str, runtime_url: str, *, host: str = "127.0.0.1",
+               port: int = 8000, verbose: bool = False) -> tuple[_Server, str]:
+    """Serve a host site (a folder of pages with the snippet pasted in) in a background thread."""
+    server = _Server((host, port), SiteApp(folder, snippet_html, runtime_url), verbose)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://{host}:{server.server_address[1]}/"
+
+
 @dataclass
 class Running:
     runtime_url: str
@@ -277,14 +285,12 @@ def start(bundle: Path, *, host: str = "127.0.0.1", port: int = 8001, db: Path |
     """Start serving in background threads (port 0 picks a free port)."""
     store = Store(db)
     runtime = _Server((host, port), RuntimeApp(bundle, store), verbose)
+    threading.Thread(target=runtime.serve_forever, daemon=True).start()
     runtime_url = f"http://{runtime_host}:{runtime.server_address[1]}/"
     servers = [runtime]
     site_url = None
     if demo is not None:
-        html = snippet(demo_api_key, runtime_url)
-        site = _Server((host, demo_port), SiteApp(demo, html, runtime_url), verbose)
-        site_url = f"http://{host}:{site.server_address[1]}/"
+        site, site_url = serve_site(demo, snippet(demo_api_key, runtime_url), runtime_url,
+                                    host=host, port=demo_port, verbose=verbose)
         servers.append(site)
-    for s in servers:
-        threading.Thread(target=s.serve_forever, daemon=True).start()
     return Running(runtime_url, site_url, servers, store)

@@ -1,6 +1,7 @@
 /* Sondage frame bridge (runtime origin, inside the iframe the loader adds).
  * Starts the Python worker, relays host commands to it, mounts the HTML Python rendered,
- * forwards clicks and form submissions, persists what Python asks to store. No survey logic. */
+ * forwards clicks and form submissions. Visitor state is kept by the loader in the host's
+ * (first-party) storage, since browsers block storage in third-party frames. No survey logic. */
 const params = new URLSearchParams(location.hash.slice(1));
 const hostOrigin = params.get("origin");
 const root = document.getElementById("root");
@@ -12,26 +13,6 @@ function toHost(message) {
   parent.postMessage(message, hostOrigin);
 }
 
-function readStorage() {
-  const out = {};
-  try {
-    for (let i = 0; i < localStorage.length; i++) {
-      const key = localStorage.key(i);
-      if (key && key.startsWith("sondage:")) {
-        try { out[key] = JSON.parse(localStorage.getItem(key)); } catch (e) { /* skip a damaged entry */ }
-      }
-    }
-  } catch (e) { /* storage blocked: the runtime works from memory */ }
-  return out;
-}
-
-function store(key, value) {
-  try {
-    if (value === null || value === undefined) localStorage.removeItem(key);
-    else localStorage.setItem(key, JSON.stringify(value));
-  } catch (e) { /* storage blocked or full: keep going from memory */ }
-}
-
 function height() {
   const card = root.firstElementChild;
   return card ? Math.ceil(card.getBoundingClientRect().height) + 24 : 0;
@@ -41,7 +22,6 @@ addEventListener("message", (e) => {
   if (e.source !== parent || e.origin !== hostOrigin) return;
   const m = e.data;
   if (!m || m.sondage !== 1) return;
-  if (m.type === "init") m.storage = readStorage();
   worker.postMessage(m);
 });
 
@@ -58,10 +38,7 @@ worker.onmessage = (e) => {
       current = null;
       toHost({ type: "hide" });
       break;
-    case "store":
-      store(m.key, m.value);
-      break;
-    case "ready": case "failed": case "callback": case "console":
+    case "ready": case "failed": case "callback": case "console": case "store":
       toHost(m);
       break;
   }

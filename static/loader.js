@@ -122,6 +122,30 @@
       frameWindow = frame.contentWindow;
     }
 
+    // Visitor state (history, unsent answers) lives in the host's first-party storage:
+    // browsers that block third-party storage would lose it inside our frame.
+    var prefix = "sondage:" + apiKey + ":";
+    function readStorage() {
+      var out = {};
+      try {
+        for (var i = 0; i < localStorage.length; i++) {
+          var key = localStorage.key(i);
+          if (key && key.indexOf(prefix) === 0) {
+            try { out[key] = JSON.parse(localStorage.getItem(key)); } catch (e) { /* skip damaged */ }
+          }
+        }
+      } catch (e) { /* storage blocked: the runtime works from memory */ }
+      return out;
+    }
+
+    function store(key, value) {
+      if (typeof key !== "string" || key.indexOf(prefix) !== 0) return;
+      try {
+        if (value === null || value === undefined) localStorage.removeItem(key);
+        else localStorage.setItem(key, JSON.stringify(value));
+      } catch (e) { /* blocked or full: keep going from memory */ }
+    }
+
     function post(message) {
       message.sondage = 1;
       frameWindow.postMessage(message, runtimeOrigin);
@@ -140,10 +164,13 @@
         post({
           type: "init", site: apiKey, preview: preview,
           collector: manifest.collector ? new URL(manifest.collector, base).href : null,
+          storage: readStorage(),
           page: { url: w.location.href, referrer: d.referrer, language: navigator.language }
         });
         var q = queue; queue = [];
         for (var i = 0; i < q.length; i++) post({ type: "command", name: q[i][0], args: q[i].slice(1) });
+      } else if (m.type === "store") {
+        store(m.key, m.value);
       } else if (m.type === "ready") {
         clearTimeout(bootTimer);
       } else if (m.type === "show" || m.type === "resize") {

@@ -1,0 +1,57 @@
+# Two commands for a fresh machine: `make demo` and `make test`. Both install what they need.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+SONDAGE := $(VENV)/bin/sondage
+INSTALLED := $(VENV)/.installed
+NODE_DEPS := node_modules/.package-lock.json
+export DEBIAN_FRONTEND := noninteractive
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test unit e2e bench build install tools chromium clean
+
+demo: install
+	$(SONDAGE) build --surveys examples/surveys --out dist
+	$(SONDAGE) serve --bundle dist --db demo.db --demo examples/site
+
+test: install chromium
+	$(PY) -m pytest
+
+unit: install
+	$(PY) -m pytest tests/unit
+
+e2e: install chromium
+	$(PY) -m pytest tests/e2e
+
+build: install
+	$(SONDAGE) build --surveys examples/surveys --out dist
+
+bench: install chromium
+	$(PY) bench/run.py
+
+install: $(INSTALLED) $(NODE_DEPS)
+
+# Node.js and npm run the pinned Pyodide at build time (and Segment's bundles in tests).
+tools:
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+	  echo "installing Node.js and npm from Debian"; apt-get update -qq && apt-get install -y -qq nodejs npm; }
+	@command -v python3 >/dev/null || { apt-get update -qq && apt-get install -y -qq python3 python3-venv; }
+
+$(VENV)/bin/python: | tools
+	python3 -m venv $(VENV)
+
+$(INSTALLED): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test,serve]'
+	touch $@
+
+$(NODE_DEPS): package.json package-lock.json | tools
+	npm ci --no-audit --no-fund --loglevel=error
+
+# Debian's Chromium, driven by Python Playwright (never `playwright install`).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  echo "installing Debian's chromium"; apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+clean:
+	rm -rf dist .pytest_cache

@@ -1,0 +1,191 @@
+"""End to end in Debian's Chromium against a real build: snippet -> event -> survey -> answer -> SQLite."""
+
+from __future__ import annotations
+
+import time
+
+from playwright.sync_api import expect
+
+SHOP = """<h1>Shop</h1><p id=status></p>
+<button id=buy onclick="Iterate('event', 'checkout-done')">Buy</button>"""
+
+
+def wait_for_rows(store, count, **match):
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        rows = [r for r in store.list(limit=10000) if all(r.get(k) == v for k, v in match.items())]
+        if len(rows) >= count:
+            return rows
+        time.sleep(0.1)
+    raise AssertionError(f"expected {count} stored answers matching {match}, got {rows}")
+
+
+def test_demo_shop_end_to_end(host, servers):
+    page = host.page
+    page.goto(servers.site_url)
+    expect(page.locator("#add-to-cart")).to_be_visible()
+    page.click("#add-to-cart")
+    survey = host.survey()
+    expect(survey.locator(".sondage-prompt")).to_have_text(
+        "How likely are you to recommend our shop to a friend?", timeout=30000)
+    # The host's aggressive CSS does not reach the widget (it lives in our frame).
+    spacing = survey.locator(".sondage-intro").evaluate("e => getComputedStyle(e).letterSpacing")
+    assert spacing == "normal"
+    survey.locator("button[data-value='9']").click()
+    survey.locator("textarea").fill("Great beans")
+    survey.locator("button[type=submit]").click()
+    expect(survey.locator(".sondage-thanks")).to_contain_text("Thank you!")
+    # The page's own onResponse callback ran with Iterate's callback shape.
+    expect(page.locator("#status")).to_have_text(
+        "Thanks for answering \u201cWhat is the main reason for your score?\u201d.")
+    rows = wait_for_rows(servers.store, 2, survey_id="demo-nps", url=servers.site_url)
+    by_q = {r["question_id"]: r for r in rows[:2]}
+    assert by_q["recommend"]["response"] == 9 and by_q["recommend"]["label"] == "nps_score"
+    assert by_q["why"]["response_string"] == "Great beans"
+    survey.locator("[data-action=close]").click()
+    expect(page.locator("iframe[title=Survey]")).to_be_hidden()
+    assert not [m for m in host.console if m.startswith("pageerror")]
+
+
+def test_page_view_with_nothing_eligible_loads_no_python(host):
+    host.open(SHOP)
+    page = host.page
+    page.evaluate("Iterate('event', 'something-else'); Iterate('identify', {plan: 'pro'})")
+    page.wait_for_timeout(1500)
+    loaded = [u for u in host.requests if u.startswith(host.runtime_url)]
+    assert sorted(u[len(host.runtime_url):] for u in loaded) == ["loader.js", "manifests/e2e-site.json"], host.console
+    assert page.locator("iframe").count() == 0
+    assert host.warnings() == []
+    # Only Iterate's three globals were added.
+    added = page.evaluate("""() => {
+        const f = document.createElement('iframe'); document.body.appendChild(f);
+        const clean = new Set(Object.getOwnPropertyNames(f.contentWindow));
+        return Object.getOwnPropertyNames(window).filter(k => !clean.has(k) && !/^[0-9]+$/.test(k)); }""")
+    assert sorted(added) == ["Iterate", "IterateObjectName", "iterateSettings"]
+
+
+def test_commands_queued_before_the_loader_are_applied_in_order(host, servers):
+    host.open(SHOP + """<script>
+        Iterate('identify', {external_id: 'u-42', vip: true}, {order: 'A-1'});
+        Iterate('event', 'checkout-done');
+    </script>""")
+    survey = host.survey()
+    expect(survey.locator(".sondage-prompt")).to_have_text(
+        "How likely are you to recommend the e2e shop?", timeout=30000)
+    survey.locator("button[data-value='10']").click()
+    [row] = wait_for_rows(servers.store, 1, survey_id="e2e-nps", response=10)
+    assert row["user"] == {"external_id": "u-42", "vip": True}
+    assert row["response_properties"] == {"order": "A-1"}
+    assert row["site"] == "e2e-site" and row["preview"] is False
+
+
+def test_segment_placeholder_queue_is_drained_and_loaded_is_dropped(host, servers):
+    # The shape Segment's Iterate destination leaves before loading loader.js.
+    host.open(SHOP + """<script>
+        window.iterateSettings = {apiKey: 'e2e-site', installOnLoad: false};
+        window.IterateObjectName = 'Iterate';
+        const ph = function (...args) { ph.command(args) };
+        ph.loaded = false; ph.q = [];
+        ph.command = function (args) { ph.q.push(args) };
+        window.Iterate = ph;
+        Iterate('identify', {plan: 'team', external_id: 'seg-7'});
+        Iterate('event', 'checkout-done');
+        const s = document.createElement('script');
+        s.src = '""" + host.runtime_url + """loader.js';
+        document.head.appendChild(s);
+    </script>""", with_snippet=False)
+    page = host.page
+    page.wait_for_function("!Object.prototype.hasOwnProperty.call(window.Iterate, 'loaded')")
+    survey = host.survey()
+    expect(survey.locator(".sondage-prompt")).to_be_visible(timeout=30000)
+    survey.locator("button[data-value='4']").click()
+    [row] = wait_for_rows(servers.store, 1, response=4, survey_id="e2e-nps")
+    assert row["user"] == {"plan": "team", "external_id": "seg-7"}
+
+
+def test_install_on_load_false_requests_nothing_until_asked(host):
+    host.open(SHOP, install_on_load=False)
+    page = host.page
+    page.wait_for_timeout(800)
+    assert [u for u in host.requests if u.startswith(host.runtime_url)] == [host.runtime_url + "loader.js"]
+    page.evaluate("Iterate('install')")
+    page.wait_for_timeout(800)
+    assert host.runtime_url + "manifests/e2e-site.json" in host.requests
+    assert page.locator("iframe").count() == 0      # no page-view survey on this site
+
+
+def test_preview_shows_a_draft_and_flags_its_answers(host, servers):
+    host.open(SHOP, query="?iterate_preview=e2e-draft")
+    host.page.click("#buy")
+    survey = host.survey()
+    expect(survey.locator("[data-preview]")).to_contain_text("Preview", timeout=30000)
+    expect(survey.locator(".sondage-prompt")).to_have_text("Which colour did you pick?")
+    survey.locator("button[data-value='Blue']").click()
+    [row] = wait_for_rows(servers.store, 1, survey_id="e2e-draft", response="Blue")
+    assert row["preview"] is True
+
+
+def test_once_survey_stays_away_after_reload(host):
+    host.open(SHOP)
+    page = host.page
+    page.click("#buy")
+    survey = host.survey()
+    expect(survey.locator(".sondage-prompt")).to_be_visible(timeout=30000)
+    survey.locator("[data-action=close]").click()
+    expect(page.locator("iframe[title=Survey]")).to_be_hidden()
+    history = page.evaluate("JSON.parse(localStorage.getItem('sondage:e2e-site:history'))")
+    assert "e2e-nps" in history["shown"]      # kept in the host's first-party storage
+    page.reload()
+    page.wait_for_load_state("load")
+    page.click("#buy")
+    # Commands run in order: once this manual survey shows, the event was already decided.
+    page.evaluate("Iterate('install', 'e2e-manual')")
+    expect(host.survey().locator(".sondage-prompt")).to_have_text("How did you find us?", timeout=30000)
+
+
+def test_bad_calls_warn_and_never_throw(host):
+    host.open(SHOP)
+    page = host.page
+    page.click("#buy")
+    expect(host.survey().locator(".sondage-prompt")).to_be_visible(timeout=30000)
+    errors = page.evaluate("""() => {
+        const out = [];
+        for (const args of [[], [42], ['bogus', 1], ['event'], ['onResponse', 'not a function'],
+                            ['identify', {when: new Date(0), f: () => 1}]]) {
+            try { Iterate(...args) } catch (e) { out.push(String(e)) }
+        }
+        return out; }""")
+    assert errors == []
+    page.wait_for_timeout(500)
+    text = "\n".join(host.warnings())
+    assert "Iterate('bogus')" in text
+    assert "needs the event name" in text
+
+
+def test_unknown_api_key_leaves_the_page_alone_with_one_warning(host):
+    host.open(SHOP, api_key="no-such-site")
+    page = host.page
+    page.click("#buy")
+    page.wait_for_timeout(800)
+    assert page.locator("iframe").count() == 0
+    warnings = host.warnings()
+    assert len(warnings) == 1 and "surveys are off on this page" in warnings[0]
+    assert page.locator("h1").inner_text() == "Shop"
+
+
+def test_broken_runtime_leaves_the_page_as_it_was(host):
+    # The Python bundle cannot be fetched: Pyodide fails to start inside the worker.
+    host.page.context.route("**/python-*.zip", lambda route: route.fulfill(status=404, body="gone"))
+    host.open(SHOP)
+    page = host.page
+    page.click("#buy")
+    expect(page.locator("iframe[title=Survey]")).to_have_count(1)
+    deadline = time.monotonic() + 30
+    while not host.warnings() and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    page.wait_for_timeout(300)
+    warnings = host.warnings()
+    assert len(warnings) == 1 and "surveys are off on this page" in warnings[0], host.console
+    assert page.locator("iframe").count() == 0
+    page.evaluate("Iterate('event', 'checkout-done')")     # still callable, still silent
+    assert page.locator("h1").inner_text() == "Shop"

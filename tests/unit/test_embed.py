@@ -1,0 +1,170 @@
+"""The runtime as the page sees it: commands in, effects out."""
+
+import itertools
+
+import pytest
+
+from sondage.runtime.embed import Runtime
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1_700_000_000.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+def new_runtime(site_data, clock, storage=None, preview=None, collector="https://c.test/collect"):
+    ids = (f"rec{n:08d}" for n in itertools.count())
+    rt = Runtime(clock=clock, new_id=lambda: next(ids))
+    effects = rt.handle({"type": "init", "site_data": site_data, "collector": collector,
+                         "preview": preview, "page": {"url": "https://shop.test/p"},
+                         "storage": storage or {}})
+    return rt, effects
+
+
+def of(effects, kind):
+    return [e for e in effects if e["type"] == kind]
+
+
+def ui(rt, action, question_id, **extra):
+    return rt.handle({"type": "ui", "survey_id": rt.active.survey.id if rt.active else "?",
+                      "question_id": question_id, "action": action, **extra})
+
+
+def test_event_shows_the_survey_and_tells_the_host(site_data, clock):
+    rt, _ = new_runtime(site_data, clock)
+    effects = rt.command("event", ["bought"])
+    [mount] = of(effects, "mount")
+    assert "How likely?" in mount["html"] and mount["survey_id"] == "nps"
+    names = [(e["name"], e["args"][0]) for e in of(effects, "callback")]
+    assert ("onLoad", {"id": "nps", "title": "NPS"}) in names
+    assert ("onEvent", "displayed") in names
+
+
+def test_other_events_show_nothing(site_data, clock):
+    rt, _ = new_runtime(site_data, clock)
+    assert rt.command("event", ["viewed"]) == []
+
+
+def test_answer_is_stored_durably_before_it_is_sent(site_data, clock):
+    rt, _ = new_runtime(site_data, clock)
+    rt.command("identify", [{"external_id": "u-1", "plan": "pro"}, {"order": "A12"}])
+    rt.command("event", ["bought"])
+    effects = ui(rt, "answer", "score", value="9")
+    kinds = [e["type"] for e in effects]
+    assert kinds.index("store") < kinds.index("deliver")
+    [deliver] = of(effects, "deliver")
+    [record] = deliver["records"]
+    assert record["survey_id"] == "nps" and record["question"] == "How likely?"
+    assert record["label"] == "nps_score" and record["response"] == 9
+    assert record["response_int"] == 9 and record["response_string"] == "9"
+    assert record["user"] == {"external_id": "u-1", "plan": "pro"}
+    assert record["response_properties"] == {"order": "A12"}
+    assert record["url"] == "https://shop.test/p" and record["preview"] is False
+    [cb] = [e for e in of(effects, "callback") if e["name"] == "onResponse"]
+    assert cb["args"] == [{"value": 9}, {"id": "score", "prompt": "How likely?"}, {"id": "nps", "title": "NPS"}]
+    assert "Why?" in of(effects, "mount")[0]["html"]   # next question
+
+
+def test_invalid_answer_rerenders_with_a_message(site_data, clock):
+    rt, _ = new_runtime(site_data, clock)
+    rt.command("event", ["bought"])
+    effects = ui(rt, "answer", "score", value="11")
+    assert of(effects, "deliver") == []
+    assert "choose a number from 0 to 10" in of(effects, "mount")[0]["html"]
+
+
+def test_last_answer_thanks_and_completes_then_close(site_data, clock):
+    rt, _ = new_runtime(site_data, clock)
+    rt.command("event", ["bought"])
+    ui(rt, "answer", "score", value="3")
+    rt.handle({"type": "delivered", "ids": ["rec00000000"]})
+    effects = ui(rt, "submit", "why", values=["  too slow  "])
+    assert "Thank you for your feedback!" in of(effects, "mount")[0]["html"]
+    assert ("onEvent", "survey-complete") in [(e["name"], e["args"][0]) for e in of(effects, "callback")]
+    assert of(effects, "deliver")[0]["records"][0]["response"] == "too slow"
+    closed = rt.handle({"type": "ui", "survey_id": "nps", "action": "close"})
+    assert of(closed, "unmount")
+    dismiss = [e for e in of(closed, "callback") if e["name"] == "onEvent"][0]
+    assert dismiss["args"][1]["progress"] == {"completed": 2, "total": 2}
+
+
+def test_once_survey_not_shown_again_after_reload(site_data, clock):
+    rt, _ = new_runtime(site_data, clock)
+    effects = rt.command("event", ["bought"])
+    rt.handle({"type": "ui", "survey_id": "nps", "action": "close"})   # a dismissal counts as seen
+    storage = {e["key"]: e["value"] for e in of(effects, "store")}
+    rt2, _ = new_runtime(site_data, clock, storage=storage)
+    assert of(rt2.command("event", ["bought"]), "mount") == []
+
+
+def test_one_survey_at_a_time(site_data, clock):
+    rt, _ = new_runtime(site_data, clock)
+    rt.command("event", ["bought"])
+    assert of(rt.command("install", ["manual"]), "mount") == []
+
+
+def test_failed_delivery_backs_off_and_survives_reload(site_data, clock):
+    rt, _ = new_runtime(site_data, clock)
+    rt.command("event", ["bought"])
+    effects = ui(rt, "answer", "score", value="7")
+    storage = {e["key"]: e["value"] for e in of(effects, "store")}
+    assert rt.handle({"type": "undelivered"}) == [{"type": "wake", "after": 2.0}]
+    assert rt.handle({"type": "wake"}) == []          # too early
+    clock.now += 2
+    assert of(rt.handle({"type": "wake"}), "deliver")
+    assert rt.handle({"type": "undelivered"}) == [{"type": "wake", "after": 4.0}]
+    # The visitor reloads before it got through: the answer is sent on the next start.
+    rt2, start = new_runtime(site_data, clock, storage=storage)
+    [deliver] = of(start, "deliver")
+    assert deliver["records"][0]["response"] == 7
+
+
+def test_preview_shows_draft_marks_answers_and_keeps_no_history(site_data, clock):
+    rt, _ = new_runtime(site_data, clock, preview="draft")
+    effects = rt.command("event", ["bought"])
+    mount = of(effects, "mount")[0]
+    assert mount["survey_id"] == "draft" and "data-preview" in mount["html"]
+    effects = ui(rt, "answer", "q", value="x")
+    assert of(effects, "deliver")[0]["records"][0]["preview"] is True
+    assert {e["key"]: e["value"] for e in of(effects, "store")}["sondage:shop:history"]["shown"] == {}
+
+
+def test_unknown_preview_id_and_unknown_commands_warn(site_data, clock):
+    _, effects = new_runtime(site_data, clock, preview="nope")
+    assert "iterate_preview='nope' names no survey" in of(effects, "console")[0]["message"]
+    rt, _ = new_runtime(site_data, clock)
+    [w] = rt.command("explode", [])
+    assert w["type"] == "console" and "Iterate('explode')" in w["message"]
+    [w] = rt.command("event", [42])
+    assert "needs the event name" in w["message"]
+    [w] = rt.command("install", ["missing"])
+    assert "no such survey" in w["message"]
+    [w] = rt.command("identify", ["not an object"])
+    assert "needs an object" in w["message"]
+
+
+def test_survey_text_is_escaped(site_data, clock):
+    site_data["surveys"][0]["questions"][0]["prompt"] = '<img src=x onerror="alert(1)">'
+    rt, _ = new_runtime(site_data, clock)
+    html = of(rt.command("event", ["bought"]), "mount")[0]["html"]
+    assert "<img" not in html and "&lt;img src=x" in html
+
+
+def test_install_without_id_is_a_page_view(site_data, clock):
+    rt, _ = new_runtime(site_data, clock)
+    assert of(rt.command("install", []), "mount")[0]["survey_id"] == "welcome"
+
+
+def test_no_collector_means_no_delivery_but_answers_kept(site_data, clock):
+    rt, _ = new_runtime(site_data, clock, collector=None)
+    rt.command("event", ["bought"])
+    effects = ui(rt, "answer", "score", value="10")
+    assert of(effects, "deliver") == [] and rt.outbox.items

@@ -1,0 +1,69 @@
+"""Survey files on disk: a bad file fails with the file, the field and what is wrong."""
+
+import pytest
+
+from sondage.build.survey_files import SurveyFileError, read_surveys
+from sondage.cli import main
+
+GOOD = """id: s1
+site: key
+name: S
+trigger: {event: go}
+questions:
+  - id: q
+    type: nps
+    prompt: How likely are you to recommend us?
+"""
+
+
+def test_reads_a_folder(tmp_path):
+    (tmp_path / "a.yaml").write_text(GOOD)
+    (tmp_path / "notes.txt").write_text("ignored")
+    [f] = read_surveys(tmp_path)
+    assert f.survey.id == "s1" and f.path.name == "a.yaml"
+
+
+def test_field_error_names_file_and_field(tmp_path):
+    (tmp_path / "bad.yaml").write_text(GOOD.replace("type: nps", "type: stars"))
+    with pytest.raises(SurveyFileError) as e:
+        read_surveys(tmp_path)
+    assert "bad.yaml: questions[0].type: must be one of" in str(e.value)
+
+
+def test_yaml_syntax_error_names_line(tmp_path):
+    (tmp_path / "broken.yaml").write_text(GOOD + "questions: [unclosed\n")
+    with pytest.raises(SurveyFileError) as e:
+        read_surveys(tmp_path)
+    assert "broken.yaml: line " in str(e.value) and "not valid YAML" in str(e.value)
+
+
+def test_duplicate_ids_across_files(tmp_path):
+    (tmp_path / "a.yaml").write_text(GOOD)
+    (tmp_path / "b.yaml").write_text(GOOD)
+    with pytest.raises(SurveyFileError) as e:
+        read_surveys(tmp_path)
+    assert "b.yaml: id: survey id 's1' is already used by a.yaml" in str(e.value)
+
+
+def test_empty_folder_and_empty_file(tmp_path):
+    with pytest.raises(SurveyFileError, match="has no survey files"):
+        read_surveys(tmp_path)
+    (tmp_path / "empty.yaml").write_text("")
+    with pytest.raises(SurveyFileError, match="empty.yaml: is empty"):
+        read_surveys(tmp_path)
+
+
+def test_check_command_reports_and_exits_nonzero(tmp_path, capsys):
+    (tmp_path / "a.yaml").write_text(GOOD)
+    assert main(["check", "--surveys", str(tmp_path)]) == 0
+    assert "a.yaml: ok: s1" in capsys.readouterr().out
+    (tmp_path / "a.yaml").write_text(GOOD + "colour: red\n")
+    assert main(["check", "--surveys", str(tmp_path)]) == 1
+    assert "a.yaml: colour: unknown field" in capsys.readouterr().err
+
+
+def test_build_without_surveys_folder_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        main(["build"])
+    assert "no ./surveys folder" in str(e.value)
