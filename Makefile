@@ -8,7 +8,7 @@ NODE_DEPS := node_modules/.package-lock.json
 export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test unit e2e bench build install tools chromium clean
+.PHONY: demo test unit e2e build install tools chromium clean
 
 demo: install
 	$(SONDAGE) build --surveys examples/surveys --out dist
@@ -25,9 +25,6 @@ e2e: install chromium
 
 build: install
 	$(SONDAGE) build --surveys examples/surveys --out dist
-
-bench: install chromium
-	$(PY) bench/run.py
 
 install: $(INSTALLED) $(NODE_DEPS)
 

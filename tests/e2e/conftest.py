@@ -30,12 +30,18 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def bundle(tmp_path_factory) -> BuildResult:
+def survey_dir(tmp_path_factory) -> Path:
+    """The demo's surveys plus the e2e site's."""
     surveys = tmp_path_factory.mktemp("surveys")
     for folder in (ROOT / "examples" / "surveys", HERE / "surveys"):
         for f in folder.glob("*.yaml"):
             shutil.copy(f, surveys / f.name)
-    return build(surveys, tmp_path_factory.mktemp("bundle") / "dist")
+    return surveys
+
+
+@pytest.fixture(scope="session")
+def bundle(survey_dir, tmp_path_factory) -> BuildResult:
+    return build(survey_dir, tmp_path_factory.mktemp("bundle") / "dist")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,60 @@
+"""`sondage build` with the real pinned Pyodide under Node."""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from pathlib import Path
+
+from sondage.build.bundle import build
+from sondage.cli import main
+
+
+def files_of(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_same_inputs_give_the_same_bytes(bundle, survey_dir, tmp_path):
+    again = build(survey_dir, tmp_path / "again")
+    assert files_of(again.out) == files_of(bundle.out)
+
+
+def test_bundle_layout(bundle):
+    files = files_of(bundle.out)
+    names = set(files)
+    assert {"loader.js", "survey.schema.json", "manifests/demo-site-key.json", "manifests/e2e-site.json"} <= names
+    hashed = re.compile(r"^(frame-[0-9a-f]{12}\.(html|js)|widget-[0-9a-f]{12}\.css|worker-[0-9a-f]{12}\.mjs|"
+                        r"python-[0-9a-f]{12}\.zip|sites/[\w.-]+-[0-9a-f]{12}\.json|"
+                        r"pyodide-[0-9a-f]{12}/pyodide(\.asm)?\.(mjs|wasm))$")
+    others = names - {"loader.js", "survey.schema.json", "manifests/demo-site-key.json", "manifests/e2e-site.json"}
+    assert all(hashed.match(n) for n in others), sorted(n for n in others if not hashed.match(n))
+    for name, data in files.items():
+        if name.endswith((".js", ".mjs", ".html")):
+            assert b"%%" not in data, name
+    manifest = json.loads(files["manifests/e2e-site.json"])
+    assert manifest["hint"] == {"events": ["checkout-done"], "page_view": False}
+    assert manifest["frame"] in names and manifest["surveys"] in names
+    # The Python zip: bytecode only (plus templates), STORED, with the runtime and its deps.
+    python = next(n for n in names if n.startswith("python-"))
+    with zipfile.ZipFile(bundle.out / python) as z:
+        entries = z.namelist()
+        assert all(i.compress_type == zipfile.ZIP_STORED for i in z.infolist())
+    assert not [e for e in entries if e.endswith(".py")]
+    for needed in ("sondage/runtime/embed.pyc", "sondage/runtime/browser.pyc", "jinja2/environment.pyc",
+                   "markupsafe/_native.pyc", "sondage/runtime/templates/widget.html", "json/__init__.pyc",
+                   "encodings/cp437.pyc", "_pyodide/__init__.pyc"):
+        assert needed in entries, needed
+    assert not [e for e in entries if "_speedups" in e]
+    assert len(files["loader.js"]) < 12_000
+
+
+def test_bad_survey_fails_the_build_naming_file_and_field(tmp_path, capsys):
+    surveys = tmp_path / "surveys"
+    surveys.mkdir()
+    (surveys / "oops.yaml").write_text("id: x\nsite: k\nname: X\ntrigger: {event: go}\n"
+                                       "questions:\n  - id: q\n    type: nps\n    prompt: P\n    choices: [a, b]\n")
+    assert main(["build", "--surveys", str(surveys), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "oops.yaml: questions[0].choices: only choice questions take choices, not nps" in err
+    assert not (tmp_path / "out").exists()
