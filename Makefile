@@ -8,7 +8,7 @@ NODE_DEPS := node_modules/.package-lock.json
 export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test unit e2e build install tools chromium clean
+.PHONY: demo test unit e2e bench build install tools chromium clean
 
 demo: install
 	$(SONDAGE) build --surveys examples/surveys --out dist
@@ -22,6 +22,10 @@ unit: install
 
 e2e: install chromium
 	$(PY) -m pytest tests/e2e
+
+# Not part of `make test`: timings belong in the benchmark, never in tests.
+bench: install chromium
+	$(PY) bench/run.py
 
 build: install
 	$(SONDAGE) build --surveys examples/surveys --out dist

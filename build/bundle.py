@@ -12,6 +12,7 @@ Layout of ``--out``::
     pyodide-<hash>/            pyodide.mjs, pyodide.asm.mjs, pyodide.asm.wasm (pinned npm)
     sites/<apiKey>-<hash>.json the site's validated surveys
 
+Compressible files get precompressed ``.br`` (brotli-11) and ``.gz`` siblings.
 The same inputs give the same bytes.
 """
 
@@ -26,6 +27,7 @@ from typing import Any, Optional
 
 from ..runtime.survey_format import FORMAT_VERSION, dump, survey_json_schema
 from ..runtime.targeting import trigger_hint
+from .compress import precompress
 from .python_bundle import build_python_zip
 from .survey_files import SurveyFile, read_surveys
 
@@ -111,8 +113,9 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Optional[Path] = None,
     worker_name = hashed("worker", ".mjs", worker.encode())
     frame_js = _fill((STATIC / "frame.js").read_text(), {"WORKER_JS": f"./{worker_name}"}, "frame.js")
     frame_js_name = hashed("frame", ".js", frame_js.encode())
-    frame_html = _fill((STATIC / "frame.html").read_text(),
-                       {"WIDGET_CSS": css_name, "FRAME_JS": frame_js_name}, "frame.html")
+    frame_html = _fill((STATIC / "frame.html").read_text(), {
+        "WIDGET_CSS": css_name, "FRAME_JS": frame_js_name, "WORKER_JS": worker_name,
+        "PYODIDE_URL": f"{pyodide_dir_name}/", "PYTHON_ZIP": python_name}, "frame.html")
     frame_name = hashed("frame", ".html", frame_html.encode())
     loader = _fill((STATIC / "loader.js").read_text(), {
         "BASE_URL": json.dumps(base_url)[1:-1], "BOOT_TIMEOUT_MS": str(BOOT_TIMEOUT_MS + 10000),
@@ -145,6 +148,7 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Optional[Path] = None,
     (out / pyodide_dir_name).mkdir()
     for name, data in pyodide_data.items():
         (out / pyodide_dir_name / name).write_bytes(data)
+    precompress(out)
     result.files = {p.relative_to(out).as_posix(): p.stat().st_size
                     for p in sorted(out.rglob("*")) if p.is_file()}
     return result

@@ -4,9 +4,10 @@ Whatever this imports is what the visitor's browser imports; `sondage build` kee
 exactly those modules (see in_pyodide.py). Keep it in step with what the runtime does.
 """
 
+import asyncio
 import json
 
-import sondage.runtime.browser  # noqa: F401 - the boundary module, with js and pyodide.ffi
+from sondage.runtime import browser
 from sondage.runtime.embed import Runtime
 from sondage.runtime.survey_format import SiteData, dump, load_site_data  # noqa: F401
 
@@ -42,3 +43,22 @@ effects += rt.handle({"type": "delivered", "ids": ["x"]})
 json.dumps(effects)
 kinds = {e["type"] for e in effects}
 assert {"mount", "unmount", "store", "deliver", "callback", "console"} <= kinds, kinds
+
+
+# The boundary too: a message in, and an answer delivered through js.fetch (to an address
+# that refuses it, so the undelivered path runs as well) on Pyodide's event loop.
+posted = []
+browser.start(posted.append)
+browser.receive(json.dumps({"type": "init", "site_data": SITE, "collector": "data:,refused",
+                            "page": {"url": "https://example.test/"}, "storage": {}}))
+browser.receive(json.dumps({"type": "command", "name": "event", "args": ["go"]}))
+browser.receive(json.dumps({"type": "ui", "survey_id": "s", "question_id": "nps",
+                            "action": "answer", "value": "7"}))
+
+
+async def settle() -> None:
+    for _ in range(50):
+        if not browser._tasks:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the delivery never finished")

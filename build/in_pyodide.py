@@ -2,10 +2,12 @@
 
 1. Imports the staged runtime and plays a whole survey session on every question type,
    so every module a visitor's browser imports gets imported here too.
-2. Compiles every module in ``sys.modules`` that came from the stdlib zip or the stage,
-   plus the stage's own files, to unchecked hash-based .pyc (no timestamps: the same
-   inputs give the same bytes), and writes them under /out/pyc with a list in
-   /out/modules.json.
+2. Compiles every module in ``sys.modules`` that came from the stdlib zip or the stage
+   (and all of the runtime's own package) to unchecked hash-based .pyc (no timestamps:
+   the same inputs give the same bytes), and writes them under /out/pyc with a list in
+   /out/modules.json. Modules named in SONDAGE_LEFT_OUT (imported while Pyodide starts,
+   never used by the runtime) become small stubs; the build then verifies the result by
+   booting from it (verify_in_pyodide.py).
 """
 
 import importlib.util
@@ -25,7 +27,9 @@ ALWAYS = ["encodings.cp437", "encodings.idna", "encodings.punycode", "encodings.
 sys.path.insert(0, STAGE)
 sys.dont_write_bytecode = True
 
-exec(compile(open(f"{STAGE}/_exercise.py").read(), "_exercise.py", "exec"), {"__name__": "_exercise"})
+exercise = {"__name__": "_exercise"}
+exec(compile(open(f"{STAGE}/_exercise.py").read(), "_exercise.py", "exec"), exercise)
+await exercise["settle"]()
 for name in ALWAYS:
     importlib.import_module(name)
 
@@ -36,8 +40,17 @@ for name, module in list(sys.modules.items()):
     if origin.startswith(STDLIB + "/"):
         wanted_stdlib.add(origin[len(STDLIB) + 1:])
 
+def strip_lines(code):
+    """Drop line tables (tracebacks in library code lose line numbers; ~20% smaller)."""
+    consts = tuple(strip_lines(c) if isinstance(c, type(code)) else c for c in code.co_consts)
+    return code.replace(co_linetable=b"", co_consts=consts)
+
+
 def compile_to(arcname, source, filename):
-    code = compile(source, filename, "exec", dont_inherit=True)
+    # optimize=2: no docstrings or asserts. The runtime's own code keeps its line numbers.
+    code = compile(source, filename, "exec", dont_inherit=True, optimize=2)
+    if not arcname.startswith("sondage/"):
+        code = strip_lines(code)
     data = importlib._bootstrap_external._code_to_hash_pyc(
         code, importlib.util.source_hash(source), checked=False)
     target = os.path.join(OUT, "pyc", arcname[:-3] + ".pyc")
@@ -45,16 +58,38 @@ def compile_to(arcname, source, filename):
     with open(target, "wb") as f:
         f.write(data)
 
+LEFT_OUT = set(filter(None, os.environ.get("SONDAGE_LEFT_OUT", "").split(",")))
+STUB = b"""# Left out of the Sondage bundle: imported at start-up, never used by the runtime.
+# Any name looked up is an inert class, so definitions that mention it still load;
+# using it (calling, instantiating) raises.
+__all__ = ()
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    def _refuse(*args, **kwargs):
+        raise RuntimeError(f"{__name__}.{name} is left out of the Sondage bundle")
+    placeholder = type(name, (), {"__init__": _refuse, "__module__": __name__})
+    globals()[name] = placeholder
+    return placeholder
+"""
+
 listing = {"stdlib": [], "stage": []}
 for arcname in sorted(wanted_stdlib):
-    compile_to(arcname, stdlib.read(arcname), f"{STDLIB}/{arcname}")
+    mod = arcname[:-3].replace("/__init__", "").replace("/", ".")
+    source = STUB if mod in LEFT_OUT else stdlib.read(arcname)
+    compile_to(arcname, source, f"{STDLIB}/{arcname}")
     listing["stdlib"].append(arcname)
+# From the stage: all of the runtime's own package, and of its dependencies only the
+# modules the session really imported.
+imported = {getattr(getattr(m, "__spec__", None), "origin", None) for m in list(sys.modules.values())}
 for root, dirs, files in os.walk(STAGE):
     dirs.sort()
     for fname in sorted(files):
         full = os.path.join(root, fname)
         rel = os.path.relpath(full, STAGE)
         if not fname.endswith(".py") or rel == "_exercise.py":
+            continue
+        if not rel.startswith("sondage/") and full not in imported:
             continue
         with open(full, "rb") as f:
             compile_to(rel, f.read(), f"{STDLIB}/{rel}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -24,6 +25,16 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 # Dependencies shipped to the browser: pure Python only (markupsafe's C speedups are left
 # out; it falls back to its own pure-Python implementation).
 BROWSER_DEPENDENCIES = ("jinja2", "markupsafe")
+# Modules that Pyodide (or a dependency) imports while starting but the runtime never
+# uses: they ship as stubs (any use raises), ~110 KB less brotli. Every build boots from
+# the finished zip and replays a survey session, so a wrong entry fails the build.
+LEFT_OUT = (
+    "_compression", "asyncio.base_subprocess", "asyncio.selector_events", "asyncio.sslproto",
+    "asyncio.staggered", "asyncio.streams", "asyncio.subprocess", "asyncio.trsock", "bz2",
+    "compression.zstd", "encodings.idna", "encodings.punycode", "ipaddress", "locale", "lzma",
+    "random", "selectors", "socket", "ssl", "stringprep", "subprocess", "tarfile", "tempfile",
+    "zipfile",
+)
 
 
 class PythonBundleError(RuntimeError):
@@ -57,28 +68,40 @@ def stage(stage_dir: Path) -> None:
     shutil.copyfile(HERE / "exercise.py", stage_dir / "_exercise.py")
 
 
+def _run_in_pyodide(node: str, pyodide_dir: Path, stage_dir: Path, out_dir: Path, script: str,
+                    what: str, stdlib_zip: Path | None = None) -> str:
+    cmd = [node, str(HERE / "pyodide_tool.mjs"), str(pyodide_dir), str(stage_dir), str(out_dir),
+           str(HERE / script)] + ([str(stdlib_zip)] if stdlib_zip else [])
+    env = {**os.environ, "SONDAGE_LEFT_OUT": ",".join(LEFT_OUT)}
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    except FileNotFoundError:
+        raise PythonBundleError(f"the build needs Node.js ({node!r} was not found)") from None
+    if proc.returncode != 0:
+        raise PythonBundleError(f"{what} failed:\n" + (proc.stderr + proc.stdout)[-4000:])
+    return proc.stdout
+
+
 def build_python_zip(pyodide_dir: Path, node: str = "node") -> tuple[bytes, dict[str, list[str]]]:
-    """Returns the zip's bytes and the list of modules it holds."""
+    """Returns the zip's bytes and the list of modules it holds (verified by booting it)."""
     with tempfile.TemporaryDirectory(prefix="sondage-py-") as tmp:
         stage_dir, out_dir = Path(tmp, "stage"), Path(tmp, "out")
         out_dir.mkdir()
         stage(stage_dir)
-        cmd = [node, str(HERE / "pyodide_tool.mjs"), str(pyodide_dir), str(stage_dir),
-               str(out_dir), str(HERE / "in_pyodide.py")]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-        except FileNotFoundError:
-            raise PythonBundleError(f"the build needs Node.js ({node!r} was not found)") from None
-        if proc.returncode != 0:
-            raise PythonBundleError("compiling the runtime inside Pyodide failed:\n"
-                                    + (proc.stderr or proc.stdout)[-4000:])
+        _run_in_pyodide(node, pyodide_dir, stage_dir, out_dir, "in_pyodide.py",
+                        "compiling the runtime inside Pyodide")
         listing = json.loads((out_dir / "modules.json").read_text())
         files: dict[str, bytes] = {}
         for path in (out_dir / "pyc").rglob("*.pyc"):
             files[path.relative_to(out_dir / "pyc").as_posix()] = path.read_bytes()
         for path in stage_dir.rglob("*.html"):
             files[path.relative_to(stage_dir).as_posix()] = path.read_bytes()
-    return _stored_zip(files), listing
+        data = _stored_zip(files)
+        built = Path(tmp, "python.zip")
+        built.write_bytes(data)
+        _run_in_pyodide(node, pyodide_dir, stage_dir, out_dir, "verify_in_pyodide.py",
+                        "booting Pyodide from the built zip", stdlib_zip=built)
+    return data, listing
 
 
 def _stored_zip(files: dict[str, bytes]) -> bytes:

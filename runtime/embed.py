@@ -19,13 +19,13 @@ The browser boundary (``runtime/browser.py``) feeds it and carries the effects o
 
 from __future__ import annotations
 
-import uuid
+import os
 from typing import Any, Callable, Optional
 
 from . import render
 from .responses import AnswerError, Outbox, answer_record, parse_answer
 from .survey_format import SiteData, Survey, load_site_data
-from .targeting import Context, History, Occurrence, choose
+from .targeting import Context, History, Occurrence, choose, trigger_hint
 
 Effect = dict[str, Any]
 
@@ -38,7 +38,7 @@ def _storage_key(site: str, name: str) -> str:
 
 class Runtime:
     def __init__(self, clock: Callable[[], float],
-                 new_id: Callable[[], str] = lambda: uuid.uuid4().hex) -> None:
+                 new_id: Callable[[], str] = lambda: os.urandom(16).hex()) -> None:
         self.clock = clock
         self.new_id = new_id
         self.site: Optional[SiteData] = None
@@ -78,6 +78,7 @@ class Runtime:
     # -- init --------------------------------------------------------------------------
     def _init(self, message: dict[str, Any]) -> list[Effect]:
         self.site = load_site_data(message["site_data"])
+        self.data_id = str(message.get("data_id") or "")
         self.collector = message.get("collector") or None
         page = message.get("page") or {}
         self.url = str(page.get("url", ""))
@@ -86,7 +87,8 @@ class Runtime:
         stored = message.get("storage") or {}
         self.history = History.from_json(stored.get(self._key("history")))
         self.outbox = Outbox.from_json(stored.get(self._key("outbox")))
-        effects: list[Effect] = []
+        render.warm_up()   # so the first trigger renders at once
+        effects: list[Effect] = [self._store_hint()]
         if self.preview_id and not any(s.id == self.preview_id for s in self.site.surveys):
             effects.append(_console(
                 "warn", f"Sondage: iterate_preview={self.preview_id!r} names no survey of this "
@@ -162,6 +164,7 @@ class Runtime:
         return [
             self._mount(),
             self._store_history(),
+            self._store_hint(),
             _callback("onLoad", info),
             _callback("onEvent", "displayed", {"source": "survey", "survey": info}),
         ]
@@ -256,6 +259,15 @@ class Runtime:
 
     def _store_history(self) -> Effect:
         return {"type": "store", "key": self._key("history"), "value": self.history.to_json()}
+
+    def _store_hint(self) -> Effect:
+        """This visitor's hint for the loader: what could still show them anything.
+
+        It names the survey data it was computed from, so new surveys void it.
+        """
+        assert self.site is not None
+        hint = trigger_hint(self.site.surveys, self.history)
+        return {"type": "store", "key": self._key("hint"), "value": {"data": self.data_id, **hint}}
 
 
 class _Showing:

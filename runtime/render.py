@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pkgutil
 from functools import lru_cache
 
 import jinja2
@@ -11,10 +10,12 @@ from .survey_format import Survey
 
 
 def _load(name: str) -> str:
-    data = pkgutil.get_data(__name__.rpartition(".")[0], f"templates/{name}")
-    if data is None:
-        raise jinja2.TemplateNotFound(name)
-    return data.decode("utf-8")
+    # The package's own loader reads files next to it, from a folder or from the zip.
+    here = __spec__.origin.rpartition("/")[0]  # type: ignore[name-defined]
+    try:
+        return __spec__.loader.get_data(f"{here}/templates/{name}").decode("utf-8")  # type: ignore[name-defined]
+    except OSError:
+        raise jinja2.TemplateNotFound(name) from None
 
 
 @lru_cache(maxsize=1)
@@ -39,3 +40,8 @@ def thank_you(survey: Survey, *, preview: bool = False) -> str:
     return environment().get_template("widget.html").render(
         survey=survey, q=None, step="thanks", index=len(survey.questions),
         total=len(survey.questions), preview=preview, error="")
+
+
+def warm_up() -> None:
+    """Compile the widget template now, not on the first trigger."""
+    environment().get_template("widget.html")

@@ -117,15 +117,24 @@ def choose(surveys: Iterable[Survey], what: Occurrence, ctx: Context,
     return chosen, chosen_decision, decisions
 
 
-def trigger_hint(surveys: Iterable[Survey]) -> dict[str, Any]:
+def could_show_again(survey: Survey, history: History) -> bool:
+    """Could this survey ever show to this visitor again (outside preview and install(id))?"""
+    if survey.status != "published":
+        return False
+    return not (survey.frequency == "once" and survey.id in history.shown)
+
+
+def trigger_hint(surveys: Iterable[Survey], history: Optional[History] = None) -> dict[str, Any]:
     """What the loader needs to know to stay idle: which occurrences could show anything.
 
-    A page view that fires none of these events never downloads Pyodide.
+    Without ``history`` this is the site's hint (the build puts it in the manifest); with
+    it, this visitor's (the runtime stores it for the loader). A page view that fires none
+    of these events never downloads Pyodide.
     """
     events: set[str] = set()
     page_view = False
     for s in surveys:
-        if s.status != "published":
+        if not could_show_again(s, history or History()):
             continue
         if s.trigger.type == "event" and s.trigger.event:
             events.add(s.trigger.event)

@@ -39,7 +39,7 @@ COMPRESSIBLE = {".js", ".mjs", ".wasm", ".zip", ".json", ".html", ".css", ".svg"
 HASHED = re.compile(r"-[0-9a-f]{12}(?:\.[a-z]+$|/)")
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=60, must-revalidate"
-SNIPPET_MARK = "<!-- sondage:snippet -->"
+SNIPPET_MARK = re.compile(r"<!-- sondage:snippet(?: key=([A-Za-z0-9._-]+))? -->")
 
 RESPONSES_PAGE = jinja2.Environment(autoescape=True).from_string("""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sondage responses</title>
@@ -84,6 +84,10 @@ class _Files:
         return path if path.is_file() else None
 
     def get(self, path: Path, encoding: str, transform: Any = None) -> _Cached:
+        if encoding and transform is None:
+            sibling = path.with_name(f"{path.name}.{'br' if encoding == 'br' else 'gz'}")
+            if sibling.is_file():          # precompressed by `sondage build`
+                return self._read(sibling, encoding, path)
         st = path.stat()
         key = (str(path), st.st_mtime_ns, st.st_size, encoding)
         with self._lock:
@@ -104,6 +108,19 @@ class _Files:
         return entry
 
 
+    def _read(self, sibling: Path, encoding: str, original: Path) -> _Cached:
+        st = sibling.stat()
+        key = (str(sibling), st.st_mtime_ns, st.st_size, encoding)
+        with self._lock:
+            hit = self._cache.get(key)
+        if hit is None:
+            tag = hashlib.sha256(original.read_bytes()).hexdigest()[:20]
+            hit = _Cached(sibling.read_bytes(), f'"{tag}-{encoding}"')
+            with self._lock:
+                self._cache[key] = hit
+        return hit
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: "_Server"
     protocol_version = "HTTP/1.1"
@@ -115,6 +132,7 @@ class _Handler(BaseHTTPRequestHandler):
     # -- plumbing ------------------------------------------------------------------
     def _send(self, status: int, body: bytes, content_type: str,
               headers: Optional[dict[str, str]] = None) -> None:
+        self.server.note(self.path, status, len(body))
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -148,6 +166,7 @@ class _Handler(BaseHTTPRequestHandler):
         if encoding:
             headers["Content-Encoding"] = encoding
         if self.headers.get("If-None-Match") == entry.etag:
+            self.server.note(self.path, 304, 0)
             self.send_response(304)
             for k, v in headers.items():
                 self.send_header(k, v)
@@ -180,7 +199,12 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], app: Any, verbose: bool) -> None:
         self.app = app
         self.verbose = verbose
+        self.listeners: list[Any] = []   # called with (path, status, body bytes) per response
         super().__init__(address, _Handler)
+
+    def note(self, path: str, status: int, size: int) -> None:
+        for listener in self.listeners:
+            listener(path, status, size)
 
 
 CORS = {"Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Policy": "cross-origin"}
@@ -239,13 +263,15 @@ class RuntimeApp:
 class SiteApp:
     """The host origin of the demo: a shop page with the snippet pasted in."""
 
-    def __init__(self, site: Path, snippet_html: str, runtime_url: str) -> None:
+    def __init__(self, site: Path, api_key: str, runtime_url: str) -> None:
         self.files = _Files(site)
-        self.snippet_html = snippet_html
+        self.api_key = api_key
         self.runtime_url = runtime_url
 
     def _inject(self, data: bytes) -> bytes:
-        text = data.decode("utf-8").replace(SNIPPET_MARK, self.snippet_html)
+        """Paste the snippet where a page says ``<!-- sondage:snippet [key=K] -->``."""
+        text = SNIPPET_MARK.sub(lambda m: snippet(m.group(1) or self.api_key, self.runtime_url),
+                                data.decode("utf-8"))
         return text.replace("%%RUNTIME_URL%%", self.runtime_url).encode("utf-8")
 
     def get(self, h: _Handler) -> None:
@@ -257,10 +283,10 @@ class SiteApp:
         h._json(405, {"error": "the demo site takes no POST"})
 
 
-def serve_site(folder: Path, snippet_html: str, runtime_url: str, *, host: str = "127.0.0.1",
+def serve_site(folder: Path, api_key: str, runtime_url: str, *, host: str = "127.0.0.1",
                port: int = 8000, verbose: bool = False) -> tuple[_Server, str]:
     """Serve a host site (a folder of pages with the snippet pasted in) in a background thread."""
-    server = _Server((host, port), SiteApp(folder, snippet_html, runtime_url), verbose)
+    server = _Server((host, port), SiteApp(folder, api_key, runtime_url), verbose)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://{host}:{server.server_address[1]}/"
 
@@ -290,7 +316,7 @@ def start(bundle: Path, *, host: str = "127.0.0.1", port: int = 8001, db: Path |
     servers = [runtime]
     site_url = None
     if demo is not None:
-        site, site_url = serve_site(demo, snippet(demo_api_key, runtime_url), runtime_url,
-                                    host=host, port=demo_port, verbose=verbose)
+        site, site_url = serve_site(demo, demo_api_key, runtime_url, host=host, port=demo_port,
+                                    verbose=verbose)
         servers.append(site)
     return Running(runtime_url, site_url, servers, store)

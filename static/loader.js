@@ -28,6 +28,7 @@
     var params = new URLSearchParams(w.location.search);
     var preview = params.get("iterate_preview");
 
+    var prefix = "sondage:" + apiKey + ":";   // this site's keys in the host's localStorage
     var queue = [];         // commands not yet sent to the runtime, in order
     var callbacks = {};     // host functions; the runtime asks for them by name
     var manifest = null;
@@ -92,10 +93,17 @@
         .catch(function (e) { fail(String(e && e.message || e)); });
     }
 
-    // The hint lists what could show anything; anything else never loads Python.
+    // The hint lists what could show anything; anything else never loads Python. The
+    // runtime leaves this visitor's own hint (e.g. without surveys they have seen) for
+    // the same survey data.
+    function currentHint() {
+      var mine = readStorage()[prefix + "hint"];
+      return mine && mine.data === manifest.surveys ? mine : manifest.hint || {};
+    }
+
     function considerBoot() {
       if (frame || failed || !manifest) return;
-      var hint = manifest.hint || {};
+      var hint = currentHint();
       var events = hint.events || [];
       var boot = !!preview || params.get("iterate_debug") === "1";
       for (var i = 0; i < queue.length && !boot; i++) {
@@ -124,7 +132,6 @@
 
     // Visitor state (history, unsent answers) lives in the host's first-party storage:
     // browsers that block third-party storage would lose it inside our frame.
-    var prefix = "sondage:" + apiKey + ":";
     function readStorage() {
       var out = {};
       try {
@@ -162,7 +169,7 @@
       if (m.type === "hello") {
         frameSaidHello = true;
         post({
-          type: "init", site: apiKey, preview: preview,
+          type: "init", site: apiKey, preview: preview, data_id: manifest.surveys,
           collector: manifest.collector ? new URL(manifest.collector, base).href : null,
           storage: readStorage(),
           page: { url: w.location.href, referrer: d.referrer, language: navigator.language }

@@ -26,7 +26,9 @@ async function boot() {
     lockFileContents: %%LOCK%%,
     env: { HOME: "/home/pyodide" },
   }), BOOT_TIMEOUT_MS, "loadPyodide");
+  const booted = performance.now();
   const browser = pyodide.pyimport("sondage.runtime.browser");
+  const imported = performance.now();
   const data = await siteData;
   browser.start((text) => self.postMessage(text));
   deliver = (m) => {
@@ -34,7 +36,9 @@ async function boot() {
     browser.receive(JSON.stringify(m));
   };
   for (const m of inbox.splice(0)) deliver(m);
-  self.postMessage({ type: "ready", boot_ms: Math.round(performance.now() - started) });
+  self.postMessage({ type: "ready", boot_ms: Math.round(performance.now() - started),
+                    pyodide_ms: Math.round(booted - started), import_ms: Math.round(imported - booted),
+                    wasm_bytes: pyodide._module && pyodide._module.HEAP8 ? pyodide._module.HEAP8.length : null });
 }
 
 boot().catch((e) => self.postMessage({ type: "failed", reason: String(e && e.message || e) }));

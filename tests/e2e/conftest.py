@@ -57,7 +57,7 @@ def pages(servers, tmp_path_factory) -> Iterator[tuple[Path, str]]:
     """A second host site on 127.0.0.1 whose pages the tests write (a real loopback server,
     so Chrome's local-network rules treat it as the real thing)."""
     folder = tmp_path_factory.mktemp("pages")
-    server, url = serve_site(folder, "", servers.runtime_url, port=0)
+    server, url = serve_site(folder, "e2e-site", servers.runtime_url, port=0)
     yield folder, url
     server.shutdown()
     server.server_close()

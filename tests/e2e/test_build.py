@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import zipfile
 from pathlib import Path
+
+import brotli
 
 from sondage.build.bundle import build
 from sondage.cli import main
@@ -27,7 +30,16 @@ def test_bundle_layout(bundle):
     hashed = re.compile(r"^(frame-[0-9a-f]{12}\.(html|js)|widget-[0-9a-f]{12}\.css|worker-[0-9a-f]{12}\.mjs|"
                         r"python-[0-9a-f]{12}\.zip|sites/[\w.-]+-[0-9a-f]{12}\.json|"
                         r"pyodide-[0-9a-f]{12}/pyodide(\.asm)?\.(mjs|wasm))$")
-    others = names - {"loader.js", "survey.schema.json", "manifests/demo-site-key.json", "manifests/e2e-site.json"}
+    unhashed = {"loader.js", "survey.schema.json"} | {n for n in names if re.fullmatch(r"manifests/[\w.-]+\.json", n)}
+    # Precompressed siblings: brotli-11 and gzip of the same bytes.
+    for name in [n for n in names if n.endswith((".br", ".gz"))]:
+        original = name[:-3]
+        assert original in names, name
+        raw = brotli.decompress(files[name]) if name.endswith(".br") else gzip.decompress(files[name])
+        assert raw == files[original], name
+    assert "pyodide-" in "".join(n for n in names if n.endswith("pyodide.asm.wasm.br"))
+    names = {n for n in names if not n.endswith((".br", ".gz"))}
+    others = names - unhashed
     assert all(hashed.match(n) for n in others), sorted(n for n in others if not hashed.match(n))
     for name, data in files.items():
         if name.endswith((".js", ".mjs", ".html")):

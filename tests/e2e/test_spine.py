@@ -189,3 +189,18 @@ def test_broken_runtime_leaves_the_page_as_it_was(host):
     assert page.locator("iframe").count() == 0
     page.evaluate("Iterate('event', 'checkout-done')")     # still callable, still silent
     assert page.locator("h1").inner_text() == "Shop"
+
+
+def test_after_a_once_page_view_survey_is_seen_later_views_load_no_python(host):
+    host.open("<h1>Welcome</h1>", api_key="e2e-welcome")
+    page = host.page
+    survey = host.survey()
+    expect(survey.locator(".sondage-prompt")).to_have_text("Is this your first visit?", timeout=30000)
+    survey.locator("[data-action=close]").click()
+    host.requests.clear()
+    page.reload()
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(1500)
+    runtime = sorted(u[len(host.runtime_url):] for u in host.requests if u.startswith(host.runtime_url))
+    assert runtime == ["loader.js", "manifests/e2e-welcome.json"] or runtime == ["manifests/e2e-welcome.json"]
+    assert page.locator("iframe").count() == 0

@@ -168,3 +168,15 @@ def test_no_collector_means_no_delivery_but_answers_kept(site_data, clock):
     rt.command("event", ["bought"])
     effects = ui(rt, "answer", "score", value="10")
     assert of(effects, "deliver") == [] and rt.outbox.items
+
+
+def test_visitor_hint_drops_surveys_this_visitor_will_not_see_again(site_data, clock):
+    ids = iter(range(10))
+    rt = Runtime(clock=clock, new_id=lambda: f"rec{next(ids):08d}")
+    effects = rt.handle({"type": "init", "site_data": site_data, "data_id": "sites/shop-abc.json",
+                         "page": {}, "storage": {}})
+    hint = {e["key"]: e["value"] for e in of(effects, "store")}["sondage:shop:hint"]
+    assert hint == {"data": "sites/shop-abc.json", "events": ["bought"], "page_view": True}
+    effects = rt.command("event", ["bought"])       # "nps" is once: seen now
+    hint = {e["key"]: e["value"] for e in of(effects, "store")}["sondage:shop:hint"]
+    assert hint == {"data": "sites/shop-abc.json", "events": [], "page_view": True}

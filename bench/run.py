@@ -1,0 +1,296 @@
+"""`make bench`: what Sondage costs a host page, in headless Chromium, against a fresh build.
+
+The host page (127.0.0.1) and the runtime (localhost) are different origins, both served
+by `sondage serve`'s code: precompressed files, caching headers as in production. Bytes
+are counted by the servers themselves (body bytes as sent, i.e. compressed), so requests
+made by the runtime's worker count too. Every scenario runs several times; the table
+shows the median with min-max. Results: a table on stdout and bench/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from playwright.sync_api import Browser, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sondage.build.bundle import PYODIDE_VERSION, build  # noqa: E402
+from sondage.server import serve_site, start  # noqa: E402
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--enable-precise-memory-info"]
+
+# Installed before any page script: long tasks, when the survey frame became visible, and
+# what the runtime reported when it was ready.
+PROBE = """
+window.__bench = {longtasks: [], visible: null, ready: null};
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) window.__bench.longtasks.push({start: e.startTime, duration: e.duration});
+}).observe({type: 'longtask', buffered: true});
+addEventListener('message', (e) => {
+  if (e.data && e.data.sondage === 1 && e.data.type === 'ready') window.__bench.ready = e.data;
+});
+new MutationObserver(() => {
+  const f = document.querySelector('iframe[title=Survey]');
+  if (f && f.style.visibility === 'visible' && window.__bench.visible === null) {
+    const t = performance.now();
+    requestAnimationFrame(() => { window.__bench.visible = t; window.__bench.painted = performance.now(); });
+  }
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['style'], childList: true});
+"""
+
+TRIGGER = """async () => {
+  window.__bench.visible = null;
+  const t0 = performance.now();
+  Iterate('event', 'bench-fired');
+  while (window.__bench.visible === null) await new Promise((r) => setTimeout(r, 2));
+  return window.__bench.visible - t0;
+}"""
+
+
+class Traffic:
+    """Responses seen by the servers: (origin, path, status, bytes)."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, int, int]] = []
+        self.lock = threading.Lock()
+
+    def listener(self, origin: str) -> Callable[[str, int, int], None]:
+        def note(path: str, status: int, size: int) -> None:
+            with self.lock:
+                self.rows.append((origin, path, status, size))
+        return note
+
+    def take(self) -> list[tuple[str, str, int, int]]:
+        with self.lock:
+            rows, self.rows = self.rows, []
+        return rows
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def page_metrics(page: Page, rows: list[tuple[str, str, int, int]], t_nav: float | None = None) -> dict[str, Any]:
+    b = page.evaluate("""() => ({longtasks: window.__bench.longtasks, visible: window.__bench.visible,
+                                 ready: window.__bench.ready,
+                                 heap: performance.memory ? performance.memory.usedJSHeapSize : null})""")
+    sondage = sum(size for origin, _, _, size in rows if origin == "runtime")
+    host = sum(size for origin, _, _, size in rows if origin == "host")
+    hashed_refetched = [p for origin, p, status, _ in rows
+                        if origin == "runtime" and status in (200, 304) and _is_hashed(p)]
+    return {
+        "bytes_sondage": sondage,
+        "bytes_host": host,
+        "requests_sondage": sorted(p for origin, p, _, _ in rows if origin == "runtime"),
+        "hashed_requests": hashed_refetched,
+        "pyodide_loaded": any("pyodide.asm.wasm" in p for _, p, _, _ in rows),
+        "tbt_ms": sum(max(0.0, t["duration"] - 50) for t in b["longtasks"]),
+        "longest_task_ms": max((t["duration"] for t in b["longtasks"]), default=0.0),
+        "nav_to_visible_ms": b["visible"],
+        "js_heap_bytes": b["heap"],
+        "wasm_bytes": (b["ready"] or {}).get("wasm_bytes"),
+        "runtime_boot_ms": (b["ready"] or {}).get("boot_ms"),
+    }
+
+
+def _is_hashed(path: str) -> bool:
+    import re
+    return bool(re.search(r"-[0-9a-f]{12}(?:\.[a-z]+$|/)", path))
+
+
+def settle(page: Page, ms: int = 1200) -> None:
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(ms)
+
+
+def wait_visible(page: Page, timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while page.evaluate("window.__bench.visible") is None:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the survey did not become visible")
+        page.wait_for_timeout(10)
+
+
+def run_scenarios(browser: Browser, site_url: str, traffic: Traffic, runs: int) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {k: [] for k in (
+        "baseline", "no_survey", "load_cold", "load_warm", "event", "answer")}
+    for _ in range(runs):
+        # Baseline and "no survey eligible": the page alone, then with Sondage that stays idle.
+        for name, path in (("baseline", "baseline.html"), ("no_survey", "none.html")):
+            ctx = browser.new_context()
+            ctx.add_init_script(PROBE)
+            page = ctx.new_page()
+            traffic.take()
+            page.goto(site_url + path)
+            settle(page, 1500)
+            out[name].append(page_metrics(page, traffic.take()))
+            ctx.close()
+
+        # A survey on page load: cold (new profile), then warm (same site visited again).
+        ctx = browser.new_context()
+        ctx.add_init_script(PROBE)
+        page = ctx.new_page()
+        for name in ("load_cold", "load_warm"):
+            traffic.take()
+            page.goto(site_url + "load.html")
+            wait_visible(page)
+            settle(page, 800)
+            out[name].append(page_metrics(page, traffic.take()))
+        ctx.close()
+
+        # A survey on an event once the page has settled; then again with the runtime up;
+        # then answering the first question.
+        ctx = browser.new_context()
+        ctx.add_init_script(PROBE)
+        page = ctx.new_page()
+        traffic.take()
+        page.goto(site_url + "event.html")
+        settle(page, 1500)
+        first = page.evaluate(TRIGGER)
+        frame = page.frame_locator("iframe[title=Survey]")
+        frame.locator("[data-action=close]").click()
+        page.wait_for_timeout(300)
+        again = page.evaluate(TRIGGER)
+        m = page_metrics(page, traffic.take())
+        m.update(trigger_to_visible_cold_ms=first, trigger_to_visible_up_ms=again, nav_to_visible_ms=None)
+        out["event"].append(m)
+        answer_ms = frame.locator("#root").evaluate("""async (root) => {
+            const done = new Promise((r) => new MutationObserver(r).observe(root, {childList: true, subtree: true}));
+            const t0 = performance.now();
+            root.querySelector("button[data-value='8']").click();
+            await done;
+            return performance.now() - t0; }""")
+        out["answer"].append({"answer_to_next_question_ms": answer_ms})
+        ctx.close()
+    return out
+
+
+FIGURES = [
+    ("bytes_sondage", "Sondage bytes", "{:,.0f}"), ("bytes_host", "host bytes", "{:,.0f}"),
+    ("nav_to_visible_ms", "nav→visible ms", "{:.0f}"),
+    ("trigger_to_visible_cold_ms", "trigger→visible (boot) ms", "{:.0f}"),
+    ("trigger_to_visible_up_ms", "trigger→visible (up) ms", "{:.1f}"),
+    ("answer_to_next_question_ms", "answer→next ms", "{:.1f}"),
+    ("tbt_ms", "TBT ms", "{:.0f}"), ("longest_task_ms", "longest task ms", "{:.0f}"),
+    ("js_heap_bytes", "JS heap (host)", "{:,.0f}"), ("wasm_bytes", "Wasm memory", "{:,.0f}"),
+    ("runtime_boot_ms", "runtime boot ms", "{:.0f}"),
+]
+
+
+def aggregate(raw: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    agg: dict[str, dict[str, Any]] = {}
+    for scenario, runs in raw.items():
+        agg[scenario] = {}
+        for key, _, _ in FIGURES:
+            values = [r[key] for r in runs if r.get(key) is not None]
+            if values:
+                agg[scenario][key] = summary([float(v) for v in values])
+        for key in ("pyodide_loaded",):
+            if runs and key in runs[0]:
+                agg[scenario][key] = any(r[key] for r in runs)
+        if runs and "hashed_requests" in runs[0]:
+            agg[scenario]["hashed_requests"] = max(len(r["hashed_requests"]) for r in runs)
+    return agg
+
+
+def budget(agg: dict[str, dict[str, Any]]) -> list[tuple[str, bool, str]]:
+    def med(s: str, k: str) -> float:
+        return agg[s][k]["median"] if k in agg.get(s, {}) else float("nan")
+    base_tbt = med("baseline", "tbt_ms")
+    checks = []
+    worst_tbt = max(agg[s]["tbt_ms"]["max"] for s in agg if "tbt_ms" in agg[s])
+    checks.append(("blocking time within 10 ms of the baseline page (worst run)",
+                   worst_tbt - base_tbt <= 10, f"worst {worst_tbt:.0f} ms vs baseline {base_tbt:.0f} ms"))
+    checks.append(("no-survey view: ≤ 6 KB of Sondage, no Pyodide",
+                   agg["no_survey"]["bytes_sondage"]["max"] <= 6 * 1024 and not agg["no_survey"]["pyodide_loaded"],
+                   f"{agg['no_survey']['bytes_sondage']['max']:,.0f} B, Pyodide "
+                   f"{'loaded' if agg['no_survey']['pyodide_loaded'] else 'not loaded'}"))
+    total = agg["load_cold"]["bytes_sondage"]["max"] + agg["load_cold"]["bytes_host"]["max"]
+    checks.append(("survey view: ≤ 3.5 MB in total", total <= 3_500_000, f"{total:,.0f} B"))
+    checks.append(("warm view revalidates nothing hashed", agg["load_warm"]["hashed_requests"] == 0,
+                   f"{agg['load_warm']['hashed_requests']} hashed requests"))
+    up = med("event", "trigger_to_visible_up_ms")
+    checks.append(("trigger→visible ≤ 30 ms once the runtime is up", up <= 30, f"{up:.1f} ms"))
+    cold, warm = med("load_cold", "nav_to_visible_ms"), med("load_warm", "nav_to_visible_ms")
+    checks.append(("nav→visible ≤ 1.2 s cold (page-load survey)", cold <= 1200, f"{cold:.0f} ms"))
+    checks.append(("nav→visible ≤ 0.5 s warm (page-load survey)", warm <= 500, f"{warm:.0f} ms"))
+    return checks
+
+
+def table(agg: dict[str, dict[str, Any]]) -> str:
+    scenarios = list(agg)
+    lines = ["| figure | " + " | ".join(scenarios) + " |", "|---|" + "---:|" * len(scenarios)]
+    for key, label, fmt in FIGURES:
+        cells = []
+        for s in scenarios:
+            v = agg[s].get(key)
+            cells.append(f"{fmt.format(v['median'])} ({fmt.format(v['min'])}–{fmt.format(v['max'])})" if v else "")
+        if any(cells):
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
+    args = parser.parse_args()
+    chromium = shutil.which("chromium")
+    if not chromium:
+        print("bench: Debian's chromium is not installed (make bench installs it)", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="sondage-bench-") as tmp:
+        t0 = time.monotonic()
+        result = build(ROOT / "bench" / "surveys", Path(tmp) / "dist")
+        build_s = time.monotonic() - t0
+        running = start(result.out, port=0, db=Path(tmp) / "bench.db")
+        site, site_url = serve_site(ROOT / "bench" / "site", "bench-none", running.runtime_url, port=0)
+        traffic = Traffic()
+        running.servers[0].listeners.append(traffic.listener("runtime"))
+        site.listeners.append(traffic.listener("host"))
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+                version = browser.version
+                raw = run_scenarios(browser, site_url, traffic, args.runs)
+                browser.close()
+        finally:
+            site.shutdown()
+            running.stop()
+    agg = aggregate(raw)
+    checks = budget(agg)
+    report = {
+        "when": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+        "machine": {"cpus": __import__("os").cpu_count(), "platform": platform.platform(),
+                    "chromium": version, "pyodide": PYODIDE_VERSION, "python": platform.python_version()},
+        "runs": args.runs, "build_seconds": round(build_s, 1),
+        "scenarios": agg, "budget": [{"check": c, "ok": ok, "measured": m} for c, ok, m in checks],
+        "raw": raw,
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(report, indent=1) + "\n")
+    print(f"Chromium {version}, Pyodide {PYODIDE_VERSION}, {report['machine']['cpus']} cores, "
+          f"{args.runs} runs per scenario, median (min–max)\n")
+    print(table(agg))
+    print()
+    for c, ok, m in checks:
+        print(f"{'PASS' if ok else 'FAIL'}  {c}: {m}")
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
