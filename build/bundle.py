@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ..runtime.survey_format import FORMAT_VERSION, dump, survey_json_schema
-from ..runtime.targeting import trigger_hint
+from ..runtime.hints import hint
 from .compress import precompress
 from .python_bundle import build_python_zip
 from .survey_files import SurveyFile, read_surveys
@@ -133,7 +133,7 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Optional[Path] = None,
             {"format": FORMAT_VERSION, "site": site, "surveys": [dump(s) for s in surveys]}))
         files[f"manifests/{site}.json"] = _json({
             "format": FORMAT_VERSION, "site": site, "frame": frame_name, "surveys": data_name,
-            "collector": collector, "hint": trigger_hint(surveys),
+            "collector": collector, "hint": hint(surveys),
         })
         result.sites[site] = [s.id for s in surveys]
 

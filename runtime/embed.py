@@ -22,10 +22,10 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Optional
 
-from . import render
+from . import hints, render
 from .responses import AnswerError, Outbox, answer_record, parse_answer
 from .survey_format import SiteData, Survey, load_site_data
-from .targeting import Context, History, Occurrence, choose, trigger_hint
+from .targeting import Context, History, Occurrence, choose
 
 Effect = dict[str, Any]
 
@@ -51,6 +51,8 @@ class Runtime:
         self.outbox = Outbox()
         self.active: Optional[_Showing] = None
         self.delivering = False
+        self.data_id = ""
+        self.shown_ahead: Optional[str] = None
 
     # -- entry point -------------------------------------------------------------------
     def handle(self, message: dict[str, Any]) -> list[Effect]:
@@ -79,6 +81,8 @@ class Runtime:
     def _init(self, message: dict[str, Any]) -> list[Effect]:
         self.site = load_site_data(message["site_data"])
         self.data_id = str(message.get("data_id") or "")
+        # A survey the loader already shows (from a hint) until this runtime decides.
+        self.shown_ahead: Optional[str] = message.get("shown_ahead") or None
         self.collector = message.get("collector") or None
         page = message.get("page") or {}
         self.url = str(page.get("url", ""))
@@ -131,7 +135,13 @@ class Runtime:
 
     def _cmd_install(self, survey_id: Any = None) -> list[Effect]:
         if survey_id is None:
-            return self._occur(Occurrence("page_view"))
+            effects = self._occur(Occurrence("page_view"))
+            if self.shown_ahead is not None:
+                # The page view shown ahead is decided now: if it is not on screen, remove it.
+                if self.active is None:
+                    effects.insert(0, {"type": "unmount"})
+                self.shown_ahead = None
+            return effects
         if not isinstance(survey_id, str):
             return [_console("warn", "Sondage: Iterate('install', surveyId) needs a survey id")]
         assert self.site is not None
@@ -266,8 +276,8 @@ class Runtime:
         It names the survey data it was computed from, so new surveys void it.
         """
         assert self.site is not None
-        hint = trigger_hint(self.site.surveys, self.history)
-        return {"type": "store", "key": self._key("hint"), "value": {"data": self.data_id, **hint}}
+        value = hints.hint(self.site.surveys, self.history)
+        return {"type": "store", "key": self._key("hint"), "value": {"data": self.data_id, **value}}
 
 
 class _Showing:

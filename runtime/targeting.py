@@ -117,6 +117,28 @@ def choose(surveys: Iterable[Survey], what: Occurrence, ctx: Context,
     return chosen, chosen_decision, decisions
 
 
+def depends_on_page(survey: Survey) -> bool:
+    """Does deciding a page view for this survey need the page or the visitor's traits?
+
+    The survey format has no page rules, audience or sampling yet, so a page-view
+    decision depends only on the visitor's history. Whatever adds such rules must
+    answer True here for surveys that use them: a survey shown ahead of the runtime
+    (see :func:`next_page_view_survey`) must be one the runtime will surely show.
+    """
+    return False
+
+
+def next_page_view_survey(surveys: Iterable[Survey], history: History) -> Optional[Survey]:
+    """The survey this visitor's next page view will surely show, if that is knowable now.
+
+    The loader may show it before the runtime is up; the runtime confirms or removes it.
+    """
+    for survey in surveys:            # the same order as choose()
+        if decide(survey, Occurrence("page_view"), Context(), history).show:
+            return None if depends_on_page(survey) else survey
+    return None
+
+
 def could_show_again(survey: Survey, history: History) -> bool:
     """Could this survey ever show to this visitor again (outside preview and install(id))?"""
     if survey.status != "published":

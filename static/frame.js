@@ -7,6 +7,7 @@ const hostOrigin = params.get("origin");
 const root = document.getElementById("root");
 const worker = new Worker(new URL("%%WORKER_JS%%", import.meta.url).href + location.hash, { type: "module" });
 let current = null;   // id of the survey on screen
+let shownHtml = null; // what is mounted, to skip re-mounting the same thing
 
 function toHost(message) {
   message.sondage = 1;
@@ -18,10 +19,21 @@ function height() {
   return card ? Math.ceil(card.getBoundingClientRect().height) + 24 : 0;
 }
 
+function mount(html, surveyId, position) {
+  if (html !== shownHtml || surveyId !== current) {
+    root.innerHTML = html;   // rendered by jinja2 with autoescaping
+    shownHtml = html;
+  }
+  current = surveyId;
+  toHost({ type: "show", height: height(), position });
+}
+
 addEventListener("message", (e) => {
   if (e.source !== parent || e.origin !== hostOrigin) return;
   const m = e.data;
   if (!m || m.sondage !== 1) return;
+  // Python rendered this ahead (a hint); show it while the runtime starts.
+  if (m.type === "init" && m.ahead) mount(m.ahead.html, m.ahead.id, m.ahead.position);
   worker.postMessage(m);
 });
 
@@ -29,13 +41,12 @@ worker.onmessage = (e) => {
   const m = typeof e.data === "string" ? JSON.parse(e.data) : e.data;
   switch (m.type) {
     case "mount":
-      root.innerHTML = m.html;   // rendered by jinja2 with autoescaping
-      current = m.survey_id;
-      toHost({ type: "show", height: height(), position: m.position });
+      mount(m.html, m.survey_id, m.position);
       break;
     case "unmount":
       root.textContent = "";
       current = null;
+      shownHtml = null;
       toHost({ type: "hide" });
       break;
     case "ready": case "failed": case "callback": case "console": case "store":

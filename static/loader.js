@@ -114,6 +114,11 @@
       if (boot) addFrame();
     }
 
+    function pageViewQueued() {
+      for (var i = 0; i < queue.length; i++) if (queue[i][0] === "install" && queue[i].length === 1) return true;
+      return false;
+    }
+
     function addFrame() {
       frame = d.createElement("iframe");
       frame.title = "Survey";
@@ -168,8 +173,13 @@
     function handle(m) {
       if (m.type === "hello") {
         frameSaidHello = true;
+        // A page-view survey the hint says this visitor will surely see is shown while
+        // Python starts; the runtime confirms it (or removes it) when it is up.
+        var ahead = pageViewQueued() && !preview && params.get("iterate_debug") !== "1" ?
+          currentHint().page_view_survey : null;
         post({
           type: "init", site: apiKey, preview: preview, data_id: manifest.surveys,
+          shown_ahead: ahead ? ahead.id : null, ahead: ahead,
           collector: manifest.collector ? new URL(manifest.collector, base).href : null,
           storage: readStorage(),
           page: { url: w.location.href, referrer: d.referrer, language: navigator.language }

@@ -45,7 +45,9 @@ def test_bundle_layout(bundle):
         if name.endswith((".js", ".mjs", ".html")):
             assert b"%%" not in data, name
     manifest = json.loads(files["manifests/e2e-site.json"])
-    assert manifest["hint"] == {"events": ["checkout-done"], "page_view": False}
+    assert manifest["hint"] == {"events": ["checkout-done"], "page_view": False, "page_view_survey": None}
+    welcome = json.loads(files["manifests/e2e-welcome.json"])["hint"]["page_view_survey"]
+    assert welcome["id"] == "e2e-welcome" and "Is this your first visit?" in welcome["html"]
     assert manifest["frame"] in names and manifest["surveys"] in names
     # The Python zip: bytecode only (plus templates), STORED, with the runtime and its deps.
     python = next(n for n in names if n.startswith("python-"))

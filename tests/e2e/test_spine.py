@@ -196,7 +196,11 @@ def test_after_a_once_page_view_survey_is_seen_later_views_load_no_python(host):
     page = host.page
     survey = host.survey()
     expect(survey.locator(".sondage-prompt")).to_have_text("Is this your first visit?", timeout=30000)
+    # Shown ahead from the build's hint; wait until the runtime has taken it over.
+    page.wait_for_function("(localStorage.getItem('sondage:e2e-welcome:history') || '').includes('e2e-welcome')",
+                           timeout=30000)
     survey.locator("[data-action=close]").click()
+    expect(page.locator("iframe[title=Survey]")).to_be_hidden()
     host.requests.clear()
     page.reload()
     page.wait_for_load_state("load")
@@ -204,3 +208,13 @@ def test_after_a_once_page_view_survey_is_seen_later_views_load_no_python(host):
     runtime = sorted(u[len(host.runtime_url):] for u in host.requests if u.startswith(host.runtime_url))
     assert runtime == ["loader.js", "manifests/e2e-welcome.json"] or runtime == ["manifests/e2e-welcome.json"]
     assert page.locator("iframe").count() == 0
+
+
+def test_answer_given_while_the_runtime_still_starts_is_kept(host, servers):
+    host.open("<h1>Welcome</h1>", api_key="e2e-welcome")
+    survey = host.survey()
+    # Click the moment the question shows: it was rendered ahead, Python may still be starting.
+    survey.locator("button[data-value='No']").click(timeout=30000)
+    expect(survey.locator(".sondage-thanks")).to_be_visible(timeout=30000)
+    rows = wait_for_rows(servers.store, 1, survey_id="e2e-welcome", response="No")
+    assert rows[0]["question"] == "Is this your first visit?"

@@ -176,7 +176,29 @@ def test_visitor_hint_drops_surveys_this_visitor_will_not_see_again(site_data, c
     effects = rt.handle({"type": "init", "site_data": site_data, "data_id": "sites/shop-abc.json",
                          "page": {}, "storage": {}})
     hint = {e["key"]: e["value"] for e in of(effects, "store")}["sondage:shop:hint"]
-    assert hint == {"data": "sites/shop-abc.json", "events": ["bought"], "page_view": True}
+    assert hint["data"] == "sites/shop-abc.json"
+    assert (hint["events"], hint["page_view"]) == (["bought"], True)
+    assert hint["page_view_survey"]["id"] == "welcome" and "Rate us" in hint["page_view_survey"]["html"]
     effects = rt.command("event", ["bought"])       # "nps" is once: seen now
     hint = {e["key"]: e["value"] for e in of(effects, "store")}["sondage:shop:hint"]
-    assert hint == {"data": "sites/shop-abc.json", "events": [], "page_view": True}
+    assert (hint["events"], hint["page_view"]) == ([], True)
+
+
+def test_survey_shown_ahead_is_confirmed_with_the_same_html(site_data, clock):
+    from sondage.runtime.hints import hint
+    from sondage.runtime.survey_format import load_site_data
+    ahead = hint(load_site_data(site_data).surveys)["page_view_survey"]
+    rt, _ = new_runtime(site_data, clock)
+    rt.shown_ahead = ahead["id"]
+    [mount] = of(rt.command("install", []), "mount")
+    assert mount["html"] == ahead["html"]          # the frame keeps what it shows
+    assert rt.shown_ahead is None
+
+
+def test_survey_shown_ahead_is_removed_when_the_runtime_disagrees(site_data, clock):
+    site_data["surveys"][2]["frequency"] = "once"
+    storage = {"sondage:shop:history": {"shown": {"welcome": 1.0}}}   # a stale hint showed it
+    rt, _ = new_runtime(site_data, clock, storage=storage)
+    rt.shown_ahead = "welcome"
+    effects = rt.command("install", [])
+    assert effects[0] == {"type": "unmount"} and not of(effects, "mount")

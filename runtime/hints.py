@@ -1,0 +1,29 @@
+"""What the loader may know without running Python: the hints Python leaves for it.
+
+A hint says which occurrences could show this visitor anything (so other page views load
+no Pyodide) and, when it is certain, the survey the next page view shows, with its first
+question already rendered, so the frame can show it while Pyodide is still starting.
+The build writes the site's hint (for new visitors) into the manifest; the runtime
+stores each visitor's own in the host's storage.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Optional
+
+from . import render
+from .survey_format import Survey
+from .targeting import History, next_page_view_survey, trigger_hint
+
+
+def hint(surveys: Iterable[Survey], history: Optional[History] = None) -> dict[str, Any]:
+    surveys = list(surveys)
+    history = history or History()
+    out = trigger_hint(surveys, history)
+    ahead = next_page_view_survey(surveys, history)
+    out["page_view_survey"] = None if ahead is None else {
+        "id": ahead.id,
+        "html": render.question(ahead, 0),
+        "position": ahead.appearance.position,
+    }
+    return out
