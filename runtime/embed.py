@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Optional
 
-from . import hints, render
+from . import hints, render, segment_plugin
 from .responses import AnswerError, Outbox, answer_record, parse_answer
 from .survey_format import SiteData, Survey, load_site_data
 from .targeting import Context, History, Occurrence, choose
@@ -53,6 +53,8 @@ class Runtime:
         self.delivering = False
         self.data_id = ""
         self.shown_ahead: Optional[str] = None
+        self.installed = False   # page views count (after install, which installOnLoad implies)
+        self.enabled = True      # false after uninstall, until the next install
 
     # -- entry point -------------------------------------------------------------------
     def handle(self, message: dict[str, Any]) -> list[Effect]:
@@ -63,6 +65,8 @@ class Runtime:
             return [_console("warn", f"Sondage: {kind!r} arrived before init; ignored")]
         if kind == "command":
             return self.command(str(message.get("name", "")), list(message.get("args") or []))
+        if kind == "page":
+            return self._page(message.get("url"))
         if kind == "ui":
             return self._ui(message)
         if kind == "delivered":
@@ -122,11 +126,20 @@ class Runtime:
         if response_properties is not None and not isinstance(response_properties, dict):
             return [_console("warn", "Sondage: Iterate('identify', traits, responseProperties) "
                                      "needs an object of response properties")]
-        if traits:
-            self.traits.update(traits)
-        if response_properties:
-            self.response_properties.update(response_properties)
-        return []
+        effects: list[Effect] = []
+        for target, given, what in ((self.traits, traits, "trait"),
+                                    (self.response_properties, response_properties, "response property")):
+            for key, value in (given or {}).items():
+                typed = _typed(value)
+                if typed is _INVALID:
+                    effects.append(_console(
+                        "warn", f"Sondage: Iterate('identify'): {what} {key!r} must be a string, number, "
+                                f"boolean or date; ignored"))
+                    continue
+                if key == "external_id" and target is self.traits:
+                    typed = str(typed)     # the cross-platform user key is a string
+                target[str(key)] = typed
+        return effects
 
     def _cmd_event(self, name: Any = None) -> list[Effect]:
         if not isinstance(name, str) or not name:
@@ -134,7 +147,9 @@ class Runtime:
         return self._occur(Occurrence("event", name=name))
 
     def _cmd_install(self, survey_id: Any = None) -> list[Effect]:
+        self.enabled = True
         if survey_id is None:
+            self.installed = True
             effects = self._occur(Occurrence("page_view"))
             if self.shown_ahead is not None:
                 # The page view shown ahead is decided now: if it is not on screen, remove it.
@@ -155,6 +170,35 @@ class Runtime:
         self.url = href
         return []
 
+    def _cmd_uninstall(self) -> list[Effect]:
+        """Remove the widget and stop; a later install() starts again."""
+        self.enabled = False
+        self.installed = False
+        self.shown_ahead = None
+        if self.active is None:
+            return []
+        self.active = None
+        return [{"type": "unmount"}]
+
+    def _cmd_segment(self, event: Any = None) -> list[Effect]:
+        try:
+            mapped = segment_plugin.commands(event)
+        except segment_plugin.SegmentEventError as e:
+            return [_console("warn", f"Sondage: Segment plugin: {e}; ignored")]
+        effects: list[Effect] = []
+        for name, args in mapped:
+            effects.extend(self._page(args[0]) if name == "page" else self.command(name, args))
+        return effects
+
+    def _page(self, url: Any) -> list[Effect]:
+        """A new page (a single-page app navigated): it counts as a page view once installed."""
+        if not isinstance(url, str) or not url:
+            return []
+        self.url = url
+        if not (self.installed and self.enabled):
+            return []
+        return self._occur(Occurrence("page_view"))
+
     # -- showing -----------------------------------------------------------------------
     def _context(self) -> Context:
         return Context(url=self.url, traits=dict(self.traits), preview_id=self.preview_id,
@@ -162,8 +206,8 @@ class Runtime:
 
     def _occur(self, what: Occurrence) -> list[Effect]:
         assert self.site is not None
-        if self.active is not None:
-            return []   # one survey on screen at a time
+        if self.active is not None or not self.enabled:
+            return []   # one survey on screen at a time; nothing after uninstall
         survey, decision, _ = choose(self.site.surveys, what, self._context(), self.history)
         if survey is None or decision is None:
             return []
@@ -285,6 +329,19 @@ class _Showing:
         self.survey = survey
         self.preview = preview
         self.index = 0
+
+
+_INVALID = object()
+
+
+def _typed(value: Any) -> Any:
+    """A trait value as Iterate types them: string, number, boolean or {type: date, value}."""
+    if isinstance(value, (str, bool, int, float)):
+        return value
+    if (isinstance(value, dict) and value.get("type") == "date" and set(value) == {"type", "value"}
+            and isinstance(value["value"], (int, float)) and not isinstance(value["value"], bool)):
+        return {"type": "date", "value": int(value["value"])}
+    return _INVALID
 
 
 def _survey_info(survey: Survey) -> dict[str, Any]:

@@ -58,10 +58,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_snippet(args: argparse.Namespace) -> int:
-    from .snippet import SnippetError, snippet
+    from .snippet import SnippetError, segment_plugin_snippet, snippet
 
     try:
         print(snippet(args.api_key, args.base_url, install_on_load=not args.no_install_on_load))
+        if args.segment_plugin:
+            print(segment_plugin_snippet())
     except SnippetError as e:
         print(f"sondage snippet: {e}", file=sys.stderr)
         return 2
@@ -117,6 +119,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--base-url", required=True, help="URL the bundle is served from")
     s.add_argument("--no-install-on-load", action="store_true",
                    help="set installOnLoad: false (nothing loads until Iterate('install') or an event)")
+    s.add_argument("--segment-plugin", action="store_true",
+                   help="also print the code that registers Sondage as a Segment plugin "
+                        "(analytics.register), for sites on Segment without the Iterate destination")
     s.set_defaults(func=cmd_snippet)
 
     v = sub.add_parser("serve", help="serve a bundle, the collector and (optionally) the demo site")

@@ -37,3 +37,26 @@ var l=function(){{var js,fjs=t.getElementsByTagName(e)[0];js=t.createElement(e);
 if(t.readyState==="complete"){{l()}}else if(i.attachEvent){{i.attachEvent("onload",l)}}else{{i.addEventListener("load",l,false)}}
 }}(window,document,"script","iterate-js","Iterate"));
 </script>"""
+
+
+SEGMENT_PLUGIN = """<script>
+// Sondage's Segment plugin: hands track, identify and page calls to Sondage, which maps them
+// as Segment's "Iterate Web (Actions)" destination does. Put it after the Sondage snippet.
+analytics.register((function () {
+  function forward(ctx) {
+    var e = ctx.event;
+    Iterate("segment", {type: e.type, event: e.event, userId: e.userId, anonymousId: e.anonymousId,
+                        traits: e.traits, properties: e.properties,
+                        context: {page: e.context && e.context.page}});
+    return ctx;
+  }
+  return {name: "Sondage", type: "destination", version: "1.0.0",
+          isLoaded: function () { return true; }, load: function () { return Promise.resolve(); },
+          track: forward, identify: forward, page: forward};
+})());
+</script>"""
+
+
+def segment_plugin_snippet() -> str:
+    """Registers Sondage as a Segment (analytics.js / analytics-next) destination plugin."""
+    return SEGMENT_PLUGIN

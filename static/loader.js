@@ -1,7 +1,8 @@
 /* Sondage loader: the only Sondage code that runs on the host page.
  * It takes over Iterate's command queue (both the snippet's and Segment's shape), keeps
- * commands in order, reads the site's small manifest and, only when something could show
- * a survey, adds the runtime frame (our origin), which runs Python in a Web Worker.
+ * commands in order, tells the runtime about page changes in single-page apps, reads the
+ * site's small manifest and, only when the hint Python left says something could show,
+ * adds the runtime frame (our origin), which runs Python in a Web Worker.
  * It decides nothing about surveys, and nothing it does may throw into the page. */
 (function (w, d) {
   "use strict";
@@ -9,13 +10,24 @@
   var BOOT_TIMEOUT_MS = %%BOOT_TIMEOUT_MS%%;
   var MAX_QUEUE = 200;
   var CALLBACKS = { onResponse: 1, onLoad: 1, onClose: 1, onEvent: 1 };
+  var COMMANDS = { identify: 1, event: 1, install: 1, url: 1, uninstall: 1, segment: 1 };
   var slice = Array.prototype.slice;
-  var warned = false;
+  var failedOnce = false;
+  var noticed = {};
 
-  function warn(message) {
-    if (warned) return;
-    warned = true;
+  function say(message) {
     try { w.console && console.warn("Sondage: " + message); } catch (e) { /* nothing */ }
+  }
+  // A misuse is reported once per distinct message; a failure once in all.
+  function notice(message) {
+    if (noticed[message]) return;
+    noticed[message] = 1;
+    say(message);
+  }
+  function warnFailure(message) {
+    if (failedOnce) return;
+    failedOnce = true;
+    say(message);
   }
 
   try {
@@ -27,10 +39,12 @@
     var runtimeOrigin = new URL(base, w.location.href).origin;
     var params = new URLSearchParams(w.location.search);
     var preview = params.get("iterate_preview");
+    var debug = params.get("iterate_debug") === "1";
 
     var prefix = "sondage:" + apiKey + ":";   // this site's keys in the host's localStorage
-    var queue = [];         // commands not yet sent to the runtime, in order
+    var queue = [];         // messages not yet sent to the runtime, in order
     var callbacks = {};     // host functions; the runtime asks for them by name
+    var installed = false;  // do page views count yet? (after install, which installOnLoad implies)
     var manifest = null;
     var manifestRequested = false;
     var frame = null;
@@ -39,31 +53,81 @@
     var bootTimer = 0;
     var failed = false;
 
-    function toArgs(args) {
-      // Only data crosses into the runtime: JSON drops functions and DOM nodes.
-      return JSON.parse(JSON.stringify(args, function (k, v) { return v === undefined ? null : v; }));
+    // Only data crosses into the runtime: JSON drops functions and DOM nodes; a Date
+    // becomes Iterate's typed date {type: "date", value: unix seconds}.
+    function toData(value) {
+      return JSON.parse(JSON.stringify(value, function (k, v) {
+        var raw = this[k];
+        if (raw instanceof Date) return { type: "date", value: Math.floor(raw.getTime() / 1000) };
+        return v === undefined ? null : v;
+      }));
     }
 
     function accept(args) {
       var name = args[0];
-      if (typeof name !== "string") { warn("Iterate() needs a command name as its first argument"); return; }
+      if (typeof name !== "string") { notice("Iterate() needs a command name as its first argument"); return; }
       if (CALLBACKS[name]) {
         if (typeof args[1] === "function") callbacks[name] = args[1];
-        else warn("Iterate('" + name + "', callback) needs a function");
+        else notice("Iterate('" + name + "', callback) needs a function");
         return;
       }
+      if (!COMMANDS[name]) { notice("unknown command Iterate('" + name + "'); ignored"); return; }
+      var data;
+      try { data = toData(slice.call(args, 1)); } catch (e) { notice("Iterate('" + name + "'): arguments are not plain data"); return; }
+      if (name === "uninstall") { unwatchUrl(); installed = false; }
+      if (name === "install") { watchUrl(); installed = true; }
+      send({ type: "command", name: name, args: data });
+    }
+
+    function send(message) {
       if (failed) return;
-      var command;
-      try { command = toArgs(args); } catch (e) { warn("Iterate('" + name + "'): arguments are not plain data"); return; }
-      if (frameSaidHello) { post({ type: "command", name: name, args: command.slice(1) }); return; }
+      if (frameSaidHello) { post(message); return; }
       if (queue.length >= MAX_QUEUE) queue.shift();
-      queue.push(command);
+      queue.push(message);
       if (manifest) considerBoot();
-      else if (name === "install" || name === "event") requestManifest();
+      else if (couldShow(message, { events: null, page_view: true })) requestManifest();
     }
 
     function Iterate() {
-      try { accept(slice.call(arguments)); } catch (e) { warn("Iterate() failed: " + e); }
+      try { accept(slice.call(arguments)); } catch (e) { notice("Iterate() failed: " + e); }
+    }
+
+    // Single-page apps: a URL change by pushState, replaceState, popstate or hashchange is
+    // a new page for the runtime, without the host calling anything.
+    var lastUrl = w.location.href;
+    var watching = false;
+    var history = w.history;
+    var originalPush = history.pushState;
+    var originalReplace = history.replaceState;
+    function urlChanged() {
+      if (!watching || w.location.href === lastUrl) return;
+      lastUrl = w.location.href;
+      send({ type: "page", url: lastUrl });
+    }
+    function wrap(original) {
+      return function () {
+        var result = original.apply(this, arguments);
+        try { urlChanged(); } catch (e) { /* never break navigation */ }
+        return result;
+      };
+    }
+    var ourPush = wrap(originalPush);
+    var ourReplace = wrap(originalReplace);
+    function watchUrl() {
+      if (watching) return;
+      watching = true;
+      lastUrl = w.location.href;
+      if (history.pushState === originalPush) history.pushState = ourPush;
+      if (history.replaceState === originalReplace) history.replaceState = ourReplace;
+      w.addEventListener("popstate", urlChanged);
+      w.addEventListener("hashchange", urlChanged);
+    }
+    function unwatchUrl() {
+      watching = false;   // a wrapper someone added on top of ours stays, but does nothing
+      if (history.pushState === ourPush) history.pushState = originalPush;
+      if (history.replaceState === ourReplace) history.replaceState = originalReplace;
+      w.removeEventListener("popstate", urlChanged);
+      w.removeEventListener("hashchange", urlChanged);
     }
 
     // Take over what was queued before we arrived: arguments objects (the snippet's
@@ -73,12 +137,9 @@
     w.Iterate = Iterate;    // a new function: it has no own `loaded`, which tells Segment we are up
     w.IterateObjectName = "Iterate";
     for (var i = 0; i < pending.length; i++) {
-      try { accept(slice.call(pending[i])); } catch (e) { warn("a queued command failed: " + e); }
+      try { accept(slice.call(pending[i])); } catch (e) { notice("a queued command failed: " + e); }
     }
-    if (settings.installOnLoad !== false) {
-      queue.push(["install"]);
-      requestManifest();
-    }
+    if (settings.installOnLoad !== false) accept(["install"]);
 
     function requestManifest() {
       if (manifestRequested || failed) return;
@@ -101,21 +162,32 @@
       return mine && mine.data === manifest.surveys ? mine : manifest.hint || {};
     }
 
+    // Could this message show a survey, by the hint? (events: null means any event.)
+    function couldShow(m, hint) {
+      var events = hint.events || [];
+      var named = function (name) { return hint.events === null || events.indexOf(name) >= 0; };
+      if (m.type === "page") return installed && !!hint.page_view;
+      if (m.name === "install") return m.args.length > 0 || !!hint.page_view;
+      if (m.name === "event") return named(m.args[0]);
+      if (m.name === "segment") {
+        var e = m.args[0] || {};
+        return e.type === "track" ? named(e.event) : e.type === "page" && installed && !!hint.page_view;
+      }
+      return false;
+    }
+
     function considerBoot() {
       if (frame || failed || !manifest) return;
       var hint = currentHint();
-      var events = hint.events || [];
-      var boot = !!preview || params.get("iterate_debug") === "1";
-      for (var i = 0; i < queue.length && !boot; i++) {
-        var c = queue[i];
-        if (c[0] === "install") boot = c.length > 1 || !!hint.page_view;
-        else if (c[0] === "event") boot = events.indexOf(c[1]) >= 0;
-      }
+      var boot = !!preview || debug;
+      for (var i = 0; i < queue.length && !boot; i++) boot = couldShow(queue[i], hint);
       if (boot) addFrame();
     }
 
     function pageViewQueued() {
-      for (var i = 0; i < queue.length; i++) if (queue[i][0] === "install" && queue[i].length === 1) return true;
+      for (var i = 0; i < queue.length; i++) {
+        if (queue[i].name === "install" && queue[i].args.length === 0) return true;
+      }
       return false;
     }
 
@@ -167,7 +239,7 @@
       if (!frame || e.source !== frameWindow || e.origin !== runtimeOrigin) return;
       var m = e.data;
       if (!m || m.sondage !== 1) return;
-      try { handle(m); } catch (err) { warn("runtime message failed: " + err); }
+      try { handle(m); } catch (err) { notice("runtime message failed: " + err); }
     }
 
     function handle(m) {
@@ -175,17 +247,16 @@
         frameSaidHello = true;
         // A page-view survey the hint says this visitor will surely see is shown while
         // Python starts; the runtime confirms it (or removes it) when it is up.
-        var ahead = pageViewQueued() && !preview && params.get("iterate_debug") !== "1" ?
-          currentHint().page_view_survey : null;
+        var ahead = pageViewQueued() && !preview && !debug ? currentHint().page_view_survey : null;
         post({
-          type: "init", site: apiKey, preview: preview, data_id: manifest.surveys,
+          type: "init", site: apiKey, preview: preview, debug: debug, data_id: manifest.surveys,
           shown_ahead: ahead ? ahead.id : null, ahead: ahead,
           collector: manifest.collector ? new URL(manifest.collector, base).href : null,
           storage: readStorage(),
           page: { url: w.location.href, referrer: d.referrer, language: navigator.language }
         });
         var q = queue; queue = [];
-        for (var i = 0; i < q.length; i++) post({ type: "command", name: q[i][0], args: q[i].slice(1) });
+        for (var i = 0; i < q.length; i++) post(q[i]);
       } else if (m.type === "store") {
         store(m.key, m.value);
       } else if (m.type === "ready") {
@@ -203,7 +274,7 @@
         frame.style.height = "0";
       } else if (m.type === "callback") {
         var fn = callbacks[m.name];
-        if (fn) { try { fn.apply(null, m.args || []); } catch (err) { warn(m.name + " callback threw: " + err); } }
+        if (fn) { try { fn.apply(null, m.args || []); } catch (err) { notice(m.name + " callback threw: " + err); } }
       } else if (m.type === "console") {
         try { (console[m.level] || console.log).call(console, String(m.message)); } catch (err) { /* nothing */ }
       } else if (m.type === "failed") {
@@ -216,12 +287,13 @@
       failed = true;
       queue = [];
       clearTimeout(bootTimer);
+      unwatchUrl();
       w.removeEventListener("message", onMessage);
       if (frame && frame.parentNode) frame.parentNode.removeChild(frame);
       frame = null;
-      warn("surveys are off on this page: " + reason);
+      warnFailure("surveys are off on this page: " + reason);
     }
   } catch (e) {
-    warn("could not start: " + e);
+    warnFailure("could not start: " + e);
   }
 })(window, document);

@@ -3,7 +3,9 @@ different origins (127.0.0.1 vs localhost), as on a real site."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -39,14 +41,28 @@ def survey_dir(tmp_path_factory) -> Path:
     return surveys
 
 
-@pytest.fixture(scope="session")
-def bundle(survey_dir, tmp_path_factory) -> BuildResult:
-    return build(survey_dir, tmp_path_factory.mktemp("bundle") / "dist")
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
-def servers(bundle, tmp_path_factory) -> Iterator[Running]:
-    running = start(bundle.out, port=0, demo=ROOT / "examples" / "site", demo_port=0,
+def runtime_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def bundle(survey_dir, runtime_port, tmp_path_factory) -> BuildResult:
+    # The base URL is baked into loader.js, so a loader fetched from elsewhere (Segment's
+    # destination loads it from platform.iteratehq.com) still reaches this runtime.
+    return build(survey_dir, tmp_path_factory.mktemp("bundle") / "dist",
+                 base_url=f"http://localhost:{runtime_port}/")
+
+
+@pytest.fixture(scope="session")
+def servers(bundle, runtime_port, tmp_path_factory) -> Iterator[Running]:
+    running = start(bundle.out, port=runtime_port, demo=ROOT / "examples" / "site", demo_port=0,
                     db=tmp_path_factory.mktemp("db") / "answers.db")
     yield running
     running.stop()
@@ -113,3 +129,73 @@ def host(browser, servers, pages, request) -> Iterator[Host]:
     folder, site_url = pages
     yield Host(page, site_url, servers.runtime_url, console, requests, folder, request.node.name)
     context.close()
+
+
+SEGMENT_NEXT = ROOT / "node_modules" / "@segment" / "analytics-next" / "dist" / "umd"
+SEGMENT_DESTINATIONS = ROOT / "node_modules" / "@segment" / "browser-destinations" / "dist" / "web"
+ITERATE_DESTINATION = "30a37440eb9a28215920.js"
+WRITE_KEY = "e2eWriteKey"
+
+# Segment's analytics.js snippet (5.x), loading analytics-next from Segment's CDN.
+SEGMENT_SNIPPET = """<script>
+!function(){var i="analytics",analytics=window[i]=window[i]||[];if(!analytics.initialize)if(analytics.invoked)window.console&&console.error&&console.error("Segment snippet included twice.");else{analytics.invoked=!0;analytics.methods=["trackSubmit","trackClick","trackLink","trackForm","pageview","identify","reset","group","track","ready","alias","debug","page","screen","once","off","on","addSourceMiddleware","addIntegrationMiddleware","setAnonymousId","addDestinationMiddleware","register"];analytics.factory=function(e){return function(){if(window[i].initialized)return window[i][e].apply(window[i],arguments);var n=Array.prototype.slice.call(arguments);if(["track","screen","alias","group","page","identify"].indexOf(e)>-1){var c=document.querySelector("link[rel='canonical']");n.push({__t:"bpc",c:c&&c.getAttribute("href")||void 0,p:location.pathname,u:location.href,s:location.search,t:document.title,r:document.referrer})}n.unshift(e);analytics.push(n);return analytics}};for(var n=0;n<analytics.methods.length;n++){var key=analytics.methods[n];analytics[key]=analytics.factory(key)}analytics.load=function(key,n){var t=document.createElement("script");t.type="text/javascript";t.async=!0;t.setAttribute("data-global-segment-analytics-key",i);t.src="https://cdn.segment.com/analytics.js/v1/" + key + "/analytics.min.js";var r=document.getElementsByTagName("script")[0];r.parentNode.insertBefore(t,r);analytics._loadOptions=n};analytics._writeKey="%(key)s";analytics.SNIPPET_VERSION="5.2.0";
+analytics.load("%(key)s");
+}}();
+</script>""" % {"key": WRITE_KEY}
+
+
+def segment_settings(iterate_api_key: str | None) -> dict:
+    """CDN settings; with an embed key, the Iterate Web (Actions) destination is enabled."""
+    settings: dict = {
+        "integrations": {"Segment.io": {"apiKey": WRITE_KEY, "apiHost": "api.segment.io/v1"}},
+        "plan": {"track": {"__default": {"enabled": True, "integrations": {}}},
+                 "identify": {"__default": {"enabled": True}}},
+        "remotePlugins": [],
+    }
+    if iterate_api_key:
+        destination = {"apiKey": iterate_api_key, "versionSettings": {"componentTypes": []}}
+        settings["integrations"]["Iterate Web (Actions)"] = destination
+        settings["remotePlugins"].append({
+            "name": "Iterate Web (Actions)", "creationName": "Iterate Web (Actions)",
+            "libraryName": "iterateDestination",
+            "url": f"https://cdn.segment.com/next-integrations/actions/iterate/{ITERATE_DESTINATION}",
+            "settings": {**destination, "subscriptions": [
+                {"id": "t1", "name": "Track Event", "enabled": True, "partnerAction": "trackEvent",
+                 "subscribe": 'type = "track"', "mapping": {"name": {"@path": "$.event"}}},
+                {"id": "i1", "name": "Identify User", "enabled": True, "partnerAction": "identifyUser",
+                 "subscribe": 'type = "identify"',
+                 "mapping": {"userId": {"@path": "$.userId"}, "traits": {"@path": "$.traits"}}}]}})
+    return settings
+
+
+def route_segment(context, loader: bytes, iterate_api_key: str | None) -> list[str]:
+    """Answer Segment's CDN and API, and Iterate's loader URL, from the npm packages."""
+    seen: list[str] = []
+
+    def js(route, path: Path) -> None:
+        seen.append(route.request.url)
+        route.fulfill(status=200, body=path.read_bytes(), content_type="text/javascript",
+                      headers={"Access-Control-Allow-Origin": "*"})
+
+    context.route(f"https://cdn.segment.com/analytics.js/v1/{WRITE_KEY}/analytics.min.js",
+                  lambda r: js(r, SEGMENT_NEXT / "standalone.js"))
+    context.route("https://cdn.segment.com/analytics-next/bundles/*",
+                  lambda r: js(r, SEGMENT_NEXT / r.request.url.rsplit("/", 1)[1]))
+    context.route("https://cdn.segment.com/next-integrations/actions/iterate/*",
+                  lambda r: js(r, SEGMENT_DESTINATIONS / "iterate" / r.request.url.rsplit("/", 1)[1]))
+    context.route("https://cdn.segment.com/next-integrations/actions/688/*",
+                  lambda r: js(r, SEGMENT_DESTINATIONS / "688" / r.request.url.rsplit("/", 1)[1]))
+    context.route(f"https://cdn.segment.com/v1/projects/{WRITE_KEY}/settings",
+                  lambda r: r.fulfill(status=200, body=json.dumps(segment_settings(iterate_api_key)),
+                                      content_type="application/json",
+                                      headers={"Access-Control-Allow-Origin": "*"}))
+    context.route("https://api.segment.io/**",
+                  lambda r: r.fulfill(status=200, body='{"success": true}', content_type="application/json",
+                                      headers={"Access-Control-Allow-Origin": "*"}))
+
+    def loader_js(route) -> None:
+        seen.append(route.request.url)
+        route.fulfill(status=200, body=loader, content_type="text/javascript")
+
+    context.route("https://platform.iteratehq.com/loader.js", loader_js)
+    return seen

@@ -18,8 +18,8 @@ def files_of(out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
-def test_same_inputs_give_the_same_bytes(bundle, survey_dir, tmp_path):
-    again = build(survey_dir, tmp_path / "again")
+def test_same_inputs_give_the_same_bytes(bundle, survey_dir, runtime_port, tmp_path):
+    again = build(survey_dir, tmp_path / "again", base_url=f"http://localhost:{runtime_port}/")
     assert files_of(again.out) == files_of(bundle.out)
 
 
@@ -60,7 +60,8 @@ def test_bundle_layout(bundle):
                    "encodings/cp437.pyc", "_pyodide/__init__.pyc"):
         assert needed in entries, needed
     assert not [e for e in entries if "_speedups" in e]
-    assert len(files["loader.js"]) < 12_000
+    # What a page view with no survey downloads: the loader and a manifest (budget: 6 KB).
+    assert len(files["loader.js.br"]) + len(files["manifests/e2e-site.json"]) < 5_000
 
 
 def test_bad_survey_fails_the_build_naming_file_and_field(tmp_path, capsys):

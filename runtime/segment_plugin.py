@@ -1,0 +1,54 @@
+"""The Segment side: what a Segment call means for Iterate's embed.
+
+Segment's "Iterate Web (Actions)" destination maps, by default, a track call to
+``Iterate('event', name)`` with ``name`` from the event name, and an identify call to
+``Iterate('identify', {...traits, external_id: userId})``. When a site registers
+Sondage's own Segment plugin instead (``sondage snippet --segment-plugin``), the plugin
+forwards each Segment event unchanged as ``Iterate('segment', event)`` and this module
+maps it the same way, plus page calls, which count as a page change.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+Command = tuple[str, list[Any]]
+
+
+class SegmentEventError(ValueError):
+    pass
+
+
+def _page_url(event: dict[str, Any]) -> Optional[str]:
+    context = event.get("context")
+    page = context.get("page") if isinstance(context, dict) else None
+    for source in (page, event.get("properties")):
+        if isinstance(source, dict) and isinstance(source.get("url"), str) and source["url"]:
+            return source["url"]
+    return None
+
+
+def commands(event: Any) -> list[Command]:
+    """The Iterate commands a Segment event stands for, in order.
+
+    A page call becomes the pseudo-command ``("page", [url])``: a page change.
+    """
+    if not isinstance(event, dict):
+        raise SegmentEventError("a Segment event must be an object")
+    kind = event.get("type")
+    if kind == "track":
+        name = event.get("event")
+        if not isinstance(name, str) or not name:
+            raise SegmentEventError("a track call needs the event name")
+        return [("event", [name])]
+    if kind == "identify":
+        traits = event.get("traits")
+        traits = dict(traits) if isinstance(traits, dict) else {}
+        user_id = event.get("userId")
+        if user_id not in (None, ""):
+            traits["external_id"] = user_id
+        return [("identify", [traits])]
+    if kind == "page":
+        url = _page_url(event)
+        return [("page", [url])] if url else []
+    return []   # group, alias, screen: nothing for surveys
