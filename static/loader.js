@@ -72,6 +72,14 @@
         return;
       }
       if (!COMMANDS[name]) { notice("unknown command Iterate('" + name + "'); ignored"); return; }
+      // The two whose arguments decide whether Python loads at all are checked here; the
+      // runtime checks every command's arguments.
+      if (name === "event" && (typeof args[1] !== "string" || !args[1])) {
+        notice("Iterate('event', name) needs the event name; ignored"); return;
+      }
+      if (name === "install" && args.length > 1 && typeof args[1] !== "string") {
+        notice("Iterate('install', surveyId) needs a survey id; ignored"); return;
+      }
       var data;
       try { data = toData(slice.call(args, 1)); } catch (e) { notice("Iterate('" + name + "'): arguments are not plain data"); return; }
       if (name === "uninstall") { unwatchUrl(); installed = false; }

@@ -116,6 +116,14 @@ class Host:
     def warnings(self) -> list[str]:
         return [m for m in self.console if m.startswith("warning:")]
 
+    def wait_for_warning(self, text: str, timeout_ms: int = 5000) -> None:
+        """Console messages reach the test asynchronously: wait for one containing ``text``."""
+        for _ in range(timeout_ms // 50):
+            if any(text in w for w in self.warnings()):
+                return
+            self.page.wait_for_timeout(50)
+        raise AssertionError(f"no console warning with {text!r}; got {self.warnings()}")
+
 
 @pytest.fixture
 def host(browser, servers, pages, request) -> Iterator[Host]:

@@ -146,6 +146,7 @@ def test_identify_types_traits_like_iterate(host, servers):
     survey = host.survey()
     survey.locator("button[data-value='2']").click(timeout=30000)
     [row] = wait_for_rows(servers.store, 1, survey_id="e2e-nps", response=2)
+    host.wait_for_warning("trait 'tags'")
     assert row["user"] == {"external_id": "77", "joined": {"type": "date", "value": 1704153600},
                            "vip": True, "score": 4.5}
     assert row["response_properties"] == {"campaign": "spring"}
@@ -156,8 +157,12 @@ def test_identify_types_traits_like_iterate(host, servers):
 def test_unknown_commands_warn_at_once_even_with_no_runtime(host):
     host.open(SHOP)
     page = host.page
-    page.evaluate("Iterate('explode', 1); Iterate('explode', 2); Iterate('onLoad', 'not a function')")
+    page.evaluate("Iterate('explode', 1); Iterate('explode', 2); Iterate('onLoad', 'not a function');"
+                  "Iterate('event'); Iterate('install', 42)")
+    host.wait_for_warning("Iterate('install', surveyId) needs a survey id")
     warnings = host.warnings()
+    assert any("Iterate('event', name) needs the event name" in w for w in warnings)
+    assert any("Iterate('install', surveyId) needs a survey id" in w for w in warnings)
     assert sum("unknown command Iterate('explode')" in w for w in warnings) == 1
     assert any("Iterate('onLoad', callback) needs a function" in w for w in warnings)
     assert page.locator("iframe").count() == 0

@@ -156,7 +156,8 @@ def test_bad_calls_warn_and_never_throw(host):
         }
         return out; }""")
     assert errors == []
-    page.wait_for_timeout(500)
+    host.wait_for_warning("needs the event name")
+    host.wait_for_warning("Iterate('bogus')")
     text = "\n".join(host.warnings())
     assert "Iterate('bogus')" in text
     assert "needs the event name" in text
