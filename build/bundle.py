@@ -29,7 +29,7 @@ from ..runtime.survey_format import FORMAT_VERSION, dump, survey_json_schema
 from ..runtime.hints import hint
 from .compress import precompress
 from .python_bundle import build_python_zip
-from .survey_files import SurveyFile, read_surveys
+from .survey_files import SurveyFile, read_folder
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STATIC = PROJECT_ROOT / "static"
@@ -91,7 +91,8 @@ def check_pyodide(pyodide_dir: Path) -> dict[str, Any]:
 def build(surveys_dir: Path, out: Path, *, pyodide_dir: Optional[Path] = None,
           base_url: str = "", collector: Optional[str] = "/collect") -> BuildResult:
     pyodide_dir = pyodide_dir or default_pyodide_dir()
-    survey_files = read_surveys(surveys_dir)        # fail early, before the slow part
+    folder = read_folder(surveys_dir)               # fail early, before the slow part
+    survey_files = folder.files
     lock = check_pyodide(pyodide_dir)
     python_zip, listing = build_python_zip(pyodide_dir)
 
@@ -113,9 +114,8 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Optional[Path] = None,
     worker_name = hashed("worker", ".mjs", worker.encode())
     frame_js = _fill((STATIC / "frame.js").read_text(), {"WORKER_JS": f"./{worker_name}"}, "frame.js")
     frame_js_name = hashed("frame", ".js", frame_js.encode())
-    frame_html = _fill((STATIC / "frame.html").read_text(), {
-        "WIDGET_CSS": css_name, "FRAME_JS": frame_js_name, "WORKER_JS": worker_name,
-        "PYODIDE_URL": f"{pyodide_dir_name}/", "PYTHON_ZIP": python_name}, "frame.html")
+    frame_html = _fill((STATIC / "frame.html").read_text(),
+                       {"WIDGET_CSS": css_name, "FRAME_JS": frame_js_name}, "frame.html")
     frame_name = hashed("frame", ".html", frame_html.encode())
     loader = _fill((STATIC / "loader.js").read_text(), {
         "BASE_URL": json.dumps(base_url)[1:-1], "BOOT_TIMEOUT_MS": str(BOOT_TIMEOUT_MS + 10000),
@@ -129,11 +129,13 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Optional[Path] = None,
         by_site.setdefault(f.survey.site, []).append(f)
     for site, site_files in sorted(by_site.items()):
         surveys = [f.survey for f in site_files]
+        settings = folder.settings_of(site)
         data_name = hashed(f"sites/{site}", ".json", _json(
-            {"format": FORMAT_VERSION, "site": site, "surveys": [dump(s) for s in surveys]}))
+            {"format": FORMAT_VERSION, "site": site, "surveys": [dump(s) for s in surveys],
+             "settings": dump(settings)}))
         files[f"manifests/{site}.json"] = _json({
             "format": FORMAT_VERSION, "site": site, "frame": frame_name, "surveys": data_name,
-            "collector": collector, "hint": hint(surveys),
+            "collector": collector, "hint": hint(surveys, settings=settings),
         })
         result.sites[site] = [s.id for s in surveys]
 

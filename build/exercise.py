@@ -18,18 +18,38 @@ QUESTIONS = [
     {"id": "many", "type": "multiple_choice", "prompt": "Pick some", "choices": ["a", "b"]},
     {"id": "words", "type": "text", "prompt": "Why?"},
 ]
-SITE = {"format": 1, "site": "exercise", "surveys": [
-    {"id": "s", "site": "exercise", "name": "S", "intro": "Hi",
-     "trigger": {"type": "event", "event": "go"}, "questions": QUESTIONS}]}
+RULES = {"match": "all", "rules": [
+    {"key": "plan", "op": "one_of", "values": ["pro", "team"]},
+    {"key": "joined", "op": "greater_than", "value": "2024-01-01"},
+    {"key": "email", "op": "is_not_set"}, {"key": "seats", "op": "less_than", "value": 100}]}
+PAGES = {"match": "any", "rules": [{"field": "path", "op": "starts_with", "value": "/"},
+                                   {"op": "matches", "value": r"example\.test"}]}
+ONE = [{"id": "q", "type": "text", "prompt": "Why?"}]
+SITE = {"format": 1, "site": "exercise", "settings": {"cooldown_hours": 72}, "surveys": [
+    {"id": "s", "site": "exercise", "name": "S", "intro": "Hi", "pages": PAGES,
+     "audience": {"traits": RULES, "sample": 100, "devices": ["desktop"], "languages": ["en"]},
+     "trigger": {"type": "event", "event": "go",
+                 "properties": {"rules": [{"key": "total", "op": "greater_than", "value": 1}]}},
+     "questions": QUESTIONS},
+    {"id": "later", "site": "exercise", "name": "L", "trigger": {"type": "seconds", "seconds": 1},
+     "audience": {"sample": 50}, "frequency": "every_n_days", "every_days": 1, "questions": ONE},
+    {"id": "deep", "site": "exercise", "name": "D", "trigger": {"type": "scroll", "percent": 50},
+     "frequency": "until_responded", "questions": ONE},
+    {"id": "bye", "site": "exercise", "name": "B", "trigger": {"type": "exit_intent"}, "questions": ONE},
+    {"id": "hello", "site": "exercise", "name": "H", "trigger": {"type": "page_view"}, "questions": ONE}]}
 ANSWERS = {"nps": ("answer", "9"), "stars": ("answer", "4"), "one": ("answer", "a"),
            "many": ("submit", ["a", "b"]), "words": ("submit", ["because"])}
 
 clock = iter(range(1_000_000, 2_000_000)).__next__
 rt = Runtime(clock=lambda: float(clock()))
 effects = rt.handle({"type": "init", "site_data": SITE, "collector": "/collect", "preview": "nope",
-                     "page": {"url": "https://example.test/"}, "storage": {}})
-effects += rt.command("identify", [{"external_id": "u1"}, {"plan": "pro"}])
-effects += rt.command("event", ["go"])
+                     "debug": True, "page": {"url": "https://example.test/", "language": "en-GB",
+                                             "user_agent": "Mozilla/5.0 (X11; Linux)", "touch_points": 0},
+                     "storage": {}})
+effects += rt.command("identify", [{"external_id": "u1", "plan": "pro", "seats": 3,
+                                    "joined": {"type": "date", "value": 1750000000}}, {"plan": "pro"}])
+effects += rt.command("debug", [])
+effects += rt.command("event", ["go", {"total": 5}])
 for q in QUESTIONS:
     effects += rt.handle({"type": "ui", "survey_id": "s", "question_id": q["id"],
                           "action": "answer", "value": "not valid"})
@@ -40,9 +60,21 @@ for q in QUESTIONS:
 effects += rt.handle({"type": "ui", "survey_id": "s", "action": "close"})
 effects += rt.handle({"type": "undelivered"})
 effects += rt.handle({"type": "delivered", "ids": ["x"]})
+# Page-bound triggers, page changes, another tab, Segment, uninstall.
+effects += rt.command("install", [])
+effects += rt.handle({"type": "scroll", "percent": 60})
+effects += rt.handle({"type": "exit_intent"})
+effects += rt.handle({"type": "wake"})
+effects += rt.handle({"type": "page", "url": "https://example.test/next"})
+effects += rt.handle({"type": "storage", "key": "sondage:exercise:history",
+                      "value": {"shown": {"hello": 1.0}, "responded": {}}})
+effects += rt.command("segment", [{"type": "track", "event": "go", "properties": {"total": 5}}])
+effects += rt.command("uninstall", [])
+effects += rt.command("install", [])
 json.dumps(effects)
 kinds = {e["type"] for e in effects}
-assert {"mount", "unmount", "store", "deliver", "callback", "console"} <= kinds, kinds
+assert {"mount", "unmount", "store", "deliver", "callback", "console", "wake"} <= kinds, kinds
+assert any(e["type"] == "mount" and e["survey_id"] == "s" for e in effects), "survey s never showed"
 
 
 # The boundary too: a message in, and an answer delivered through js.fetch (to an address

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as _dt
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from ..runtime.survey_format import FormatError, Survey, load_survey
+from ..runtime.survey_format import FormatError, SiteSettings, Survey, load_site_settings, load_survey
+
+SITES_FILE = "sites.yaml"
 
 
 class SurveyFileError(ValueError):
@@ -22,14 +26,35 @@ class SurveyFile:
     survey: Survey
 
 
+@dataclass
+class SurveyFolder:
+    files: list[SurveyFile]
+    settings: dict[str, SiteSettings] = field(default_factory=dict)
+
+    def settings_of(self, site: str) -> SiteSettings:
+        return self.settings.get(site) or SiteSettings()
+
+
 def survey_paths(directory: Path) -> list[Path]:
     if not directory.is_dir():
         raise SurveyFileError(directory, "no such directory of survey files")
     return sorted(p for p in directory.iterdir()
-                  if p.suffix in (".yaml", ".yml") and p.is_file() and not p.name.startswith("."))
+                  if p.suffix in (".yaml", ".yml") and p.is_file() and not p.name.startswith(".")
+                  and p.name != SITES_FILE)
 
 
-def read_survey_file(path: Path) -> SurveyFile:
+def _plain(value: Any) -> Any:
+    """YAML reads 2024-01-31 as a date; the format (like JSON) has ISO text."""
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -44,10 +69,35 @@ def read_survey_file(path: Path) -> SurveyFile:
         raise SurveyFileError(path, f"not valid YAML ({e})") from None
     if data is None:
         raise SurveyFileError(path, "is empty")
+    return _plain(data)
+
+
+def read_survey_file(path: Path) -> SurveyFile:
+    data = _read_yaml(path)
     try:
         return SurveyFile(path, load_survey(data))
     except FormatError as e:
         raise SurveyFileError(path, str(e)) from None
+
+
+def read_site_settings(directory: Path) -> dict[str, SiteSettings]:
+    path = directory / SITES_FILE
+    if not path.is_file():
+        return {}
+    try:
+        return load_site_settings(_read_yaml(path))
+    except FormatError as e:
+        raise SurveyFileError(path, str(e)) from None
+
+
+def read_folder(directory: Path) -> SurveyFolder:
+    """The survey files and site settings of ``directory``, validated."""
+    folder = SurveyFolder(read_surveys(directory), read_site_settings(directory))
+    sites = {f.survey.site for f in folder.files}
+    for site in folder.settings:
+        if site not in sites:
+            raise SurveyFileError(directory / SITES_FILE, f"{site}: no survey file is for this site")
+    return folder
 
 
 def read_surveys(directory: Path) -> list[SurveyFile]:

@@ -22,10 +22,10 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Optional
 
-from . import hints, render, segment_plugin
+from . import debug, hints, render, segment_plugin
 from .responses import AnswerError, Outbox, answer_record, parse_answer
 from .survey_format import SiteData, Survey, load_site_data
-from .targeting import Context, History, Occurrence, choose
+from .targeting import Context, History, Occurrence, choose, device_type
 
 Effect = dict[str, Any]
 
@@ -55,6 +55,11 @@ class Runtime:
         self.shown_ahead: Optional[str] = None
         self.installed = False   # page views count (after install, which installOnLoad implies)
         self.enabled = True      # false after uninstall, until the next install
+        self.device = "desktop"
+        self.language = ""
+        self.visitor_id = ""
+        self.debug = False
+        self.timers: dict[str, float] = {}   # survey id -> when its seconds trigger fires
 
     # -- entry point -------------------------------------------------------------------
     def handle(self, message: dict[str, Any]) -> list[Effect]:
@@ -67,6 +72,15 @@ class Runtime:
             return self.command(str(message.get("name", "")), list(message.get("args") or []))
         if kind == "page":
             return self._page(message.get("url"))
+        if kind == "scroll":
+            percent = message.get("percent")
+            if not isinstance(percent, (int, float)) or isinstance(percent, bool):
+                return []
+            return self._page_bound(Occurrence("scroll", percent=int(percent)))
+        if kind == "exit_intent":
+            return self._page_bound(Occurrence("exit_intent"))
+        if kind == "storage":
+            return self._other_tab(message.get("key"), message.get("value"))
         if kind == "ui":
             return self._ui(message)
         if kind == "delivered":
@@ -78,7 +92,7 @@ class Runtime:
             wait = self.outbox.failed(self.clock())
             return [{"type": "wake", "after": wait}]
         if kind == "wake":
-            return self._flush()
+            return [*self._fire_timers(), *self._flush()]
         return [_console("warn", f"Sondage: unknown message type {kind!r}")]
 
     # -- init --------------------------------------------------------------------------
@@ -90,13 +104,25 @@ class Runtime:
         self.collector = message.get("collector") or None
         page = message.get("page") or {}
         self.url = str(page.get("url", ""))
+        self.language = str(page.get("language") or "")
+        self.device = device_type(str(page.get("user_agent") or ""), int(page.get("touch_points") or 0))
         preview = message.get("preview")
         self.preview_id = str(preview) if preview else None
+        self.debug = bool(message.get("debug"))
         stored = message.get("storage") or {}
         self.history = History.from_json(stored.get(self._key("history")))
         self.outbox = Outbox.from_json(stored.get(self._key("outbox")))
         render.warm_up()   # so the first trigger renders at once
-        effects: list[Effect] = [self._store_hint()]
+        effects: list[Effect] = []
+        visitor = stored.get(self._key("visitor"))
+        if isinstance(visitor, str) and 8 <= len(visitor) <= 64:
+            self.visitor_id = visitor
+        else:   # the visitor's sticky id (sampling), kept with the rest of their state
+            self.visitor_id = self.new_id()
+            effects.append({"type": "store", "key": self._key("visitor"), "value": self.visitor_id})
+        effects.append(self._store_hint())
+        if self.debug:
+            effects.append(_console("info", debug.header(self.site, self.device, self._context())))
         if self.preview_id and not any(s.id == self.preview_id for s in self.site.surveys):
             effects.append(_console(
                 "warn", f"Sondage: iterate_preview={self.preview_id!r} names no survey of this "
@@ -141,16 +167,19 @@ class Runtime:
                 target[str(key)] = typed
         return effects
 
-    def _cmd_event(self, name: Any = None) -> list[Effect]:
+    def _cmd_event(self, name: Any = None, properties: Any = None) -> list[Effect]:
         if not isinstance(name, str) or not name:
             return [_console("warn", "Sondage: Iterate('event', name) needs the event name")]
-        return self._occur(Occurrence("event", name=name))
+        if properties is not None and not isinstance(properties, dict):
+            return [_console("warn", "Sondage: Iterate('event', name, properties) needs an object "
+                                     "of properties")]
+        return self._occur(Occurrence("event", name=name, properties=properties or {}))
 
     def _cmd_install(self, survey_id: Any = None) -> list[Effect]:
         self.enabled = True
         if survey_id is None:
             self.installed = True
-            effects = self._occur(Occurrence("page_view"))
+            effects = self._page_view()
             if self.shown_ahead is not None:
                 # The page view shown ahead is decided now: if it is not on screen, remove it.
                 if self.active is None:
@@ -171,10 +200,11 @@ class Runtime:
         return []
 
     def _cmd_uninstall(self) -> list[Effect]:
-        """Remove the widget and stop; a later install() starts again."""
+        """Remove the widget, cancel pending triggers and stop; a later install() starts again."""
         self.enabled = False
         self.installed = False
         self.shown_ahead = None
+        self.timers.clear()
         if self.active is None:
             return []
         self.active = None
@@ -190,32 +220,82 @@ class Runtime:
             effects.extend(self._page(args[0]) if name == "page" else self.command(name, args))
         return effects
 
+    def _cmd_debug(self) -> list[Effect]:
+        """Iterate('debug'): why each survey would or would not show now."""
+        assert self.site is not None
+        return [_console("info", debug.report(self.site, self._context(), self.history))]
+
     def _page(self, url: Any) -> list[Effect]:
-        """A new page (a single-page app navigated): it counts as a page view once installed."""
+        """A new page (a single-page app navigated): it counts as a page view once installed.
+
+        Time on the page starts again: pending seconds triggers are cancelled and, where
+        the new page still matches, started anew.
+        """
         if not isinstance(url, str) or not url:
             return []
         self.url = url
+        self.timers.clear()
         if not (self.installed and self.enabled):
             return []
+        return self._page_view()
+
+    def _page_view(self) -> list[Effect]:
+        preview = self._preview_survey()
+        if preview is not None and preview.trigger.type == "manual":
+            # A previewed survey without a page trigger shows at once.
+            return self._occur(Occurrence("manual", survey_id=preview.id))
         return self._occur(Occurrence("page_view"))
+
+    def _page_bound(self, what: Occurrence) -> list[Effect]:
+        return self._occur(what) if self.installed and self.enabled else []
+
+    def _preview_survey(self) -> Optional[Survey]:
+        assert self.site is not None
+        return next((s for s in self.site.surveys if s.id == self.preview_id), None)
+
+    def _fire_timers(self) -> list[Effect]:
+        now = self.clock()
+        effects: list[Effect] = []
+        for survey_id, due in sorted(self.timers.items(), key=lambda kv: kv[1]):
+            if due <= now:
+                del self.timers[survey_id]
+                effects.extend(self._occur(Occurrence("timer", survey_id=survey_id)))
+        return effects
+
+    def _other_tab(self, key: Any, value: Any) -> list[Effect]:
+        """Another tab of the same site changed the shared state: take its history in."""
+        if key != self._key("history"):
+            return []
+        self.history.merge(History.from_json(value))
+        return [self._store_hint()]
 
     # -- showing -----------------------------------------------------------------------
     def _context(self) -> Context:
         return Context(url=self.url, traits=dict(self.traits), preview_id=self.preview_id,
-                       now=self.clock())
+                       now=self.clock(), device=self.device, language=self.language,
+                       visitor_id=self.visitor_id)
 
     def _occur(self, what: Occurrence) -> list[Effect]:
         assert self.site is not None
-        if self.active is not None or not self.enabled:
-            return []   # one survey on screen at a time; nothing after uninstall
-        survey, decision, _ = choose(self.site.surveys, what, self._context(), self.history)
-        if survey is None or decision is None:
-            return []
+        if not self.enabled:
+            return []   # nothing after uninstall
+        survey, decision, decisions = choose(self.site.surveys, what, self._context(), self.history,
+                                             self.site.settings)
+        effects: list[Effect] = []
+        if self.debug:
+            effects.append(_console("info", debug.occurrence(what, decisions)))
+        for waiting, d in decisions:
+            if d.wait and waiting.id not in self.timers:
+                self.timers[waiting.id] = self.clock() + d.wait
+                effects.append({"type": "wake", "after": d.wait})
+        if survey is None or decision is None or self.active is not None:
+            return effects   # one survey on screen at a time
         self.active = _Showing(survey, preview=decision.preview)
         if not decision.preview:
             self.history.shown[survey.id] = self.clock()
         info = _survey_info(survey)
         return [
+            *effects,
             self._mount(),
             self._store_history(),
             self._store_hint(),
@@ -320,7 +400,8 @@ class Runtime:
         It names the survey data it was computed from, so new surveys void it.
         """
         assert self.site is not None
-        value = hints.hint(self.site.surveys, self.history)
+        value = hints.hint(self.site.surveys, self.history, self.site.settings, self.visitor_id,
+                           self.clock())
         return {"type": "store", "key": self._key("hint"), "value": {"data": self.data_id, **value}}
 
 

@@ -12,15 +12,16 @@ from __future__ import annotations
 from typing import Any, Iterable, Optional
 
 from . import render
-from .survey_format import Survey
+from .survey_format import SiteSettings, Survey
 from .targeting import History, next_page_view_survey, trigger_hint
 
 
-def hint(surveys: Iterable[Survey], history: Optional[History] = None) -> dict[str, Any]:
+def hint(surveys: Iterable[Survey], history: Optional[History] = None,
+         settings: Optional[SiteSettings] = None, visitor_id: str = "", now: float = 0.0) -> dict[str, Any]:
     surveys = list(surveys)
     history = history or History()
-    out = trigger_hint(surveys, history)
-    ahead = next_page_view_survey(surveys, history)
+    out = trigger_hint(surveys, history, settings, now)
+    ahead = next_page_view_survey(surveys, history, settings, visitor_id, now)
     out["page_view_survey"] = None if ahead is None else {
         "id": ahead.id,
         "html": render.question(ahead, 0),

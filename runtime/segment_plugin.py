@@ -40,7 +40,8 @@ def commands(event: Any) -> list[Command]:
         name = event.get("event")
         if not isinstance(name, str) or not name:
             raise SegmentEventError("a track call needs the event name")
-        return [("event", [name])]
+        properties = event.get("properties")
+        return [("event", [name, properties] if isinstance(properties, dict) and properties else [name])]
     if kind == "identify":
         traits = event.get("traits")
         traits = dict(traits) if isinstance(traits, dict) else {}

@@ -7,8 +7,10 @@ built site data with the same classes, and the bundle publishes them as JSON Sch
 
 from __future__ import annotations
 
+import datetime as _dt
+import re
 from dataclasses import dataclass
-from typing import Any, Literal, Optional
+from typing import Any, Literal, Optional, Union
 
 from .schema import FormatError, dump, json_schema, load, spec
 
@@ -60,24 +62,159 @@ class Question:
         return self.label or self.prompt
 
 
+TextOp = Literal["equals", "not_equals", "contains", "not_contains", "starts_with",
+                 "not_starts_with", "ends_with", "not_ends_with", "matches", "not_matches"]
+ValueOp = Literal["equals", "not_equals", "contains", "not_contains", "greater_than", "less_than",
+                  "is_set", "is_not_set", "one_of", "not_one_of"]
+Scalar = Union[str, int, float, bool]
+NO_VALUE_OPS = ("is_set", "is_not_set")
+LIST_OPS = ("one_of", "not_one_of")
+ORDER_OPS = ("greater_than", "less_than")
+
+
+def parse_date(text: str) -> Optional[float]:
+    """Unix seconds of an ISO date or date-time (UTC unless it says otherwise), else None."""
+    try:
+        moment = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_dt.timezone.utc)
+    return moment.timestamp()
+
+
+def _field(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+@dataclass
+class ValueRule:
+    """A condition on a user trait or an event property."""
+
+    key: str = spec("Name of the trait or property.", min_len=1, max_len=200)
+    op: ValueOp = spec("How to compare; greater_than/less_than compare numbers, or dates given "
+                       "as ISO dates (2024-01-31) against date traits.")
+    value: Optional[Scalar] = spec("What to compare with (not for is_set / is_not_set / one_of).",
+                                   default=None, max_len=1000)
+    values: list[Scalar] = spec("The list for one_of / not_one_of.", default_factory=list,
+                                max_len=1000, max_items=200)
+
+    def validate(self, path: str) -> None:
+        if self.op in NO_VALUE_OPS:
+            if self.value is not None or self.values:
+                raise FormatError(_field(path, "value"), f"{self.op} takes no value")
+        elif self.op in LIST_OPS:
+            if not self.values:
+                raise FormatError(_field(path, "values"), f"{self.op} needs a list of values")
+            if self.value is not None:
+                raise FormatError(_field(path, "value"), f"{self.op} takes `values`, not `value`")
+        else:
+            if self.value is None:
+                raise FormatError(_field(path, "value"), f"{self.op} needs a value")
+            if self.values:
+                raise FormatError(_field(path, "values"), f"only one_of / not_one_of take values")
+        if self.op in ORDER_OPS:
+            ok = (isinstance(self.value, (int, float)) and not isinstance(self.value, bool)) or \
+                 (isinstance(self.value, str) and parse_date(self.value) is not None)
+            if not ok:
+                raise FormatError(_field(path, "value"),
+                                  f"{self.op} needs a number or an ISO date, got {self.value!r}")
+
+
+@dataclass
+class ValueRules:
+    """Conditions combined with all (every one must hold) or any (one is enough)."""
+
+    rules: list[ValueRule] = spec("The conditions.", max_items=50)
+    match: Literal["all", "any"] = spec("all: every condition; any: at least one.", default="all")
+
+
+@dataclass
+class PageRule:
+    """A condition on the page the visitor is on."""
+
+    op: TextOp = spec("How to compare; matches is a regular expression (Python syntax, searched).")
+    value: str = spec("Text (or pattern) to compare with.", min_len=1, max_len=2000)
+    field: Literal["url", "path"] = spec("url: the whole URL; path: the path only.", default="url")
+
+    def validate(self, path: str) -> None:
+        if self.op in ("matches", "not_matches"):
+            try:
+                re.compile(self.value)
+            except re.error as e:
+                raise FormatError(_field(path, "value"), f"not a valid regular expression: {e}") from None
+
+
+@dataclass
+class PageRules:
+    """Which pages the survey may appear on."""
+
+    rules: list[PageRule] = spec("The conditions.", max_items=50)
+    match: Literal["all", "any"] = spec("all: every condition; any: at least one.", default="all")
+
+
 @dataclass
 class Trigger:
     """When the survey may appear."""
 
-    type: Literal["event", "page_view", "manual"] = spec(
-        "event: when `Iterate('event', name)` (or Segment track) fires `event`; "
-        "page_view: when a page is viewed; manual: only on `Iterate('install', surveyId)`.",
+    type: Literal["event", "page_view", "seconds", "scroll", "exit_intent", "manual"] = spec(
+        "event: `Iterate('event', name)` (or a Segment track) fires `event`; page_view: a page is "
+        "viewed; seconds: after `seconds` on a page; scroll: the visitor scrolled `percent` of the "
+        "page; exit_intent: the mouse leaves the top of the window (desktop); manual: only "
+        "`Iterate('install', surveyId)`.",
         default="event",
     )
     event: Optional[str] = spec("Event name for an event trigger.", default=None,
                                 pattern=EVENT_PATTERN)
+    properties: Optional[ValueRules] = spec(
+        "Conditions on the event's properties (`Iterate('event', name, properties)`, Segment "
+        "track properties).", default=None)
+    seconds: Optional[int] = spec("Seconds on the page, for a seconds trigger.", default=None,
+                                  minimum=1, maximum=3600)
+    percent: Optional[int] = spec("How far down the page, for a scroll trigger.", default=None,
+                                  minimum=1, maximum=100)
 
     def validate(self, path: str) -> None:
-        where = f"{path}.event" if path else "event"
-        if self.type == "event" and not self.event:
-            raise FormatError(where, "an event trigger needs the event name")
-        if self.type != "event" and self.event:
-            raise FormatError(where, f"only event triggers take an event name, not {self.type}")
+        needs = {"event": "event", "seconds": "seconds", "scroll": "percent"}
+        for kind, name in needs.items():
+            given = getattr(self, name)
+            if self.type == kind and given is None:
+                article = "an" if kind[0] in "aeiou" else "a"
+                raise FormatError(_field(path, name), f"{article} {kind} trigger needs `{name}`")
+            if self.type != kind and given is not None:
+                raise FormatError(_field(path, name), f"only {kind} triggers take `{name}`, "
+                                                      f"not {self.type}")
+        if self.properties is not None and self.type != "event":
+            raise FormatError(_field(path, "properties"), "only event triggers take properties")
+
+
+Device = Literal["desktop", "mobile", "tablet"]
+
+
+@dataclass
+class Audience:
+    """Who may see the survey."""
+
+    identified: Optional[bool] = spec(
+        "true: only visitors with an external_id; false: only anonymous ones; unset: anyone.",
+        default=None)
+    devices: list[Device] = spec("Only these device types (empty: all).", default_factory=list,
+                                 max_items=3)
+    languages: list[str] = spec(
+        "Only these languages, e.g. en, fr (the `language` trait, else the browser's; empty: all).",
+        default_factory=list, pattern=r"[A-Za-z]{2,3}", max_items=50)
+    traits: Optional[ValueRules] = spec("Conditions on the visitor's traits.", default=None)
+    sample: int = spec("Percent of visitors who may see it; the same visitor always gets the "
+                       "same answer.", default=100, minimum=0, maximum=100)
+
+
+@dataclass
+class SiteSettings:
+    """Settings of one site (``surveys/sites.yaml``, keyed by the site's embed API key)."""
+
+    cooldown_hours: float = spec(
+        "After a survey is shown, no other survey shows to the same visitor for this long "
+        "(Iterate: 72).", default=72.0, minimum=0, maximum=24 * 365)
 
 
 @dataclass
@@ -100,17 +237,26 @@ class Survey:
     name: str = spec("Name shown in exports and integrations.", min_len=1, max_len=200)
     questions: list[Question] = spec("The questions, in order.", max_items=50)
     trigger: Trigger = spec("When the survey may appear.", default_factory=Trigger)
+    pages: Optional[PageRules] = spec("Which pages it may appear on (unset: all).", default=None)
+    audience: Audience = spec("Who may see it.", default_factory=Audience)
     status: Literal["published", "draft"] = spec(
         "Draft surveys are shown only in preview.", default="published")
-    frequency: Literal["once", "always"] = spec(
-        "once: at most once per visitor (a dismissal counts); always: every time it triggers.",
+    frequency: Literal["once", "until_responded", "every_n_days", "always"] = spec(
+        "once: at most once per visitor (a dismissal counts); until_responded: until the visitor "
+        "answers; every_n_days: again after `every_days`; always: every time it triggers.",
         default="once")
+    every_days: Optional[float] = spec("Days between showings, for every_n_days.", default=None,
+                                       minimum=0.01, maximum=3650)
     intro: str = spec("Optional line shown above the first question.", default="", max_len=500)
     thank_you: str = spec("Shown after the last answer.", default="Thank you for your feedback!",
                           min_len=1, max_len=500)
     appearance: Appearance = spec("How the widget looks.", default_factory=Appearance)
 
     def validate(self, path: str) -> None:
+        if (self.frequency == "every_n_days") != (self.every_days is not None):
+            raise FormatError(_field(path, "every_days"),
+                              "every_n_days needs every_days" if self.every_days is None
+                              else f"only frequency every_n_days takes every_days, not {self.frequency}")
         where = f"{path}.questions" if path else "questions"
         if not self.questions:
             raise FormatError(where, "a survey needs at least one question")
@@ -134,6 +280,7 @@ class SiteData:
     format: int = spec("Version of this format.", minimum=FORMAT_VERSION, maximum=FORMAT_VERSION)
     site: str = spec("Embed API key of the site.", pattern=SITE_PATTERN)
     surveys: list[Survey] = spec("The site's surveys.", max_items=500)
+    settings: SiteSettings = spec("The site's settings.", default_factory=SiteSettings)
 
 
 def load_survey(data: Any) -> Survey:
@@ -144,11 +291,24 @@ def load_site_data(data: Any) -> SiteData:
     return load(SiteData, data)
 
 
+def load_site_settings(data: Any) -> dict[str, SiteSettings]:
+    """``sites.yaml``: a mapping from site key to its settings."""
+    if not isinstance(data, dict):
+        raise FormatError("", "must be a mapping from site key to settings")
+    out = {}
+    for key, value in data.items():
+        if not isinstance(key, str) or not re.fullmatch(SITE_PATTERN, key):
+            raise FormatError(str(key), "is not a valid site key")
+        out[key] = load(SiteSettings, value if value is not None else {}, key)
+    return out
+
+
 def survey_json_schema() -> dict[str, Any]:
     return json_schema(Survey, title="Sondage survey file")
 
 
 __all__ = [
-    "Appearance", "FormatError", "Question", "SiteData", "Survey", "Trigger",
-    "dump", "load_site_data", "load_survey", "survey_json_schema",
+    "Appearance", "Audience", "FormatError", "PageRule", "PageRules", "Question", "SiteData",
+    "SiteSettings", "Survey", "Trigger", "ValueRule", "ValueRules",
+    "dump", "load_site_data", "load_site_settings", "load_survey", "parse_date", "survey_json_schema",
 ]

@@ -43,14 +43,16 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .build.survey_files import SurveyFileError, read_surveys
+    from .build.survey_files import SurveyFileError, read_folder
 
     try:
-        files = read_surveys(_surveys_dir(args.surveys))
+        folder = read_folder(_surveys_dir(args.surveys))
     except SurveyFileError as e:
         print(f"sondage check: {e}", file=sys.stderr)
         return 1
-    for f in files:
+    for site, settings in folder.settings.items():
+        print(f"sites.yaml: ok: {site} (cooldown {settings.cooldown_hours:g} h)")
+    for f in folder.files:
         s = f.survey
         print(f"{f.path}: ok: {s.id} (site {s.site}, {len(s.questions)} question(s), "
               f"trigger {s.trigger.type}{' ' + repr(s.trigger.event) if s.trigger.event else ''})")

@@ -10,7 +10,7 @@
   var BOOT_TIMEOUT_MS = %%BOOT_TIMEOUT_MS%%;
   var MAX_QUEUE = 200;
   var CALLBACKS = { onResponse: 1, onLoad: 1, onClose: 1, onEvent: 1 };
-  var COMMANDS = { identify: 1, event: 1, install: 1, url: 1, uninstall: 1, segment: 1 };
+  var COMMANDS = { identify: 1, event: 1, install: 1, url: 1, uninstall: 1, segment: 1, debug: 1 };
   var slice = Array.prototype.slice;
   var failedOnce = false;
   var noticed = {};
@@ -52,6 +52,9 @@
     var frameSaidHello = false;
     var bootTimer = 0;
     var failed = false;
+    var depths = [];        // scroll depths (percent) some survey waits for
+    var reported = {};      // what was reported on this page (scroll depths, exit intent)
+    var exitWatched = false;
 
     // Only data crosses into the runtime: JSON drops functions and DOM nodes; a Date
     // becomes Iterate's typed date {type: "date", value: unix seconds}.
@@ -82,8 +85,12 @@
       }
       var data;
       try { data = toData(slice.call(args, 1)); } catch (e) { notice("Iterate('" + name + "'): arguments are not plain data"); return; }
-      if (name === "uninstall") { unwatchUrl(); installed = false; }
-      if (name === "install") { watchUrl(); installed = true; }
+      if (name === "uninstall") { unwatchUrl(); unwatchPage(); installed = false; }
+      if (name === "install") {
+        watchUrl();
+        installed = true;
+        if (frame) watchPage(manifest.hint || {});
+      }
       send({ type: "command", name: name, args: data });
     }
 
@@ -110,6 +117,7 @@
     function urlChanged() {
       if (!watching || w.location.href === lastUrl) return;
       lastUrl = w.location.href;
+      reported = {};
       send({ type: "page", url: lastUrl });
     }
     function wrap(original) {
@@ -175,6 +183,7 @@
       var events = hint.events || [];
       var named = function (name) { return hint.events === null || events.indexOf(name) >= 0; };
       if (m.type === "page") return installed && !!hint.page_view;
+      if (m.name === "debug") return true;
       if (m.name === "install") return m.args.length > 0 || !!hint.page_view;
       if (m.name === "event") return named(m.args[0]);
       if (m.name === "segment") {
@@ -188,7 +197,13 @@
       if (frame || failed || !manifest) return;
       var hint = currentHint();
       var boot = !!preview || debug;
-      for (var i = 0; i < queue.length && !boot; i++) boot = couldShow(queue[i], hint);
+      // Python said nothing can show this visitor before then (cooldown, frequency).
+      var quiet = hint.not_before && Date.now() / 1000 < hint.not_before;
+      for (var i = 0; i < queue.length && !boot; i++) {
+        var m = queue[i];
+        var explicit = (m.name === "install" && m.args.length > 0) || m.name === "debug";
+        boot = explicit || (!quiet && couldShow(m, hint));
+      }
       if (boot) addFrame();
     }
 
@@ -210,9 +225,49 @@
       frame.src = new URL(manifest.frame, base).href + "#origin=" + encodeURIComponent(w.location.origin) +
         "&data=" + encodeURIComponent(dataUrl);
       w.addEventListener("message", onMessage);
+      w.addEventListener("storage", onStorage);
       bootTimer = setTimeout(function () { fail("the runtime did not start in time"); }, BOOT_TIMEOUT_MS);
       (d.body || d.documentElement).appendChild(frame);
       frameWindow = frame.contentWindow;
+      watchPage(manifest.hint || {});
+    }
+
+    // Scroll depth and exit intent, only when some survey waits for them: the depths in
+    // the hint are reported once each per page; exit intent once per page.
+    function watchPage(hint) {
+      unwatchPage();
+      depths = hint.scroll || [];
+      if (depths.length) w.addEventListener("scroll", onScroll, { passive: true });
+      if (hint.exit_intent) {
+        exitWatched = true;
+        d.addEventListener("mouseout", onMouseOut);
+      }
+    }
+    function unwatchPage() {
+      exitWatched = false;
+      w.removeEventListener("scroll", onScroll);
+      d.removeEventListener("mouseout", onMouseOut);
+    }
+    function onScroll() {
+      var root = d.documentElement;
+      var seen = (w.scrollY + w.innerHeight) / Math.max(1, root.scrollHeight) * 100;
+      for (var i = 0; i < depths.length; i++) {
+        if (seen >= depths[i] && !reported["s" + depths[i]]) {
+          reported["s" + depths[i]] = 1;
+          send({ type: "scroll", percent: depths[i] });
+        }
+      }
+    }
+    function onMouseOut(e) {
+      if (!exitWatched || reported.exit || e.relatedTarget || e.clientY > 0) return;
+      reported.exit = 1;
+      send({ type: "exit_intent" });
+    }
+    // Another tab of the site changed the visitor's state: the runtime takes it in.
+    function onStorage(e) {
+      if (!frameSaidHello || !e.key || e.key.indexOf(prefix) !== 0) return;
+      try { post({ type: "storage", key: e.key, value: e.newValue === null ? null : JSON.parse(e.newValue) }); }
+      catch (err) { /* a damaged value: ignore */ }
     }
 
     // Visitor state (history, unsent answers) lives in the host's first-party storage:
@@ -261,7 +316,8 @@
           shown_ahead: ahead ? ahead.id : null, ahead: ahead,
           collector: manifest.collector ? new URL(manifest.collector, base).href : null,
           storage: readStorage(),
-          page: { url: w.location.href, referrer: d.referrer, language: navigator.language }
+          page: { url: w.location.href, referrer: d.referrer, language: navigator.language,
+                  user_agent: navigator.userAgent, touch_points: navigator.maxTouchPoints || 0 }
         });
         var q = queue; queue = [];
         for (var i = 0; i < q.length; i++) post(q[i]);
@@ -296,7 +352,9 @@
       queue = [];
       clearTimeout(bootTimer);
       unwatchUrl();
+      unwatchPage();
       w.removeEventListener("message", onMessage);
+      w.removeEventListener("storage", onStorage);
       if (frame && frame.parentNode) frame.parentNode.removeChild(frame);
       frame = null;
       warnFailure("surveys are off on this page: " + reason);

@@ -117,12 +117,13 @@ class Host:
         return [m for m in self.console if m.startswith("warning:")]
 
     def wait_for_warning(self, text: str, timeout_ms: int = 5000) -> None:
-        """Console messages reach the test asynchronously: wait for one containing ``text``."""
+        """Console messages reach the test asynchronously: wait for one containing ``text``
+        (a warning, or the runtime's debug output)."""
         for _ in range(timeout_ms // 50):
-            if any(text in w for w in self.warnings()):
+            if any(text in m for m in self.console):
                 return
             self.page.wait_for_timeout(50)
-        raise AssertionError(f"no console warning with {text!r}; got {self.warnings()}")
+        raise AssertionError(f"no console message with {text!r}; got {self.console}")
 
 
 @pytest.fixture

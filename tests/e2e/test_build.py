@@ -45,7 +45,10 @@ def test_bundle_layout(bundle):
         if name.endswith((".js", ".mjs", ".html")):
             assert b"%%" not in data, name
     manifest = json.loads(files["manifests/e2e-site.json"])
-    assert manifest["hint"] == {"events": ["checkout-done"], "page_view": False, "page_view_survey": None}
+    assert manifest["hint"] == {"events": ["checkout-done"], "page_view": False, "page_view_survey": None,
+                                "scroll": [], "exit_intent": False, "not_before": 0}
+    rules = json.loads(files["manifests/e2e-rules.json"])["hint"]
+    assert (rules["page_view"], rules["scroll"], rules["exit_intent"]) == (True, [80], True)
     welcome = json.loads(files["manifests/e2e-welcome.json"])["hint"]["page_view_survey"]
     assert welcome["id"] == "e2e-welcome" and "Is this your first visit?" in welcome["html"]
     assert manifest["frame"] in names and manifest["surveys"] in names

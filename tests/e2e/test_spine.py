@@ -45,6 +45,7 @@ def test_demo_shop_end_to_end(host, servers):
     survey.locator("[data-action=close]").click()
     expect(page.locator("iframe[title=Survey]")).to_be_hidden()
     assert not [m for m in host.console if m.startswith("pageerror")]
+    assert host.warnings() == []          # nothing in the site owner's console
 
 
 def test_page_view_with_nothing_eligible_loads_no_python(host):

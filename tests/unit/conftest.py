@@ -9,7 +9,7 @@ EXAMPLES = ROOT / "examples" / "surveys"
 
 def make_site_data():
     """A small site with an event survey, a manual one, a page-view one and a draft."""
-    return {"format": 1, "site": "shop", "surveys": [
+    return {"format": 1, "site": "shop", "settings": {"cooldown_hours": 0}, "surveys": [
         {"id": "nps", "site": "shop", "name": "NPS", "trigger": {"type": "event", "event": "bought"},
          "questions": [
              {"id": "score", "type": "nps", "prompt": "How likely?", "label": "nps_score"},

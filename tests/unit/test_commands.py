@@ -48,7 +48,8 @@ def test_page_changes_count_as_page_views_only_after_install(rt):
 
 def test_segment_mapping_matches_the_iterate_destination():
     assert segment_plugin.commands({"type": "track", "event": "Order Completed", "properties": {"x": 1}}) == \
-        [("event", ["Order Completed"])]
+        [("event", ["Order Completed", {"x": 1}])]
+    assert segment_plugin.commands({"type": "track", "event": "Viewed", "properties": {}}) == [("event", ["Viewed"])]
     assert segment_plugin.commands({"type": "identify", "userId": "u-9", "traits": {"plan": "pro"}}) == \
         [("identify", [{"plan": "pro", "external_id": "u-9"}])]
     assert segment_plugin.commands({"type": "identify", "userId": None, "anonymousId": "a", "traits": {}}) == \

@@ -84,8 +84,8 @@ def test_invalid_answer_rerenders_with_a_message(site_data, clock):
 def test_last_answer_thanks_and_completes_then_close(site_data, clock):
     rt, _ = new_runtime(site_data, clock)
     rt.command("event", ["bought"])
-    ui(rt, "answer", "score", value="3")
-    rt.handle({"type": "delivered", "ids": ["rec00000000"]})
+    [first] = of(ui(rt, "answer", "score", value="3"), "deliver")
+    rt.handle({"type": "delivered", "ids": [r["id"] for r in first["records"]]})
     effects = ui(rt, "submit", "why", values=["  too slow  "])
     assert "Thank you for your feedback!" in of(effects, "mount")[0]["html"]
     assert ("onEvent", "survey-complete") in [(e["name"], e["args"][0]) for e in of(effects, "callback")]
@@ -202,3 +202,83 @@ def test_survey_shown_ahead_is_removed_when_the_runtime_disagrees(site_data, clo
     rt.shown_ahead = "welcome"
     effects = rt.command("install", [])
     assert effects[0] == {"type": "unmount"} and not of(effects, "mount")
+
+
+def test_site_cooldown_keeps_a_second_survey_away(site_data, clock):
+    site_data["settings"] = {"cooldown_hours": 72}
+    rt, _ = new_runtime(site_data, clock)
+    rt.command("event", ["bought"])
+    rt.handle({"type": "ui", "survey_id": "nps", "action": "close"})
+    assert of(rt.command("install", []), "mount") == []          # "welcome" waits 72 h
+    clock.now += 73 * 3600
+    assert of(rt.command("install", []), "mount")[0]["survey_id"] == "welcome"
+
+
+def test_seconds_trigger_waits_then_shows_and_a_page_change_restarts_the_wait(site_data, clock):
+    site_data["surveys"].append({"id": "later", "site": "shop", "name": "Later", "frequency": "always",
+                                 "trigger": {"type": "seconds", "seconds": 30},
+                                 "questions": [{"id": "q", "type": "text", "prompt": "Still here?"}]})
+    site_data["surveys"] = [s for s in site_data["surveys"] if s["id"] != "welcome"]
+    rt, _ = new_runtime(site_data, clock)
+    assert rt.command("install", []) == [{"type": "wake", "after": 30.0}]
+    clock.now += 20
+    assert rt.handle({"type": "page", "url": "https://shop.test/other"}) == [{"type": "wake", "after": 30.0}]
+    clock.now += 15                                   # 35 s since install, 15 s on this page
+    assert of(rt.handle({"type": "wake"}), "mount") == []
+    clock.now += 15
+    [mount] = of(rt.handle({"type": "wake"}), "mount")
+    assert mount["survey_id"] == "later"
+
+
+def test_scroll_and_exit_intent_after_install(site_data, clock):
+    site_data["surveys"] = [
+        {"id": "deep", "site": "shop", "name": "Deep", "trigger": {"type": "scroll", "percent": 70},
+         "questions": [{"id": "q", "type": "text", "prompt": "Found it?"}]},
+        {"id": "leaving", "site": "shop", "name": "Leaving", "trigger": {"type": "exit_intent"},
+         "questions": [{"id": "q", "type": "text", "prompt": "Why leave?"}]}]
+    rt, _ = new_runtime(site_data, clock)
+    assert rt.handle({"type": "scroll", "percent": 90}) == []     # not installed yet
+    rt.command("install", [])
+    assert of(rt.handle({"type": "scroll", "percent": 50}), "mount") == []
+    assert of(rt.handle({"type": "scroll", "percent": 70}), "mount")[0]["survey_id"] == "deep"
+    rt.handle({"type": "ui", "survey_id": "deep", "action": "close"})
+    assert of(rt.handle({"type": "exit_intent"}), "mount")[0]["survey_id"] == "leaving"
+
+
+def test_another_tabs_history_is_merged(site_data, clock):
+    rt, _ = new_runtime(site_data, clock)
+    effects = rt.handle({"type": "storage", "key": "sondage:shop:history",
+                         "value": {"shown": {"nps": clock.now}, "responded": {}}})
+    assert effects[0]["key"] == "sondage:shop:hint"
+    assert of(rt.command("event", ["bought"]), "mount") == []      # seen in the other tab
+
+
+def test_visitor_id_is_created_once_and_kept(site_data, clock):
+    rt, effects = new_runtime(site_data, clock)
+    stored = {e["key"]: e["value"] for e in of(effects, "store")}
+    visitor = stored["sondage:shop:visitor"]
+    rt2, effects2 = new_runtime(site_data, clock, storage={"sondage:shop:visitor": visitor})
+    assert rt2.visitor_id == visitor
+    assert "sondage:shop:visitor" not in {e["key"] for e in of(effects2, "store")}
+
+
+def test_debug_explains_each_survey(site_data, clock):
+    site_data["surveys"][0]["audience"] = {"identified": True}
+    rt, _ = new_runtime(site_data, clock)
+    [report] = rt.command("debug", [])
+    assert report["type"] == "console"
+    text = report["message"]
+    assert "nps [event 'bought']: not shown: audience: identified visitors only" in text
+    assert "welcome [page view]: shows: eligible" in text
+    assert "draft [event 'bought']: not shown: the survey is a draft" in text
+    assert "manual [manual]: shows" in text
+
+
+def test_event_properties_reach_the_trigger(site_data, clock):
+    site_data["surveys"][0]["trigger"] = {"event": "bought", "properties": {"rules": [
+        {"key": "total", "op": "greater_than", "value": 100}]}}
+    rt, _ = new_runtime(site_data, clock)
+    assert of(rt.command("event", ["bought", {"total": 20}]), "mount") == []
+    assert of(rt.command("event", ["bought", {"total": 120}]), "mount")
+    [w] = rt.command("event", ["bought", "big"])
+    assert "needs an object of properties" in w["message"]

@@ -67,3 +67,26 @@ def test_build_without_surveys_folder_says_so(tmp_path, monkeypatch, capsys):
     with pytest.raises(SystemExit) as e:
         main(["build"])
     assert "no ./surveys folder" in str(e.value)
+
+
+def test_sites_file_sets_the_cooldown_and_is_checked(tmp_path):
+    from sondage.build.survey_files import read_folder
+    (tmp_path / "a.yaml").write_text(GOOD)
+    (tmp_path / "sites.yaml").write_text("key:\n  cooldown_hours: 24\n")
+    folder = read_folder(tmp_path)
+    assert folder.settings_of("key").cooldown_hours == 24
+    assert folder.settings_of("other").cooldown_hours == 72          # Iterate's default
+    (tmp_path / "sites.yaml").write_text("key:\n  cooldown: 24\n")
+    with pytest.raises(SurveyFileError, match=r"sites.yaml: key.cooldown: unknown field"):
+        read_folder(tmp_path)
+    (tmp_path / "sites.yaml").write_text("nokey:\n  cooldown_hours: 1\n")
+    with pytest.raises(SurveyFileError, match="sites.yaml: nokey: no survey file is for this site"):
+        read_folder(tmp_path)
+
+
+def test_yaml_dates_are_read_as_iso_text(tmp_path):
+    from sondage.build.survey_files import read_survey_file
+    (tmp_path / "a.yaml").write_text(GOOD + "audience:\n  traits:\n    rules:\n"
+                                     "      - {key: joined, op: greater_than, value: 2024-01-31}\n")
+    rule = read_survey_file(tmp_path / "a.yaml").survey.audience.traits.rules[0]
+    assert rule.value == "2024-01-31"

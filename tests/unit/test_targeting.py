@@ -1,85 +1,302 @@
-"""The eligibility engine: decisions and their reasons, and invariants over any input."""
+"""The eligibility engine: every rule, its reason in words, and invariants over any input."""
 
-from hypothesis import given, strategies as st
+from __future__ import annotations
 
-from sondage.runtime.survey_format import load_site_data
+import copy
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from sondage.runtime.survey_format import SiteSettings, load_survey
 from sondage.runtime.targeting import (
-    Context, History, Occurrence, choose, decide, matches_trigger, trigger_hint)
+    DAY, HOUR, Context, History, Occurrence, choose, decide, device_type, in_sample,
+    next_page_view_survey, trigger_hint, trigger_matches)
 
-from .conftest import make_site_data
-
-SURVEYS = {s.id: s for s in load_site_data(make_site_data()).surveys}
-
-
-def surveys(site_data):
-    return {s.id: s for s in load_site_data(site_data).surveys}
+NOW = 1_800_000_000.0
+BASE = {"id": "s", "site": "k", "name": "S", "trigger": {"event": "bought"},
+        "questions": [{"id": "q", "type": "nps", "prompt": "How likely?"}]}
 
 
-def test_event_survey_shows_on_its_event_only(site_data):
-    s = surveys(site_data)["nps"]
-    assert decide(s, Occurrence("event", name="bought"), Context(), History()).show
-    d = decide(s, Occurrence("event", name="viewed"), Context(), History())
-    assert not d.show and d.reason == "waits for the event 'bought'"
+def survey(**changes):
+    data = copy.deepcopy(BASE)
+    data.update(changes)
+    return load_survey(data)
 
 
-def test_once_means_once(site_data):
-    s = surveys(site_data)["nps"]
-    d = decide(s, Occurrence("event", name="bought"), Context(), History(shown={"nps": 1.0}))
-    assert not d.show and "already shown" in d.reason
+def ctx(**kw):
+    kw.setdefault("now", NOW)
+    kw.setdefault("visitor_id", "visitor-1")
+    kw.setdefault("url", "https://shop.test/products/coffee?ref=mail")
+    return Context(**kw)
 
 
-def test_draft_only_in_preview(site_data):
-    s = surveys(site_data)["draft"]
-    what = Occurrence("event", name="bought")
-    assert "draft" in decide(s, what, Context(), History()).reason
-    d = decide(s, what, Context(preview_id="draft"), History(shown={"draft": 5.0}))
+BOUGHT = Occurrence("event", name="bought")
+
+
+def verdict(s, what=BOUGHT, c=None, h=None, site=None):
+    return decide(s, what, c or ctx(), h or History(), site)
+
+
+# -- triggers ---------------------------------------------------------------------------
+def test_event_trigger_exact_name_and_property_filters():
+    s = survey(trigger={"event": "bought", "properties": {"rules": [
+        {"key": "total", "op": "greater_than", "value": 50}, {"key": "coupon", "op": "is_not_set"}]}})
+    assert verdict(s, Occurrence("event", name="bought", properties={"total": 80})).show
+    d = verdict(s, Occurrence("event", name="bought", properties={"total": 20}))
+    assert not d.show and d.reason == "waits for the event 'bought' with matching properties"
+    assert not verdict(s, Occurrence("event", name="bought", properties={"total": 80, "coupon": "X"})).show
+    assert not verdict(s, Occurrence("event", name="Bought", properties={"total": 80})).show
+
+
+def test_seconds_trigger_waits_on_a_page_view_then_shows_on_its_timer():
+    s = survey(trigger={"type": "seconds", "seconds": 20})
+    d = verdict(s, Occurrence("page_view"))
+    assert (d.verdict, d.wait) == ("wait", 20.0) and "after 20 s" in d.reason
+    assert verdict(s, Occurrence("timer", survey_id="s")).show
+    assert not verdict(s, Occurrence("timer", survey_id="other")).show
+
+
+def test_scroll_exit_intent_page_view_and_manual_triggers():
+    scroll = survey(trigger={"type": "scroll", "percent": 60})
+    assert not verdict(scroll, Occurrence("scroll", percent=50)).show
+    assert verdict(scroll, Occurrence("scroll", percent=75)).show
+    assert verdict(survey(trigger={"type": "exit_intent"}), Occurrence("exit_intent")).show
+    assert verdict(survey(trigger={"type": "page_view"}), Occurrence("page_view")).show
+    manual = survey(trigger={"type": "manual"})
+    assert not verdict(manual, Occurrence("page_view")).show
+    assert verdict(manual, Occurrence("manual", survey_id="s")).show
+    assert trigger_matches(manual, Occurrence("manual", survey_id="x")) == (False, 0.0)
+
+
+# -- page rules -------------------------------------------------------------------------
+@pytest.mark.parametrize("rule, shows", [
+    ({"field": "path", "op": "equals", "value": "/products/coffee"}, True),
+    ({"field": "path", "op": "not_equals", "value": "/products/coffee"}, False),
+    ({"op": "contains", "value": "REF=MAIL"}, True),                    # contains ignores case
+    ({"op": "not_contains", "value": "checkout"}, True),
+    ({"field": "path", "op": "starts_with", "value": "/products"}, True),
+    ({"field": "path", "op": "not_starts_with", "value": "/products"}, False),
+    ({"field": "path", "op": "ends_with", "value": "/coffee"}, True),
+    ({"field": "path", "op": "not_ends_with", "value": "/tea"}, True),
+    ({"op": "matches", "value": r"/products/\w+\?"}, True),
+    ({"op": "not_matches", "value": r"ref=(mail|ads)"}, False),
+])
+def test_each_page_rule(rule, shows):
+    assert verdict(survey(pages={"rules": [rule]})).show is shows
+
+
+def test_page_rules_all_any_and_reason():
+    rules = [{"field": "path", "op": "starts_with", "value": "/checkout"},
+             {"op": "contains", "value": "ref=mail"}]
+    d = verdict(survey(pages={"rules": rules}))
+    assert d.reason == "page rule: path starts with '/checkout' (the path is '/products/coffee')"
+    assert verdict(survey(pages={"match": "any", "rules": rules})).show
+
+
+# -- audience ---------------------------------------------------------------------------
+def traits_survey(*rules, match="all"):
+    return survey(audience={"traits": {"match": match, "rules": list(rules)}})
+
+
+@pytest.mark.parametrize("rule, traits, shows", [
+    ({"key": "plan", "op": "equals", "value": "pro"}, {"plan": "pro"}, True),
+    ({"key": "plan", "op": "equals", "value": "pro"}, {"plan": "free"}, False),
+    ({"key": "plan", "op": "not_equals", "value": "pro"}, {}, True),
+    ({"key": "email", "op": "contains", "value": "@ACME.com"}, {"email": "a@acme.com"}, True),
+    ({"key": "email", "op": "not_contains", "value": "@acme"}, {"email": "a@acme.com"}, False),
+    ({"key": "seats", "op": "greater_than", "value": 5}, {"seats": 10}, True),
+    ({"key": "seats", "op": "less_than", "value": 5}, {"seats": 10}, False),
+    ({"key": "joined", "op": "greater_than", "value": "2024-01-01"},
+     {"joined": {"type": "date", "value": 1735689600}}, True),            # 2025-01-01
+    ({"key": "joined", "op": "less_than", "value": "2024-01-01"},
+     {"joined": {"type": "date", "value": 1735689600}}, False),
+    ({"key": "email", "op": "is_set"}, {"email": "a@b.c"}, True),
+    ({"key": "email", "op": "is_set"}, {"email": ""}, False),
+    ({"key": "email", "op": "is_not_set"}, {}, True),
+    ({"key": "plan", "op": "one_of", "values": ["pro", "team"]}, {"plan": "team"}, True),
+    ({"key": "plan", "op": "not_one_of", "values": ["pro", "team"]}, {"plan": "team"}, False),
+    ({"key": "trial", "op": "equals", "value": True}, {"trial": True}, True),
+    ({"key": "trial", "op": "equals", "value": True}, {"trial": False}, False),
+    ({"key": "age", "op": "equals", "value": 30}, {"age": 30.0}, True),
+])
+def test_each_trait_rule(rule, traits, shows):
+    assert verdict(traits_survey(rule), c=ctx(traits=traits)).show is shows
+
+
+def test_trait_reason_names_the_rule_and_the_value():
+    d = verdict(traits_survey({"key": "plan", "op": "one_of", "values": ["pro", "team"]}),
+                c=ctx(traits={"plan": "free"}))
+    assert d.reason == "audience: trait plan one of ['pro', 'team'] (plan is 'free')"
+    d = verdict(traits_survey({"key": "seats", "op": "greater_than", "value": 5}), c=ctx())
+    assert d.reason == "audience: trait seats greater than 5 (seats is not set)"
+
+
+def test_identified_device_and_language():
+    only_known = survey(audience={"identified": True})
+    assert not verdict(only_known).show
+    assert verdict(only_known, c=ctx(traits={"external_id": "u1"})).show
+    assert verdict(survey(audience={"identified": False})).show
+    mobile = survey(audience={"devices": ["mobile", "tablet"]})
+    assert verdict(mobile).reason == "audience: mobile, tablet only (this is desktop)"
+    assert verdict(mobile, c=ctx(device="tablet")).show
+    french = survey(audience={"languages": ["fr"]})
+    assert not verdict(french, c=ctx(language="en-US")).show
+    assert verdict(french, c=ctx(language="fr-CA")).show
+    assert verdict(french, c=ctx(language="en-US", traits={"language": "fr"})).show  # the trait wins
+
+
+@pytest.mark.parametrize("ua, touch, kind", [
+    ("Mozilla/5.0 (X11; Linux x86_64) Chrome/156", 0, "desktop"),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148", 5, "mobile"),
+    ("Mozilla/5.0 (Linux; Android 15; Pixel 9) Mobile Safari/537.36", 5, "mobile"),
+    ("Mozilla/5.0 (Linux; Android 14; SM-X910) Safari/537.36", 5, "tablet"),
+    ("Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)", 5, "tablet"),
+    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Safari/605.1.15", 5, "tablet"),  # iPadOS
+    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Safari/605.1.15", 0, "desktop"),
+])
+def test_device_type(ua, touch, kind):
+    assert device_type(ua, touch) == kind
+
+
+# -- frequency, cooldown, sample --------------------------------------------------------
+def test_frequencies():
+    shown = History(shown={"s": NOW - 2 * DAY})
+    assert "frequency once" in verdict(survey(), h=shown).reason
+    until = survey(frequency="until_responded")
+    assert verdict(until, h=shown).show
+    assert "already answered" in verdict(until, h=History(shown={"s": 1}, responded={"s": 2})).reason
+    weekly = survey(frequency="every_n_days", every_days=7)
+    d = verdict(weekly, h=shown)
+    assert not d.show and d.not_before == NOW + 5 * DAY and "shown again in 5.0 days" in d.reason
+    assert verdict(weekly, h=History(shown={"s": NOW - 8 * DAY})).show
+    assert verdict(survey(frequency="always"), h=shown).show
+
+
+def test_cooldown_between_two_surveys_not_within_one():
+    other_shown = History(shown={"other": NOW - 10 * HOUR})
+    d = verdict(survey(frequency="always"), h=other_shown)
+    assert not d.show and d.not_before == NOW + 62 * HOUR
+    assert d.reason == "cooldown: survey 'other' was shown 10.0 h ago (the site waits 72 h between surveys)"
+    assert verdict(survey(frequency="always"), h=other_shown, site=SiteSettings(cooldown_hours=8)).show
+    assert verdict(survey(frequency="always"), h=History(shown={"s": NOW - HOUR})).show
+
+
+def test_sample_is_sticky_and_roughly_the_percentage():
+    s = survey(audience={"sample": 30})
+    picked = [verdict(s, c=ctx(visitor_id=f"v{i}")).show for i in range(2000)]
+    assert 0.25 < sum(picked) / len(picked) < 0.35
+    assert picked == [verdict(s, c=ctx(visitor_id=f"v{i}")).show for i in range(2000)]
+    out = next(i for i, p in enumerate(picked) if not p)
+    assert verdict(s, c=ctx(visitor_id=f"v{out}")).reason == "sample: this visitor is not in the 30% who see it"
+
+
+def test_draft_only_in_preview_and_preview_skips_everything_but_the_trigger():
+    s = survey(status="draft", frequency="once", pages={"rules": [{"op": "contains", "value": "/nowhere"}]},
+               audience={"identified": True, "sample": 0})
+    assert "draft" in verdict(s).reason
+    d = verdict(s, c=ctx(preview_id="s"), h=History(shown={"s": NOW, "other": NOW}))
     assert d.show and d.preview
+    assert not verdict(s, Occurrence("event", name="viewed"), c=ctx(preview_id="s")).show
 
 
-def test_manual_install_by_id(site_data):
-    s = surveys(site_data)["manual"]
-    assert decide(s, Occurrence("manual", survey_id="manual"), Context(), History()).show
-    assert not decide(s, Occurrence("page_view"), Context(), History()).show
+def test_choose_prefers_the_preview_then_file_order():
+    a, b = survey(id="a"), survey(id="b")
+    chosen, _, decisions = choose([a, b], BOUGHT, ctx(), History())
+    assert chosen.id == "a" and [s.id for s, _ in decisions] == ["a", "b"]
+    chosen, d, _ = choose([a, b], BOUGHT, ctx(preview_id="b"), History())
+    assert chosen.id == "b" and d.preview
 
 
-def test_choose_takes_first_eligible_in_file_order_and_reports_all(site_data):
-    chosen, decision, all_ = choose(load_site_data(site_data).surveys,
-                                    Occurrence("event", name="bought"), Context(), History())
-    assert chosen.id == "nps" and decision.show
-    assert [sid for sid, _ in all_] == ["nps", "manual", "welcome", "draft"]
+# -- hints ------------------------------------------------------------------------------
+def test_trigger_hint_and_nothing_before():
+    surveys = [survey(id="e"), survey(id="p", trigger={"type": "page_view"}),
+               survey(id="sc", trigger={"type": "scroll", "percent": 40}),
+               survey(id="x", trigger={"type": "exit_intent"}),
+               survey(id="d", status="draft", trigger={"event": "never"})]
+    hint = trigger_hint(surveys)
+    assert hint == {"events": ["bought"], "page_view": True, "scroll": [40], "exit_intent": True,
+                    "not_before": 0}
+    # Everything in cooldown: nothing can show before it ends.
+    h = History(shown={"e": NOW - HOUR})
+    assert trigger_hint(surveys, h, now=NOW)["not_before"] == NOW + 71 * HOUR
 
 
-def test_hint_lists_published_triggers_only(site_data):
-    hint = trigger_hint(load_site_data(site_data).surveys)
-    assert hint == {"events": ["bought"], "page_view": True}
+def test_next_page_view_survey_only_when_certain():
+    plain = survey(id="p", trigger={"type": "page_view"})
+    assert next_page_view_survey([plain], History()).id == "p"
+    assert next_page_view_survey([plain], History(shown={"p": 1})) is None     # once, seen
+    paged = survey(id="p", trigger={"type": "page_view"}, pages={"rules": [{"op": "contains", "value": "x"}]})
+    assert next_page_view_survey([paged], History()) is None
+    sampled = survey(id="p", trigger={"type": "page_view"}, audience={"sample": 50})
+    assert next_page_view_survey([sampled], History()) is None                  # unknown visitor
+    known = [v for v in (f"v{i}" for i in range(50)) if in_sample(v, "p", 50)]
+    assert next_page_view_survey([sampled], History(), visitor_id=known[0]).id == "p"
 
 
-def test_history_survives_json_and_ignores_garbage():
-    h = History(shown={"a": 1.5}, responded={"a": 2.0})
-    assert History.from_json(h.to_json()) == h
-    assert History.from_json({"shown": {"a": "x", "b": True, "c": 3}}) == History(shown={"c": 3.0})
-    assert History.from_json("nonsense") == History()
-
-
-# -- invariants --------------------------------------------------------------------------
+# -- invariants over any input ----------------------------------------------------------
+SURVEY_IDS = ["a", "b", "c"]
+surveys_st = st.lists(st.fixed_dictionaries({
+    "trigger": st.sampled_from([{"event": "go"}, {"type": "page_view"}, {"type": "manual"},
+                                {"type": "seconds", "seconds": 5}, {"type": "scroll", "percent": 50}]),
+    "frequency": st.sampled_from(["once", "until_responded", "always"]),
+    "status": st.sampled_from(["published", "draft"]),
+    "audience": st.fixed_dictionaries({"sample": st.integers(0, 100),
+                                       "identified": st.sampled_from([None, True, False])}),
+}), min_size=3, max_size=3).map(lambda specs: [survey(id=i, **spec) for i, spec in zip(SURVEY_IDS, specs)])
 occurrences = st.one_of(
-    st.builds(Occurrence, st.just("event"), name=st.sampled_from(["bought", "viewed", ""])),
-    st.builds(Occurrence, st.just("page_view")),
-    st.builds(Occurrence, st.just("manual"), survey_id=st.sampled_from(["nps", "manual", "welcome", "draft", "x"])),
+    st.builds(Occurrence, st.just("event"), name=st.sampled_from(["go", "other"])),
+    st.builds(Occurrence, st.sampled_from(["page_view", "exit_intent"])),
+    st.builds(Occurrence, st.just("scroll"), percent=st.integers(0, 100)),
+    st.builds(Occurrence, st.sampled_from(["manual", "timer"]), survey_id=st.sampled_from(SURVEY_IDS)),
 )
-histories = st.builds(History, shown=st.dictionaries(st.sampled_from(["nps", "manual", "welcome", "draft"]),
-                                                      st.floats(0, 1e10)))
+histories = st.builds(History,
+                      shown=st.dictionaries(st.sampled_from(SURVEY_IDS), st.floats(0, NOW)),
+                      responded=st.dictionaries(st.sampled_from(SURVEY_IDS), st.floats(0, NOW)))
+visitors = st.text("abcdef0123456789", min_size=8, max_size=32)
 
 
-@given(what=occurrences, history=histories, survey_id=st.sampled_from(["nps", "manual", "welcome", "draft"]))
-def test_preview_shows_whenever_its_trigger_fires(what, history, survey_id):
-    s = SURVEYS[survey_id]
-    d = decide(s, what, Context(preview_id=survey_id), history)
-    assert d.show == matches_trigger(s, what)
+@settings(max_examples=300)
+@given(surveys=surveys_st, what=occurrences, history=histories, visitor=visitors,
+       preview=st.sampled_from(SURVEY_IDS))
+def test_preview_shows_whenever_its_trigger_fires(surveys, what, history, visitor, preview):
+    s = next(x for x in surveys if x.id == preview)
+    d = decide(s, what, ctx(preview_id=preview, visitor_id=visitor), history)
+    matches, wait = trigger_matches(s, what)
+    assert (d.show or d.wait > 0) == matches
+    chosen, _, _ = choose(surveys, what, ctx(preview_id=preview, visitor_id=visitor), history)
+    if matches and not wait:
+        assert chosen is not None and chosen.id == preview
 
 
-@given(what=occurrences, history=histories)
-def test_a_once_survey_already_shown_never_shows_again_outside_preview_and_manual(what, history):
-    for s in SURVEYS.values():
+@settings(max_examples=300)
+@given(surveys=surveys_st, what=occurrences, history=histories, visitor=visitors)
+def test_a_once_survey_never_shows_twice(surveys, what, history, visitor):
+    for s in surveys:
         if s.frequency == "once" and s.id in history.shown and what.kind != "manual":
-            assert not decide(s, what, Context(), history).show
+            assert not decide(s, what, ctx(visitor_id=visitor), history).show
+
+
+@settings(max_examples=300)
+@given(surveys=surveys_st, visitor=visitors)
+def test_sampling_is_deterministic_per_visitor(surveys, visitor):
+    for s in surveys:
+        first = decide(s, Occurrence("page_view"), ctx(visitor_id=visitor), History())
+        again = decide(s, Occurrence("page_view"), ctx(visitor_id=visitor), History())
+        assert first == again
+        assert in_sample(visitor, s.id, s.audience.sample) == in_sample(visitor, s.id, s.audience.sample)
+
+
+@settings(max_examples=300)
+@given(surveys=surveys_st, what=occurrences, history=histories, visitor=visitors)
+def test_every_no_has_a_reason_and_hints_never_hide_a_showable_survey(surveys, what, history, visitor):
+    c = ctx(visitor_id=visitor)
+    hint = trigger_hint(surveys, history, now=NOW)
+    for s in surveys:
+        d = decide(s, what, c, history)
+        assert d.reason
+        if d.show and what.kind == "event":
+            assert what.name in hint["events"]
+        if (d.show or d.wait) and what.kind in ("page_view", "scroll", "exit_intent"):
+            assert hint["page_view"]
+        if d.show and what.kind != "manual":
+            assert hint["not_before"] <= NOW
