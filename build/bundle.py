@@ -72,6 +72,24 @@ def _fill(template: str, values: dict[str, str], name: str) -> str:
     return template
 
 
+def compact_js(source: str) -> str:
+    """The host page's loader without comment lines and indentation (the readable source
+    stays in static/). Only whole-line comments go: nothing inside code is touched."""
+    out, in_block = [], False
+    for line in source.splitlines():
+        text = line.strip()
+        if in_block:
+            in_block = "*/" not in text
+            continue
+        if text.startswith("/*"):
+            in_block = "*/" not in text
+            continue
+        if not text or text.startswith("//"):
+            continue
+        out.append(text)
+    return "\n".join(out) + "\n"
+
+
 def check_pyodide(pyodide_dir: Path) -> dict[str, Any]:
     package = pyodide_dir / "package.json"
     if not package.is_file():
@@ -120,7 +138,7 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Optional[Path] = None,
     loader = _fill((STATIC / "loader.js").read_text(), {
         "BASE_URL": json.dumps(base_url)[1:-1], "BOOT_TIMEOUT_MS": str(BOOT_TIMEOUT_MS + 10000),
     }, "loader.js")
-    files["loader.js"] = loader.encode()
+    files["loader.js"] = compact_js(loader).encode()
     files["survey.schema.json"] = _json(survey_json_schema())
 
     result = BuildResult(out=out, python_modules=len(listing["stdlib"]) + len(listing["stage"]))

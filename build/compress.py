@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -27,20 +28,30 @@ def cache_dir() -> Path:
     return Path(base) / "sondage" / "compressed"
 
 
+def _decompress(data: bytes, kind: str) -> bytes:
+    return brotli.decompress(data) if kind == "br" else gzip.decompress(data)
+
+
 def _compressed(data: bytes, kind: str) -> bytes:
     key = hashlib.sha256(data).hexdigest()
     cached = cache_dir() / f"{key}.{kind}"
     if cached.is_file():
-        return cached.read_bytes()
+        hit = cached.read_bytes()
+        try:
+            if _decompress(hit, kind) == data:   # a damaged cache entry is never shipped
+                return hit
+        except Exception:  # noqa: BLE001 - any decoding error: compress again
+            pass
     if kind == "br":
         out = brotli.compress(data, quality=11)
     else:
         out = gzip.compress(data, compresslevel=9, mtime=0)
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(out)
-        tmp.replace(cached)
+        # A temporary file of its own: threads and builds may compress the same bytes at once.
+        with tempfile.NamedTemporaryFile(dir=cached.parent, prefix=f".{key}.", delete=False) as tmp:
+            tmp.write(out)
+        os.replace(tmp.name, cached)
     except OSError:
         pass   # no cache: still correct, only slower next time
     return out

@@ -20,12 +20,38 @@ STDLIB = "/lib/python314.zip"
 STAGE = "/stage"
 OUT = "/out"
 # Modules looked up lazily by name (codecs) that a session may not touch.
-ALWAYS = ["encodings.cp437", "encodings.idna", "encodings.punycode", "encodings.latin_1",
-          "encodings.ascii", "encodings.utf_8_sig", "encodings.unicode_escape",
-          "encodings.raw_unicode_escape"]
+ALWAYS = ["encodings.cp437", "encodings.latin_1", "encodings.ascii", "encodings.utf_8_sig",
+          "encodings.unicode_escape", "encodings.raw_unicode_escape"]
 
 sys.path.insert(0, STAGE)
 sys.dont_write_bytecode = True
+
+LEFT_OUT = set(filter(None, os.environ.get("SONDAGE_LEFT_OUT", "").split(",")))
+STUB = b"""# Left out of the Sondage bundle: imported at start-up, never used by the runtime.
+# Any name looked up is an inert class, so definitions that mention it still load;
+# using it (calling, instantiating) raises.
+__all__ = ()
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    def _refuse(*args, **kwargs):
+        raise RuntimeError(f"{__name__}.{name} is left out of the Sondage bundle")
+    placeholder = type(name, (), {"__init__": _refuse, "__module__": __name__})
+    globals()[name] = placeholder
+    return placeholder
+"""
+
+
+# Left-out modules not loaded while Pyodide started are stubbed before the session runs,
+# so what only they would import is not recorded either.
+import types as _types
+pre_stubbed = []
+for _name in sorted(LEFT_OUT):
+    if _name not in sys.modules:
+        _stub = _types.ModuleType(_name)
+        exec(compile(STUB, f"<left out {_name}>", "exec"), _stub.__dict__)
+        sys.modules[_name] = _stub
+        pre_stubbed.append(_name)
 
 exercise = {"__name__": "_exercise"}
 exec(compile(open(f"{STAGE}/_exercise.py").read(), "_exercise.py", "exec"), exercise)
@@ -58,22 +84,15 @@ def compile_to(arcname, source, filename):
     with open(target, "wb") as f:
         f.write(data)
 
-LEFT_OUT = set(filter(None, os.environ.get("SONDAGE_LEFT_OUT", "").split(",")))
-STUB = b"""# Left out of the Sondage bundle: imported at start-up, never used by the runtime.
-# Any name looked up is an inert class, so definitions that mention it still load;
-# using it (calling, instantiating) raises.
-__all__ = ()
-def __getattr__(name):
-    if name.startswith("__"):
-        raise AttributeError(name)
-    def _refuse(*args, **kwargs):
-        raise RuntimeError(f"{__name__}.{name} is left out of the Sondage bundle")
-    placeholder = type(name, (), {"__init__": _refuse, "__module__": __name__})
-    globals()[name] = placeholder
-    return placeholder
-"""
-
 listing = {"stdlib": [], "stage": []}
+# A left-out stdlib module nothing loaded at start-up ships as a stub all the same, so an
+# import of it (never a use) works.
+stdlib_names = set(stdlib.namelist())
+for name in pre_stubbed:
+    base = name.replace(".", "/")
+    for arcname in (f"{base}.py", f"{base}/__init__.py"):
+        if arcname in stdlib_names:
+            wanted_stdlib.add(arcname)
 for arcname in sorted(wanted_stdlib):
     mod = arcname[:-3].replace("/__init__", "").replace("/", ".")
     source = STUB if mod in LEFT_OUT else stdlib.read(arcname)
@@ -90,9 +109,12 @@ for root, dirs, files in os.walk(STAGE):
         if not fname.endswith(".py") or rel == "_exercise.py":
             continue
         if not rel.startswith("sondage/") and full not in imported:
-            continue
+            mod = rel[:-3].replace("/__init__", "").replace("/", ".")
+            if mod not in LEFT_OUT:
+                continue
+        mod = rel[:-3].replace("/__init__", "").replace("/", ".")
         with open(full, "rb") as f:
-            compile_to(rel, f.read(), f"{STDLIB}/{rel}")
+            compile_to(rel, STUB if mod in LEFT_OUT else f.read(), f"{STDLIB}/{rel}")
         listing["stage"].append(rel)
 
 with open(os.path.join(OUT, "modules.json"), "w") as f:

@@ -34,6 +34,8 @@ LEFT_OUT = (
     "compression.zstd", "encodings.idna", "encodings.punycode", "ipaddress", "locale", "lzma",
     "random", "selectors", "socket", "ssl", "stringprep", "subprocess", "tarfile", "tempfile",
     "zipfile",
+    # jinja2's on-disk template bytecode cache, and with it pickle and hashlib.
+    "jinja2.bccache",
 )
 
 

@@ -13,8 +13,8 @@ device, language, traits); frequency; the site's cooldown; the sample.
 
 from __future__ import annotations
 
-import hashlib
 import re
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional
 from urllib.parse import urlsplit
@@ -283,8 +283,7 @@ def in_sample(visitor_id: str, survey_id: str, percent: int) -> bool:
         return True
     if percent <= 0 or not visitor_id:
         return False
-    digest = hashlib.sha256(f"{visitor_id}:{survey_id}".encode()).digest()
-    return int.from_bytes(digest[:4], "big") % 100 < percent
+    return zlib.crc32(f"{visitor_id}:{survey_id}".encode()) % 100 < percent
 
 
 def _audience(survey: Survey, ctx: Context) -> tuple[bool, str]:

@@ -63,6 +63,14 @@ def test_bundle_layout(bundle):
                    "encodings/cp437.pyc", "_pyodide/__init__.pyc"):
         assert needed in entries, needed
     assert not [e for e in entries if "_speedups" in e]
+    # Left-out modules ship as small stubs, and what only they imported is gone.
+    from sondage.build.python_bundle import LEFT_OUT
+    with zipfile.ZipFile(bundle.out / python) as z:
+        for name in LEFT_OUT:
+            for arc in (name.replace(".", "/") + ".pyc", name.replace(".", "/") + "/__init__.pyc"):
+                if arc in entries:
+                    assert z.getinfo(arc).file_size < 2000, arc
+    assert "pickle.pyc" not in entries and "jinja2/bccache.pyc" in entries
     # What a page view with no survey downloads: the loader and a manifest (budget: 6 KB).
     assert len(files["loader.js.br"]) + len(files["manifests/e2e-site.json"]) < 5_000
 

@@ -90,3 +90,24 @@ def test_yaml_dates_are_read_as_iso_text(tmp_path):
                                      "      - {key: joined, op: greater_than, value: 2024-01-31}\n")
     rule = read_survey_file(tmp_path / "a.yaml").survey.audience.traits.rules[0]
     assert rule.value == "2024-01-31"
+
+
+def test_precompression_cache_survives_concurrent_identical_files_and_damage(tmp_path, monkeypatch):
+    import brotli
+    import gzip
+    from sondage.build import compress
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    out = tmp_path / "out"
+    out.mkdir()
+    payload = ("x = 1;\n" * 5000).encode()
+    for i in range(8):                       # identical files compress in parallel
+        (out / f"same{i}.js").write_bytes(payload)
+    compress.precompress(out)
+    for i in range(8):
+        assert brotli.decompress((out / f"same{i}.js.br").read_bytes()) == payload
+        assert gzip.decompress((out / f"same{i}.js.gz").read_bytes()) == payload
+    for entry in compress.cache_dir().iterdir():   # damage the cache: it is not trusted
+        entry.write_bytes(b"garbage")
+    (out / "same0.js.br").unlink()
+    compress.precompress(out)
+    assert brotli.decompress((out / "same0.js.br").read_bytes()) == payload
