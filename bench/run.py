@@ -37,7 +37,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-c
 PROBE = """
 window.__bench = {longtasks: [], visible: null, ready: null};
 new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) window.__bench.longtasks.push({start: e.startTime, duration: e.duration});
+  for (const e of list.getEntries()) window.__bench.longtasks.push({start: e.startTime, duration: e.duration,
+    // self: the host page's own code; *-descendant: a frame's (ours is cross-origin)
+    by: e.name, frame: (e.attribution || []).map((a) => a.containerSrc || a.containerType).join(" ")});
 }).observe({type: 'longtask', buffered: true});
 addEventListener('message', (e) => {
   if (e.data && e.data.sondage === 1 && e.data.type === 'ready') window.__bench.ready = e.data;
@@ -103,6 +105,7 @@ def page_metrics(page: Page, rows: list[tuple[str, str, int, int]], t_nav: float
         "js_heap_bytes": b["heap"],
         "wasm_bytes": (b["ready"] or {}).get("wasm_bytes"),
         "runtime_boot_ms": (b["ready"] or {}).get("boot_ms"),
+        "longtasks": b["longtasks"],
     }
 
 
