@@ -49,6 +49,7 @@ class Runtime:
         self.response_properties: dict[str, Any] = {}
         self.history = History()
         self.outbox = Outbox()
+        self.outbox_key = ""
         self.active: Optional[_Showing] = None
         self.delivering = False
         self.data_id = ""
@@ -111,9 +112,8 @@ class Runtime:
         self.debug = bool(message.get("debug"))
         stored = message.get("storage") or {}
         self.history = History.from_json(stored.get(self._key("history")))
-        self.outbox = Outbox.from_json(stored.get(self._key("outbox")))
+        effects: list[Effect] = self._adopt_outboxes(stored)
         render.warm_up()   # so the first trigger renders at once
-        effects: list[Effect] = []
         visitor = stored.get(self._key("visitor"))
         if isinstance(visitor, str) and 8 <= len(visitor) <= 64:
             self.visitor_id = visitor
@@ -133,6 +133,23 @@ class Runtime:
     def _key(self, name: str) -> str:
         assert self.site is not None
         return _storage_key(self.site.site, name)
+
+    def _adopt_outboxes(self, stored: dict[str, Any]) -> list[Effect]:
+        """Each runtime (tab) keeps unsent answers under its own key; a new one takes in
+        every outbox it finds (other tabs', closed or not) and sends them too. A record
+        may then be sent twice (the collector keeps one), but none is left behind.
+        """
+        self.outbox_key = self._key(f"outbox:{self.new_id()[:12]}")
+        self.outbox = Outbox()
+        effects: list[Effect] = []
+        prefix = self._key("outbox")
+        for key in sorted(k for k in stored if k == prefix or k.startswith(prefix + ":")):
+            for record in Outbox.from_json(stored[key]).items:
+                self.outbox.add(record)
+            effects.append({"type": "store", "key": key, "value": None})
+        if self.outbox.items:
+            effects.append(self._store_outbox())
+        return effects
 
     # -- commands ----------------------------------------------------------------------
     def command(self, name: str, args: list[Any]) -> list[Effect]:
@@ -389,7 +406,7 @@ class Runtime:
         return [{"type": "deliver", "url": self.collector, "records": batch}]
 
     def _store_outbox(self) -> Effect:
-        return {"type": "store", "key": self._key("outbox"), "value": self.outbox.to_json()}
+        return {"type": "store", "key": self.outbox_key, "value": self.outbox.to_json()}
 
     def _store_history(self) -> Effect:
         return {"type": "store", "key": self._key("history"), "value": self.history.to_json()}

@@ -350,6 +350,8 @@ def decide(survey: Survey, what: Occurrence, ctx: Context, history: History,
         return Decision(False, "the survey is a draft; only a preview shows it")
     if what.kind == "manual":
         return Decision(True, f"shown by install({survey.id!r})")
+    if survey.trigger.type == "exit_intent" and ctx.device != "desktop":
+        return Decision(False, f"exit intent is a desktop trigger (this is {ctx.device})")
     ok, why = pages_hold(survey.pages, ctx.url)
     if not ok:
         return Decision(False, why)

@@ -114,3 +114,31 @@ def test_debug_command_starts_the_runtime_to_answer(host):
     host.wait_for_warning("Sondage debug: if each survey's trigger fired now", timeout_ms=30000)
     text = "\n".join(host.console)
     assert "cool-a [event 'first']: shows: eligible" in text
+
+
+def test_two_open_tabs_share_what_the_visitor_has_seen(host):
+    host.open(SHOP)                                    # e2e-site: e2e-nps is shown once
+    first = host.page
+    second = first.context.new_page()
+    second_console: list[str] = []
+    second.on("console", lambda m: second_console.append(m.text))
+    second.goto(first.url)
+    second.wait_for_load_state("load")
+    # Both runtimes are up before anything is shown.
+    for page in (first, second):
+        page.evaluate("Iterate('debug')")
+    host.wait_for_warning("Sondage debug: if each survey's trigger fired now", timeout_ms=30000)
+    for _ in range(300):
+        if any("Sondage debug: if each survey" in m for m in second_console):
+            break
+        second.wait_for_timeout(100)
+    first.click("#buy")
+    expect(host.survey().locator(".sondage-prompt")).to_be_visible(timeout=30000)
+    # The other tab learns it through the shared storage: the same event shows nothing there.
+    second.evaluate("Iterate('event', 'checkout-done'); Iterate('debug')")
+    for _ in range(300):
+        if any("e2e-nps [event 'checkout-done']: not shown: frequency once" in m for m in second_console):
+            break
+        second.wait_for_timeout(100)
+    assert any("e2e-nps [event 'checkout-done']: not shown: frequency once" in m for m in second_console)
+    assert second.locator("iframe[title=Survey]").evaluate("f => f.style.visibility") == "hidden"

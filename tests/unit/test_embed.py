@@ -20,9 +20,11 @@ def clock():
     return Clock()
 
 
+_IDS = itertools.count()     # unique across runtimes, as random ids are in a browser
+
+
 def new_runtime(site_data, clock, storage=None, preview=None, collector="https://c.test/collect"):
-    ids = (f"rec{n:08d}" for n in itertools.count())
-    rt = Runtime(clock=clock, new_id=lambda: next(ids))
+    rt = Runtime(clock=clock, new_id=lambda: f"rec{next(_IDS):08d}")
     effects = rt.handle({"type": "init", "site_data": site_data, "collector": collector,
                          "preview": preview, "page": {"url": "https://shop.test/p"},
                          "storage": storage or {}})
@@ -282,3 +284,47 @@ def test_event_properties_reach_the_trigger(site_data, clock):
     assert of(rt.command("event", ["bought", {"total": 120}]), "mount")
     [w] = rt.command("event", ["bought", "big"])
     assert "needs an object of properties" in w["message"]
+
+
+def test_answers_of_two_tabs_are_never_lost(site_data, clock):
+    """Two tabs answer while offline; a third page view later sends both answers."""
+    storage: dict = {}
+
+    def apply(effects):
+        for e in of(effects, "store"):
+            if e["value"] is None:
+                storage.pop(e["key"], None)
+            else:
+                storage[e["key"]] = e["value"]
+
+    tab_a, start_a = new_runtime(site_data, clock, storage=dict(storage))
+    apply(start_a)
+    tab_b, start_b = new_runtime(site_data, clock, storage=dict(storage))
+    apply(start_b)
+    tab_a.command("install", ["manual"])
+    apply(ui(tab_a, "submit", "pick", values=["a"]))
+    tab_b.command("install", ["manual"])
+    apply(ui(tab_b, "submit", "pick", values=["b"]))
+    tab_a.handle({"type": "undelivered"})
+    tab_b.handle({"type": "undelivered"})
+    # Both tabs are closed; a later page view finds both answers and sends them.
+    later, effects = new_runtime(site_data, clock, storage=dict(storage))
+    [deliver] = of(effects, "deliver")
+    assert sorted(r["response"] for r in deliver["records"]) == ["a", "b"]
+    apply(effects)
+    assert len([k for k in storage if k.startswith("sondage:shop:outbox")]) == 1
+
+
+def test_exit_intent_is_a_desktop_trigger(site_data, clock):
+    site_data["surveys"] = [{"id": "leaving", "site": "shop", "name": "Leaving",
+                             "trigger": {"type": "exit_intent"},
+                             "questions": [{"id": "q", "type": "text", "prompt": "Why leave?"}]}]
+    ids = iter(range(100))
+    rt = Runtime(clock=clock, new_id=lambda: f"id{next(ids):08d}")
+    rt.handle({"type": "init", "site_data": site_data, "storage": {},
+               "page": {"url": "https://shop.test/", "touch_points": 5,
+                        "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148"}})
+    rt.command("install", [])
+    assert of(rt.handle({"type": "exit_intent"}), "mount") == []
+    [report] = rt.command("debug", [])
+    assert "exit intent is a desktop trigger (this is mobile)" in report["message"]
