@@ -127,15 +127,20 @@ def wait_visible(page: Page, timeout_s: float = 30) -> None:
         page.wait_for_timeout(10)
 
 
+def probed_page(browser: Browser) -> tuple[Any, Page]:
+    """A new profile (empty cache and storage) whose pages carry the probe."""
+    ctx = browser.new_context()
+    ctx.add_init_script(PROBE)
+    return ctx, ctx.new_page()
+
+
 def run_scenarios(browser: Browser, site_url: str, traffic: Traffic, runs: int) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {k: [] for k in (
         "baseline", "no_survey", "load_cold", "load_warm", "event", "answer")}
     for _ in range(runs):
         # Baseline and "no survey eligible": the page alone, then with Sondage that stays idle.
         for name, path in (("baseline", "baseline.html"), ("no_survey", "none.html")):
-            ctx = browser.new_context()
-            ctx.add_init_script(PROBE)
-            page = ctx.new_page()
+            ctx, page = probed_page(browser)
             traffic.take()
             page.goto(site_url + path)
             settle(page, 1500)
@@ -143,9 +148,7 @@ def run_scenarios(browser: Browser, site_url: str, traffic: Traffic, runs: int) 
             ctx.close()
 
         # A survey on page load: cold (new profile), then warm (same site visited again).
-        ctx = browser.new_context()
-        ctx.add_init_script(PROBE)
-        page = ctx.new_page()
+        ctx, page = probed_page(browser)
         for name in ("load_cold", "load_warm"):
             traffic.take()
             page.goto(site_url + "load.html")
@@ -157,9 +160,7 @@ def run_scenarios(browser: Browser, site_url: str, traffic: Traffic, runs: int) 
 
         # A survey on an event once the page has settled; then again with the runtime up;
         # then answering the first question.
-        ctx = browser.new_context()
-        ctx.add_init_script(PROBE)
-        page = ctx.new_page()
+        ctx, page = probed_page(browser)
         traffic.take()
         page.goto(site_url + "event.html")
         settle(page, 1500)

@@ -170,14 +170,19 @@ def page_rule_holds(rule: PageRule, url: str) -> bool:
     return _text_test(rule.op, actual, rule.value)
 
 
+def _first_failure(rules: list[Any], match: str, holds: Any) -> Any:
+    """None when the rules hold together (all / any); else the first rule that does not."""
+    results = [(holds(rule), rule) for rule in rules]
+    ok = all(h for h, _ in results) if match == "all" else any(h for h, _ in results)
+    return None if ok else next(rule for held, rule in results if not held)
+
+
 def pages_hold(pages: Optional[PageRules], url: str) -> tuple[bool, str]:
-    if pages is None or not pages.rules:
+    if pages is None:
         return True, ""
-    results = [(page_rule_holds(r, url), r) for r in pages.rules]
-    ok = all(r for r, _ in results) if pages.match == "all" else any(r for r, _ in results)
-    if ok:
+    failed = _first_failure(pages.rules, pages.match, lambda r: page_rule_holds(r, url))
+    if failed is None:
         return True, ""
-    failed = next(rule for held, rule in results if not held)
     actual = urlsplit(url).path if failed.field == "path" else url
     words = failed.op.replace("_", " ")
     if pages.match == "any":
@@ -245,13 +250,9 @@ def _describe(value: Any) -> str:
 
 
 def rules_hold(rules: ValueRules, data: Mapping[str, Any], noun: str = "trait") -> tuple[bool, str]:
-    if not rules.rules:
+    failed = _first_failure(rules.rules, rules.match, lambda r: value_rule_holds(r, data))
+    if failed is None:
         return True, ""
-    results = [(value_rule_holds(r, data), r) for r in rules.rules]
-    ok = all(h for h, _ in results) if rules.match == "all" else any(h for h, _ in results)
-    if ok:
-        return True, ""
-    failed = next(rule for held, rule in results if not held)
     expected = "" if failed.op in ("is_set", "is_not_set") else \
         f" {failed.values!r}" if failed.values else f" {failed.value!r}"
     actual = data.get(failed.key)
