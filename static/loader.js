@@ -174,7 +174,8 @@
     // runtime leaves this visitor's own hint (e.g. without surveys they have seen) for
     // the same survey data.
     function currentHint() {
-      var mine = readStorage()[prefix + "hint"];
+      var mine = null;
+      try { mine = JSON.parse(localStorage.getItem(prefix + "hint")); } catch (e) { /* none, or blocked */ }
       return mine && mine.data === manifest.surveys ? mine : manifest.hint || {};
     }
 
