@@ -101,7 +101,7 @@ class Runtime:
         self.site = load_site_data(message["site_data"])
         self.data_id = str(message.get("data_id") or "")
         # A survey the loader already shows (from a hint) until this runtime decides.
-        self.shown_ahead: Optional[str] = message.get("shown_ahead") or None
+        self.shown_ahead = message.get("shown_ahead") or None
         self.collector = message.get("collector") or None
         page = message.get("page") or {}
         self.url = str(page.get("url", ""))

@@ -67,7 +67,8 @@ def _hints(cls: type) -> dict[str, Any]:
     return _HINTS[cls]
 
 
-def _join(path: str, name: str) -> str:
+def join_path(path: str, name: str) -> str:
+    """The path of field ``name`` inside ``path`` (``questions[0]`` + ``type``)."""
     return f"{path}.{name}" if path else name
 
 
@@ -87,12 +88,12 @@ def load(cls: type, data: Any, path: str = "") -> Any:
     for key in data:
         if key not in known:
             raise FormatError(
-                _join(path, str(key)),
+                join_path(path, str(key)),
                 f"unknown field (expected one of: {', '.join(known)})",
             )
     values: dict[str, Any] = {}
     for name, f in known.items():
-        here = _join(path, name)
+        here = join_path(path, name)
         if name not in data:
             if f.default is _MISSING and f.default_factory is _MISSING:
                 raise FormatError(here, "is required")
@@ -139,7 +140,7 @@ def _convert(tp: Any, value: Any, path: str, meta: Any) -> Any:
         if not isinstance(value, dict):
             raise FormatError(path, f"must be a mapping, got {_type_name(value)}")
         _, item = get_args(tp)
-        return {str(k): _convert(item, v, _join(path, str(k)), None) for k, v in value.items()}
+        return {str(k): _convert(item, v, join_path(path, str(k)), None) for k, v in value.items()}
     if dataclasses.is_dataclass(tp):
         return load(tp, value, path)
     return _scalar(tp, value, path, meta or {})

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal, Optional, Union
 
-from .schema import FormatError, dump, json_schema, load, spec
+from .schema import FormatError, dump, join_path, json_schema, load, spec
 
 ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
 SITE_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}"
@@ -48,13 +48,13 @@ class Question:
 
     def validate(self, path: str) -> None:
         if self.type in CHOICE_TYPES and len(self.choices) < 2:
-            raise FormatError(f"{path}.choices" if path else "choices",
+            raise FormatError(join_path(path, "choices"),
                               f"a {self.type} question needs at least 2 choices")
         if self.type not in CHOICE_TYPES and self.choices:
-            raise FormatError(f"{path}.choices" if path else "choices",
+            raise FormatError(join_path(path, "choices"),
                               f"only choice questions take choices, not {self.type}")
         if len(set(self.choices)) != len(self.choices):
-            raise FormatError(f"{path}.choices" if path else "choices", "choices must be unique")
+            raise FormatError(join_path(path, "choices"), "choices must be unique")
 
     @property
     def attribute_name(self) -> str:
@@ -83,10 +83,6 @@ def parse_date(text: str) -> Optional[float]:
     return moment.timestamp()
 
 
-def _field(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
-
-
 @dataclass
 class ValueRule:
     """A condition on a user trait or an event property."""
@@ -102,22 +98,22 @@ class ValueRule:
     def validate(self, path: str) -> None:
         if self.op in NO_VALUE_OPS:
             if self.value is not None or self.values:
-                raise FormatError(_field(path, "value"), f"{self.op} takes no value")
+                raise FormatError(join_path(path, "value"), f"{self.op} takes no value")
         elif self.op in LIST_OPS:
             if not self.values:
-                raise FormatError(_field(path, "values"), f"{self.op} needs a list of values")
+                raise FormatError(join_path(path, "values"), f"{self.op} needs a list of values")
             if self.value is not None:
-                raise FormatError(_field(path, "value"), f"{self.op} takes `values`, not `value`")
+                raise FormatError(join_path(path, "value"), f"{self.op} takes `values`, not `value`")
         else:
             if self.value is None:
-                raise FormatError(_field(path, "value"), f"{self.op} needs a value")
+                raise FormatError(join_path(path, "value"), f"{self.op} needs a value")
             if self.values:
-                raise FormatError(_field(path, "values"), f"only one_of / not_one_of take values")
+                raise FormatError(join_path(path, "values"), f"only one_of / not_one_of take values")
         if self.op in ORDER_OPS:
             ok = (isinstance(self.value, (int, float)) and not isinstance(self.value, bool)) or \
                  (isinstance(self.value, str) and parse_date(self.value) is not None)
             if not ok:
-                raise FormatError(_field(path, "value"),
+                raise FormatError(join_path(path, "value"),
                                   f"{self.op} needs a number or an ISO date, got {self.value!r}")
 
 
@@ -142,7 +138,7 @@ class PageRule:
             try:
                 re.compile(self.value)
             except re.error as e:
-                raise FormatError(_field(path, "value"), f"not a valid regular expression: {e}") from None
+                raise FormatError(join_path(path, "value"), f"not a valid regular expression: {e}") from None
 
 
 @dataclass
@@ -180,12 +176,12 @@ class Trigger:
             given = getattr(self, name)
             if self.type == kind and given is None:
                 article = "an" if kind[0] in "aeiou" else "a"
-                raise FormatError(_field(path, name), f"{article} {kind} trigger needs `{name}`")
+                raise FormatError(join_path(path, name), f"{article} {kind} trigger needs `{name}`")
             if self.type != kind and given is not None:
-                raise FormatError(_field(path, name), f"only {kind} triggers take `{name}`, "
+                raise FormatError(join_path(path, name), f"only {kind} triggers take `{name}`, "
                                                       f"not {self.type}")
         if self.properties is not None and self.type != "event":
-            raise FormatError(_field(path, "properties"), "only event triggers take properties")
+            raise FormatError(join_path(path, "properties"), "only event triggers take properties")
 
 
 Device = Literal["desktop", "mobile", "tablet"]
@@ -254,10 +250,10 @@ class Survey:
 
     def validate(self, path: str) -> None:
         if (self.frequency == "every_n_days") != (self.every_days is not None):
-            raise FormatError(_field(path, "every_days"),
+            raise FormatError(join_path(path, "every_days"),
                               "every_n_days needs every_days" if self.every_days is None
                               else f"only frequency every_n_days takes every_days, not {self.frequency}")
-        where = f"{path}.questions" if path else "questions"
+        where = join_path(path, "questions")
         if not self.questions:
             raise FormatError(where, "a survey needs at least one question")
         seen: set[str] = set()
