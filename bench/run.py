@@ -53,6 +53,30 @@ new MutationObserver(() => {
 }).observe(document, {subtree: true, attributes: true, attributeFilter: ['style'], childList: true});
 """
 
+# The host pages: one ordinary article page, with or without the snippet for a site.
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Bench: {title}</title>
+<link rel="icon" href="data:,">
+<style>body{{font:16px/1.5 Georgia,serif;margin:2rem;max-width:40rem}}</style>
+{snippet}</head>
+<body><h1>{title}</h1>
+{body}</body></html>
+"""
+PAGES = {  # file: (title, site key of the snippet, or None for no Sondage)
+    "baseline.html": ("Baseline, no Sondage", None),
+    "none.html": ("No survey eligible", "bench-none"),
+    "load.html": ("Survey on page load", "bench-load"),
+    "event.html": ("Survey on an event", "bench-event"),
+}
+
+
+def write_pages(folder: Path) -> None:
+    body = ("<p>" + "A typical product page paragraph with some text. " * 12 + "</p>\n") * 6
+    for name, (title, key) in PAGES.items():
+        snippet = f"<!-- sondage:snippet key={key} -->" if key else ""
+        (folder / name).write_text(PAGE.format(title=title, snippet=snippet, body=body))
+
+
 TRIGGER = """async () => {
   window.__bench.visible = null;
   const t0 = performance.now();
@@ -262,7 +286,10 @@ def main() -> int:
         result = build(ROOT / "bench" / "surveys", Path(tmp) / "dist")
         build_s = time.monotonic() - t0
         running = start(result.out, port=0, db=Path(tmp) / "bench.db")
-        site, site_url = serve_site(ROOT / "bench" / "site", "bench-none", running.runtime_url, port=0)
+        pages = Path(tmp) / "site"
+        pages.mkdir()
+        write_pages(pages)
+        site, site_url = serve_site(pages, "bench-none", running.runtime_url, port=0)
         traffic = Traffic()
         running.servers[0].listeners.append(traffic.listener("runtime"))
         site.listeners.append(traffic.listener("host"))
