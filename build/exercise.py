@@ -46,10 +46,13 @@ effects = rt.handle({"type": "init", "site_data": SITE, "collector": "/collect",
                      "debug": True, "page": {"url": "https://example.test/", "language": "en-GB",
                                              "user_agent": "Mozilla/5.0 (X11; Linux)", "touch_points": 0},
                      "storage": {}})
+# Segment's order: the event arrives before identify and is decided again after it.
+effects += rt.command("event", ["go", {"total": 5}])
 effects += rt.command("identify", [{"external_id": "u1", "plan": "pro", "seats": 3,
                                     "joined": {"type": "date", "value": 1750000000}}, {"plan": "pro"}])
+effects += rt.handle({"type": "started"})
 effects += rt.command("debug", [])
-effects += rt.command("event", ["go", {"total": 5}])
+assert rt.active is not None and rt.active.survey.id == "s", "event-then-identify did not show s"
 for q in QUESTIONS:
     effects += rt.handle({"type": "ui", "survey_id": "s", "question_id": q["id"],
                           "action": "answer", "value": "not valid"})

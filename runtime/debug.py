@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from .survey_format import SiteData, Survey
 from .targeting import Context, Decision, History, Occurrence, decide
+from .undecided import WINDOW_SECONDS
 
 PREFIX = "Sondage debug"
 
@@ -48,8 +51,17 @@ def report(site: SiteData, ctx: Context, history: History) -> str:
     return "\n".join(lines)
 
 
-def occurrence(what: Occurrence, decisions: list[tuple[Survey, Decision]]) -> str:
+def occurrence(what: Occurrence, decisions: list[tuple[Survey, Decision]], *, again: bool = False,
+               awaiting: Sequence[str] = (), identified: bool = True) -> str:
+    """The decisions for one occurrence; ``again`` when an identify decided it anew,
+    ``awaiting`` the surveys an identify may still decide differently."""
     name = {"event": f"event {what.name!r}", "scroll": f"scroll to {what.percent}%",
             "manual": f"install({what.survey_id!r})", "timer": f"{what.survey_id!r} timer"}.get(
         what.kind, what.kind.replace("_", " "))
-    return "\n".join([f"{PREFIX}: {name}:"] + [_line(s, d) for s, d in decisions])
+    title = f"{PREFIX}: {name} decided again after identify:" if again else f"{PREFIX}: {name}:"
+    lines = [title] + [_line(s, d) for s, d in decisions]
+    if awaiting:
+        who = "the visitor is not identified yet" if not identified else "with the traits known now"
+        lines.append(f"  decided while {who}: an identify within {WINDOW_SECONDS:g} s (or queued "
+                     f"before the runtime started) decides {', '.join(awaiting)} again")
+    return "\n".join(lines)

@@ -22,10 +22,10 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Optional
 
-from . import debug, hints, render, segment_plugin
+from . import debug, hints, render, segment_plugin, undecided
 from .responses import AnswerError, Outbox, answer_record, parse_answer
 from .survey_format import SiteData, Survey, load_site_data
-from .targeting import Context, History, Occurrence, choose, device_type
+from .targeting import Context, Decision, History, Occurrence, choose, device_type
 
 Effect = dict[str, Any]
 
@@ -61,12 +61,18 @@ class Runtime:
         self.visitor_id = ""
         self.debug = False
         self.timers: dict[str, float] = {}   # survey id -> when its seconds trigger fires
+        # Occurrences an identify may still decide differently (Segment delivers a page's
+        # buffered event before its identify).
+        self.awaiting = undecided.AwaitingIdentity()
 
     # -- entry point -------------------------------------------------------------------
     def handle(self, message: dict[str, Any]) -> list[Effect]:
         kind = message.get("type")
         if kind == "init":
             return self._init(message)
+        if kind == "started":   # the worker has handed over everything queued before start-up
+            self.awaiting.started(self.clock())
+            return []
         if self.site is None:
             return [_console("warn", f"Sondage: {kind!r} arrived before init; ignored")]
         if kind == "command":
@@ -182,6 +188,28 @@ class Runtime:
                 if key == "external_id" and target is self.traits:
                     typed = str(typed)     # the cross-platform user key is a string
                 target[str(key)] = typed
+        if traits:
+            effects.extend(self._decide_again())
+        return effects
+
+    def _decide_again(self) -> list[Effect]:
+        """The visitor's traits changed: occurrences not shown only because of who the
+        visitor was are decided again (see ``runtime/undecided.py``)."""
+        assert self.site is not None
+        effects: list[Effect] = []
+        for item in self.awaiting.live(self.clock()):
+            if not self.enabled or self.active is not None:
+                break   # one survey on screen at a time
+            surveys = [s for s in self.site.surveys if s.id in item.survey_ids]
+            ctx = self._context()
+            ctx.url = item.url
+            survey, decision, decisions = choose(surveys, item.what, ctx, self.history, self.site.settings)
+            self.awaiting.settled(item, decisions, shown=survey is not None)
+            if self.debug:
+                effects.append(_console("info", debug.occurrence(item.what, decisions, again=True)))
+            effects.extend(self._start_timers(decisions))
+            if survey is not None and decision is not None:
+                effects.extend(self._show(survey, decision))
         return effects
 
     def _cmd_event(self, name: Any = None, properties: Any = None) -> list[Effect]:
@@ -222,6 +250,7 @@ class Runtime:
         self.installed = False
         self.shown_ahead = None
         self.timers.clear()
+        self.awaiting.clear()
         if self.active is None:
             return []
         self.active = None
@@ -252,6 +281,7 @@ class Runtime:
             return []
         self.url = url
         self.timers.clear()
+        self.awaiting.new_page()
         if not (self.installed and self.enabled):
             return []
         return self._page_view()
@@ -299,20 +329,32 @@ class Runtime:
         survey, decision, decisions = choose(self.site.surveys, what, self._context(), self.history,
                                              self.site.settings)
         effects: list[Effect] = []
+        if survey is None and self.active is None:
+            kept = self.awaiting.keep(what, self.url, decisions, self.clock())
+        else:
+            kept = []
         if self.debug:
-            effects.append(_console("info", debug.occurrence(what, decisions)))
+            effects.append(_console("info", debug.occurrence(
+                what, decisions, awaiting=kept, identified="external_id" in self.traits)))
+        effects.extend(self._start_timers(decisions))
+        if survey is None or decision is None or self.active is not None:
+            return effects   # one survey on screen at a time
+        return [*effects, *self._show(survey, decision)]
+
+    def _start_timers(self, decisions: list[tuple[Survey, Decision]]) -> list[Effect]:
+        effects: list[Effect] = []
         for waiting, d in decisions:
             if d.wait and waiting.id not in self.timers:
                 self.timers[waiting.id] = self.clock() + d.wait
                 effects.append({"type": "wake", "after": d.wait})
-        if survey is None or decision is None or self.active is not None:
-            return effects   # one survey on screen at a time
+        return effects
+
+    def _show(self, survey: Survey, decision: Decision) -> list[Effect]:
         self.active = _Showing(survey, preview=decision.preview)
         if not decision.preview:
             self.history.shown[survey.id] = self.clock()
         info = _survey_info(survey)
         return [
-            *effects,
             self._mount(),
             self._store_history(),
             self._store_hint(),

@@ -25,6 +25,9 @@ from .survey_format import (
 DAY = 86400.0
 HOUR = 3600.0
 PAGE_BOUND = ("page_view", "seconds", "scroll", "exit_intent")
+# The checks of decide(), in order; a Decision's stage is the one that decided it.
+STAGES = ("trigger", "preview", "draft", "manual", "device", "pages", "audience", "frequency",
+          "cooldown", "sample", "eligible")
 
 
 @dataclass
@@ -96,6 +99,8 @@ def _times(value: Any) -> dict[str, float]:
 class Decision:
     """show; or wait `wait` seconds (a seconds trigger); or neither, with the reason.
 
+    ``stage`` names the check that decided (one of :data:`STAGES`): the runtime decides an
+    occurrence again when a later ``identify`` may change an ``audience`` verdict.
     ``not_before`` is set when only time stands in the way (frequency, cooldown).
     """
 
@@ -104,6 +109,7 @@ class Decision:
     preview: bool = False
     wait: float = 0.0
     not_before: float = 0.0
+    stage: str = "eligible"
 
     @property
     def verdict(self) -> str:
@@ -135,9 +141,12 @@ def trigger_matches(survey: Survey, what: Occurrence) -> tuple[bool, float]:
     return False, 0.0
 
 
-def _trigger_words(survey: Survey) -> str:
+def _trigger_words(survey: Survey, what: Optional[Occurrence] = None) -> str:
     t = survey.trigger
     if t.type == "event":
+        if what is not None and what.kind == "event" and what.name == t.event and t.properties:
+            _, why = rules_hold(t.properties, what.properties, noun="property")
+            return f"the event {t.event!r} came, but its properties do not match: {why}"
         extra = " with matching properties" if t.properties else ""
         return f"waits for the event {t.event!r}{extra}"
     return {
@@ -341,32 +350,34 @@ def decide(survey: Survey, what: Occurrence, ctx: Context, history: History,
     settings = settings or SiteSettings()
     matches, wait = trigger_matches(survey, what)
     if not matches:
-        return Decision(False, _trigger_words(survey))
+        return Decision(False, _trigger_words(survey, what), stage="trigger")
     if ctx.preview_id is not None and ctx.preview_id == survey.id:
         reason = "preview: targeting and frequency limits are ignored"
         if wait:
-            return Decision(False, f"{reason}; shows after {wait:g} s", preview=True, wait=wait)
-        return Decision(True, reason, preview=True)
+            return Decision(False, f"{reason}; shows after {wait:g} s", preview=True, wait=wait,
+                            stage="preview")
+        return Decision(True, reason, preview=True, stage="preview")
     if survey.status != "published":
-        return Decision(False, "the survey is a draft; only a preview shows it")
+        return Decision(False, "the survey is a draft; only a preview shows it", stage="draft")
     if what.kind == "manual":
-        return Decision(True, f"shown by install({survey.id!r})")
+        return Decision(True, f"shown by install({survey.id!r})", stage="manual")
     if survey.trigger.type == "exit_intent" and ctx.device != "desktop":
-        return Decision(False, f"exit intent is a desktop trigger (this is {ctx.device})")
+        return Decision(False, f"exit intent is a desktop trigger (this is {ctx.device})", stage="device")
     ok, why = pages_hold(survey.pages, ctx.url)
     if not ok:
-        return Decision(False, why)
+        return Decision(False, why, stage="pages")
     ok, why = _audience(survey, ctx)
     if not ok:
-        return Decision(False, why)
+        return Decision(False, why, stage="audience")
     ok, why, again = _frequency(survey, history, ctx.now)
     if not ok:
-        return Decision(False, why, not_before=again)
+        return Decision(False, why, not_before=again, stage="frequency")
     ok, why, ends = _cooldown(survey, history, settings, ctx.now)
     if not ok:
-        return Decision(False, why, not_before=ends)
+        return Decision(False, why, not_before=ends, stage="cooldown")
     if not in_sample(ctx.visitor_id, survey.id, survey.audience.sample):
-        return Decision(False, f"sample: this visitor is not in the {survey.audience.sample}% who see it")
+        return Decision(False, f"sample: this visitor is not in the {survey.audience.sample}% who see it",
+                        stage="sample")
     if wait:
         return Decision(False, f"eligible; shows after {wait:g} s on this page", wait=wait)
     return Decision(True, "eligible")

@@ -156,6 +156,8 @@
       try { accept(slice.call(pending[i])); } catch (e) { notice("a queued command failed: " + e); }
     }
     if (settings.installOnLoad !== false) accept(["install"]);
+    // QA's parameters start the runtime on any page view, even before any command.
+    if (preview || debug) requestManifest();
 
     function requestManifest() {
       if (manifestRequested || failed) return;

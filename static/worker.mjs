@@ -36,6 +36,7 @@ async function boot() {
     browser.receive(JSON.stringify(m));
   };
   for (const m of inbox.splice(0)) deliver(m);
+  deliver({ type: "started" });   // everything queued before start-up has been taken in
   self.postMessage({ type: "ready", boot_ms: Math.round(performance.now() - started),
                     pyodide_ms: Math.round(booted - started), import_ms: Math.round(imported - booted),
                     wasm_bytes: pyodide._module && pyodide._module.HEAP8 ? pyodide._module.HEAP8.length : null });

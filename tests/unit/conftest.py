@@ -29,3 +29,18 @@ def make_site_data():
 @pytest.fixture
 def site_data():
     return make_site_data()
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self):
+        self.now = 1_700_000_000.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()

@@ -4,7 +4,8 @@ import pytest
 
 from sondage.runtime import segment_plugin
 
-from .test_embed import Clock, new_runtime, of
+from .conftest import Clock
+from .test_embed import new_runtime, of
 
 
 @pytest.fixture

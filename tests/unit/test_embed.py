@@ -7,19 +7,6 @@ import pytest
 from sondage.runtime.embed import Runtime
 
 
-class Clock:
-    def __init__(self):
-        self.now = 1_700_000_000.0
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
 _IDS = itertools.count()     # unique across runtimes, as random ids are in a browser
 
 

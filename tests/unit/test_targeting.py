@@ -43,7 +43,8 @@ def test_event_trigger_exact_name_and_property_filters():
         {"key": "total", "op": "greater_than", "value": 50}, {"key": "coupon", "op": "is_not_set"}]}})
     assert verdict(s, Occurrence("event", name="bought", properties={"total": 80})).show
     d = verdict(s, Occurrence("event", name="bought", properties={"total": 20}))
-    assert not d.show and d.reason == "waits for the event 'bought' with matching properties"
+    assert not d.show and d.reason == ("the event 'bought' came, but its properties do not match: "
+                                       "property total greater than 50 (total is 20)")
     assert not verdict(s, Occurrence("event", name="bought", properties={"total": 80, "coupon": "X"})).show
     assert not verdict(s, Occurrence("event", name="Bought", properties={"total": 80})).show
 
