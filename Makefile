@@ -8,14 +8,26 @@ NODE_DEPS := node_modules/.package-lock.json
 export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test unit e2e bench build install tools chromium clean
+.PHONY: demo test lint unit e2e bench build install tools chromium clean
 
 demo: install
 	$(SONDAGE) build --surveys examples/surveys --out dist
 	$(SONDAGE) serve --bundle dist --db demo.db --demo examples/site
 
-test: install chromium
+test: install chromium lint
 	$(PY) -m pytest
+
+# ruff and strict mypy for the Python; TypeScript's checker for the bundle's JavaScript.
+# mypy reads the package as installed (sondage.runtime <- runtime/, sondage.build <- build/)
+# through a view of symlinks.
+lint: install
+	$(VENV)/bin/ruff check runtime sondage build tests bench
+	@rm -rf .cache/typecheck && mkdir -p .cache/typecheck/sondage && \
+	  for f in sondage/*.py; do ln -s ../../../$$f .cache/typecheck/sondage/; done && \
+	  ln -s ../../../runtime .cache/typecheck/sondage/runtime && ln -s ../../../build .cache/typecheck/sondage/build
+	$(VENV)/bin/mypy
+	node_modules/.bin/tsc -p static/tsconfig.json
+	node_modules/.bin/tsc -p static/tsconfig.worker.json
 
 unit: install
 	$(PY) -m pytest tests/unit

@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
-from ..runtime.survey_format import FORMAT_VERSION, dump, survey_json_schema
+from ..runtime import protocol
 from ..runtime.hints import hint
+from ..runtime.survey_format import FORMAT_VERSION, dump, survey_json_schema
 from .compress import precompress
 from .python_bundle import build_python_zip
 from .survey_files import SurveyFile, read_folder
@@ -63,13 +65,30 @@ def _json(data: Any) -> bytes:
             + "\n").encode("utf-8")
 
 
+# Type annotations for `make lint` inside code lines: `/** @type {X} */ (value)`.
+JSDOC = re.compile(r"/\*\*[^*]*(?:\*(?!/)[^*]*)*\*/\s?")
+PLACEHOLDER = re.compile(r"__[A-Z][A-Z_]*[A-Z]__")
+
+
 def _fill(template: str, values: dict[str, str], name: str) -> str:
+    """Replace each placeholder ``__NAME__`` (valid JavaScript, typed in static/types.d.ts)
+    with its text: a JSON value where it stands as an expression, raw text inside a string."""
     for key, value in values.items():
-        template = template.replace(f"%%{key}%%", value)
-    if "%%" in template:
-        start = template.index("%%")
-        raise BuildError(f"{name}: unfilled placeholder {template[start:start + 30]!r}")
+        template = template.replace(f"__{key}__", value)
+    left = PLACEHOLDER.search(template)
+    if left:
+        raise BuildError(f"{name}: unfilled placeholder {left.group()!r}")
     return template
+
+
+def protocol_js(only: tuple[str, ...] = ()) -> str:
+    return json.dumps(protocol.for_javascript(only), sort_keys=True, separators=(",", ":"))
+
+
+def loader_logic_js() -> str:
+    """static/loader_logic.js as an expression (its function), for the loader to call."""
+    source = (STATIC / "loader_logic.js").read_text()
+    return source[source.index("(/**"):].rstrip().removesuffix(";")
 
 
 def compact_js(source: str) -> str:
@@ -86,7 +105,7 @@ def compact_js(source: str) -> str:
             continue
         if not text or text.startswith("//"):
             continue
-        out.append(text)
+        out.append(JSDOC.sub("", text))
     return "\n".join(out) + "\n"
 
 
@@ -106,8 +125,8 @@ def check_pyodide(pyodide_dir: Path) -> dict[str, Any]:
     return {"info": lock["info"], "packages": {}}
 
 
-def build(surveys_dir: Path, out: Path, *, pyodide_dir: Optional[Path] = None,
-          base_url: str = "", collector: Optional[str] = "/collect") -> BuildResult:
+def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
+          base_url: str = "", collector: str | None = "/collect") -> BuildResult:
     pyodide_dir = pyodide_dir or default_pyodide_dir()
     folder = read_folder(surveys_dir)               # fail early, before the slow part
     survey_files = folder.files
@@ -126,17 +145,19 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Optional[Path] = None,
     python_name = hashed("python", ".zip", python_zip)
     css_name = hashed("widget", ".css", (STATIC / "widget.css").read_bytes())
     worker = _fill((STATIC / "worker.mjs").read_text(), {
-        "PYODIDE_URL": f"./{pyodide_dir_name}/", "PYTHON_ZIP": f"./{python_name}",
+        "PYODIDE_INDEX": f"./{pyodide_dir_name}/", "PYTHON_ZIP": json.dumps(f"./{python_name}"),
         "LOCK": json.dumps(lock, sort_keys=True), "BOOT_TIMEOUT_MS": str(BOOT_TIMEOUT_MS),
     }, "worker.mjs")
     worker_name = hashed("worker", ".mjs", worker.encode())
-    frame_js = _fill((STATIC / "frame.js").read_text(), {"WORKER_JS": f"./{worker_name}"}, "frame.js")
+    frame_js = _fill((STATIC / "frame.js").read_text(), {
+        "WORKER_JS": json.dumps(f"./{worker_name}"), "PROTOCOL": protocol_js()}, "frame.js")
     frame_js_name = hashed("frame", ".js", frame_js.encode())
     frame_html = _fill((STATIC / "frame.html").read_text(),
                        {"WIDGET_CSS": css_name, "FRAME_JS": frame_js_name}, "frame.html")
     frame_name = hashed("frame", ".html", frame_html.encode())
     loader = _fill((STATIC / "loader.js").read_text(), {
-        "BASE_URL": json.dumps(base_url)[1:-1], "BOOT_TIMEOUT_MS": str(BOOT_TIMEOUT_MS + 10000),
+        "BASE_URL": json.dumps(base_url), "BOOT_TIMEOUT_MS": str(BOOT_TIMEOUT_MS + 10000),
+        "PROTOCOL": protocol_js(protocol.FOR_LOADER), "LOADER_LOGIC": loader_logic_js(),
     }, "loader.js")
     files["loader.js"] = compact_js(loader).encode()
     files["survey.schema.json"] = _json(survey_json_schema())

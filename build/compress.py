@@ -40,10 +40,10 @@ def _compressed(data: bytes, kind: str) -> bytes:
         try:
             if _decompress(hit, kind) == data:   # a damaged cache entry is never shipped
                 return hit
-        except Exception:  # noqa: BLE001 - any decoding error: compress again
+        except Exception:  # any decoding error: compress again
             pass
     if kind == "br":
-        out = brotli.compress(data, quality=11)
+        out: bytes = brotli.compress(data, quality=11)
     else:
         out = gzip.compress(data, compresslevel=9, mtime=0)
     try:

@@ -9,7 +9,6 @@ import json
 
 from sondage.runtime import browser
 from sondage.runtime.embed import Runtime
-from sondage.runtime.survey_format import SiteData, dump, load_site_data  # noqa: F401
 
 QUESTIONS = [
     {"id": "nps", "type": "nps", "prompt": "How likely?"},
@@ -52,7 +51,7 @@ effects += rt.command("identify", [{"external_id": "u1", "plan": "pro", "seats":
                                     "joined": {"type": "date", "value": 1750000000}}, {"plan": "pro"}])
 effects += rt.handle({"type": "started"})
 effects += rt.command("debug", [])
-assert rt.active is not None and rt.active.survey.id == "s", "event-then-identify did not show s"
+assert rt.screen.survey is not None and rt.screen.survey.id == "s", "event-then-identify did not show s"
 for q in QUESTIONS:
     effects += rt.handle({"type": "ui", "survey_id": "s", "question_id": q["id"],
                           "action": "answer", "value": "not valid"})
@@ -69,7 +68,7 @@ effects += rt.handle({"type": "scroll", "percent": 60})
 effects += rt.handle({"type": "exit_intent"})
 effects += rt.handle({"type": "wake"})
 effects += rt.handle({"type": "page", "url": "https://example.test/next"})
-effects += rt.handle({"type": "storage", "key": "sondage:exercise:history",
+effects += rt.handle({"type": "storage", "key": "sondage:v1:exercise:history",
                       "value": {"shown": {"hello": 1.0}, "responded": {}}})
 effects += rt.command("segment", [{"type": "track", "event": "go", "properties": {"total": 5}}])
 effects += rt.command("uninstall", [])

@@ -45,6 +45,7 @@ def __getattr__(name):
 # Left-out modules not loaded while Pyodide started are stubbed before the session runs,
 # so what only they would import is not recorded either.
 import types as _types
+
 pre_stubbed = []
 for _name in sorted(LEFT_OUT):
     if _name not in sys.modules:
@@ -61,7 +62,7 @@ for name in ALWAYS:
 
 stdlib = zipfile.ZipFile(STDLIB)
 wanted_stdlib = set()
-for name, module in list(sys.modules.items()):
+for _name, module in list(sys.modules.items()):
     origin = getattr(getattr(module, "__spec__", None), "origin", None) or ""
     if origin.startswith(STDLIB + "/"):
         wanted_stdlib.add(origin[len(STDLIB) + 1:])

@@ -18,9 +18,12 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+import sondage
+from sondage import runtime
+
 HERE = Path(__file__).resolve().parent
-PROJECT_RUNTIME = Path(importlib.util.find_spec("sondage.runtime").origin).parent  # type: ignore[arg-type]
-PROJECT_PACKAGE = Path(importlib.util.find_spec("sondage").origin).parent  # type: ignore[arg-type]
+PROJECT_RUNTIME = Path(runtime.__file__).parent
+PROJECT_PACKAGE = Path(sondage.__file__).parent
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 # Dependencies shipped to the browser: pure Python only (markupsafe's C speedups are left
 # out; it falls back to its own pure-Python implementation).

@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import js  # type: ignore[import-not-found]
 from pyodide.ffi import create_once_callable, to_js  # type: ignore[import-not-found]
 
-from .embed import Effect, Runtime
+from .embed import Runtime
+from .protocol import Effect
 
 _runtime: Runtime | None = None
 _post: Callable[[str], Any] | None = None
@@ -35,7 +37,7 @@ def receive(text: str) -> None:
     try:
         message = json.loads(text)
         _run(message)
-    except Exception as e:  # noqa: BLE001 - report, never break the page
+    except Exception as e:  # report, never break the page
         _send({"type": "console", "level": "warn", "message": f"Sondage runtime error: {e!r}"})
 
 
@@ -46,12 +48,11 @@ def _run(message: dict[str, Any]) -> None:
 
 def _carry_out(effects: list[Effect]) -> None:
     for effect in effects:
-        kind = effect["type"]
-        if kind == "deliver":
+        if effect["type"] == "deliver":
             task = asyncio.ensure_future(_deliver(effect["url"], effect["records"]))
             _tasks.add(task)
             task.add_done_callback(_tasks.discard)
-        elif kind == "wake":
+        elif effect["type"] == "wake":
             js.setTimeout(create_once_callable(lambda: receive('{"type": "wake"}')),
                           int(effect["after"] * 1000))
         else:
@@ -71,6 +72,6 @@ async def _deliver(url: str, records: list[dict[str, Any]]) -> None:
                         dict_converter=js.Object.fromEntries)
         response = await js.fetch(url, options)
         ok = bool(response.ok)
-    except Exception:  # noqa: BLE001 - offline, DNS, CORS: all mean "try again later"
+    except Exception:  # offline, DNS, CORS: all mean "try again later"
         ok = False
     receive(json.dumps({"type": "delivered", "ids": ids} if ok else {"type": "undelivered"}))

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from .survey_format import SiteData, Survey
 from .targeting import Context, Decision, History, Occurrence, decide

@@ -9,15 +9,16 @@ stores each visitor's own in the host's storage.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 from . import render
 from .survey_format import SiteSettings, Survey
 from .targeting import History, next_page_view_survey, trigger_hint
 
 
-def hint(surveys: Iterable[Survey], history: Optional[History] = None,
-         settings: Optional[SiteSettings] = None, visitor_id: str = "", now: float = 0.0) -> dict[str, Any]:
+def hint(surveys: Iterable[Survey], history: History | None = None,
+         settings: SiteSettings | None = None, visitor_id: str = "", now: float = 0.0) -> dict[str, Any]:
     surveys = list(surveys)
     history = history or History()
     out = trigger_hint(surveys, history, settings, now)

@@ -11,11 +11,16 @@ from .survey_format import Survey
 
 def _load(name: str) -> str:
     # The package's own loader reads files next to it, from a folder or from the zip.
-    here = __spec__.origin.rpartition("/")[0]  # type: ignore[name-defined]
+    spec = __spec__
+    get_data = getattr(spec.loader, "get_data", None)
+    if spec.origin is None or get_data is None:
+        raise jinja2.TemplateNotFound(name)
+    here = spec.origin.rpartition("/")[0]
     try:
-        return __spec__.loader.get_data(f"{here}/templates/{name}").decode("utf-8")  # type: ignore[name-defined]
+        data = get_data(f"{here}/templates/{name}")
     except OSError:
         raise jinja2.TemplateNotFound(name) from None
+    return bytes(data).decode("utf-8")
 
 
 @lru_cache(maxsize=1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union
+from typing import Any
 
 from .schema import dump, load, spec
 from .survey_format import ID_PATTERN, SITE_PATTERN, Question, Survey
@@ -50,9 +50,9 @@ def parse_answer(question: Question, raw: Any) -> Any:
     return text[:MAX_TEXT]
 
 
-Scalar = Union[str, int, float, bool]
+Scalar = str | int | float | bool
 # Traits and response properties: string, number, boolean, or a date {type: "date", value}.
-PropertyValue = Union[str, int, float, bool, dict[str, Union[str, int, float]]]
+PropertyValue = str | int | float | bool | dict[str, str | int | float]
 
 
 @dataclass
@@ -68,11 +68,11 @@ class AnswerRecord:
     question_id: str = spec("Question id.", pattern=ID_PATTERN)
     question: str = spec("The question's prompt.", max_len=500)
     label: str = spec("Custom attribute name (defaults to the prompt).", max_len=500)
-    response: Union[str, int] = spec("The answer, readable (choices joined by ', ').",
+    response: str | int = spec("The answer, readable (choices joined by ', ').",
                                      max_len=MAX_TEXT)
-    response_int: Optional[int] = spec("Numeric answer (NPS, rating).")
-    response_string: Optional[str] = spec("The answer as text.", max_len=MAX_TEXT)
-    response_array: Optional[list[str]] = spec("Choices picked (multiple choice).",
+    response_int: int | None = spec("Numeric answer (NPS, rating).")
+    response_string: str | None = spec("The answer as text.", max_len=MAX_TEXT)
+    response_array: list[str] | None = spec("Choices picked (multiple choice).",
                                                max_len=200, max_items=20)
     response_properties: dict[str, PropertyValue] = spec("Properties of this response.")
     user: dict[str, PropertyValue] = spec("The visitor's traits (external_id, ...).")
@@ -94,8 +94,8 @@ def answer_record(
     site: str,
     now: float,
     url: str = "",
-    user: Optional[dict[str, Any]] = None,
-    response_properties: Optional[dict[str, Any]] = None,
+    user: dict[str, Any] | None = None,
+    response_properties: dict[str, Any] | None = None,
     preview: bool = False,
 ) -> dict[str, Any]:
     """One record per answered question, with Iterate's field names."""
@@ -116,10 +116,16 @@ def answer_record(
         user=dict(user or {}),
         url=url[:2000],
         preview=preview,
-        answered_at=_dt.datetime.fromtimestamp(now, _dt.timezone.utc)
+        answered_at=_dt.datetime.fromtimestamp(now, _dt.UTC)
         .isoformat(timespec="milliseconds").replace("+00:00", "Z"),
     )
-    return dump(record)
+    return dump_record(record)
+
+
+def dump_record(record: AnswerRecord) -> dict[str, Any]:
+    """The record as JSON-ready data (what is stored, sent and forwarded)."""
+    data: dict[str, Any] = dump(record)
+    return data
 
 
 RETRY_BASE = 2.0
@@ -134,18 +140,6 @@ class Outbox:
     items: list[dict[str, Any]] = field(default_factory=list)
     attempts: int = 0
     next_try: float = 0.0
-
-    @classmethod
-    def from_json(cls, data: Any) -> "Outbox":
-        if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-            return cls()
-        items = [r for r in data["items"] if isinstance(r, dict) and isinstance(r.get("id"), str)]
-        attempts = data.get("attempts") if isinstance(data.get("attempts"), int) else 0
-        # A reload is a good moment to try again: keep the count, not the wait.
-        return cls(items=items, attempts=attempts, next_try=0.0)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"items": list(self.items), "attempts": self.attempts}
 
     def add(self, record: dict[str, Any]) -> None:
         if all(r["id"] != record["id"] for r in self.items):
@@ -165,6 +159,6 @@ class Outbox:
     def failed(self, now: float) -> float:
         """Note a failed delivery; returns the seconds to wait before the next try."""
         self.attempts += 1
-        wait = min(RETRY_BASE * 2 ** (self.attempts - 1), RETRY_MAX)
+        wait = min(RETRY_BASE * 2.0 ** (self.attempts - 1), RETRY_MAX)
         self.next_try = now + wait
         return wait

@@ -16,10 +16,17 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import types
 import typing
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, get_args, get_origin
 
 _MISSING = dataclasses.MISSING
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+T = TypeVar("T", bound="DataclassInstance")
+
+# `Optional[X]`/`Union[X, Y]` and `X | Y` (two origins before Python 3.14, one after).
+_UNIONS = (Union, types.UnionType)
 
 
 class FormatError(ValueError):
@@ -79,7 +86,7 @@ def _type_name(value: Any) -> str:
             list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
 
 
-def load(cls: type, data: Any, path: str = "") -> Any:
+def load(cls: type[T], data: Any, path: str = "") -> T:
     """Validate ``data`` against schema dataclass ``cls`` and build it."""
     if not isinstance(data, dict):
         raise FormatError(path, f"must be a mapping, got {_type_name(data)}")
@@ -108,7 +115,7 @@ def load(cls: type, data: Any, path: str = "") -> Any:
 
 def _convert(tp: Any, value: Any, path: str, meta: Any) -> Any:
     origin = get_origin(tp)
-    if origin is Union:
+    if origin in _UNIONS:
         args = [a for a in get_args(tp) if a is not type(None)]
         if value is None:
             if len(args) < len(get_args(tp)):
@@ -141,7 +148,7 @@ def _convert(tp: Any, value: Any, path: str, meta: Any) -> Any:
             raise FormatError(path, f"must be a mapping, got {_type_name(value)}")
         _, item = get_args(tp)
         return {str(k): _convert(item, v, join_path(path, str(k)), None) for k, v in value.items()}
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return load(tp, value, path)
     return _scalar(tp, value, path, meta or {})
 
@@ -248,7 +255,7 @@ def _object_schema(cls: type, defs: dict[str, Any]) -> dict[str, Any]:
 def _type_schema(tp: Any, defs: dict[str, Any], meta: Any) -> dict[str, Any]:
     meta = meta or {}
     origin = get_origin(tp)
-    if origin is Union:
+    if origin in _UNIONS:
         args = [a for a in get_args(tp) if a is not type(None)]
         options = [_type_schema(a, defs, meta) for a in args]
         if len(args) < len(get_args(tp)):
@@ -265,7 +272,7 @@ def _type_schema(tp: Any, defs: dict[str, Any], meta: Any) -> dict[str, Any]:
     if origin is dict:
         _, item = get_args(tp)
         return {"type": "object", "additionalProperties": _type_schema(item, defs, None)}
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         name = tp.__name__
         if name not in defs:
             defs[name] = {}

@@ -10,7 +10,7 @@ maps it the same way, plus page calls, which count as a page change.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 Command = tuple[str, list[Any]]
 
@@ -19,12 +19,13 @@ class SegmentEventError(ValueError):
     pass
 
 
-def _page_url(event: dict[str, Any]) -> Optional[str]:
+def _page_url(event: dict[str, Any]) -> str | None:
     context = event.get("context")
     page = context.get("page") if isinstance(context, dict) else None
     for source in (page, event.get("properties")):
-        if isinstance(source, dict) and isinstance(source.get("url"), str) and source["url"]:
-            return source["url"]
+        url = source.get("url") if isinstance(source, dict) else None
+        if isinstance(url, str) and url:
+            return url
     return None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from dataclasses import dataclass
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal
 
 from .schema import FormatError, dump, join_path, json_schema, load, spec
 
@@ -35,7 +35,7 @@ class Question:
         "text: free text."
     )
     prompt: str = spec("The question as the visitor reads it.", min_len=1, max_len=500)
-    label: Optional[str] = spec(
+    label: str | None = spec(
         "Custom attribute name for integrations; defaults to the prompt.",
         default=None, min_len=1, max_len=200,
     )
@@ -66,20 +66,20 @@ TextOp = Literal["equals", "not_equals", "contains", "not_contains", "starts_wit
                  "not_starts_with", "ends_with", "not_ends_with", "matches", "not_matches"]
 ValueOp = Literal["equals", "not_equals", "contains", "not_contains", "greater_than", "less_than",
                   "is_set", "is_not_set", "one_of", "not_one_of"]
-Scalar = Union[str, int, float, bool]
+Scalar = str | int | float | bool
 NO_VALUE_OPS = ("is_set", "is_not_set")
 LIST_OPS = ("one_of", "not_one_of")
 ORDER_OPS = ("greater_than", "less_than")
 
 
-def parse_date(text: str) -> Optional[float]:
+def parse_date(text: str) -> float | None:
     """Unix seconds of an ISO date or date-time (UTC unless it says otherwise), else None."""
     try:
         moment = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_dt.timezone.utc)
+        moment = moment.replace(tzinfo=_dt.UTC)
     return moment.timestamp()
 
 
@@ -90,7 +90,7 @@ class ValueRule:
     key: str = spec("Name of the trait or property.", min_len=1, max_len=200)
     op: ValueOp = spec("How to compare; greater_than/less_than compare numbers, or dates given "
                        "as ISO dates (2024-01-31) against date traits.")
-    value: Optional[Scalar] = spec("What to compare with (not for is_set / is_not_set / one_of).",
+    value: Scalar | None = spec("What to compare with (not for is_set / is_not_set / one_of).",
                                    default=None, max_len=1000)
     values: list[Scalar] = spec("The list for one_of / not_one_of.", default_factory=list,
                                 max_len=1000, max_items=200)
@@ -108,7 +108,7 @@ class ValueRule:
             if self.value is None:
                 raise FormatError(join_path(path, "value"), f"{self.op} needs a value")
             if self.values:
-                raise FormatError(join_path(path, "values"), f"only one_of / not_one_of take values")
+                raise FormatError(join_path(path, "values"), "only one_of / not_one_of take values")
         if self.op in ORDER_OPS:
             ok = (isinstance(self.value, (int, float)) and not isinstance(self.value, bool)) or \
                  (isinstance(self.value, str) and parse_date(self.value) is not None)
@@ -160,14 +160,14 @@ class Trigger:
         "`Iterate('install', surveyId)`.",
         default="event",
     )
-    event: Optional[str] = spec("Event name for an event trigger.", default=None,
+    event: str | None = spec("Event name for an event trigger.", default=None,
                                 pattern=EVENT_PATTERN)
-    properties: Optional[ValueRules] = spec(
+    properties: ValueRules | None = spec(
         "Conditions on the event's properties (`Iterate('event', name, properties)`, Segment "
         "track properties).", default=None)
-    seconds: Optional[int] = spec("Seconds on the page, for a seconds trigger.", default=None,
+    seconds: int | None = spec("Seconds on the page, for a seconds trigger.", default=None,
                                   minimum=1, maximum=3600)
-    percent: Optional[int] = spec("How far down the page, for a scroll trigger.", default=None,
+    percent: int | None = spec("How far down the page, for a scroll trigger.", default=None,
                                   minimum=1, maximum=100)
 
     def validate(self, path: str) -> None:
@@ -191,7 +191,7 @@ Device = Literal["desktop", "mobile", "tablet"]
 class Audience:
     """Who may see the survey."""
 
-    identified: Optional[bool] = spec(
+    identified: bool | None = spec(
         "true: only visitors with an external_id; false: only anonymous ones; unset: anyone.",
         default=None)
     devices: list[Device] = spec("Only these device types (empty: all).", default_factory=list,
@@ -199,7 +199,7 @@ class Audience:
     languages: list[str] = spec(
         "Only these languages, e.g. en, fr (the `language` trait, else the browser's; empty: all).",
         default_factory=list, pattern=r"[A-Za-z]{2,3}", max_items=50)
-    traits: Optional[ValueRules] = spec("Conditions on the visitor's traits.", default=None)
+    traits: ValueRules | None = spec("Conditions on the visitor's traits.", default=None)
     sample: int = spec("Percent of visitors who may see it; the same visitor always gets the "
                        "same answer.", default=100, minimum=0, maximum=100)
 
@@ -233,7 +233,7 @@ class Survey:
     name: str = spec("Name shown in exports and integrations.", min_len=1, max_len=200)
     questions: list[Question] = spec("The questions, in order.", max_items=50)
     trigger: Trigger = spec("When the survey may appear.", default_factory=Trigger)
-    pages: Optional[PageRules] = spec("Which pages it may appear on (unset: all).", default=None)
+    pages: PageRules | None = spec("Which pages it may appear on (unset: all).", default=None)
     audience: Audience = spec("Who may see it.", default_factory=Audience)
     status: Literal["published", "draft"] = spec(
         "Draft surveys are shown only in preview.", default="published")
@@ -241,7 +241,7 @@ class Survey:
         "once: at most once per visitor (a dismissal counts); until_responded: until the visitor "
         "answers; every_n_days: again after `every_days`; always: every time it triggers.",
         default="once")
-    every_days: Optional[float] = spec("Days between showings, for every_n_days.", default=None,
+    every_days: float | None = spec("Days between showings, for every_n_days.", default=None,
                                        minimum=0.01, maximum=3650)
     intro: str = spec("Optional line shown above the first question.", default="", max_len=500)
     thank_you: str = spec("Shown after the last answer.", default="Thank you for your feedback!",

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any
 from urllib.parse import urlsplit
 
-from .survey_format import (
-    PageRule, PageRules, SiteSettings, Survey, ValueRule, ValueRules, parse_date)
+from .survey_format import PageRule, PageRules, SiteSettings, Survey, ValueRule, ValueRules, parse_date
 
 DAY = 86400.0
 HOUR = 3600.0
@@ -52,7 +52,7 @@ class Context:
 
     url: str = ""
     traits: Mapping[str, Any] = field(default_factory=dict)
-    preview_id: Optional[str] = None
+    preview_id: str | None = None
     now: float = 0.0
     device: str = "desktop"
     language: str = ""         # the browser's; the `language` trait wins
@@ -66,33 +66,17 @@ class History:
     shown: dict[str, float] = field(default_factory=dict)
     responded: dict[str, float] = field(default_factory=dict)
 
-    @classmethod
-    def from_json(cls, data: Any) -> "History":
-        if not isinstance(data, dict):
-            return cls()
-        return cls(shown=_times(data.get("shown")), responded=_times(data.get("responded")))
-
-    def to_json(self) -> dict[str, Any]:
-        return {"shown": dict(self.shown), "responded": dict(self.responded)}
-
-    def merge(self, other: "History") -> None:
+    def merge(self, other: History) -> None:
         """Take in what another tab of the same site recorded (latest time wins)."""
         for mine, theirs in ((self.shown, other.shown), (self.responded, other.responded)):
             for key, when in theirs.items():
                 mine[key] = max(when, mine.get(key, when))
 
-    def last_shown(self) -> Optional[tuple[str, float]]:
+    def last_shown(self) -> tuple[str, float] | None:
         if not self.shown:
             return None
         survey_id = max(self.shown, key=lambda k: (self.shown[k], k))
         return survey_id, self.shown[survey_id]
-
-
-def _times(value: Any) -> dict[str, float]:
-    if not isinstance(value, dict):
-        return {}
-    return {str(k): float(v) for k, v in value.items()
-            if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
 @dataclass(frozen=True)
@@ -141,7 +125,7 @@ def trigger_matches(survey: Survey, what: Occurrence) -> tuple[bool, float]:
     return False, 0.0
 
 
-def _trigger_words(survey: Survey, what: Optional[Occurrence] = None) -> str:
+def _trigger_words(survey: Survey, what: Occurrence | None = None) -> str:
     t = survey.trigger
     if t.type == "event":
         if what is not None and what.kind == "event" and what.name == t.event and t.properties:
@@ -186,7 +170,7 @@ def _first_failure(rules: list[Any], match: str, holds: Any) -> Any:
     return None if ok else next(rule for held, rule in results if not held)
 
 
-def pages_hold(pages: Optional[PageRules], url: str) -> tuple[bool, str]:
+def pages_hold(pages: PageRules | None, url: str) -> tuple[bool, str]:
     if pages is None:
         return True, ""
     failed = _first_failure(pages.rules, pages.match, lambda r: page_rule_holds(r, url))
@@ -200,7 +184,7 @@ def pages_hold(pages: Optional[PageRules], url: str) -> tuple[bool, str]:
 
 
 # -- value rules (traits, event properties) ---------------------------------------------
-def _number(value: Any) -> Optional[float]:
+def _number(value: Any) -> float | None:
     """A number, a date trait ({type: date, value}) or an ISO date string, as a number."""
     if isinstance(value, bool):
         return None
@@ -345,7 +329,7 @@ def _cooldown(survey: Survey, history: History, settings: SiteSettings, now: flo
 
 # -- the decision -----------------------------------------------------------------------
 def decide(survey: Survey, what: Occurrence, ctx: Context, history: History,
-           settings: Optional[SiteSettings] = None) -> Decision:
+           settings: SiteSettings | None = None) -> Decision:
     """Should ``survey`` be shown now because of ``what``? Always says why."""
     settings = settings or SiteSettings()
     matches, wait = trigger_matches(survey, what)
@@ -384,20 +368,20 @@ def decide(survey: Survey, what: Occurrence, ctx: Context, history: History,
 
 
 def decide_all(surveys: Iterable[Survey], what: Occurrence, ctx: Context, history: History,
-               settings: Optional[SiteSettings] = None) -> list[tuple[Survey, Decision]]:
+               settings: SiteSettings | None = None) -> list[tuple[Survey, Decision]]:
     return [(s, decide(s, what, ctx, history, settings)) for s in surveys]
 
 
 def choose(surveys: Iterable[Survey], what: Occurrence, ctx: Context, history: History,
-           settings: Optional[SiteSettings] = None,
-           ) -> tuple[Optional[Survey], Optional[Decision], list[tuple[Survey, Decision]]]:
+           settings: SiteSettings | None = None,
+           ) -> tuple[Survey | None, Decision | None, list[tuple[Survey, Decision]]]:
     """The survey to show for ``what``, its decision, and every survey's decision.
 
     The survey being previewed wins when its trigger fires; otherwise the first eligible
     survey in file order.
     """
     decisions = decide_all(surveys, what, ctx, history, settings)
-    chosen: Optional[tuple[Survey, Decision]] = None
+    chosen: tuple[Survey, Decision] | None = None
     for survey, d in decisions:
         if d.show and (chosen is None or (d.preview and not chosen[1].preview)):
             chosen = (survey, d)
@@ -418,8 +402,8 @@ def depends_on_page(survey: Survey) -> bool:
 
 
 def next_page_view_survey(surveys: Iterable[Survey], history: History,
-                          settings: Optional[SiteSettings] = None, visitor_id: str = "",
-                          now: float = 0.0) -> Optional[Survey]:
+                          settings: SiteSettings | None = None, visitor_id: str = "",
+                          now: float = 0.0) -> Survey | None:
     """The survey this visitor's next page view will surely show, if that is knowable now.
 
     The loader may show it before the runtime is up; the runtime confirms or removes it.
@@ -449,8 +433,8 @@ def could_show_again(survey: Survey, history: History) -> bool:
     return not (survey.frequency == "until_responded" and survey.id in history.responded)
 
 
-def trigger_hint(surveys: Iterable[Survey], history: Optional[History] = None,
-                 settings: Optional[SiteSettings] = None, now: float = 0.0) -> dict[str, Any]:
+def trigger_hint(surveys: Iterable[Survey], history: History | None = None,
+                 settings: SiteSettings | None = None, now: float = 0.0) -> dict[str, Any]:
     """What the loader needs to know to stay idle: which occurrences could show anything.
 
     Without ``history`` this is the site's hint (the build puts it in the manifest); with
@@ -463,7 +447,7 @@ def trigger_hint(surveys: Iterable[Survey], history: Optional[History] = None,
     events: set[str] = set()
     page_view = exit_intent = False
     scroll: set[int] = set()
-    earliest: Optional[float] = None
+    earliest: float | None = None
     for s in surveys:
         if not could_show_again(s, history):
             continue

@@ -6,12 +6,11 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Optional
 
 from . import __version__
 
 
-def _surveys_dir(given: Optional[str]) -> Path:
+def _surveys_dir(given: str | None) -> Path:
     if given:
         return Path(given)
     default = Path("surveys")
@@ -142,7 +141,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     return int(args.func(args))
 

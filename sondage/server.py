@@ -15,10 +15,9 @@ import mimetypes
 import re
 import threading
 from dataclasses import dataclass
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import jinja2
@@ -74,7 +73,7 @@ class _Files:
         self._cache: dict[tuple[str, int, int, str], _Cached] = {}
         self._lock = threading.Lock()
 
-    def find(self, url_path: str) -> Optional[Path]:
+    def find(self, url_path: str) -> Path | None:
         rel = url_path.lstrip("/") or "index.html"
         path = (self.root / rel).resolve()
         if not path.is_relative_to(self.root):
@@ -122,16 +121,16 @@ class _Files:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
+    server: _Server
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         if self.server.verbose:
             super().log_message(format, *args)
 
     # -- plumbing ------------------------------------------------------------------
     def _send(self, status: int, body: bytes, content_type: str,
-              headers: Optional[dict[str, str]] = None) -> None:
+              headers: dict[str, str] | None = None) -> None:
         self.server.note(self.path, status, len(body))
         self.send_response(status)
         self.send_header("Content-Type", content_type)
@@ -143,7 +142,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def _json(self, status: int, data: Any, headers: Optional[dict[str, str]] = None) -> None:
+    def _json(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(data).encode(), "application/json; charset=utf-8", headers)
 
     def _encoding(self, suffix: str) -> str:
@@ -177,16 +176,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, entry.body, ctype, headers)
 
     # -- methods -------------------------------------------------------------------
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self.do_GET()
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.server.app.get(self)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.server.app.post(self)
 
-    def do_OPTIONS(self) -> None:  # noqa: N802
+    def do_OPTIONS(self) -> None:
         self._send(204, b"", "text/plain", {
             "Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "POST, GET",
             "Access-Control-Allow-Headers": "content-type", "Access-Control-Max-Age": "86400"})
@@ -294,7 +293,7 @@ def serve_site(folder: Path, api_key: str, runtime_url: str, *, host: str = "127
 @dataclass
 class Running:
     runtime_url: str
-    site_url: Optional[str]
+    site_url: str | None
     servers: list[_Server]
     store: Store
 
@@ -306,7 +305,7 @@ class Running:
 
 
 def start(bundle: Path, *, host: str = "127.0.0.1", port: int = 8001, db: Path | str = "sondage.db",
-          demo: Optional[Path] = None, demo_port: int = 8000, demo_api_key: str = "demo-site-key",
+          demo: Path | None = None, demo_port: int = 8000, demo_api_key: str = "demo-site-key",
           runtime_host: str = "localhost", verbose: bool = False) -> Running:
     """Start serving in background threads (port 0 picks a free port)."""
     store = Store(db)

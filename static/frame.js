@@ -2,16 +2,26 @@
  * Starts the Python worker, relays host commands to it, mounts the HTML Python rendered,
  * forwards clicks and form submissions. Visitor state is kept by the loader in the host's
  * (first-party) storage, since browsers block storage in third-party frames. No survey logic. */
+// @ts-check
+const PROTOCOL = __PROTOCOL__;   // runtime/protocol.py, written in by the build
 const params = new URLSearchParams(location.hash.slice(1));
 const hostOrigin = params.get("origin");
-const root = document.getElementById("root");
-const worker = new Worker(new URL("%%WORKER_JS%%", import.meta.url).href + location.hash, { type: "module" });
+const root = /** @type {HTMLElement} */ (document.getElementById("root"));
+const worker = new Worker(new URL(__WORKER_JS__, import.meta.url).href + location.hash, { type: "module" });
+/** @type {string | null} */
 let current = null;   // id of the survey on screen
+/** @type {string | null} */
 let shownHtml = null; // what is mounted, to skip re-mounting the same thing
 
+/** @param {Record<string, any>} message */
 function toHost(message) {
   message.sondage = 1;
-  parent.postMessage(message, hostOrigin);
+  parent.postMessage(message, hostOrigin || "");
+}
+
+/** @param {string} message */
+function warnHost(message) {
+  toHost({ type: "console", level: "warn", message: "Sondage: " + message });
 }
 
 function height() {
@@ -19,6 +29,7 @@ function height() {
   return card ? Math.ceil(card.getBoundingClientRect().height) + 24 : 0;
 }
 
+/** @param {string} html @param {string} surveyId @param {string} position */
 function mount(html, surveyId, position) {
   if (html !== shownHtml || surveyId !== current) {
     root.innerHTML = html;   // rendered by jinja2 with autoescaping
@@ -32,12 +43,16 @@ addEventListener("message", (e) => {
   if (e.source !== parent || e.origin !== hostOrigin) return;
   const m = e.data;
   if (!m || m.sondage !== 1) return;
+  if (PROTOCOL.host_to_frame.indexOf(m.type) < 0) {
+    warnHost("unknown message type from the host page: " + String(m.type) + "; ignored");
+    return;
+  }
   // Python rendered this ahead (a hint); show it while the runtime starts.
   if (m.type === "init" && m.ahead) mount(m.ahead.html, m.ahead.id, m.ahead.position);
   worker.postMessage(m);
 });
 
-worker.onmessage = (e) => {
+worker.onmessage = (/** @type {MessageEvent} */ e) => {
   const m = typeof e.data === "string" ? JSON.parse(e.data) : e.data;
   switch (m.type) {
     case "mount":
@@ -52,25 +67,28 @@ worker.onmessage = (e) => {
     case "ready": case "failed": case "callback": case "console": case "store":
       toHost(m);
       break;
+    default:
+      warnHost("unknown message type from the runtime: " + String(m.type) + "; ignored");
   }
 };
-worker.onerror = (e) => toHost({ type: "failed", reason: "worker error: " + (e.message || "unknown") });
+worker.onerror = (/** @type {ErrorEvent} */ e) => toHost({ type: "failed", reason: "worker error: " + (e.message || "unknown") });
 
+/** @param {string} action @param {Record<string, unknown>} extra */
 function send(action, extra) {
-  const form = root.querySelector("form[data-question]");
+  const form = /** @type {HTMLFormElement | null} */ (root.querySelector("form[data-question]"));
   worker.postMessage(Object.assign({
     type: "ui", action, survey_id: current, question_id: form ? form.dataset.question : null,
   }, extra));
 }
 
 root.addEventListener("click", (e) => {
-  const el = e.target.closest("[data-action]");
-  if (!el || el.dataset.action === "submit") return;
+  const el = /** @type {HTMLElement | null} */ (/** @type {Element} */ (e.target).closest("[data-action]"));
+  if (!el || !el.dataset.action || el.dataset.action === "submit") return;
   send(el.dataset.action, { value: el.dataset.value });
 });
 root.addEventListener("submit", (e) => {
   e.preventDefault();
-  send("submit", { values: new FormData(e.target).getAll("value") });
+  send("submit", { values: new FormData(/** @type {HTMLFormElement} */ (e.target)).getAll("value") });
 });
 addEventListener("keydown", (e) => { if (e.key === "Escape" && current) send("close", {}); });
 new ResizeObserver(() => { if (current) toHost({ type: "resize", height: height() }); }).observe(root);

@@ -4,26 +4,32 @@
  * site's small manifest and, only when the hint Python left says something could show,
  * adds the runtime frame (our origin), which runs Python in a Web Worker.
  * It decides nothing about surveys, and nothing it does may throw into the page. */
+// @ts-check
 (function (w, d) {
   "use strict";
-  var BAKED_BASE = "%%BASE_URL%%";
-  var BOOT_TIMEOUT_MS = %%BOOT_TIMEOUT_MS%%;
+  var BAKED_BASE = __BASE_URL__;
+  var BOOT_TIMEOUT_MS = __BOOT_TIMEOUT_MS__;
+  // runtime/protocol.py's FOR_LOADER, and static/loader_logic.js, written in by the build.
+  var PROTOCOL = __PROTOCOL__;
+  var logic = (__LOADER_LOGIC__)(PROTOCOL);
   var MAX_QUEUE = 200;
-  var CALLBACKS = { onResponse: 1, onLoad: 1, onClose: 1, onEvent: 1 };
-  var COMMANDS = { identify: 1, event: 1, install: 1, url: 1, uninstall: 1, segment: 1, debug: 1 };
   var slice = Array.prototype.slice;
   var failedOnce = false;
+  /** @type {Record<string, 1>} */
   var noticed = {};
 
+  /** @param {string} message */
   function say(message) {
     try { w.console && console.warn("Sondage: " + message); } catch (e) { /* nothing */ }
   }
   // A misuse is reported once per distinct message; a failure once in all.
+  /** @param {string} message */
   function notice(message) {
     if (noticed[message]) return;
     noticed[message] = 1;
     say(message);
   }
+  /** @param {string} message */
   function warnFailure(message) {
     if (failedOnce) return;
     failedOnce = true;
@@ -33,7 +39,7 @@
   try {
     var settings = w.iterateSettings || {};
     var apiKey = typeof settings.apiKey === "string" ? settings.apiKey : "";
-    var script = d.currentScript || d.getElementById("iterate-js");
+    var script = /** @type {HTMLScriptElement | null} */ (d.currentScript || d.getElementById("iterate-js"));
     var base = BAKED_BASE;
     if (!base && script && script.src) base = script.src.replace(/[^\/]*([?#].*)?$/, "");
     var runtimeOrigin = new URL(base, w.location.href).origin;
@@ -41,66 +47,62 @@
     var preview = params.get("iterate_preview");
     var debug = params.get("iterate_debug") === "1";
 
-    var prefix = "sondage:" + apiKey + ":";   // this site's keys in the host's localStorage
+    // This site's keys in the host's localStorage: this storage version's, and the
+    // unversioned ones of before (the runtime migrates them).
+    var keys = logic.prefixes(apiKey);
+    var prefix = keys.current;
+    /** @type {QueuedMessage[]} */
     var queue = [];         // messages not yet sent to the runtime, in order
+    /** @type {Record<string, Function>} */
     var callbacks = {};     // host functions; the runtime asks for them by name
     var installed = false;  // do page views count yet? (after install, which installOnLoad implies)
+    /** @type {any} */
     var manifest = null;
     var manifestRequested = false;
+    /** @type {HTMLIFrameElement | null} */
     var frame = null;
+    /** @type {Window | null} */
     var frameWindow = null;
     var frameSaidHello = false;
     var bootTimer = 0;
     var failed = false;
+    /** @type {number[]} */
     var depths = [];        // scroll depths (percent) some survey waits for
+    /** @type {Record<string, 1>} */
     var reported = {};      // what was reported on this page (scroll depths, exit intent)
     var exitWatched = false;
 
-    // Only data crosses into the runtime: JSON drops functions and DOM nodes; a Date
-    // becomes Iterate's typed date {type: "date", value: unix seconds}.
-    function toData(value) {
-      return JSON.parse(JSON.stringify(value, function (k, v) {
-        var raw = this[k];
-        if (raw instanceof Date) return { type: "date", value: Math.floor(raw.getTime() / 1000) };
-        return v === undefined ? null : v;
-      }));
+    // The loader's state, on its own script element (documented; tests wait on it):
+    // deciding (reading the manifest), idle (nothing needs the runtime now), starting,
+    // ready, failed.
+    /** @param {string} state */
+    function mark(state) {
+      try { if (script) script.setAttribute("data-sondage", state); } catch (e) { /* nothing */ }
     }
 
+    /** @param {ArrayLike<unknown>} args */
     function accept(args) {
-      var name = args[0];
-      if (typeof name !== "string") { notice("Iterate() needs a command name as its first argument"); return; }
-      if (CALLBACKS[name]) {
-        if (typeof args[1] === "function") callbacks[name] = args[1];
-        else notice("Iterate('" + name + "', callback) needs a function");
-        return;
-      }
-      if (!COMMANDS[name]) { notice("unknown command Iterate('" + name + "'); ignored"); return; }
-      // The two whose arguments decide whether Python loads at all are checked here; the
-      // runtime checks every command's arguments.
-      if (name === "event" && (typeof args[1] !== "string" || !args[1])) {
-        notice("Iterate('event', name) needs the event name; ignored"); return;
-      }
-      if (name === "install" && args.length > 1 && typeof args[1] !== "string") {
-        notice("Iterate('install', surveyId) needs a survey id; ignored"); return;
-      }
-      var data;
-      try { data = toData(slice.call(args, 1)); } catch (e) { notice("Iterate('" + name + "'): arguments are not plain data"); return; }
+      var call = logic.check(args);
+      if (call.warn !== undefined) { notice(call.warn); return; }
+      if (call.callback !== undefined) { callbacks[call.callback] = call.fn; return; }
+      var name = call.message.name;
       if (name === "uninstall") { unwatchUrl(); unwatchPage(); installed = false; }
       if (name === "install") {
         watchUrl();
         installed = true;
         if (frame) watchPage(manifest.hint || {});
       }
-      send({ type: "command", name: name, args: data });
+      send(call.message);
     }
 
+    /** @param {QueuedMessage} message */
     function send(message) {
       if (failed) return;
       if (frameSaidHello) { post(message); return; }
       if (queue.length >= MAX_QUEUE) queue.shift();
       queue.push(message);
       if (manifest) considerBoot();
-      else if (couldShow(message, { events: null, page_view: true })) requestManifest();
+      else if (logic.couldShow(message, { events: null, page_view: true }, installed)) requestManifest();
     }
 
     function Iterate() {
@@ -120,9 +122,10 @@
       reported = {};
       send({ type: "page", url: lastUrl });
     }
+    /** @param {Function} original @returns {any} */
     function wrap(original) {
-      return function () {
-        var result = original.apply(this, arguments);
+      return /** @this {unknown} */ function () {
+        var result = original.apply(this, /** @type {any} */ (arguments));
         try { urlChanged(); } catch (e) { /* never break navigation */ }
         return result;
       };
@@ -158,10 +161,12 @@
     if (settings.installOnLoad !== false) accept(["install"]);
     // QA's parameters start the runtime on any page view, even before any command.
     if (preview || debug) requestManifest();
+    if (!manifestRequested && !failed) mark("idle");
 
     function requestManifest() {
       if (manifestRequested || failed) return;
       manifestRequested = true;
+      mark("deciding");
       if (!apiKey) { fail("iterateSettings.apiKey is missing"); return; }
       fetch(base + "manifests/" + encodeURIComponent(apiKey) + ".json", { credentials: "omit" })
         .then(function (r) {
@@ -175,49 +180,29 @@
     // The hint lists what could show anything; anything else never loads Python. The
     // runtime leaves this visitor's own hint (e.g. without surveys they have seen) for
     // the same survey data.
+    /** @returns {Hint} */
     function currentHint() {
       var mine = null;
-      try { mine = JSON.parse(localStorage.getItem(prefix + "hint")); } catch (e) { /* none, or blocked */ }
-      return mine && mine.data === manifest.surveys ? mine : manifest.hint || {};
-    }
-
-    // Could this message show a survey, by the hint? (events: null means any event.)
-    function couldShow(m, hint) {
-      var events = hint.events || [];
-      var named = function (name) { return hint.events === null || events.indexOf(name) >= 0; };
-      if (m.type === "page") return installed && !!hint.page_view;
-      if (m.name === "debug") return true;
-      if (m.name === "install") return m.args.length > 0 || !!hint.page_view;
-      if (m.name === "event") return named(m.args[0]);
-      if (m.name === "segment") {
-        var e = m.args[0] || {};
-        return e.type === "track" ? named(e.event) : e.type === "page" && installed && !!hint.page_view;
-      }
-      return false;
+      try { mine = JSON.parse(localStorage.getItem(prefix + "hint") || "null"); } catch (e) { /* none, or blocked */ }
+      return logic.pickHint(mine, manifest.surveys, manifest.hint);
     }
 
     function considerBoot() {
       if (frame || failed || !manifest) return;
-      var hint = currentHint();
-      var boot = !!preview || debug;
-      // Python said nothing can show this visitor before then (cooldown, frequency).
-      var quiet = hint.not_before && Date.now() / 1000 < hint.not_before;
-      for (var i = 0; i < queue.length && !boot; i++) {
-        var m = queue[i];
-        var explicit = (m.name === "install" && m.args.length > 0) || m.name === "debug";
-        boot = explicit || (!quiet && couldShow(m, hint));
-      }
-      if (boot) addFrame();
+      if (logic.shouldBoot({ queue: queue, hint: currentHint(), now: Date.now(), installed: installed,
+                             preview: !!preview, debug: debug })) addFrame();
+      else mark("idle");
     }
 
     function pageViewQueued() {
       for (var i = 0; i < queue.length; i++) {
-        if (queue[i].name === "install" && queue[i].args.length === 0) return true;
+        if (queue[i].name === "install" && (queue[i].args || []).length === 0) return true;
       }
       return false;
     }
 
     function addFrame() {
+      mark("starting");
       frame = d.createElement("iframe");
       frame.title = "Survey";
       frame.setAttribute("allowtransparency", "true");
@@ -237,6 +222,7 @@
 
     // Scroll depth and exit intent, only when some survey waits for them: the depths in
     // the hint are reported once each per page; exit intent once per page.
+    /** @param {Hint} hint */
     function watchPage(hint) {
       unwatchPage();
       depths = hint.scroll || [];
@@ -261,46 +247,58 @@
         }
       }
     }
+    /** @param {MouseEvent} e */
     function onMouseOut(e) {
       if (!exitWatched || reported.exit || e.relatedTarget || e.clientY > 0) return;
       reported.exit = 1;
       send({ type: "exit_intent" });
     }
     // Another tab of the site changed the visitor's state: the runtime takes it in.
+    /** @param {StorageEvent} e */
     function onStorage(e) {
       if (!frameSaidHello || !e.key || e.key.indexOf(prefix) !== 0) return;
       try { post({ type: "storage", key: e.key, value: e.newValue === null ? null : JSON.parse(e.newValue) }); }
       catch (err) { /* a damaged value: ignore */ }
     }
 
+    /** @param {unknown} key */
+    function ours(key) {
+      return typeof key === "string" && (key.indexOf(keys.current) === 0 || key.indexOf(keys.legacy) === 0);
+    }
+
     // Visitor state (history, unsent answers) lives in the host's first-party storage:
-    // browsers that block third-party storage would lose it inside our frame.
+    // browsers that block third-party storage would lose it inside our frame. Keys of
+    // older storage versions go along too, for the runtime to migrate.
     function readStorage() {
+      /** @type {Record<string, unknown>} */
       var out = {};
       try {
         for (var i = 0; i < localStorage.length; i++) {
           var key = localStorage.key(i);
-          if (key && key.indexOf(prefix) === 0) {
-            try { out[key] = JSON.parse(localStorage.getItem(key)); } catch (e) { /* skip damaged */ }
+          if (key && ours(key)) {
+            try { out[key] = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { /* skip damaged */ }
           }
         }
       } catch (e) { /* storage blocked: the runtime works from memory */ }
       return out;
     }
 
+    /** @param {unknown} key @param {unknown} value */
     function store(key, value) {
-      if (typeof key !== "string" || key.indexOf(prefix) !== 0) return;
+      if (typeof key !== "string" || !ours(key)) return;
       try {
         if (value === null || value === undefined) localStorage.removeItem(key);
         else localStorage.setItem(key, JSON.stringify(value));
       } catch (e) { /* blocked or full: keep going from memory */ }
     }
 
+    /** @param {QueuedMessage} message */
     function post(message) {
       message.sondage = 1;
-      frameWindow.postMessage(message, runtimeOrigin);
+      if (frameWindow) frameWindow.postMessage(message, runtimeOrigin);
     }
 
+    /** @param {MessageEvent} e */
     function onMessage(e) {
       if (!frame || e.source !== frameWindow || e.origin !== runtimeOrigin) return;
       var m = e.data;
@@ -308,7 +306,13 @@
       try { handle(m); } catch (err) { notice("runtime message failed: " + err); }
     }
 
+    /** @param {any} m */
     function handle(m) {
+      if (PROTOCOL.frame_to_host.indexOf(m.type) < 0) {
+        notice("unknown message type from the runtime: " + String(m.type) + "; ignored");
+        return;
+      }
+      if (!frame) return;
       if (m.type === "hello") {
         frameSaidHello = true;
         // A page-view survey the hint says this visitor will surely see is shown while
@@ -328,6 +332,7 @@
         store(m.key, m.value);
       } else if (m.type === "ready") {
         clearTimeout(bootTimer);
+        mark("ready");
       } else if (m.type === "show" || m.type === "resize") {
         var s = frame.style;
         s.height = Math.max(0, Math.min(+m.height || 0, 2000)) + "px";
@@ -343,12 +348,15 @@
         var fn = callbacks[m.name];
         if (fn) { try { fn.apply(null, m.args || []); } catch (err) { notice(m.name + " callback threw: " + err); } }
       } else if (m.type === "console") {
-        try { (console[m.level] || console.log).call(console, String(m.message)); } catch (err) { /* nothing */ }
+        var write = m.level === "warn" ? console.warn : m.level === "error" ? console.error :
+          m.level === "info" ? console.info : console.log;
+        try { write.call(console, String(m.message)); } catch (err) { /* nothing */ }
       } else if (m.type === "failed") {
         fail(String(m.reason || "the runtime failed"));
       }
     }
 
+    /** @param {string} reason */
     function fail(reason) {
       if (failed) return;
       failed = true;
@@ -360,6 +368,7 @@
       w.removeEventListener("storage", onStorage);
       if (frame && frame.parentNode) frame.parentNode.removeChild(frame);
       frame = null;
+      mark("failed");
       warnFailure("surveys are off on this page: " + reason);
     }
   } catch (e) {

@@ -1,14 +1,18 @@
 /* Sondage worker: boots Pyodide off the host's main thread and hands every message to
  * Python (runtime/browser.py). Fetches the site's surveys while Pyodide starts. */
-import { loadPyodide } from "%%PYODIDE_URL%%pyodide.mjs";
+// @ts-check
+import { loadPyodide } from "__PYODIDE_INDEX__pyodide.mjs";
 
-const BOOT_TIMEOUT_MS = %%BOOT_TIMEOUT_MS%%;
+const BOOT_TIMEOUT_MS = __BOOT_TIMEOUT_MS__;
 const params = new URLSearchParams(location.hash.slice(1));
+/** @type {any[]} */
 const inbox = [];
+/** @type {((m: any) => void) | null} */
 let deliver = null;
 
 self.onmessage = (e) => { if (deliver) deliver(e.data); else inbox.push(e.data); };
 
+/** @template T @param {Promise<T>} promise @param {number} ms @param {string} what @returns {Promise<T>} */
 function timeout(promise, ms, what) {
   return Promise.race([promise, new Promise((_, reject) =>
     setTimeout(() => reject(new Error(what + " took longer than " + ms + " ms")), ms))]);
@@ -16,21 +20,21 @@ function timeout(promise, ms, what) {
 
 async function boot() {
   const started = performance.now();
-  const siteData = fetch(params.get("data"), { credentials: "omit" }).then((r) => {
+  const siteData = fetch(params.get("data") || "", { credentials: "omit" }).then((r) => {
     if (!r.ok) throw new Error("survey data: HTTP " + r.status);
     return r.json();
   });
   const pyodide = await timeout(loadPyodide({
-    indexURL: new URL("%%PYODIDE_URL%%", import.meta.url).href,
-    stdLibURL: new URL("%%PYTHON_ZIP%%", import.meta.url).href,
-    lockFileContents: %%LOCK%%,
+    indexURL: new URL("__PYODIDE_INDEX__", import.meta.url).href,
+    stdLibURL: new URL(__PYTHON_ZIP__, import.meta.url).href,
+    lockFileContents: __LOCK__,
     env: { HOME: "/home/pyodide" },
   }), BOOT_TIMEOUT_MS, "loadPyodide");
   const booted = performance.now();
   const browser = pyodide.pyimport("sondage.runtime.browser");
   const imported = performance.now();
   const data = await siteData;
-  browser.start((text) => self.postMessage(text));
+  browser.start((/** @type {string} */ text) => self.postMessage(text));
   deliver = (m) => {
     if (m.type === "init") m.site_data = data;
     browser.receive(JSON.stringify(m));

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import shutil
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -115,6 +115,22 @@ class Host:
 
     def warnings(self) -> list[str]:
         return [m for m in self.console if m.startswith("warning:")]
+
+    def wait_for_loader(self, state: str, timeout_ms: int = 30000) -> None:
+        """Wait for the loader's documented state on its script element (deciding, idle,
+        starting, ready, failed): the decided signal for "nothing needs the runtime"."""
+        self.page.wait_for_selector(f'script[data-sondage="{state}"]', state="attached", timeout=timeout_ms)
+
+    def debug_round_trip(self, timeout_ms: int = 30000) -> None:
+        """Ask the running runtime for its report and wait for it: every message sent
+        before it has then been decided (messages are handled in order)."""
+        before = sum("Sondage debug: if each survey" in m for m in self.console)
+        self.page.evaluate("Iterate('debug')")
+        for _ in range(timeout_ms // 50):
+            if sum("Sondage debug: if each survey" in m for m in self.console) > before:
+                return
+            self.page.wait_for_timeout(50)
+        raise AssertionError(f"no debug report; got {self.console}")
 
     def wait_for_warning(self, text: str, timeout_ms: int = 5000) -> None:
         """Console messages reach the test asynchronously: wait for one containing ``text``

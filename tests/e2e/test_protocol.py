@@ -89,13 +89,13 @@ def test_uninstall_removes_the_widget_and_install_brings_it_back(host):
     page = host.page
     survey = host.survey()
     expect(survey.locator(".sondage-prompt")).to_be_visible(timeout=30000)
-    page.wait_for_function("(localStorage.getItem('sondage:e2e-spa:history') || '').includes('e2e-spa')")
+    page.wait_for_function("(localStorage.getItem('sondage:v1:e2e-spa:history') || '').includes('e2e-spa')")
     page.evaluate("Iterate('uninstall')")
     expect(page.locator("iframe[title=Survey]")).to_be_hidden()
     # Listeners are gone: navigating shows nothing, and history.pushState is the page's own again.
     assert page.evaluate("history.pushState.toString().includes('[native code]')")
     page.evaluate("history.pushState({}, '', '/after-uninstall')")
-    page.wait_for_timeout(700)
+    host.debug_round_trip()                # a page message, had one been sent, is decided by now
     expect(page.locator("iframe[title=Survey]")).to_be_hidden()
     page.evaluate("Iterate('install')")
     expect(page.locator("iframe[title=Survey]")).to_be_visible(timeout=10000)
@@ -118,7 +118,7 @@ def test_single_page_app_navigation_counts_as_a_new_page(host, servers):
         assert row["url"].endswith(url_part)
 
     expect(survey.locator(".sondage-prompt")).to_be_visible(timeout=30000)
-    page.wait_for_function("(localStorage.getItem('sondage:e2e-spa:history') || '').includes('e2e-spa')")
+    page.wait_for_function("(localStorage.getItem('sondage:v1:e2e-spa:history') || '').includes('e2e-spa')")
     shown_again_after("history.pushState({}, '', '/spa-push')", "pushState", "/spa-push")
     shown_again_after("history.replaceState({}, '', '/spa-replace')", "replaceState", "/spa-replace")
     shown_again_after("location.hash = 'spa-hash'", "hashchange", "/spa-replace#spa-hash")

@@ -52,7 +52,7 @@ def test_page_view_with_nothing_eligible_loads_no_python(host):
     host.open(SHOP)
     page = host.page
     page.evaluate("Iterate('event', 'something-else'); Iterate('identify', {plan: 'pro'})")
-    page.wait_for_timeout(1500)
+    host.wait_for_loader("idle")
     loaded = [u for u in host.requests if u.startswith(host.runtime_url)]
     assert sorted(u[len(host.runtime_url):] for u in loaded) == ["loader.js", "manifests/e2e-site.json"], host.console
     assert page.locator("iframe").count() == 0
@@ -107,10 +107,10 @@ def test_segment_placeholder_queue_is_drained_and_loaded_is_dropped(host, server
 def test_install_on_load_false_requests_nothing_until_asked(host):
     host.open(SHOP, install_on_load=False)
     page = host.page
-    page.wait_for_timeout(800)
+    host.wait_for_loader("idle")
     assert [u for u in host.requests if u.startswith(host.runtime_url)] == [host.runtime_url + "loader.js"]
     page.evaluate("Iterate('install')")
-    page.wait_for_timeout(800)
+    host.wait_for_loader("idle")
     assert host.runtime_url + "manifests/e2e-site.json" in host.requests
     assert page.locator("iframe").count() == 0      # no page-view survey on this site
 
@@ -134,7 +134,7 @@ def test_once_survey_stays_away_after_reload(host):
     expect(survey.locator(".sondage-prompt")).to_be_visible(timeout=30000)
     survey.locator("[data-action=close]").click()
     expect(page.locator("iframe[title=Survey]")).to_be_hidden()
-    history = page.evaluate("JSON.parse(localStorage.getItem('sondage:e2e-site:history'))")
+    history = page.evaluate("JSON.parse(localStorage.getItem('sondage:v1:e2e-site:history'))")
     assert "e2e-nps" in history["shown"]      # kept in the host's first-party storage
     page.reload()
     page.wait_for_load_state("load")
@@ -168,8 +168,9 @@ def test_unknown_api_key_leaves_the_page_alone_with_one_warning(host):
     host.open(SHOP, api_key="no-such-site")
     page = host.page
     page.click("#buy")
-    page.wait_for_timeout(800)
+    host.wait_for_loader("failed")
     assert page.locator("iframe").count() == 0
+    host.wait_for_warning("surveys are off on this page")
     warnings = host.warnings()
     assert len(warnings) == 1 and "surveys are off on this page" in warnings[0]
     assert page.locator("h1").inner_text() == "Shop"
@@ -182,10 +183,8 @@ def test_broken_runtime_leaves_the_page_as_it_was(host):
     page = host.page
     page.click("#buy")
     expect(page.locator("iframe[title=Survey]")).to_have_count(1)
-    deadline = time.monotonic() + 30
-    while not host.warnings() and time.monotonic() < deadline:
-        page.wait_for_timeout(100)
-    page.wait_for_timeout(300)
+    host.wait_for_loader("failed")
+    host.wait_for_warning("surveys are off on this page")
     warnings = host.warnings()
     assert len(warnings) == 1 and "surveys are off on this page" in warnings[0], host.console
     assert page.locator("iframe").count() == 0
@@ -199,14 +198,14 @@ def test_after_a_once_page_view_survey_is_seen_later_views_load_no_python(host):
     survey = host.survey()
     expect(survey.locator(".sondage-prompt")).to_have_text("Is this your first visit?", timeout=30000)
     # Shown ahead from the build's hint; wait until the runtime has taken it over.
-    page.wait_for_function("(localStorage.getItem('sondage:e2e-welcome:history') || '').includes('e2e-welcome')",
+    page.wait_for_function("(localStorage.getItem('sondage:v1:e2e-welcome:history') || '').includes('e2e-welcome')",
                            timeout=30000)
     survey.locator("[data-action=close]").click()
     expect(page.locator("iframe[title=Survey]")).to_be_hidden()
     host.requests.clear()
     page.reload()
     page.wait_for_load_state("load")
-    page.wait_for_timeout(1500)
+    host.wait_for_loader("idle")
     runtime = sorted(u[len(host.runtime_url):] for u in host.requests if u.startswith(host.runtime_url))
     assert runtime == ["loader.js", "manifests/e2e-welcome.json"] or runtime == ["manifests/e2e-welcome.json"]
     assert page.locator("iframe").count() == 0

@@ -27,13 +27,14 @@ def test_cooldown_keeps_a_second_survey_away_across_reloads(host):
     expect(visible(host)).to_be_hidden()
     # After a reload the visitor's hint says nothing can show before the cooldown ends:
     # the event loads no Python at all.
-    hint = page.evaluate("JSON.parse(localStorage.getItem('sondage:e2e-cool:hint'))")
+    hint = page.evaluate("JSON.parse(localStorage.getItem('sondage:v1:e2e-cool:hint'))")
     assert hint["not_before"] > page.evaluate("Date.now() / 1000") + 71 * 3600
     page.reload()
     page.wait_for_load_state("load")
+    host.wait_for_loader("idle")          # the manifest is read and nothing needs the runtime
     host.requests.clear()
-    page.evaluate("Iterate('event', 'second')")
-    page.wait_for_timeout(1000)
+    page.evaluate("Iterate('event', 'second')")     # decided at once, from the visitor's hint
+    host.wait_for_loader("idle")
     assert page.locator("iframe").count() == 0
     assert not [u for u in host.requests if "pyodide" in u or "frame-" in u]
 
@@ -44,11 +45,11 @@ def test_delayed_survey_is_cancelled_when_the_page_no_longer_matches(host):
     page.evaluate("history.replaceState({}, '', '/products/coffee')")
     # Wait until the runtime is up, then leave the product pages before the 2 s are over.
     page.wait_for_function("document.querySelector('iframe[title=Survey]') !== null")
-    page.wait_for_function("(localStorage.getItem('sondage:e2e-rules:visitor') || '') !== ''", timeout=30000)
+    page.wait_for_function("(localStorage.getItem('sondage:v1:e2e-rules:visitor') || '') !== ''", timeout=30000)
     page.evaluate("history.pushState({}, '', '/products/tea')")      # still matching: the wait restarts
-    page.wait_for_timeout(1000)
     page.evaluate("history.pushState({}, '', '/about')")             # no longer matching: cancelled
-    page.wait_for_timeout(3000)
+    host.debug_round_trip()
+    host.wait_for_warning("rules-delay [2 s on a page]: not shown: page rule: path starts with '/products'")
     expect(visible(host)).to_be_hidden()
     page.evaluate("history.pushState({}, '', '/products/mugs')")      # matching again: 2 s, then shown
     expect(host.survey().locator(".sondage-prompt")).to_have_text("Found what you need?", timeout=10000)
@@ -57,9 +58,10 @@ def test_delayed_survey_is_cancelled_when_the_page_no_longer_matches(host):
 def test_scroll_depth_and_exit_intent(host):
     host.open(SPA, api_key="e2e-rules", path="article")
     page = host.page
-    page.wait_for_function("(localStorage.getItem('sondage:e2e-rules:visitor') || '') !== ''", timeout=30000)
-    page.mouse.wheel(0, 600)
-    page.wait_for_timeout(600)
+    page.wait_for_function("(localStorage.getItem('sondage:v1:e2e-rules:visitor') || '') !== ''", timeout=30000)
+    page.evaluate("""() => new Promise((done) => {
+        addEventListener('scroll', () => done(), {once: true}); window.scrollTo(0, 600); })""")
+    host.debug_round_trip()                                            # any scroll message is decided
     expect(visible(host)).to_be_hidden()                               # not 80 % yet
     page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
     survey = host.survey()

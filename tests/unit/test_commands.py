@@ -68,3 +68,40 @@ def test_segment_command_drives_the_runtime(rt):
     assert of(rt.command("segment", [{"type": "track", "event": "bought"}]), "mount")
     [w] = rt.command("segment", ["nonsense"])
     assert "Segment plugin" in w["message"]
+
+
+@pytest.mark.parametrize("name, args, words", [
+    ("event", [], "Iterate('event', name) needs the event name"),
+    ("event", ["bought", {}, "extra"], "Iterate('event') takes at most 2 argument(s), got 3"),
+    ("install", [42], "Iterate('install', surveyId) needs a survey id"),
+    ("url", [], "Iterate('url', href) needs a URL"),
+    ("uninstall", ["now"], "Iterate('uninstall') takes at most 0 argument(s), got 1"),
+    ("debug", [1, 2], "Iterate('debug') takes at most 0 argument(s), got 2"),
+    ("identify", ["u-1"], "Iterate('identify', traits) needs an object of traits"),
+    ("explode", [], "unknown command Iterate('explode')"),
+])
+def test_the_callers_mistakes_are_named_and_nothing_runs(rt, name, args, words):
+    [warning] = rt.command(name, args)
+    assert warning == {"type": "console", "level": "warn", "message": f"Sondage: {words}; ignored"}
+
+
+def test_a_bug_inside_the_engine_is_not_blamed_on_the_caller(rt, monkeypatch):
+    """A TypeError deep inside targeting propagates (browser.py reports it as a runtime
+    error) instead of becoming "wrong arguments for Iterate('event')"."""
+    from sondage.runtime import embed
+
+    def broken(*_args, **_kwargs):
+        raise TypeError("a bug in the engine")
+
+    monkeypatch.setattr(embed, "choose", broken)
+    with pytest.raises(TypeError, match="a bug in the engine"):
+        rt.command("event", ["bought"])
+
+
+def test_callback_registrations_reach_python_as_nothing_to_do(rt):
+    assert rt.command("onResponse", []) == []
+
+
+def test_unknown_messages_are_reported(rt):
+    [warning] = rt.handle({"type": "telepathy"})
+    assert warning["level"] == "warn" and "unknown message type 'telepathy'" in warning["message"]

@@ -2,10 +2,7 @@
 
 import itertools
 
-import pytest
-
 from sondage.runtime.embed import Runtime
-
 
 _IDS = itertools.count()     # unique across runtimes, as random ids are in a browser
 
@@ -23,7 +20,7 @@ def of(effects, kind):
 
 
 def ui(rt, action, question_id, **extra):
-    return rt.handle({"type": "ui", "survey_id": rt.active.survey.id if rt.active else "?",
+    return rt.handle({"type": "ui", "survey_id": rt.screen.survey.id if rt.screen.survey else "?",
                       "question_id": question_id, "action": action, **extra})
 
 
@@ -123,7 +120,7 @@ def test_preview_shows_draft_marks_answers_and_keeps_no_history(site_data, clock
     assert mount["survey_id"] == "draft" and "data-preview" in mount["html"]
     effects = ui(rt, "answer", "q", value="x")
     assert of(effects, "deliver")[0]["records"][0]["preview"] is True
-    assert {e["key"]: e["value"] for e in of(effects, "store")}["sondage:shop:history"]["shown"] == {}
+    assert {e["key"]: e["value"] for e in of(effects, "store")}["sondage:v1:shop:history"]["shown"] == {}
 
 
 def test_unknown_preview_id_and_unknown_commands_warn(site_data, clock):
@@ -156,7 +153,7 @@ def test_no_collector_means_no_delivery_but_answers_kept(site_data, clock):
     rt, _ = new_runtime(site_data, clock, collector=None)
     rt.command("event", ["bought"])
     effects = ui(rt, "answer", "score", value="10")
-    assert of(effects, "deliver") == [] and rt.outbox.items
+    assert of(effects, "deliver") == [] and rt.delivery.outbox.items
 
 
 def test_visitor_hint_drops_surveys_this_visitor_will_not_see_again(site_data, clock):
@@ -164,12 +161,12 @@ def test_visitor_hint_drops_surveys_this_visitor_will_not_see_again(site_data, c
     rt = Runtime(clock=clock, new_id=lambda: f"rec{next(ids):08d}")
     effects = rt.handle({"type": "init", "site_data": site_data, "data_id": "sites/shop-abc.json",
                          "page": {}, "storage": {}})
-    hint = {e["key"]: e["value"] for e in of(effects, "store")}["sondage:shop:hint"]
+    hint = {e["key"]: e["value"] for e in of(effects, "store")}["sondage:v1:shop:hint"]
     assert hint["data"] == "sites/shop-abc.json"
     assert (hint["events"], hint["page_view"]) == (["bought"], True)
     assert hint["page_view_survey"]["id"] == "welcome" and "Rate us" in hint["page_view_survey"]["html"]
     effects = rt.command("event", ["bought"])       # "nps" is once: seen now
-    hint = {e["key"]: e["value"] for e in of(effects, "store")}["sondage:shop:hint"]
+    hint = {e["key"]: e["value"] for e in of(effects, "store")}["sondage:v1:shop:hint"]
     assert (hint["events"], hint["page_view"]) == ([], True)
 
 
@@ -178,17 +175,17 @@ def test_survey_shown_ahead_is_confirmed_with_the_same_html(site_data, clock):
     from sondage.runtime.survey_format import load_site_data
     ahead = hint(load_site_data(site_data).surveys)["page_view_survey"]
     rt, _ = new_runtime(site_data, clock)
-    rt.shown_ahead = ahead["id"]
+    rt.screen.show_ahead(ahead["id"])
     [mount] = of(rt.command("install", []), "mount")
     assert mount["html"] == ahead["html"]          # the frame keeps what it shows
-    assert rt.shown_ahead is None
+    assert rt.screen.ahead_id is None and rt.screen.state == "question"
 
 
 def test_survey_shown_ahead_is_removed_when_the_runtime_disagrees(site_data, clock):
     site_data["surveys"][2]["frequency"] = "once"
     storage = {"sondage:shop:history": {"shown": {"welcome": 1.0}}}   # a stale hint showed it
     rt, _ = new_runtime(site_data, clock, storage=storage)
-    rt.shown_ahead = "welcome"
+    rt.screen.show_ahead("welcome")
     effects = rt.command("install", [])
     assert effects[0] == {"type": "unmount"} and not of(effects, "mount")
 
@@ -236,19 +233,19 @@ def test_scroll_and_exit_intent_after_install(site_data, clock):
 
 def test_another_tabs_history_is_merged(site_data, clock):
     rt, _ = new_runtime(site_data, clock)
-    effects = rt.handle({"type": "storage", "key": "sondage:shop:history",
+    effects = rt.handle({"type": "storage", "key": "sondage:v1:shop:history",
                          "value": {"shown": {"nps": clock.now}, "responded": {}}})
-    assert effects[0]["key"] == "sondage:shop:hint"
+    assert effects[0]["key"] == "sondage:v1:shop:hint"
     assert of(rt.command("event", ["bought"]), "mount") == []      # seen in the other tab
 
 
 def test_visitor_id_is_created_once_and_kept(site_data, clock):
     rt, effects = new_runtime(site_data, clock)
     stored = {e["key"]: e["value"] for e in of(effects, "store")}
-    visitor = stored["sondage:shop:visitor"]
-    rt2, effects2 = new_runtime(site_data, clock, storage={"sondage:shop:visitor": visitor})
+    visitor = stored["sondage:v1:shop:visitor"]
+    rt2, effects2 = new_runtime(site_data, clock, storage={"sondage:v1:shop:visitor": visitor})
     assert rt2.visitor_id == visitor
-    assert "sondage:shop:visitor" not in {e["key"] for e in of(effects2, "store")}
+    assert "sondage:v1:shop:visitor" not in {e["key"] for e in of(effects2, "store")}
 
 
 def test_debug_explains_each_survey(site_data, clock):
@@ -299,7 +296,7 @@ def test_answers_of_two_tabs_are_never_lost(site_data, clock):
     [deliver] = of(effects, "deliver")
     assert sorted(r["response"] for r in deliver["records"]) == ["a", "b"]
     apply(effects)
-    assert len([k for k in storage if k.startswith("sondage:shop:outbox")]) == 1
+    assert len([k for k in storage if k.startswith("sondage:v1:shop:outbox")]) == 1
 
 
 def test_exit_intent_is_a_desktop_trigger(site_data, clock):

@@ -72,7 +72,7 @@ def test_one_event_never_shows_a_survey_twice(site, clock):
     rt.command("event", ["Signed Up"])
     assert shown(rt.command("identify", [{"plan": "pro"}])) == ["pro"]
     rt.handle({"type": "ui", "survey_id": "pro", "question_id": "q", "action": "close"})
-    assert rt.active is None
+    assert rt.screen.state == "empty"
     assert shown(rt.command("identify", [{"plan": "pro", "seats": 3}])) == []
 
 
@@ -104,7 +104,7 @@ def test_frequency_still_holds_when_decided_again(site_data, clock):
     rt.handle({"type": "ui", "survey_id": "pro", "question_id": "q", "action": "close"})
     # A new event from an anonymous-looking visitor (traits reset by a new page view).
     again, _ = new_runtime(site_data, clock, storage={
-        "sondage:shop:history": {"shown": {"pro": clock.now}, "responded": {}}})
+        "sondage:v1:shop:history": {"shown": {"pro": clock.now}, "responded": {}}})
     again.command("event", ["Signed Up"])
     assert shown(again.command("identify", [{"plan": "pro"}])) == []
 

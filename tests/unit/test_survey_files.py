@@ -93,8 +93,10 @@ def test_yaml_dates_are_read_as_iso_text(tmp_path):
 
 
 def test_precompression_cache_survives_concurrent_identical_files_and_damage(tmp_path, monkeypatch):
-    import brotli
     import gzip
+
+    import brotli
+
     from sondage.build import compress
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     out = tmp_path / "out"

@@ -5,12 +5,24 @@ from __future__ import annotations
 import copy
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sondage.runtime.survey_format import SiteSettings, load_survey
 from sondage.runtime.targeting import (
-    DAY, HOUR, Context, History, Occurrence, choose, decide, device_type, in_sample,
-    next_page_view_survey, trigger_hint, trigger_matches)
+    DAY,
+    HOUR,
+    Context,
+    History,
+    Occurrence,
+    choose,
+    decide,
+    device_type,
+    in_sample,
+    next_page_view_survey,
+    trigger_hint,
+    trigger_matches,
+)
 
 NOW = 1_800_000_000.0
 BASE = {"id": "s", "site": "k", "name": "S", "trigger": {"event": "bought"},
@@ -243,7 +255,7 @@ surveys_st = st.lists(st.fixed_dictionaries({
     "status": st.sampled_from(["published", "draft"]),
     "audience": st.fixed_dictionaries({"sample": st.integers(0, 100),
                                        "identified": st.sampled_from([None, True, False])}),
-}), min_size=3, max_size=3).map(lambda specs: [survey(id=i, **spec) for i, spec in zip(SURVEY_IDS, specs)])
+}), min_size=3, max_size=3).map(lambda specs: [survey(id=i, **spec) for i, spec in zip(SURVEY_IDS, specs, strict=True)])
 occurrences = st.one_of(
     st.builds(Occurrence, st.just("event"), name=st.sampled_from(["go", "other"])),
     st.builds(Occurrence, st.sampled_from(["page_view", "exit_intent"])),

@@ -1,0 +1,166 @@
+"""The host/runtime message protocol, defined once.
+
+Four parties pass messages: the loader (host page), the frame (runtime origin), the
+worker (Pyodide) and Python (:class:`~sondage.runtime.embed.Runtime`). Every message is a
+JSON object with a ``type``. This module is the only definition of those types, of the
+effects Python answers with, of the Iterate command and callback names, of the keys kept
+in the visitor's browser and of the hint the loader reads. ``sondage build`` writes
+:func:`for_javascript` into the bundle's JavaScript, and a test checks that every message
+type the JavaScript uses is defined here.
+
+Flow::
+
+    loader --HOST_TO_RUNTIME--> frame --> worker --> Python
+    loader <--RUNTIME_TO_HOST-- frame <--WORKER_TO_FRAME-- worker <--EFFECTS-- Python
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+# -- messages -------------------------------------------------------------------------
+# Into Python (from the loader through the frame, or from the worker itself).
+TO_RUNTIME = (
+    "init",          # the start: site, page, storage, what is shown ahead
+    "command",       # an Iterate(...) call: name, args
+    "page",          # a single-page app changed URL
+    "scroll",        # the page was scrolled to `percent`
+    "exit_intent",   # the mouse left through the top of the window
+    "storage",       # another tab changed a key of this site
+    "ui",            # the visitor did something in the widget
+    "delivered",     # the collector stored these record ids
+    "undelivered",   # the delivery failed
+    "wake",          # a timer asked for earlier is due
+    "started",       # the worker has handed over everything queued before start-up
+)
+# Effects: what Python asks the JavaScript to do (it decides nothing itself).
+EFFECTS = ("mount", "unmount", "store", "deliver", "callback", "console", "wake")
+# What the loader needs (its bytes are paid by every page view, surveys or not).
+FOR_LOADER = ("commands", "callbacks", "storage_version", "hint_version", "frame_to_host")
+# The worker's own messages to the frame, besides the effects it passes on.
+WORKER_TO_FRAME = ("ready", "failed")
+# The frame to the loader.
+FRAME_TO_HOST = ("hello", "ready", "failed", "show", "resize", "hide", "store", "callback", "console")
+# The loader to the frame: what goes into Python, all relayed by the frame.
+HOST_TO_FRAME = tuple(t for t in TO_RUNTIME if t not in ("delivered", "undelivered", "wake", "started"))
+
+MessageType = Literal["init", "command", "page", "scroll", "exit_intent", "storage", "ui", "delivered",
+                      "undelivered", "wake", "started"]
+
+# -- Iterate's commands and callbacks ------------------------------------------------
+COMMANDS = ("identify", "event", "install", "url", "uninstall", "segment", "debug")
+CALLBACKS = ("onResponse", "onLoad", "onClose", "onEvent")
+# Commands whose arguments decide whether Python loads at all: the loader checks them.
+BOOT_COMMANDS = ("event", "install", "debug", "segment")
+
+# -- the visitor's browser storage ----------------------------------------------------
+# Keys live in the host page's localStorage (browsers block storage in third-party
+# frames): "sondage:v<STORAGE_VERSION>:<site>:<name>". Keys of version 0 (before
+# versioning) were "sondage:<site>:<name>"; the runtime migrates them.
+STORAGE_VERSION = 1
+STORAGE_NAMES = ("history", "outbox", "visitor", "hint")
+
+
+def storage_prefix(site: str, version: int = STORAGE_VERSION) -> str:
+    return f"sondage:{site}:" if version == 0 else f"sondage:v{version}:{site}:"
+
+
+def storage_key(site: str, name: str, version: int = STORAGE_VERSION) -> str:
+    return storage_prefix(site, version) + name
+
+
+# -- the hint the loader reads ------------------------------------------------------
+HINT_VERSION = 1
+HINT_KEYS = ("version", "data", "events", "page_view", "scroll", "exit_intent", "not_before",
+             "page_view_survey")
+
+
+# -- effects, typed ---------------------------------------------------------------------
+class MountEffect(TypedDict):
+    type: Literal["mount"]
+    html: str
+    survey_id: str
+    position: str
+
+
+class UnmountEffect(TypedDict):
+    type: Literal["unmount"]
+
+
+class StoreEffect(TypedDict):
+    type: Literal["store"]
+    key: str
+    value: Any            # JSON-ready; None removes the key
+
+
+class DeliverEffect(TypedDict):
+    type: Literal["deliver"]
+    url: str
+    records: list[dict[str, Any]]
+
+
+class CallbackEffect(TypedDict):
+    type: Literal["callback"]
+    name: str
+    args: list[Any]
+
+
+class ConsoleEffect(TypedDict):
+    type: Literal["console"]
+    level: Literal["info", "warn", "error"]
+    message: str
+
+
+class WakeEffect(TypedDict):
+    type: Literal["wake"]
+    after: float
+
+
+Effect = MountEffect | UnmountEffect | StoreEffect | DeliverEffect | CallbackEffect | ConsoleEffect | WakeEffect
+Effects = list[Effect]
+
+
+def mount(html: str, survey_id: str, position: str) -> MountEffect:
+    return {"type": "mount", "html": html, "survey_id": survey_id, "position": position}
+
+
+def unmount() -> UnmountEffect:
+    return {"type": "unmount"}
+
+
+def store(key: str, value: Any) -> StoreEffect:
+    return {"type": "store", "key": key, "value": value}
+
+
+def deliver(url: str, records: list[dict[str, Any]]) -> DeliverEffect:
+    return {"type": "deliver", "url": url, "records": records}
+
+
+def callback(name: str, *args: Any) -> CallbackEffect:
+    assert name in CALLBACKS, name
+    return {"type": "callback", "name": name, "args": list(args)}
+
+
+def console(level: Literal["info", "warn", "error"], message: str) -> ConsoleEffect:
+    return {"type": "console", "level": level, "message": message}
+
+
+def wake(after: float) -> WakeEffect:
+    return {"type": "wake", "after": after}
+
+
+def for_javascript(only: tuple[str, ...] = ()) -> dict[str, Any]:
+    """What the bundle's JavaScript needs from this definition (written in by the build);
+    ``only`` these keys, for the loader, whose bytes every page view pays."""
+    everything = {
+        "commands": list(COMMANDS), "callbacks": list(CALLBACKS), "boot_commands": list(BOOT_COMMANDS),
+        "storage_version": STORAGE_VERSION, "storage_names": list(STORAGE_NAMES),
+        "hint_version": HINT_VERSION,
+        "to_runtime": list(TO_RUNTIME), "effects": list(EFFECTS), "worker_to_frame": list(WORKER_TO_FRAME),
+        "frame_to_host": list(FRAME_TO_HOST), "host_to_frame": list(HOST_TO_FRAME),
+    }
+    return {k: v for k, v in everything.items() if k in only} if only else everything
+
+
+def all_message_types() -> set[str]:
+    return {*TO_RUNTIME, *EFFECTS, *WORKER_TO_FRAME, *FRAME_TO_HOST, *HOST_TO_FRAME}

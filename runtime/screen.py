@@ -1,0 +1,82 @@
+"""The survey on screen, as an explicit state machine.
+
+States::
+
+    empty ──show_ahead──> ahead ──open──> question ──answered (last)──> thanks
+      ▲                     │               │  ▲ answered (more)          │
+      └──────── clear ──────┴──── close ────┴──┴──────── close ───────────┘
+
+``ahead``: the loader shows a page-view survey Python pre-rendered (the hint) while the
+runtime starts; the first page-view decision confirms it (``open``) or removes it.
+Only one survey is on screen at a time.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from . import protocol, render
+from .survey_format import Question, Survey
+
+State = Literal["empty", "ahead", "question", "thanks"]
+
+
+class Screen:
+    def __init__(self) -> None:
+        self.state: State = "empty"
+        self.ahead_id: str | None = None
+        self.survey: Survey | None = None
+        self.index = 0
+        self.preview = False
+
+    @property
+    def busy(self) -> bool:
+        """A survey is on screen (a survey shown ahead does not count: it awaits a decision)."""
+        return self.state in ("question", "thanks")
+
+    def show_ahead(self, survey_id: str | None) -> None:
+        if survey_id:
+            self.state, self.ahead_id = "ahead", survey_id
+
+    def settle_ahead(self) -> protocol.Effects:
+        """The decision the survey shown ahead waited for was made: if no survey is on
+        screen now, remove it."""
+        if self.state != "ahead":
+            self.ahead_id = None
+            return []
+        self.clear()
+        return [protocol.unmount()]
+
+    def open(self, survey: Survey, preview: bool) -> protocol.MountEffect:
+        assert not self.busy, "one survey on screen at a time"
+        self.state, self.ahead_id = "question", None
+        self.survey, self.index, self.preview = survey, 0, preview
+        return self.render()
+
+    def question(self) -> Question | None:
+        if self.state != "question" or self.survey is None:
+            return None
+        return self.survey.questions[self.index]
+
+    def answered(self) -> protocol.MountEffect:
+        """Move past the current question: the next one, or the thank-you step."""
+        assert self.state == "question" and self.survey is not None
+        self.index += 1
+        if self.index >= len(self.survey.questions):
+            self.state = "thanks"
+        return self.render()
+
+    def render(self, error: str = "") -> protocol.MountEffect:
+        survey = self.survey
+        assert survey is not None and self.busy
+        if self.state == "thanks":
+            html = render.thank_you(survey, preview=self.preview)
+        else:
+            html = render.question(survey, self.index, preview=self.preview, error=error)
+        return protocol.mount(html, survey.id, survey.appearance.position)
+
+    def clear(self) -> Survey | None:
+        """Nothing on screen any more; returns the survey that was."""
+        survey = self.survey if self.busy else None
+        self.state, self.ahead_id, self.survey, self.index, self.preview = "empty", None, None, 0, False
+        return survey

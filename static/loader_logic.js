@@ -1,0 +1,101 @@
+/* Sondage loader: its pure decisions, with no DOM and no globals. The build inlines this
+ * function into loader.js; tests/js/ runs it under Node's test runner. It checks
+ * Iterate(...) arguments, turns them into plain data, and decides from the hint Python
+ * left whether a page view needs the runtime at all. */
+// @ts-check
+(/** @param {SondageProtocol} protocol */ function (protocol) {
+  "use strict";
+  /** @type {Record<string, 1>} */
+  var commands = {};
+  /** @type {Record<string, 1>} */
+  var callbacks = {};
+  protocol.commands.forEach(function (n) { commands[n] = 1; });
+  protocol.callbacks.forEach(function (n) { callbacks[n] = 1; });
+
+  /* Only data crosses into the runtime: JSON drops functions and DOM nodes; a Date
+   * becomes Iterate's typed date {type: "date", value: unix seconds}. Throws on what
+   * JSON cannot hold (cycles, BigInt). */
+  /** @param {unknown} value @returns {any} */
+  function toData(value) {
+    return JSON.parse(JSON.stringify(value, function (k, v) {
+      var raw = this[k];
+      if (raw instanceof Date) return { type: "date", value: Math.floor(raw.getTime() / 1000) };
+      return v === undefined ? null : v;
+    }));
+  }
+
+  /* One Iterate(...) call: a command message for the runtime, a callback to keep, or a
+   * warning for the site owner. The commands whose arguments decide whether Python loads
+   * at all are checked here; the runtime checks every command's arguments. */
+  /** @param {ArrayLike<unknown>} args @returns {CheckedCall} */
+  function check(args) {
+    var name = args[0];
+    if (typeof name !== "string") return { warn: "Iterate() needs a command name as its first argument" };
+    if (callbacks[name]) {
+      var fn = args[1];
+      if (typeof fn === "function") return { callback: name, fn: /** @type {Function} */ (fn) };
+      return { warn: "Iterate('" + name + "', callback) needs a function" };
+    }
+    if (!commands[name]) return { warn: "unknown command Iterate('" + name + "'); ignored" };
+    if (name === "event" && (typeof args[1] !== "string" || !args[1])) {
+      return { warn: "Iterate('event', name) needs the event name; ignored" };
+    }
+    if (name === "install" && args.length > 1 && typeof args[1] !== "string") {
+      return { warn: "Iterate('install', surveyId) needs a survey id; ignored" };
+    }
+    var data;
+    try { data = toData(Array.prototype.slice.call(args, 1)); } catch (e) {
+      return { warn: "Iterate('" + name + "'): arguments are not plain data" };
+    }
+    return { message: { type: "command", name: name, args: data } };
+  }
+
+  /* Could this message show a survey, by the hint? (hint.events null: any event.) */
+  /** @param {QueuedMessage} m @param {Hint} hint @param {boolean} installed */
+  function couldShow(m, hint, installed) {
+    var events = hint.events || [];
+    /** @param {unknown} name */
+    var named = function (name) { return hint.events === null || events.indexOf(/** @type {string} */ (name)) >= 0; };
+    var args = m.args || [];
+    if (m.type === "page") return installed && !!hint.page_view;
+    if (m.name === "debug") return true;
+    if (m.name === "install") return args.length > 0 || !!hint.page_view;
+    if (m.name === "event") return named(args[0]);
+    if (m.name === "segment") {
+      var e = /** @type {{type?: string, event?: string}} */ (args[0] || {});
+      return e.type === "track" ? named(e.event) : e.type === "page" && installed && !!hint.page_view;
+    }
+    return false;
+  }
+
+  /* Start the runtime for these queued messages? QA's parameters always do; an explicit
+   * install(id) or debug always does; otherwise only what the hint says could show, and
+   * nothing before the hint's not_before (cooldown, frequency). */
+  /** @param {{queue: QueuedMessage[], hint: Hint, now: number, installed: boolean, preview: boolean, debug: boolean}} s */
+  function shouldBoot(s) {
+    if (s.preview || s.debug) return true;
+    var quiet = !!s.hint.not_before && s.now / 1000 < s.hint.not_before;
+    for (var i = 0; i < s.queue.length; i++) {
+      var m = s.queue[i];
+      var args = m.args || [];
+      if ((m.name === "install" && args.length > 0) || m.name === "debug") return true;
+      if (!quiet && couldShow(m, s.hint, s.installed)) return true;
+    }
+    return false;
+  }
+
+  /* The visitor's own hint if it is for this survey data and this hint version; else the
+   * site's (from the manifest). */
+  /** @param {Hint | null} mine @param {string} dataId @param {Hint} siteHint @returns {Hint} */
+  function pickHint(mine, dataId, siteHint) {
+    return mine && mine.version === protocol.hint_version && mine.data === dataId ? mine : siteHint || {};
+  }
+
+  /** @param {string} apiKey */
+  function prefixes(apiKey) {
+    return { current: "sondage:v" + protocol.storage_version + ":" + apiKey + ":", legacy: "sondage:" + apiKey + ":" };
+  }
+
+  return { toData: toData, check: check, couldShow: couldShow, shouldBoot: shouldBoot, pickHint: pickHint,
+           prefixes: prefixes };
+})

@@ -1,0 +1,69 @@
+// Types for `make lint`'s JavaScript check (tsc --checkJs). The values marked "build" are
+// written into the bundle by `sondage build` from runtime/protocol.py and its settings.
+
+/** runtime/protocol.py's for_javascript(). */
+interface SondageProtocol {
+  commands: string[];
+  callbacks: string[];
+  boot_commands: string[];
+  storage_version: number;
+  storage_names: string[];
+  hint_version: number;
+  to_runtime: string[];
+  effects: string[];
+  worker_to_frame: string[];
+  frame_to_host: string[];
+  host_to_frame: string[];
+}
+
+interface Hint {
+  version?: number;
+  data?: string;
+  events?: string[] | null;
+  page_view?: boolean;
+  scroll?: number[];
+  exit_intent?: boolean;
+  not_before?: number;
+  page_view_survey?: { id: string; html: string; position: string } | null;
+}
+
+interface QueuedMessage {
+  type: string;
+  name?: string;
+  args?: unknown[];
+  [key: string]: unknown;
+}
+
+type CheckedCall =
+  | { warn: string; callback?: undefined; message?: undefined }
+  | { callback: string; fn: Function; warn?: undefined; message?: undefined }
+  | { message: QueuedMessage; warn?: undefined; callback?: undefined };
+
+interface SondageLogic {
+  toData(value: unknown): any;
+  check(args: ArrayLike<unknown>): CheckedCall;
+  couldShow(m: QueuedMessage, hint: Hint, installed: boolean): boolean;
+  shouldBoot(s: { queue: QueuedMessage[]; hint: Hint; now: number; installed: boolean; preview: boolean;
+                  debug: boolean }): boolean;
+  pickHint(mine: Hint | null, dataId: string, siteHint: Hint): Hint;
+  prefixes(apiKey: string): { current: string; legacy: string };
+}
+
+// build: placeholders the build fills in.
+declare const __PROTOCOL__: SondageProtocol;
+declare const __LOADER_LOGIC__: (protocol: SondageProtocol) => SondageLogic;
+declare const __BASE_URL__: string;
+declare const __BOOT_TIMEOUT_MS__: number;
+declare const __WORKER_JS__: string;
+declare const __PYTHON_ZIP__: string;
+declare const __PYODIDE_INDEX__: string;
+declare const __LOCK__: unknown;
+declare module "*pyodide.mjs" {
+  export function loadPyodide(options: Record<string, unknown>): Promise<any>;
+}
+
+interface Window {
+  Iterate?: any;
+  iterateSettings?: { apiKey?: string; installOnLoad?: boolean };
+  IterateObjectName?: string;
+}
