@@ -27,7 +27,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sondage.build.bundle import PYODIDE_VERSION, build  # noqa: E402
+from sondage.build.bundle import build  # noqa: E402
+from sondage.build.pyodide_dist import PYODIDE_VERSION  # noqa: E402
 from sondage.server import serve_site, start  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",

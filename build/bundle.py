@@ -29,14 +29,15 @@ from typing import Any
 from ..runtime import protocol
 from ..runtime.hints import hint
 from ..runtime.survey_format import FORMAT_VERSION, dump, survey_json_schema
+from . import pyodide_dist
 from .compress import precompress
+from .pyodide_dist import PYODIDE_VERSION
 from .python_bundle import build_python_zip
 from .survey_files import SurveyFile, read_folder
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-STATIC = PROJECT_ROOT / "static"
+# In a checkout, static/ sits beside build/; installed, both are inside the sondage package.
+STATIC = Path(__file__).resolve().parent.parent / "static"
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm")
-PYODIDE_VERSION = "314.0.7"
 BOOT_TIMEOUT_MS = 20000
 
 
@@ -53,7 +54,11 @@ class BuildResult:
 
 
 def default_pyodide_dir() -> Path:
-    return PROJECT_ROOT / "node_modules" / "pyodide"
+    """The pinned Pyodide, found or fetched (see pyodide_dist.py)."""
+    try:
+        return pyodide_dist.locate()
+    except pyodide_dist.PyodideNotFound as e:
+        raise BuildError(str(e)) from None
 
 
 def _hash(data: bytes) -> str:

@@ -108,7 +108,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--collector", default="/collect",
                    help="where answers are POSTed, relative to the bundle or absolute; "
                         "'none' for no collector (default: /collect)")
-    b.add_argument("--pyodide", help="folder of the npm pyodide package (default: ./node_modules/pyodide)")
+    b.add_argument("--pyodide", help="folder of the npm pyodide package (default: node_modules/pyodide, "
+                                     "else fetched once with npm into ~/.cache/sondage)")
     b.set_defaults(func=cmd_build)
 
     c = sub.add_parser("check", help="validate survey files without building")
