@@ -1,37 +1,23 @@
-"""The embedded collector: answers in SQLite, de-duplicated by record id.
+"""The collector's requests: answers POSTed by visitors' browsers, checked.
 
 Requests are untrusted: bodies are bounded, every record is validated against the one
 record definition (``runtime.responses.AnswerRecord``), and a bad record names its field.
+Records of a format version this collector does not understand are refused by name.
+Storage is ``sondage.store``.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
-import time
-from pathlib import Path
 from typing import Any
 
-from .runtime.responses import load_record
+from .runtime.responses import RECORD_VERSION, load_record
 from .runtime.schema import FormatError, dump
 
 MAX_BODY = 256 * 1024
 MAX_RECORDS = 100
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS responses (
-    id          TEXT PRIMARY KEY,
-    site        TEXT NOT NULL,
-    survey_id   TEXT NOT NULL,
-    question_id TEXT NOT NULL,
-    answered_at TEXT NOT NULL,
-    received_at REAL NOT NULL,
-    preview     INTEGER NOT NULL,
-    record      TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS responses_site ON responses (site, received_at);
-"""
+# The answer record format versions this collector stores (runtime.responses.RECORD_VERSION).
+RECORD_VERSIONS = tuple(range(1, RECORD_VERSION + 1))
 
 
 class CollectorError(ValueError):
@@ -52,47 +38,13 @@ def parse_body(body: bytes) -> list[dict[str, Any]]:
         raise CollectorError(f"records: send 1 to {MAX_RECORDS} records")
     out = []
     for i, raw in enumerate(records):
+        version = raw.get("version") if isinstance(raw, dict) else None
+        if version not in RECORD_VERSIONS:
+            raise CollectorError(f"records[{i}].version: record format version {version!r} is not one this "
+                                 f"collector understands ({', '.join(map(str, RECORD_VERSIONS))})")
         try:
             out.append(dump(load_record(raw)))
         except FormatError as e:
             raise CollectorError(f"records[{i}].{e.path}: {e.message}" if e.path
                                  else f"records[{i}]: {e.message}") from None
     return out
-
-
-class Store:
-    def __init__(self, path: Path | str) -> None:
-        self.path = str(path)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False)
-        self._db.executescript(SCHEMA)
-        self._db.commit()
-
-    def add(self, records: list[dict[str, Any]]) -> tuple[int, int]:
-        """Store records; returns (stored, duplicates)."""
-        now = time.time()
-        stored = 0
-        with self._lock, self._db:
-            for r in records:
-                cur = self._db.execute(
-                    "INSERT OR IGNORE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (r["id"], r["site"], r["survey_id"], r["question_id"], r["answered_at"],
-                     now, int(bool(r["preview"])), json.dumps(r, sort_keys=True)))
-                stored += cur.rowcount
-        return stored, len(records) - stored
-
-    def list(self, *, site: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-        query = "SELECT record FROM responses"
-        args: list[Any] = []
-        if site:
-            query += " WHERE site = ?"
-            args.append(site)
-        query += " ORDER BY received_at DESC, rowid DESC LIMIT ?"
-        args.append(max(1, min(limit, 10000)))
-        with self._lock:
-            rows = self._db.execute(query, args).fetchall()
-        return [json.loads(r[0]) for r in rows]
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()

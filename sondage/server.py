@@ -22,8 +22,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import jinja2
 
-from .collector import CollectorError, Store, parse_body
+from .collector import CollectorError, parse_body
 from .snippet import snippet
+from .store import Store
 
 try:
     import brotli  # type: ignore[import-untyped]

@@ -8,10 +8,11 @@ import urllib.request
 import brotli
 import pytest
 
-from sondage.collector import CollectorError, Store, parse_body
+from sondage.collector import CollectorError, parse_body
 from sondage.runtime.responses import answer_record
 from sondage.runtime.survey_format import load_site_data
 from sondage.server import start
+from sondage.store import Store
 
 
 @pytest.fixture

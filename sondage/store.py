@@ -1,0 +1,112 @@
+"""Where the collector keeps answers: one query layer (SQLAlchemy Core) over SQLite or
+PostgreSQL, its schema brought up to date by ordered migrations (``sondage/migrations``)
+when it opens.
+
+Answers are de-duplicated by record id: the same record sent twice (a retry, two tabs) is
+stored once.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.dialects import postgresql, sqlite
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+metadata = sa.MetaData()
+# The table as the migrations leave it (for queries; the migrations own the DDL).
+responses = sa.Table(
+    "responses", metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("site", sa.Text, nullable=False),
+    sa.Column("survey_id", sa.Text, nullable=False),
+    sa.Column("question_id", sa.Text, nullable=False),
+    sa.Column("answered_at", sa.Text, nullable=False),
+    sa.Column("received_at", sa.Float, nullable=False),
+    sa.Column("preview", sa.Integer, nullable=False),
+    sa.Column("record", sa.Text, nullable=False),
+    sa.Column("record_version", sa.Integer, nullable=False),
+)
+
+
+def database_url(db: str | Path) -> str:
+    """A SQLAlchemy URL from what a user passes: a URL, or a path to a SQLite file."""
+    text = str(db)
+    if text.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + text.split("://", 1)[1]
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).resolve()}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")       # readers never wait for the writer
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def migrate(engine: sa.Engine) -> None:
+    """Apply every migration the database has not had yet, in order."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def schema_version(engine: sa.Engine) -> str | None:
+    with engine.connect() as connection:
+        if not sa.inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+
+
+class Store:
+    def __init__(self, db: str | Path) -> None:
+        self.url = database_url(db)
+        self.path = str(db)
+        self.engine = sa.create_engine(self.url)
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        migrate(self.engine)
+
+    def _insert(self) -> Any:
+        if self.engine.dialect.name == "postgresql":
+            return postgresql.insert(responses).on_conflict_do_nothing(index_elements=["id"])
+        return sqlite.insert(responses).on_conflict_do_nothing(index_elements=["id"])
+
+    def add(self, records: list[dict[str, Any]]) -> tuple[int, int]:
+        """Store records; returns (stored, duplicates)."""
+        now = time.time()
+        stored = 0
+        with self.engine.begin() as connection:
+            for r in records:
+                result = connection.execute(self._insert(), {
+                    "id": r["id"], "site": r["site"], "survey_id": r["survey_id"],
+                    "question_id": r["question_id"], "answered_at": r["answered_at"], "received_at": now,
+                    "preview": int(bool(r["preview"])), "record": json.dumps(r, sort_keys=True),
+                    "record_version": int(r.get("version", 1)),
+                })
+                stored += result.rowcount
+        return stored, len(records) - stored
+
+    def list(self, *, site: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        query = sa.select(responses.c.record)
+        if site:
+            query = query.where(responses.c.site == site)
+        query = query.order_by(responses.c.received_at.desc(), responses.c.answered_at.desc(),
+                               responses.c.id.desc()).limit(max(1, min(limit, 10000)))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).scalars().all()
+        return [json.loads(r) for r in rows]
+
+    def close(self) -> None:
+        self.engine.dispose()

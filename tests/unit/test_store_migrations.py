@@ -1,0 +1,58 @@
+"""The collector's database is versioned: ordered migrations, from the unversioned table of
+before to today's, with nothing lost; record format versions it does not know are refused."""
+
+import json
+import sqlite3
+
+import pytest
+
+from sondage.collector import CollectorError, parse_body
+from sondage.runtime.responses import answer_record
+from sondage.runtime.survey_format import load_site_data
+from sondage.store import Store, schema_version
+
+# The table `sondage serve` created before migrations existed.
+LEGACY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS responses (
+    id TEXT PRIMARY KEY, site TEXT NOT NULL, survey_id TEXT NOT NULL, question_id TEXT NOT NULL,
+    answered_at TEXT NOT NULL, received_at REAL NOT NULL, preview INTEGER NOT NULL, record TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS responses_site ON responses (site, received_at);
+"""
+
+
+@pytest.fixture
+def record(site_data):
+    survey = load_site_data(site_data).surveys[0]
+    return answer_record(survey, survey.questions[0], 8, record_id="rec-000001", site="shop", now=1.0)
+
+
+def test_a_new_database_gets_every_migration(tmp_path):
+    store = Store(tmp_path / "new.db")
+    assert schema_version(store.engine) == "0002"
+    store.close()
+
+
+def test_a_database_from_before_migrations_keeps_its_answers(tmp_path, record):
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.executescript(LEGACY_SCHEMA)
+    db.execute("INSERT INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+               (record["id"], record["site"], record["survey_id"], record["question_id"], record["answered_at"],
+                1.0, 0, json.dumps(record)))
+    db.commit()
+    db.close()
+    store = Store(path)
+    assert schema_version(store.engine) == "0002"
+    assert [r["id"] for r in store.list()] == [record["id"]]
+    assert store.add([record]) == (0, 1)                      # still de-duplicated
+    assert store.add([{**record, "id": "rec-000009"}]) == (1, 0)
+    versions = sqlite3.connect(path).execute("SELECT record_version FROM responses").fetchall()
+    assert versions == [(1,), (1,)]
+    store.close()
+    Store(path).close()                                        # opening again changes nothing
+
+
+def test_an_unknown_record_version_is_refused_by_name(record):
+    with pytest.raises(CollectorError, match=r"records\[0\]\.version: record format version 2 is not one "
+                                             r"this collector understands \(1\)"):
+        parse_body(json.dumps({"records": [{**record, "version": 2}]}).encode())
