@@ -20,7 +20,7 @@ import os
 from collections.abc import Callable
 from typing import Any, Literal
 
-from . import commands, debug, hints, protocol, render, segment_plugin, stored, undecided
+from . import commands, debug, forwarding, hints, protocol, render, segment_plugin, stored, undecided
 from .delivery import Delivery
 from .protocol import Effects
 from .responses import AnswerError, answer_record, parse_answer
@@ -31,6 +31,9 @@ from .targeting import Context, Decision, History, Occurrence, choose, device_ty
 # Whether page views count: not before install() (installOnLoad implies it), never after
 # uninstall() until the next install.
 Mode = Literal["waiting", "installed", "uninstalled"]
+# Inside a vendor's message (an embed), the message closes this long after the thank-you.
+AUTO_CLOSE_SECONDS = 3.0
+IDENTITY_NAMES = ("braze_external_id", "braze_device_id", "clevertap_id")
 
 
 class Runtime:
@@ -56,6 +59,10 @@ class Runtime:
         # Occurrences an identify may still decide differently (Segment delivers a page's
         # buffered event before its identify).
         self.awaiting = undecided.AwaitingIdentity()
+        self.channel: forwarding.Channel = "page"
+        self.campaign = ""                    # the vendor's campaign id, in a CleverTap pop-up
+        self.identities: dict[str, str] = {}  # the visitor's ids in the vendors' tools
+        self.close_at: float | None = None    # auto-close of an embed after its thank-you
         self._handlers: dict[str, Callable[..., Effects]] = {
             "identify": self._cmd_identify, "event": self._cmd_event, "install": self._cmd_install,
             "url": self._cmd_url, "uninstall": self._cmd_uninstall, "segment": self._cmd_segment,
@@ -94,8 +101,10 @@ class Runtime:
             return self.delivery.delivered([str(i) for i in message.get("ids", [])], self.clock())
         if kind == "undelivered":
             return self.delivery.undelivered(self.clock())
+        if kind == "sdk_reply":
+            return self._sdk_reply(message.get("name"), message.get("value"))
         assert kind == "wake"
-        return [*self._fire_timers(), *self.delivery.flush(self.clock())]
+        return [*self._fire_timers(), *self._auto_close(), *self.delivery.flush(self.clock())]
 
     # -- init --------------------------------------------------------------------------
     def _init(self, message: dict[str, Any]) -> Effects:
@@ -113,6 +122,7 @@ class Runtime:
         self.debug = bool(message.get("debug"))
         storage = message.get("storage") or {}
         self.history, effects = stored.read_history(site.site, storage)
+        effects += self._set_channel(page.get("channel"), page.get("campaign"))
         effects += self.delivery.adopt(site.site, storage, self.new_id()[:12])
         effects += stored.forget_old_hint(site.site, storage)
         render.warm_up()   # so the first trigger renders at once
@@ -132,6 +142,24 @@ class Runtime:
                         f"site (known: {', '.join(s.id for s in site.surveys) or 'none'})"))
         effects.extend(self.delivery.flush(self.clock()))
         return effects
+
+    def _set_channel(self, channel: Any, campaign: Any) -> Effects:
+        """iterateSettings.channel: the survey runs inside a vendor's message (an embed)."""
+        if channel in (None, "", "page"):
+            return []
+        if channel not in forwarding.CHANNELS:
+            return [protocol.console("warn", f"Sondage: iterateSettings.channel {channel!r} is not one of "
+                                             f"{', '.join(forwarding.CHANNELS)}; ignored")]
+        self.channel = channel
+        self.screen.embedded = "modal" if channel == "braze-inapp" else "fill"
+        self.campaign = str(campaign)[:100] if isinstance(campaign, (str, int)) else ""
+        return []
+
+    def _sdk_reply(self, name: Any, value: Any) -> Effects:
+        if name in IDENTITY_NAMES and isinstance(value, (str, int)) and not isinstance(value, bool) \
+                and str(value).strip():
+            self.identities[name] = str(value)[:200]
+        return []
 
     def _key(self, name: str) -> str:
         assert self.site is not None
@@ -301,17 +329,23 @@ class Runtime:
 
     # -- the survey on screen ----------------------------------------------------------
     def _show(self, survey: Survey, decision: Decision) -> Effects:
+        assert self.site is not None
         mounted = self.screen.open(survey, preview=decision.preview)
+        self.close_at = None
         if not decision.preview:
             self.history.shown[survey.id] = self.clock()
         info = _survey_info(survey)
-        return [
+        effects: Effects = [
             mounted,
             self._store_history(),
             self._store_hint(),
             protocol.callback("onLoad", info),
             protocol.callback("onEvent", "displayed", {"source": "survey", "survey": info}),
         ]
+        queries = forwarding.identity_queries(self.site.settings, survey, self.channel)
+        if queries:
+            effects.append(protocol.sdk(list(queries)))
+        return effects
 
     def _ui(self, message: dict[str, Any]) -> Effects:
         survey = self.screen.survey
@@ -343,7 +377,7 @@ class Runtime:
         record = answer_record(
             survey, question, value, record_id=self.new_id(), site=self.site.site, now=now,
             url=self.url, user=self.traits, response_properties=self.response_properties,
-            preview=self.screen.preview)
+            preview=self.screen.preview, identities=self.identities)
         if not self.screen.preview:
             self.history.responded[survey.id] = now
         info = _survey_info(survey)
@@ -356,10 +390,22 @@ class Runtime:
             protocol.callback("onEvent", "response", {"response": response, "question": q, "survey": info}),
             self.screen.answered(),
         ]
+        calls = forwarding.answer_calls(record, question, value, survey, self.site.settings, self.channel,
+                                        self.traits)
+        if calls:
+            effects.append(protocol.sdk(list(calls)))
         if self.screen.state == "thanks":
             effects.append(protocol.callback("onEvent", "survey-complete", {"survey": info}))
+            if self.channel != "page":
+                self.close_at = now + AUTO_CLOSE_SECONDS
+                effects.append(protocol.wake(AUTO_CLOSE_SECONDS))
         effects.extend(self.delivery.flush(now))
         return effects
+
+    def _auto_close(self) -> Effects:
+        if self.close_at is None or self.clock() < self.close_at or self.screen.state != "thanks":
+            return []
+        return self._close()
 
     def _close(self) -> Effects:
         completed = self.screen.state == "thanks"
@@ -369,12 +415,17 @@ class Runtime:
         info = _survey_info(survey)
         total = len(survey.questions)
         progress = {"completed": min(answered, total), "total": total}
-        return [
+        self.close_at = None
+        effects: Effects = [
             protocol.unmount(),
             protocol.callback("onClose", info),
             protocol.callback("onEvent", "dismiss", {"source": "survey", "progress": progress,
                                                      "survey": info, "completed": completed}),
         ]
+        closing = forwarding.close_calls(self.channel, self.campaign)
+        if closing:
+            effects.append(protocol.sdk(list(closing)))
+        return effects
 
     # -- stored state ------------------------------------------------------------------
     def _store_history(self) -> protocol.StoreEffect:

@@ -32,20 +32,21 @@ TO_RUNTIME = (
     "undelivered",   # the delivery failed
     "wake",          # a timer asked for earlier is due
     "started",       # the worker has handed over everything queued before start-up
+    "sdk_reply",     # what an `sdk` call with a `reply` returned (e.g. a vendor's user id)
 )
 # Effects: what Python asks the JavaScript to do (it decides nothing itself).
-EFFECTS = ("mount", "unmount", "store", "deliver", "callback", "console", "wake")
+EFFECTS = ("mount", "unmount", "store", "deliver", "callback", "console", "wake", "sdk")
 # What the loader needs (its bytes are paid by every page view, surveys or not).
 FOR_LOADER = ("commands", "callbacks", "storage_version", "hint_version", "frame_to_host")
 # The worker's own messages to the frame, besides the effects it passes on.
 WORKER_TO_FRAME = ("ready", "failed")
 # The frame to the loader.
-FRAME_TO_HOST = ("hello", "ready", "failed", "show", "resize", "hide", "store", "callback", "console")
+FRAME_TO_HOST = ("hello", "ready", "failed", "show", "resize", "hide", "store", "callback", "console", "sdk")
 # The loader to the frame: what goes into Python, all relayed by the frame.
 HOST_TO_FRAME = tuple(t for t in TO_RUNTIME if t not in ("delivered", "undelivered", "wake", "started"))
 
 MessageType = Literal["init", "command", "page", "scroll", "exit_intent", "storage", "ui", "delivered",
-                      "undelivered", "wake", "started"]
+                      "undelivered", "wake", "started", "sdk_reply"]
 
 # -- Iterate's commands and callbacks ------------------------------------------------
 COMMANDS = ("identify", "event", "install", "url", "uninstall", "segment", "debug")
@@ -116,7 +117,13 @@ class WakeEffect(TypedDict):
     after: float
 
 
-Effect = MountEffect | UnmountEffect | StoreEffect | DeliverEffect | CallbackEffect | ConsoleEffect | WakeEffect
+class SdkEffect(TypedDict):
+    type: Literal["sdk"]
+    calls: list[Any]      # forwarding.SdkCall, carried out in order by the loader
+
+
+Effect = (MountEffect | UnmountEffect | StoreEffect | DeliverEffect | CallbackEffect | ConsoleEffect | WakeEffect
+          | SdkEffect)
 Effects = list[Effect]
 
 
@@ -147,6 +154,10 @@ def console(level: Literal["info", "warn", "error"], message: str) -> ConsoleEff
 
 def wake(after: float) -> WakeEffect:
     return {"type": "wake", "after": after}
+
+
+def sdk(calls: list[Any]) -> SdkEffect:
+    return {"type": "sdk", "calls": calls}
 
 
 def for_javascript(only: tuple[str, ...] = ()) -> dict[str, Any]:

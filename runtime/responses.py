@@ -16,7 +16,8 @@ from .schema import dump, load, spec
 from .survey_format import ID_PATTERN, SITE_PATTERN, Question, Survey
 
 MAX_TEXT = 5000
-RECORD_VERSION = 1
+# 1: the first format; 2: adds `identities` (the vendor ids the integrations know).
+RECORD_VERSION = 2
 
 
 class AnswerError(ValueError):
@@ -61,7 +62,7 @@ class AnswerRecord:
 
     id: str = spec("Unique id of this answer (the collector de-duplicates on it).",
                    pattern=r"[A-Za-z0-9_-]{8,64}")
-    version: int = spec("Record format version.", minimum=RECORD_VERSION, maximum=RECORD_VERSION)
+    version: int = spec("Record format version.", minimum=1, maximum=RECORD_VERSION)
     site: str = spec("Embed API key of the site.", pattern=SITE_PATTERN)
     survey_id: str = spec("Survey id.", pattern=ID_PATTERN)
     survey_name: str = spec("Survey name.", max_len=200)
@@ -79,6 +80,10 @@ class AnswerRecord:
     url: str = spec("Page the answer was given on.", max_len=2000)
     preview: bool = spec("Given in preview mode (not a real visitor's answer).")
     answered_at: str = spec("When, ISO 8601 UTC.", max_len=40)
+    identities: dict[str, str] = spec(
+        "The visitor's ids in the vendors' tools, as the page's integrations know them "
+        "(braze_external_id, braze_device_id, clevertap_id), so answers join with their profiles.",
+        default_factory=dict)
 
 
 def load_record(data: Any) -> AnswerRecord:
@@ -97,6 +102,7 @@ def answer_record(
     user: dict[str, Any] | None = None,
     response_properties: dict[str, Any] | None = None,
     preview: bool = False,
+    identities: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """One record per answered question, with Iterate's field names."""
     record = AnswerRecord(
@@ -118,6 +124,7 @@ def answer_record(
         preview=preview,
         answered_at=_dt.datetime.fromtimestamp(now, _dt.UTC)
         .isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        identities=dict(identities or {}),
     )
     return dump_record(record)
 

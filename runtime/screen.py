@@ -28,6 +28,9 @@ class Screen:
         self.survey: Survey | None = None
         self.index = 0
         self.preview = False
+        # Inside a vendor's message: "modal" (centred over a backdrop, a full-screen Braze
+        # in-app message) or "fill" (fills a small CleverTap pop-up); else the survey's corner.
+        self.embedded: str | None = None
 
     @property
     def busy(self) -> bool:
@@ -73,7 +76,7 @@ class Screen:
             html = render.thank_you(survey, preview=self.preview)
         else:
             html = render.question(survey, self.index, preview=self.preview, error=error)
-        return protocol.mount(html, survey.id, survey.appearance.position)
+        return protocol.mount(html, survey.id, self.embedded or survey.appearance.position)
 
     def clear(self) -> Survey | None:
         """Nothing on screen any more; returns the survey that was."""

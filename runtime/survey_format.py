@@ -205,12 +205,41 @@ class Audience:
 
 
 @dataclass
+class Forwarding:
+    """Where each answer also goes, in the visitor's browser, when that vendor's SDK is on the
+    page (the collector always gets it)."""
+
+    segment: bool = spec("analytics.track('Survey Question Response', {...record})", default=False)
+    braze: bool = spec("Braze Web SDK: a custom attribute named by the question's label (default: "
+                       "the prompt), the custom event survey-question-response, then a data flush.",
+                       default=False)
+    clevertap: bool = spec("CleverTap Web SDK: the answer event and the profile property.", default=False)
+    clevertap_event: Literal["survey_question_response", "survey-question-response"] = spec(
+        "Name of the CleverTap event (the CleverTap document uses both).", default="survey_question_response")
+    clevertap_user_properties: list[str] = spec(
+        "Traits (from Iterate('identify', traits)) that are user properties: they go to the CleverTap "
+        "profile with each answer. Response properties stay on the event.",
+        default_factory=list, max_items=50, max_len=200)
+
+
+@dataclass
+class SurveyForwarding:
+    """Per survey: turn a vendor the site forwards to off (false) or on (true)."""
+
+    segment: bool | None = spec("Override the site's segment setting.", default=None)
+    braze: bool | None = spec("Override the site's braze setting.", default=None)
+    clevertap: bool | None = spec("Override the site's clevertap setting.", default=None)
+
+
+@dataclass
 class SiteSettings:
     """Settings of one site (``surveys/sites.yaml``, keyed by the site's embed API key)."""
 
     cooldown_hours: float = spec(
         "After a survey is shown, no other survey shows to the same visitor for this long "
         "(Iterate: 72).", default=72.0, minimum=0, maximum=24 * 365)
+    forward: Forwarding = spec("Vendors each answer is forwarded to in the browser.",
+                               default_factory=Forwarding)
 
 
 @dataclass
@@ -247,6 +276,8 @@ class Survey:
     thank_you: str = spec("Shown after the last answer.", default="Thank you for your feedback!",
                           min_len=1, max_len=500)
     appearance: Appearance = spec("How the widget looks.", default_factory=Appearance)
+    forward: SurveyForwarding = spec("Per-survey changes to the site's answer forwarding.",
+                                     default_factory=SurveyForwarding)
 
     def validate(self, path: str) -> None:
         if (self.frequency == "every_n_days") != (self.every_days is not None):

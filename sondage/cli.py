@@ -71,6 +71,37 @@ def cmd_snippet(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_embed(args: argparse.Namespace) -> int:
+    from .build.survey_files import SurveyFileError, read_folder
+    from .embeds import embed_html
+    from .snippet import SnippetError
+
+    try:
+        folder = read_folder(_surveys_dir(args.surveys))
+    except SurveyFileError as e:
+        print(f"sondage embed: {e}", file=sys.stderr)
+        return 1
+    found = [f.survey for f in folder.files if f.survey.id == args.survey_id
+             and (args.site is None or f.survey.site == args.site)]
+    if not found:
+        known = ", ".join(sorted(f"{f.survey.id} (site {f.survey.site})" for f in folder.files)) or "none"
+        print(f"sondage embed: no survey {args.survey_id!r}"
+              f"{f' on site {args.site!r}' if args.site else ''} in {_surveys_dir(args.surveys)} "
+              f"(known: {known})", file=sys.stderr)
+        return 1
+    if len(found) > 1:
+        print(f"sondage embed: survey {args.survey_id!r} exists on several sites "
+              f"({', '.join(s.site for s in found)}): pass --site", file=sys.stderr)
+        return 1
+    survey = found[0]
+    try:
+        print(embed_html(args.kind, survey.site, args.base_url, survey.id, title=survey.name), end="")
+    except SnippetError as e:
+        print(f"sondage embed: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .server import start
 
@@ -125,6 +156,17 @@ def parser() -> argparse.ArgumentParser:
                    help="also print the code that registers Sondage as a Segment plugin "
                         "(analytics.register), for sites on Segment without the Iterate destination")
     s.set_defaults(func=cmd_snippet)
+
+    e = sub.add_parser("embed", help="print what to paste into a Braze in-app message or a CleverTap "
+                                     "web pop-up for one survey")
+    e.add_argument("kind", choices=["braze-inapp", "clevertap-popup"],
+                   help="braze-inapp: a Braze HTML in-app message's Custom Code; clevertap-popup: a "
+                        "CleverTap Web Pop-up's custom HTML")
+    e.add_argument("survey_id", metavar="SURVEY_ID", help="the survey's id")
+    e.add_argument("--base-url", required=True, help="URL the bundle is served from")
+    e.add_argument("--site", help="the site (apiKey) the survey belongs to, if its id is on several")
+    e.add_argument("--surveys", help="folder of *.yaml survey files (default: ./surveys)")
+    e.set_defaults(func=cmd_embed)
 
     v = sub.add_parser("serve", help="serve a bundle, the collector and (optionally) the demo site")
     v.add_argument("--bundle", default="dist", help="bundle folder (default: ./dist)")

@@ -23,12 +23,14 @@ def loader_url(base_url: str) -> str:
     return base_url.rstrip("/") + "/loader.js"
 
 
-def snippet(api_key: str, base_url: str, *, install_on_load: bool = True) -> str:
+def snippet(api_key: str, base_url: str, *, install_on_load: bool = True,
+            extra: dict[str, object] | None = None) -> str:
     if not api_key:
         raise SnippetError("--api-key must not be empty")
     settings: dict[str, object] = {"apiKey": api_key}
     if not install_on_load:
         settings["installOnLoad"] = False
+    settings.update(extra or {})
     return f"""<script>
 window.iterateSettings = {_js(settings)};
 (function(i,t,e,r,a){{if(t.getElementById(r)){{return}}

@@ -33,7 +33,12 @@ responses = sa.Table(
     sa.Column("preview", sa.Integer, nullable=False),
     sa.Column("record", sa.Text, nullable=False),
     sa.Column("record_version", sa.Integer, nullable=False),
+    sa.Column("external_id", sa.Text),
+    sa.Column("braze_external_id", sa.Text),
+    sa.Column("braze_device_id", sa.Text),
+    sa.Column("clevertap_id", sa.Text),
 )
+IDENTITY_COLUMNS = ("braze_external_id", "braze_device_id", "clevertap_id")
 
 
 def database_url(db: str | Path) -> str:
@@ -44,6 +49,10 @@ def database_url(db: str | Path) -> str:
     if "://" in text:
         return text
     return f"sqlite:///{Path(text).resolve()}"
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -94,6 +103,8 @@ class Store:
                     "question_id": r["question_id"], "answered_at": r["answered_at"], "received_at": now,
                     "preview": int(bool(r["preview"])), "record": json.dumps(r, sort_keys=True),
                     "record_version": int(r.get("version", 1)),
+                    "external_id": _text((r.get("user") or {}).get("external_id")),
+                    **{name: _text((r.get("identities") or {}).get(name)) for name in IDENTITY_COLUMNS},
                 })
                 stored += result.rowcount
         return stored, len(records) - stored

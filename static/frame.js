@@ -36,6 +36,7 @@ function mount(html, surveyId, position) {
     shownHtml = html;
   }
   current = surveyId;
+  document.documentElement.dataset.position = position;   // widget.css lays out embeds by it
   toHost({ type: "show", height: height(), position });
 }
 
@@ -64,7 +65,7 @@ worker.onmessage = (/** @type {MessageEvent} */ e) => {
       shownHtml = null;
       toHost({ type: "hide" });
       break;
-    case "ready": case "failed": case "callback": case "console": case "store":
+    case "ready": case "failed": case "callback": case "console": case "store": case "sdk":
       toHost(m);
       break;
     default:

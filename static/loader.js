@@ -43,6 +43,10 @@
     var base = BAKED_BASE;
     if (!base && script && script.src) base = script.src.replace(/[^\/]*([?#].*)?$/, "");
     var runtimeOrigin = new URL(base, w.location.href).origin;
+    // Inside a vendor's message (a srcdoc iframe: Braze in-app messages, CleverTap pop-ups)
+    // location says about:srcdoc; the document's real origin and page are its parent's.
+    var srcdoc = w.location.href === "about:srcdoc";
+    var ownOrigin = w.origin && w.origin !== "null" ? w.origin : w.location.origin;
     var params = new URLSearchParams(w.location.search);
     var preview = params.get("iterate_preview");
     var debug = params.get("iterate_debug") === "1";
@@ -71,6 +75,7 @@
     /** @type {Record<string, 1>} */
     var reported = {};      // what was reported on this page (scroll depths, exit intent)
     var exitWatched = false;
+    var filled = false;     // the survey fills the document (inside a vendor's message)
 
     // The loader's state, on its own script element (documented; tests wait on it):
     // deciding (reading the manifest), idle (nothing needs the runtime now), starting,
@@ -210,7 +215,7 @@
         "border:0;margin:0;padding:0;z-index:2147483000;visibility:hidden;background:transparent;" +
         "color-scheme:normal;max-height:100vh";
       var dataUrl = new URL(manifest.surveys, base).href;
-      frame.src = new URL(manifest.frame, base).href + "#origin=" + encodeURIComponent(w.location.origin) +
+      frame.src = new URL(manifest.frame, base).href + "#origin=" + encodeURIComponent(ownOrigin) +
         "&data=" + encodeURIComponent(dataUrl);
       w.addEventListener("message", onMessage);
       w.addEventListener("storage", onStorage);
@@ -292,6 +297,67 @@
       } catch (e) { /* blocked or full: keep going from memory */ }
     }
 
+    function pageUrl() {
+      if (srcdoc) { try { return w.parent.location.href; } catch (e) { /* another origin */ } }
+      return w.location.href;
+    }
+
+    // Vendor SDK calls Python decided (runtime/forwarding.py): look the target up on this
+    // page or its parent frame, make each call of the chain, post back a reply if asked.
+    /** @param {string} name @returns {any} */
+    function sdkTarget(name) {
+      /** @type {any} */
+      var found = null;
+      try { found = /** @type {any} */ (w)[name]; } catch (e) { /* nothing */ }
+      if (found == null && w.parent !== w) {
+        try { found = /** @type {any} */ (w.parent)[name]; } catch (e) { /* another origin */ }
+      }
+      return found == null ? null : found;
+    }
+    /** @param {any} v @returns {any} */
+    function revive(v) {
+      if (Array.isArray(v)) return v.map(revive);
+      if (v && typeof v === "object") {
+        var keys = Object.keys(v);
+        if (keys.length === 1 && keys[0] === "$date") return new Date(v.$date * 1000);
+        /** @type {Record<string, any>} */
+        var out = {};
+        for (var i = 0; i < keys.length; i++) out[keys[i]] = revive(v[keys[i]]);
+        return out;
+      }
+      return v;
+    }
+    /** @param {any} call */
+    function sdkCall(call) {
+      var target = sdkTarget(call.target);
+      if (!target) {
+        if (call.wait_for) {
+          w.addEventListener(call.wait_for, function () {
+            sdkCall({ vendor: call.vendor, target: call.target, chain: call.chain, reply: call.reply });
+          }, { once: true });
+        } else if (!call.optional) {
+          notice(call.vendor + ": " + call.target + " is not on this page; answers are not sent to " + call.vendor);
+        }
+        return;
+      }
+      var names = [];
+      try {
+        var value = target;
+        for (var i = 0; i < call.chain.length; i++) {
+          var step = call.chain[i];
+          names.push(step[0]);
+          var member = value[step[0]];
+          value = step[1] === null ? member : member.apply(value, revive(step[1]));
+        }
+        if (call.reply) {
+          post({ type: "sdk_reply", name: call.reply,
+                 value: typeof value === "string" || typeof value === "number" ? value : null });
+        }
+      } catch (e) {
+        if (!call.optional) notice(call.vendor + ": " + call.target + "." + names.join(".") + " failed: " + e);
+      }
+    }
+
     /** @param {QueuedMessage} message */
     function post(message) {
       message.sondage = 1;
@@ -323,8 +389,9 @@
           shown_ahead: ahead ? ahead.id : null, ahead: ahead,
           collector: manifest.collector ? new URL(manifest.collector, base).href : null,
           storage: readStorage(),
-          page: { url: w.location.href, referrer: d.referrer, language: navigator.language,
-                  user_agent: navigator.userAgent, touch_points: navigator.maxTouchPoints || 0 }
+          page: { url: pageUrl(), referrer: d.referrer, language: navigator.language,
+                  user_agent: navigator.userAgent, touch_points: navigator.maxTouchPoints || 0,
+                  channel: settings.channel || null, campaign: settings.campaign || null }
         });
         var q = queue; queue = [];
         for (var i = 0; i < q.length; i++) post(q[i]);
@@ -335,9 +402,13 @@
         mark("ready");
       } else if (m.type === "show" || m.type === "resize") {
         var s = frame.style;
-        s.height = Math.max(0, Math.min(+m.height || 0, 2000)) + "px";
+        if (m.type === "show") filled = m.position === "fill" || m.position === "modal";
+        // An embed fills the vendor's message; the corner widget takes its card's height.
+        s.height = filled ? "100%" : Math.max(0, Math.min(+m.height || 0, 2000)) + "px";
         if (m.type === "show") {
-          s.left = m.position === "bottom-left" ? "0" : "auto";
+          s.width = filled ? "100%" : "min(400px,100vw)";
+          s.top = filled ? "0" : "auto";
+          s.left = m.position === "bottom-left" || filled ? "0" : "auto";
           s.right = m.position === "bottom-left" ? "auto" : "0";
           s.visibility = "visible";
         }
@@ -351,6 +422,9 @@
         var write = m.level === "warn" ? console.warn : m.level === "error" ? console.error :
           m.level === "info" ? console.info : console.log;
         try { write.call(console, String(m.message)); } catch (err) { /* nothing */ }
+      } else if (m.type === "sdk") {
+        var calls = m.calls || [];
+        for (var c = 0; c < calls.length; c++) sdkCall(calls[c]);
       } else if (m.type === "failed") {
         fail(String(m.reason || "the runtime failed"));
       }

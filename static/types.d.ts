@@ -64,6 +64,6 @@ declare module "*pyodide.mjs" {
 
 interface Window {
   Iterate?: any;
-  iterateSettings?: { apiKey?: string; installOnLoad?: boolean };
+  iterateSettings?: { apiKey?: string; installOnLoad?: boolean; channel?: string; campaign?: string };
   IterateObjectName?: string;
 }

@@ -28,7 +28,7 @@ def record(site_data):
 
 def test_a_new_database_gets_every_migration(tmp_path):
     store = Store(tmp_path / "new.db")
-    assert schema_version(store.engine) == "0002"
+    assert schema_version(store.engine) == "0003"
     store.close()
 
 
@@ -42,17 +42,32 @@ def test_a_database_from_before_migrations_keeps_its_answers(tmp_path, record):
     db.commit()
     db.close()
     store = Store(path)
-    assert schema_version(store.engine) == "0002"
+    assert schema_version(store.engine) == "0003"
     assert [r["id"] for r in store.list()] == [record["id"]]
     assert store.add([record]) == (0, 1)                      # still de-duplicated
     assert store.add([{**record, "id": "rec-000009"}]) == (1, 0)
-    versions = sqlite3.connect(path).execute("SELECT record_version FROM responses").fetchall()
-    assert versions == [(1,), (1,)]
+    versions = sqlite3.connect(path).execute("SELECT record_version FROM responses ORDER BY id").fetchall()
+    assert versions == [(1,), (2,)]       # the answer from before, and one of today's format
     store.close()
     Store(path).close()                                        # opening again changes nothing
 
 
 def test_an_unknown_record_version_is_refused_by_name(record):
-    with pytest.raises(CollectorError, match=r"records\[0\]\.version: record format version 2 is not one "
-                                             r"this collector understands \(1\)"):
-        parse_body(json.dumps({"records": [{**record, "version": 2}]}).encode())
+    with pytest.raises(CollectorError, match=r"records\[0\]\.version: record format version 9 is not one "
+                                             r"this collector understands \(1, 2\)"):
+        parse_body(json.dumps({"records": [{**record, "version": 9}]}).encode())
+
+
+def test_records_of_format_1_are_still_accepted(record):
+    old = {k: v for k, v in record.items() if k != "identities"} | {"version": 1}
+    assert parse_body(json.dumps({"records": [old]}).encode())[0]["identities"] == {}
+
+
+def test_identities_are_stored_in_columns_to_join_with_vendor_profiles(tmp_path, record):
+    store = Store(tmp_path / "ids.db")
+    store.add([{**record, "user": {"external_id": "u-7"},
+                "identities": {"braze_external_id": "u-7", "clevertap_id": "ct-123"}}])
+    row = sqlite3.connect(tmp_path / "ids.db").execute(
+        "SELECT external_id, braze_external_id, braze_device_id, clevertap_id FROM responses").fetchone()
+    assert row == ("u-7", "u-7", None, "ct-123")
+    store.close()

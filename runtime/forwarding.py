@@ -1,0 +1,165 @@
+"""Answers forwarded to the vendors' SDKs on the page: every call decided here, in Python.
+
+For each answered question this computes the exact SDK calls (target object, method chain,
+arguments) for Segment (analytics.js), Braze (the Web SDK, or ``brazeBridge`` inside a
+Braze in-app message) and CleverTap (the Web SDK, also from inside a CleverTap web pop-up).
+The loader only looks the target up and makes the calls; a missing or broken SDK costs one
+console warning, never the page or the survey.
+
+Field names are Iterate's (as its Segment source emits them). Vendor rules followed here:
+Braze custom attributes are typed (number, string, string array, date); CleverTap events
+are flat (no arrays or objects: a multiple-choice answer is joined with ", "), while its
+profile takes string arrays (multi-value properties).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, TypedDict
+
+from .survey_format import Question, SiteSettings, Survey
+
+SEGMENT_EVENT = "Survey Question Response"
+BRAZE_EVENT = "survey-question-response"
+# Embeds: where the survey runs inside a vendor's message (iterateSettings.channel).
+Channel = Literal["page", "braze-inapp", "clevertap-popup"]
+CHANNELS: tuple[Channel, ...] = ("page", "braze-inapp", "clevertap-popup")
+# Record fields every vendor gets, in Iterate's names.
+ITERATE_FIELDS = ("survey_id", "survey_name", "question", "label", "response", "response_int",
+                  "response_string", "response_array", "response_year", "response_month", "response_day",
+                  "response_properties")
+
+
+class SdkCall(TypedDict):
+    """``target`` (a global of the page, or of its parent frame) then each ``[name, args]`` of
+    ``chain`` in turn: a method call, or with ``args`` None a property read. ``{"$date": s}``
+    in args is a Date. ``wait_for``: a window event to wait for if the target is not there
+    yet (Braze's ``ab.BridgeReady``). ``reply``: post the result back under this name.
+    ``optional``: a missing target is no news (identity look-ups), not a warning."""
+
+    vendor: str
+    target: str
+    chain: list[list[Any]]
+    wait_for: str | None
+    reply: str | None
+    optional: bool
+
+
+def _call(vendor: str, target: str, chain: list[list[Any]], *, wait_for: str | None = None,
+          reply: str | None = None) -> SdkCall:
+    return {"vendor": vendor, "target": target, "chain": chain, "wait_for": wait_for, "reply": reply,
+            "optional": reply is not None}
+
+
+@dataclass(frozen=True)
+class Vendors:
+    segment: bool
+    braze: bool
+    clevertap: bool
+
+
+def vendors(settings: SiteSettings, survey: Survey, channel: Channel) -> Vendors:
+    """Who gets this survey's answers: the site's settings, the survey's overrides, and the
+    channel's own vendor (an answer given inside a Braze message always goes to Braze)."""
+    site, own = settings.forward, survey.forward
+
+    def pick(survey_value: bool | None, site_value: bool) -> bool:
+        return site_value if survey_value is None else survey_value
+
+    return Vendors(segment=pick(own.segment, site.segment),
+                   braze=channel == "braze-inapp" or pick(own.braze, site.braze),
+                   clevertap=channel == "clevertap-popup" or pick(own.clevertap, site.clevertap))
+
+
+def typed_value(question: Question, value: Any) -> Any:
+    """The answer typed for a vendor's attribute: number, string array or string."""
+    if question.type in ("nps", "rating"):
+        return int(value)
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return str(value)
+
+
+def _date(value: Any) -> Any:
+    """A trait or property as the SDKs take it: Iterate's typed date becomes a Date."""
+    if isinstance(value, dict) and value.get("type") == "date":
+        return {"$date": value.get("value")}
+    return value
+
+
+def iterate_fields(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: record[k] for k in ITERATE_FIELDS if record.get(k) is not None}
+
+
+def segment_calls(record: dict[str, Any]) -> list[SdkCall]:
+    return [_call("Segment", "analytics", [["track", [SEGMENT_EVENT, iterate_fields(record)]]])]
+
+
+def braze_calls(record: dict[str, Any], question: Question, value: Any, channel: Channel) -> list[SdkCall]:
+    in_message = channel == "braze-inapp"
+    target, wait = ("brazeBridge", "ab.BridgeReady") if in_message else ("braze", None)
+    props = iterate_fields(record)
+    props["response_properties"] = {k: _date(v) for k, v in record.get("response_properties", {}).items()}
+    return [
+        _call("Braze", target, [["getUser", []], ["setCustomUserAttribute", [record["label"],
+                                                                            typed_value(question, value)]]],
+              wait_for=wait),
+        _call("Braze", target, [["logCustomEvent", [BRAZE_EVENT, props]]], wait_for=wait),
+        _call("Braze", target, [["requestImmediateDataFlush", []]], wait_for=wait),
+    ]
+
+
+def clevertap_calls(record: dict[str, Any], question: Question, value: Any, settings: SiteSettings,
+                    traits: dict[str, Any]) -> list[SdkCall]:
+    forward = settings.forward
+    event: dict[str, Any] = {k: v for k, v in iterate_fields(record).items()
+                             if k not in ("response_array", "response_properties")}
+    if record.get("response_array") is not None:
+        event["response_array"] = ", ".join(record["response_array"])
+    for key, prop in record.get("response_properties", {}).items():   # response properties: on the event
+        event.setdefault(key, _date(prop))
+    profile: dict[str, Any] = {record["label"]: typed_value(question, value)}
+    for key in forward.clevertap_user_properties:                     # user properties: on the profile
+        if key in traits:
+            profile.setdefault(key, _date(traits[key]))
+    return [
+        _call("CleverTap", "clevertap", [["event", None], ["push", [forward.clevertap_event, event]]]),
+        _call("CleverTap", "clevertap", [["profile", None], ["push", [{"Site": profile}]]]),
+    ]
+
+
+def answer_calls(record: dict[str, Any], question: Question, value: Any, survey: Survey, settings: SiteSettings,
+                 channel: Channel, traits: dict[str, Any]) -> list[SdkCall]:
+    """Every SDK call for one answered question, in order."""
+    if record.get("preview"):
+        return []   # preview answers never reach anyone's profile
+    chosen = vendors(settings, survey, channel)
+    calls: list[SdkCall] = []
+    if chosen.segment:
+        calls += segment_calls(record)
+    if chosen.braze:
+        calls += braze_calls(record, question, value, channel)
+    if chosen.clevertap:
+        calls += clevertap_calls(record, question, value, settings, traits)
+    return calls
+
+
+def identity_queries(settings: SiteSettings, survey: Survey, channel: Channel) -> list[SdkCall]:
+    """Ask the page's SDKs who the visitor is, for the collector to store with each answer."""
+    chosen = vendors(settings, survey, channel)
+    calls: list[SdkCall] = []
+    if chosen.braze:
+        calls += [_call("Braze", "braze", [["getUser", []], ["getUserId", []]], reply="braze_external_id"),
+                  _call("Braze", "braze", [["getDeviceId", []]], reply="braze_device_id")]
+    if chosen.clevertap:
+        calls.append(_call("CleverTap", "clevertap", [["getCleverTapID", []]], reply="clevertap_id"))
+    return calls
+
+
+def close_calls(channel: Channel, campaign: str) -> list[SdkCall]:
+    """Close the vendor's message the survey runs in, once it is finished or dismissed."""
+    if channel == "braze-inapp":
+        return [_call("Braze", "brazeBridge", [["closeMessage", []]], wait_for="ab.BridgeReady")]
+    if channel == "clevertap-popup":
+        return [_call("CleverTap", "$WZRK_WR", [["closeIframe", [campaign or "-1", ""]]])]
+    return []

@@ -1,0 +1,48 @@
+"""What a marketer pastes into a vendor's message so a survey runs inside it.
+
+- ``braze_inapp``: the "Custom Code" of a Braze HTML in-app message. Braze renders it in an
+  iframe and gives it ``brazeBridge``; the survey shows at once, each answer goes to Braze
+  through the bridge (custom attribute, ``survey-question-response`` event, data flush) and
+  to the collector, and the message closes when the visitor finishes or dismisses it.
+- ``clevertap_popup``: the custom HTML of a CleverTap Web Pop-up. CleverTap renders it in an
+  iframe on the page; answers reach the page's ``clevertap`` (event and profile), and the
+  pop-up closes the same way. ``##campaignId##`` is CleverTap's own placeholder.
+
+Both are the ordinary snippet with ``installOnLoad: false``, a ``channel`` that tells the
+runtime where it runs, and ``Iterate('install', surveyId)``.
+"""
+
+from __future__ import annotations
+
+from .snippet import _js, snippet
+
+KINDS = ("braze-inapp", "clevertap-popup")
+
+_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>html,body{{margin:0;padding:0;background:transparent}}{style}</style>
+{snippet}
+<script>Iterate("install", {survey});</script>
+</head>
+<body>{body}</body>
+</html>
+"""
+
+
+def embed_html(kind: str, api_key: str, base_url: str, survey_id: str, title: str = "Survey") -> str:
+    if kind == "braze-inapp":
+        extra: dict[str, object] = {"channel": "braze-inapp"}
+        style, body = "html,body{height:100%}", ""
+    elif kind == "clevertap-popup":
+        # CleverTap sizes its pop-up to #contentDiv; the survey fills it.
+        extra = {"channel": "clevertap-popup", "campaign": "##campaignId##"}
+        style, body = "#contentDiv{height:360px}", '<div id="contentDiv"></div>'
+    else:
+        raise ValueError(f"unknown embed {kind!r} (one of {', '.join(KINDS)})")
+    return _PAGE.format(title=title.replace("&", "&amp;").replace("<", "&lt;"), style=style, body=body,
+                        snippet=snippet(api_key, base_url, install_on_load=False, extra=extra),
+                        survey=_js(survey_id))
