@@ -24,7 +24,8 @@ RULES = {"match": "all", "rules": [
 PAGES = {"match": "any", "rules": [{"field": "path", "op": "starts_with", "value": "/"},
                                    {"op": "matches", "value": r"example\.test"}]}
 ONE = [{"id": "q", "type": "text", "prompt": "Why?"}]
-SITE = {"format": 1, "site": "exercise", "settings": {"cooldown_hours": 72}, "surveys": [
+SITE = {"format": 1, "site": "exercise", "settings": {"cooldown_hours": 72, "forward": {
+    "segment": True, "braze": True, "clevertap": True, "clevertap_user_properties": ["plan"]}}, "surveys": [
     {"id": "s", "site": "exercise", "name": "S", "intro": "Hi", "pages": PAGES,
      "audience": {"traits": RULES, "sample": 100, "devices": ["desktop"], "languages": ["en"]},
      "trigger": {"type": "event", "event": "go",
@@ -50,6 +51,7 @@ effects += rt.command("event", ["go", {"total": 5}])
 effects += rt.command("identify", [{"external_id": "u1", "plan": "pro", "seats": 3,
                                     "joined": {"type": "date", "value": 1750000000}}, {"plan": "pro"}])
 effects += rt.handle({"type": "started"})
+effects += rt.handle({"type": "sdk_reply", "name": "braze_external_id", "value": "u1"})
 effects += rt.command("debug", [])
 assert rt.screen.survey is not None and rt.screen.survey.id == "s", "event-then-identify did not show s"
 for q in QUESTIONS:
@@ -73,9 +75,16 @@ effects += rt.handle({"type": "storage", "key": "sondage:v1:exercise:history",
 effects += rt.command("segment", [{"type": "track", "event": "go", "properties": {"total": 5}}])
 effects += rt.command("uninstall", [])
 effects += rt.command("install", [])
+# Inside a Braze in-app message: the bridge, then the message closes after the thank-you.
+inapp = Runtime(clock=lambda: float(clock()))
+effects += inapp.handle({"type": "init", "site_data": SITE, "collector": "/collect",
+                         "page": {"url": "https://example.test/", "channel": "braze-inapp"}, "storage": {}})
+effects += inapp.command("event", ["go", {"total": 5}])
+effects += inapp.command("identify", [{"plan": "pro", "seats": 3, "joined": "2025-01-01"}])
+effects += inapp.handle({"type": "wake"})
 json.dumps(effects)
 kinds = {e["type"] for e in effects}
-assert {"mount", "unmount", "store", "deliver", "callback", "console", "wake"} <= kinds, kinds
+assert {"mount", "unmount", "store", "deliver", "callback", "console", "wake", "sdk"} <= kinds, kinds
 assert any(e["type"] == "mount" and e["survey_id"] == "s" for e in effects), "survey s never showed"
 
 

@@ -40,7 +40,7 @@ def embed_html(kind: str, api_key: str, base_url: str, survey_id: str, title: st
     elif kind == "clevertap-popup":
         # CleverTap sizes its pop-up to #contentDiv; the survey fills it.
         extra = {"channel": "clevertap-popup", "campaign": "##campaignId##"}
-        style, body = "#contentDiv{height:360px}", '<div id="contentDiv"></div>'
+        style, body = "#contentDiv{height:300px}", '<div id="contentDiv"></div>'
     else:
         raise ValueError(f"unknown embed {kind!r} (one of {', '.join(KINDS)})")
     return _PAGE.format(title=title.replace("&", "&amp;").replace("<", "&lt;"), style=style, body=body,

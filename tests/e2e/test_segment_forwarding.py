@@ -1,0 +1,48 @@
+"""Answers into Segment: `analytics.track('Survey Question Response', record)` through the
+real analytics-next from npm, as Segment's own API receives it."""
+
+from __future__ import annotations
+
+import json
+
+from playwright.sync_api import expect
+
+from .conftest import SEGMENT_SNIPPET, route_segment
+from .test_spine import wait_for_rows
+
+
+def test_each_answer_is_a_segment_track_with_iterates_fields(host, servers, bundle):
+    route_segment(host.page.context, (bundle.out / "loader.js").read_bytes(), None)
+    tracked: list[dict] = []
+
+    def segment_api(route) -> None:
+        body = json.loads(route.request.post_data or "{}")
+        tracked.append(body)
+        route.fulfill(status=200, body='{"success": true}', content_type="application/json",
+                      headers={"Access-Control-Allow-Origin": "*"})
+
+    host.page.context.route("https://api.segment.io/v1/t", segment_api)
+    host.open("<h1>Shop</h1><script>analytics.identify('seg-9', {plan: 'pro'});</script>",
+              api_key="e2e-vendors", head=SEGMENT_SNIPPET)
+    page = host.page
+    page.wait_for_function("window.analytics && window.analytics.initialized === true", timeout=30000)
+    page.evaluate("Iterate('identify', {external_id: 'seg-9'}, {order: 'A-17'}); Iterate('event', 'rate-us')")
+    survey = host.survey()
+    survey.locator("button[data-value='10']").click(timeout=30000)
+    survey.locator("label", has_text="Support").click()
+    survey.locator("button[type=submit]").click()
+    expect(survey.locator(".sondage-thanks")).to_be_visible()
+    wait_for_rows(servers.store, 2, survey_id="e2e-vendor-nps", url=page.url)
+    page.wait_for_function("() => true")
+    for _ in range(100):
+        if len([t for t in tracked if t.get("event") == "Survey Question Response"]) >= 2:
+            break
+        page.wait_for_timeout(100)
+    first, second = [t for t in tracked if t.get("event") == "Survey Question Response"]
+    assert first["userId"] == "seg-9" and first["type"] == "track"
+    assert first["properties"] == {
+        "survey_id": "e2e-vendor-nps", "survey_name": "E2E vendor NPS",
+        "question": "How likely are you to recommend us?", "label": "nps_score", "response": 10,
+        "response_int": 10, "response_string": "10", "response_properties": {"order": "A-17"}}
+    assert second["properties"]["response_array"] == ["Support"]
+    assert second["properties"]["label"] == "What did you like?"
