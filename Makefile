@@ -55,7 +55,7 @@ $(VENV)/bin/python: | tools
 
 $(INSTALLED): pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,serve]'
+	$(PY) -m pip install -q -e '.[test,serve,postgres]'
 	touch $@
 
 $(NODE_DEPS): package.json package-lock.json | tools

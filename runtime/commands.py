@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .protocol import CALLBACKS, COMMANDS
+from .responses import MAX_PROPERTIES, MAX_PROPERTY_NAME, MAX_PROPERTY_TEXT
 
 
 class ArgumentError(ValueError):
@@ -45,6 +46,8 @@ def typed_value(value: Any) -> Any:
 
 
 def _properties(given: Any, what: str, warnings: list[str], *, user: bool) -> dict[str, Any]:
+    """Typed values within the documented limits (responses.MAX_*): what is past them is left
+    out with a warning, so no answer carries a record the collector would refuse."""
     out: dict[str, Any] = {}
     for key, value in (given or {}).items():
         typed = typed_value(value)
@@ -52,6 +55,13 @@ def _properties(given: Any, what: str, warnings: list[str], *, user: bool) -> di
             warnings.append(f"Sondage: Iterate('identify'): {what} {key!r} must be a string, number, "
                             f"boolean or date; ignored")
             continue
+        if len(str(key)) > MAX_PROPERTY_NAME or (isinstance(typed, str) and len(typed) > MAX_PROPERTY_TEXT):
+            warnings.append(f"Sondage: Iterate('identify'): {what} {str(key)[:40]!r} is longer than the limit "
+                            f"(names {MAX_PROPERTY_NAME}, text {MAX_PROPERTY_TEXT} characters); ignored")
+            continue
+        if len(out) >= MAX_PROPERTIES:
+            warnings.append(f"Sondage: Iterate('identify'): more than {MAX_PROPERTIES} {what}s; the rest are ignored")
+            break
         if user and key == "external_id":
             typed = str(typed)     # the cross-platform user key is a string
         out[str(key)] = typed

@@ -23,7 +23,7 @@ from typing import Any, Literal
 from . import commands, debug, forwarding, hints, protocol, render, segment_plugin, stored, undecided
 from .delivery import Delivery
 from .protocol import Effects
-from .responses import AnswerError, answer_record, parse_answer
+from .responses import MAX_PROPERTIES, AnswerError, answer_record, parse_answer
 from .screen import Screen
 from .survey_format import Question, SiteData, Survey, load_site_data
 from .targeting import Context, Decision, History, Occurrence, choose, device_type
@@ -179,9 +179,16 @@ class Runtime:
         return effects + self._handlers[name](*checked.args)
 
     def _cmd_identify(self, traits: dict[str, Any], response_properties: dict[str, Any]) -> Effects:
-        self.traits.update(traits)
-        self.response_properties.update(response_properties)
-        return self._decide_again() if traits else []
+        effects: Effects = []
+        for target, given, what in ((self.traits, traits, "traits"),
+                                    (self.response_properties, response_properties, "response properties")):
+            for key, value in given.items():
+                if key in target or len(target) < MAX_PROPERTIES:
+                    target[key] = value
+                else:   # kept within the limit across calls too
+                    effects.append(protocol.console("warn", f"Sondage: Iterate('identify'): more than "
+                                                            f"{MAX_PROPERTIES} {what} in all; {key!r} ignored"))
+        return effects + (self._decide_again() if traits else [])
 
     def _cmd_event(self, name: str, properties: dict[str, Any]) -> Effects:
         return self._occur(Occurrence("event", name=name, properties=properties))
@@ -330,7 +337,7 @@ class Runtime:
     # -- the survey on screen ----------------------------------------------------------
     def _show(self, survey: Survey, decision: Decision) -> Effects:
         assert self.site is not None
-        mounted = self.screen.open(survey, preview=decision.preview)
+        mounted = self.screen.open(survey, preview=decision.preview, response_id=self.new_id()[:32])
         self.close_at = None
         if not decision.preview:
             self.history.shown[survey.id] = self.clock()
@@ -377,7 +384,8 @@ class Runtime:
         record = answer_record(
             survey, question, value, record_id=self.new_id(), site=self.site.site, now=now,
             url=self.url, user=self.traits, response_properties=self.response_properties,
-            preview=self.screen.preview, identities=self.identities)
+            preview=self.screen.preview, identities=self.identities, response_id=self.screen.response_id,
+            completes_response=self.screen.index == len(survey.questions) - 1)
         if not self.screen.preview:
             self.history.responded[survey.id] = now
         info = _survey_info(survey)

@@ -12,11 +12,12 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from .schema import dump, load, spec
+from .schema import FormatError, dump, load, spec
 from .survey_format import ID_PATTERN, SITE_PATTERN, Question, Survey
 
 MAX_TEXT = 5000
-# 1: the first format; 2: adds `identities` (the vendor ids the integrations know).
+# 1: the first format; 2: adds `identities` (the vendor ids the integrations know),
+# `response_id` (shared by the answers of one showing) and `completes_response`.
 RECORD_VERSION = 2
 
 
@@ -54,6 +55,23 @@ def parse_answer(question: Question, raw: Any) -> Any:
 Scalar = str | int | float | bool
 # Traits and response properties: string, number, boolean, or a date {type: "date", value}.
 PropertyValue = str | int | float | bool | dict[str, str | int | float]
+# Limits on traits and response properties (the runtime keeps to them; the collector refuses
+# records past them): how many, how long a name, how long a text value.
+MAX_PROPERTIES = 50
+MAX_PROPERTY_NAME = 100
+MAX_PROPERTY_TEXT = 1000
+
+
+def property_problem(what: str, values: dict[str, Any]) -> str | None:
+    """Why these traits / response properties are past the limits, or None."""
+    if len(values) > MAX_PROPERTIES:
+        return f"{what}: at most {MAX_PROPERTIES} entries, got {len(values)}"
+    for key, value in values.items():
+        if len(key) > MAX_PROPERTY_NAME:
+            return f"{what}.{key[:20]}...: names are at most {MAX_PROPERTY_NAME} characters"
+        if isinstance(value, str) and len(value) > MAX_PROPERTY_TEXT:
+            return f"{what}.{key}: text values are at most {MAX_PROPERTY_TEXT} characters, got {len(value)}"
+    return None
 
 
 @dataclass
@@ -84,6 +102,15 @@ class AnswerRecord:
         "The visitor's ids in the vendors' tools, as the page's integrations know them "
         "(braze_external_id, braze_device_id, clevertap_id), so answers join with their profiles.",
         default_factory=dict)
+    response_id: str = spec("Shared by the answers given in one showing of the survey.", default="",
+                            pattern=r"(?:[A-Za-z0-9_-]{8,64})?")
+    completes_response: bool = spec("This answer was the survey's last question.", default=False)
+
+    def validate(self, path: str) -> None:
+        for what, values in (("user", self.user), ("response_properties", self.response_properties)):
+            problem = property_problem(what, values)
+            if problem:
+                raise FormatError(path, problem)
 
 
 def load_record(data: Any) -> AnswerRecord:
@@ -103,6 +130,8 @@ def answer_record(
     response_properties: dict[str, Any] | None = None,
     preview: bool = False,
     identities: dict[str, str] | None = None,
+    response_id: str = "",
+    completes_response: bool = False,
 ) -> dict[str, Any]:
     """One record per answered question, with Iterate's field names."""
     record = AnswerRecord(
@@ -125,6 +154,8 @@ def answer_record(
         answered_at=_dt.datetime.fromtimestamp(now, _dt.UTC)
         .isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         identities=dict(identities or {}),
+        response_id=response_id,
+        completes_response=completes_response,
     )
     return dump_record(record)
 

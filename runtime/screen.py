@@ -28,6 +28,7 @@ class Screen:
         self.survey: Survey | None = None
         self.index = 0
         self.preview = False
+        self.response_id = ""   # shared by the answers of this showing
         # Inside a vendor's message: "modal" (centred over a backdrop, a full-screen Braze
         # in-app message) or "fill" (fills a small CleverTap pop-up); else the survey's corner.
         self.embedded: str | None = None
@@ -50,10 +51,10 @@ class Screen:
         self.clear()
         return [protocol.unmount()]
 
-    def open(self, survey: Survey, preview: bool) -> protocol.MountEffect:
+    def open(self, survey: Survey, preview: bool, response_id: str = "") -> protocol.MountEffect:
         assert not self.busy, "one survey on screen at a time"
         self.state, self.ahead_id = "question", None
-        self.survey, self.index, self.preview = survey, 0, preview
+        self.survey, self.index, self.preview, self.response_id = survey, 0, preview, response_id
         return self.render()
 
     def question(self) -> Question | None:

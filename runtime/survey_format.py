@@ -240,6 +240,10 @@ class SiteSettings:
         "(Iterate: 72).", default=72.0, minimum=0, maximum=24 * 365)
     forward: Forwarding = spec("Vendors each answer is forwarded to in the browser.",
                                default_factory=Forwarding)
+    origins: list[str] = spec(
+        "The site's page origins (https://shop.example): the collector takes answers for this site "
+        "only from them (CORS). Empty: from any page.", default_factory=list, max_items=50,
+        pattern=r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?")
 
 
 @dataclass

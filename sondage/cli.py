@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 
@@ -71,6 +72,54 @@ def cmd_snippet(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_collector(args: argparse.Namespace) -> int:
+    from .server import start
+
+    config = _collector_config(args, "collector")
+    if config is None:
+        return 1
+    if not config.admin_token:
+        print("sondage collector: no admin token (SONDAGE_ADMIN_TOKEN, --admin-token-file or admin_token_file "
+              "in --config): answers can be posted but not read", file=sys.stderr)
+    try:
+        running = start(Path(args.bundle) if args.bundle else None, host=args.host, port=args.port, db=args.db,
+                        runtime_host=args.host, verbose=args.verbose, config=config)
+    except Exception as e:   # a bad URL, an unreachable database: say which, and stop
+        print(f"sondage collector: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    print(f"collector: {running.runtime_url}collect  (database {args.db})", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        running.stop()
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from . import export
+    from .store import Store
+
+    try:
+        since = export.parse_since(args.since)
+        store = Store(args.db)
+    except export.ExportError as e:
+        print(f"sondage export: --{e}", file=sys.stderr)
+        return 2
+    except Exception as e:
+        print(f"sondage export: --db {args.db}: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    try:
+        body, _ = export.render(args.format, store.export(site=args.site, survey=args.survey, since=since))
+    finally:
+        store.close()
+    if args.out:
+        Path(args.out).write_text(body, encoding="utf-8", newline="")
+    else:
+        sys.stdout.write(body)
+    return 0
+
+
 def cmd_embed(args: argparse.Namespace) -> int:
     from .build.survey_files import SurveyFileError, read_folder
     from .embeds import embed_html
@@ -102,19 +151,42 @@ def cmd_embed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _collector_config(args: argparse.Namespace, what: str) -> Any:
+    from . import collector_config
+
+    try:
+        config = collector_config.load(Path(args.config) if args.config else None)
+    except collector_config.ConfigError as e:
+        print(f"sondage {what}: {e}", file=sys.stderr)
+        return None
+    if args.admin_token_file:
+        from .server import admin_token_from
+        try:
+            config.admin_token = admin_token_from(file=args.admin_token_file)
+        except OSError as e:
+            print(f"sondage {what}: --admin-token-file: {e}", file=sys.stderr)
+            return None
+    if args.rate_limit is not None:
+        config.rate_per_second = args.rate_limit
+    return config
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .server import start
 
+    config = _collector_config(args, "serve")
+    if config is None:
+        return 1
     demo = Path(args.demo) if args.demo else None
     try:
         running = start(Path(args.bundle), host=args.host, port=args.port, db=args.db, demo=demo,
                         demo_port=args.demo_port, demo_api_key=args.demo_api_key,
-                        runtime_host=args.runtime_host, verbose=args.verbose)
+                        runtime_host=args.runtime_host, verbose=args.verbose, config=config, demo_token=True)
     except (FileNotFoundError, OSError) as e:
         print(f"sondage serve: {e}", file=sys.stderr)
         return 1
-    print(f"runtime and collector: {running.runtime_url}  (answers: {running.runtime_url}responses, "
-          f"database {args.db})")
+    print(f"runtime and collector: {running.runtime_url}  (database {args.db})")
+    print(f"answers (admin):       {running.runtime_url}responses?token={running.admin_token}")
     if running.site_url:
         print(f"demo shop:             {running.site_url}")
     print("Ctrl-C stops.", flush=True)
@@ -175,13 +247,42 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--runtime-host", default="localhost",
                    help="host name of the runtime origin in URLs (default: localhost, so the demo "
                         "page at 127.0.0.1 and the runtime are different origins)")
-    v.add_argument("--db", default="sondage.db", help="SQLite file for answers (default: ./sondage.db)")
+    v.add_argument("--db", default="sondage.db",
+                   help="answers: a SQLite file or a postgresql:// URL (default: ./sondage.db)")
     v.add_argument("--demo", help="folder of the demo site to serve on --demo-port")
     v.add_argument("--demo-port", type=int, default=8000, help="demo site port (default: 8000)")
     v.add_argument("--demo-api-key", default="demo-site-key", help="apiKey in the demo's snippet")
     v.add_argument("--verbose", action="store_true", help="log every request")
+    _collector_options(v)
     v.set_defaults(func=cmd_serve)
+
+    k = sub.add_parser("collector", help="run the collector alone (answers in SQLite or PostgreSQL)")
+    k.add_argument("--db", required=True, help="a SQLite file or a postgresql:// URL")
+    k.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    k.add_argument("--port", type=int, default=8002, help="port (default: 8002)")
+    k.add_argument("--bundle", help="a built bundle: its files are served too, and its sites' `origins` "
+                                    "limit who may post")
+    k.add_argument("--verbose", action="store_true", help="log every request")
+    _collector_options(k)
+    k.set_defaults(func=cmd_collector)
+
+    x = sub.add_parser("export", help="export answers as CSV, JSON or NDJSON")
+    x.add_argument("--db", required=True, help="a SQLite file or a postgresql:// URL")
+    x.add_argument("--format", choices=["csv", "json", "ndjson"], default="csv", help="default: csv")
+    x.add_argument("--survey", help="only this survey's answers")
+    x.add_argument("--site", help="only this site's answers")
+    x.add_argument("--since", help="only answers given since this ISO date or date-time (UTC)")
+    x.add_argument("--out", help="write to this file (default: standard output)")
+    x.set_defaults(func=cmd_export)
     return p
+
+
+def _collector_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", help="the collector's config file (YAML: webhooks, rate limit, origins)")
+    p.add_argument("--admin-token-file", help="file whose first line is the admin token that reading "
+                                              "answers needs (default: $SONDAGE_ADMIN_TOKEN)")
+    p.add_argument("--rate-limit", type=float, help="answers' POSTs a client may send a second after a burst "
+                                                    "of 120 (default 2; 0 turns the limit off)")
 
 
 def main(argv: list[str] | None = None) -> int:

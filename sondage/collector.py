@@ -1,14 +1,16 @@
-"""The collector's requests: answers POSTed by visitors' browsers, checked.
+"""The collector's requests: answers POSTed by visitors' browsers, checked record by record.
 
 Requests are untrusted: bodies are bounded, every record is validated against the one
-record definition (``runtime.responses.AnswerRecord``), and a bad record names its field.
+record definition (``runtime.responses.AnswerRecord``), and each bad record is refused on
+its own with the field that is wrong, so one poison record never holds back the others.
 Records of a format version this collector does not understand are refused by name.
-Storage is ``sondage.store``.
+Storage is ``sondage.store``; the HTTP side is ``sondage.collector_app``.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from .runtime.responses import RECORD_VERSION, load_record
@@ -21,10 +23,33 @@ RECORD_VERSIONS = tuple(range(1, RECORD_VERSION + 1))
 
 
 class CollectorError(ValueError):
-    """A request the collector refuses; the message says what is wrong."""
+    """A request the collector refuses as a whole; the message says what is wrong."""
 
 
-def parse_body(body: bytes) -> list[dict[str, Any]]:
+@dataclass
+class Checked:
+    """The records of one request: those to store, and those refused with the reason."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)   # {index, id, reason}
+
+
+def check_record(i: int, raw: Any) -> dict[str, Any]:
+    """One record, validated; raises CollectorError naming ``records[i].<field>``."""
+    version = raw.get("version") if isinstance(raw, dict) else None
+    if version not in RECORD_VERSIONS:
+        raise CollectorError(f"records[{i}].version: record format version {version!r} is not one this "
+                             f"collector understands ({', '.join(map(str, RECORD_VERSIONS))})")
+    try:
+        record: dict[str, Any] = dump(load_record(raw))
+    except FormatError as e:
+        raise CollectorError(f"records[{i}].{e.path}: {e.message}" if e.path
+                             else f"records[{i}]: {e.message}") from None
+    return record
+
+
+def check_body(body: bytes) -> Checked:
+    """Every record of a POST body, each accepted or refused on its own."""
     if len(body) > MAX_BODY:
         raise CollectorError(f"body is larger than {MAX_BODY} bytes")
     try:
@@ -36,15 +61,19 @@ def parse_body(body: bytes) -> list[dict[str, Any]]:
     records = data["records"]
     if not records or len(records) > MAX_RECORDS:
         raise CollectorError(f"records: send 1 to {MAX_RECORDS} records")
-    out = []
+    checked = Checked()
     for i, raw in enumerate(records):
-        version = raw.get("version") if isinstance(raw, dict) else None
-        if version not in RECORD_VERSIONS:
-            raise CollectorError(f"records[{i}].version: record format version {version!r} is not one this "
-                                 f"collector understands ({', '.join(map(str, RECORD_VERSIONS))})")
         try:
-            out.append(dump(load_record(raw)))
-        except FormatError as e:
-            raise CollectorError(f"records[{i}].{e.path}: {e.message}" if e.path
-                                 else f"records[{i}]: {e.message}") from None
-    return out
+            checked.records.append(check_record(i, raw))
+        except CollectorError as e:
+            rid = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
+            checked.rejected.append({"index": i, "id": rid, "reason": str(e)})
+    return checked
+
+
+def parse_body(body: bytes) -> list[dict[str, Any]]:
+    """All the records of a body, or CollectorError for the first bad one (exports, tests)."""
+    checked = check_body(body)
+    if checked.rejected:
+        raise CollectorError(checked.rejected[0]["reason"])
+    return checked.records

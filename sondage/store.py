@@ -8,6 +8,7 @@ stored once.
 
 from __future__ import annotations
 
+import builtins
 import json
 import time
 from pathlib import Path
@@ -37,6 +38,7 @@ responses = sa.Table(
     sa.Column("braze_external_id", sa.Text),
     sa.Column("braze_device_id", sa.Text),
     sa.Column("clevertap_id", sa.Text),
+    sa.Column("response_id", sa.Text),
 )
 IDENTITY_COLUMNS = ("braze_external_id", "braze_device_id", "clevertap_id")
 
@@ -87,27 +89,29 @@ class Store:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         migrate(self.engine)
 
-    def _insert(self) -> Any:
-        if self.engine.dialect.name == "postgresql":
-            return postgresql.insert(responses).on_conflict_do_nothing(index_elements=["id"])
-        return sqlite.insert(responses).on_conflict_do_nothing(index_elements=["id"])
+    def insert_ignoring(self, table: sa.Table, keys: list[str]) -> Any:
+        """INSERT that skips a row whose ``keys`` are already there (both databases)."""
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        return dialect.insert(table).on_conflict_do_nothing(index_elements=keys)
 
-    def add(self, records: list[dict[str, Any]]) -> tuple[int, int]:
-        """Store records; returns (stored, duplicates)."""
+    def add(self, records: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+        """Store records; returns the ids stored now, and those that were already there."""
         now = time.time()
-        stored = 0
+        stored: list[str] = []
+        duplicates: list[str] = []
         with self.engine.begin() as connection:
             for r in records:
-                result = connection.execute(self._insert(), {
+                result = connection.execute(self.insert_ignoring(responses, ["id"]), {
                     "id": r["id"], "site": r["site"], "survey_id": r["survey_id"],
                     "question_id": r["question_id"], "answered_at": r["answered_at"], "received_at": now,
                     "preview": int(bool(r["preview"])), "record": json.dumps(r, sort_keys=True),
                     "record_version": int(r.get("version", 1)),
                     "external_id": _text((r.get("user") or {}).get("external_id")),
                     **{name: _text((r.get("identities") or {}).get(name)) for name in IDENTITY_COLUMNS},
+                    "response_id": _text(r.get("response_id")),
                 })
-                stored += result.rowcount
-        return stored, len(records) - stored
+                (stored if result.rowcount else duplicates).append(r["id"])
+        return stored, duplicates
 
     def list(self, *, site: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
         query = sa.select(responses.c.record)
@@ -118,6 +122,20 @@ class Store:
         with self.engine.connect() as connection:
             rows = connection.execute(query).scalars().all()
         return [json.loads(r) for r in rows]
+
+    def export(self, *, site: str | None = None, survey: str | None = None, since: str | None = None,
+               limit: int = 1_000_000) -> builtins.list[dict[str, Any]]:
+        """Answers in the order they were given, filtered (``since``: an ISO UTC time)."""
+        query = sa.select(responses.c.record)
+        if site:
+            query = query.where(responses.c.site == site)
+        if survey:
+            query = query.where(responses.c.survey_id == survey)
+        if since:
+            query = query.where(responses.c.answered_at >= since)
+        query = query.order_by(responses.c.answered_at, responses.c.id).limit(limit)
+        with self.engine.connect() as connection:
+            return [json.loads(r) for r in connection.execute(query).scalars()]
 
     def close(self) -> None:
         self.engine.dispose()

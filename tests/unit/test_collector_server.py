@@ -11,6 +11,7 @@ import pytest
 from sondage.collector import CollectorError, parse_body
 from sondage.runtime.responses import answer_record
 from sondage.runtime.survey_format import load_site_data
+from sondage.collector_app import CollectorConfig
 from sondage.server import start
 from sondage.store import Store
 
@@ -21,30 +22,40 @@ def record(site_data):
     return answer_record(survey, survey.questions[0], 8, record_id="rec-000001", site="shop", now=1.0)
 
 
-@pytest.fixture
-def server(tmp_path):
+def make_bundle(tmp_path):
     bundle = tmp_path / "dist"
+    if bundle.exists():
+        return bundle
     (bundle / "manifests").mkdir(parents=True)
     (bundle / "loader.js").write_text("/* loader */ " + "x" * 2000)
     (bundle / "manifests" / "shop.json").write_text('{"format": 1}')
     (bundle / "worker-0123456789ab.mjs").write_text("export {};")
     (bundle / "pyodide-0123456789ab").mkdir()
     (bundle / "pyodide-0123456789ab" / "pyodide.asm.wasm").write_bytes(b"\0asm" + bytes(5000))
+    return bundle
+
+
+@pytest.fixture
+def server(tmp_path):
+    bundle = make_bundle(tmp_path)
     site = tmp_path / "site"
     site.mkdir()
     (site / "index.html").write_text("<head><!-- sondage:snippet --></head><a href='%%RUNTIME_URL%%'>")
-    running = start(bundle, port=0, demo_port=0, db=tmp_path / "a.db", demo=site)
+    running = start(bundle, port=0, demo_port=0, db=tmp_path / "a.db", demo=site,
+                    config=CollectorConfig(admin_token="t0ken-for-tests"))
     yield running
     running.stop()
 
 
 def request(url, data=None, headers=None, method=None):
+    """(status, headers with lower-case names, body)."""
     req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
     try:
         with urllib.request.urlopen(req) as r:
-            return r.status, dict(r.headers), r.read()
+            return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
     except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
+        with e:
+            return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
 
 
 def post(url, body):
@@ -63,45 +74,107 @@ def test_parse_body_names_the_bad_record_field(record):
 
 def test_store_dedupes_by_id(tmp_path, record):
     store = Store(tmp_path / "x.db")
-    assert store.add([record]) == (1, 0)
-    assert store.add([record, {**record, "id": "rec-000002"}]) == (1, 1)
+    assert store.add([record]) == (["rec-000001"], [])
+    assert store.add([record, {**record, "id": "rec-000002"}]) == (["rec-000002"], ["rec-000001"])
     assert [r["id"] for r in store.list()] == ["rec-000002", "rec-000001"]
     store.close()
     assert len(Store(tmp_path / "x.db").list()) == 2     # it is on disk
 
 
+def auth(token="t0ken-for-tests"):
+    return {"Authorization": f"Bearer {token}"}
+
+
 def test_collect_endpoint(server, record):
     url = server.runtime_url + "collect"
     status, headers, body = post(url, {"records": [record]})
-    assert status == 200 and json.loads(body) == {"stored": 1, "duplicates": 0}
-    assert headers["Access-Control-Allow-Origin"] == "*"
-    assert json.loads(post(url, {"records": [record]})[2]) == {"stored": 0, "duplicates": 1}
-    status, _, body = post(url, {"records": [{**record, "survey_id": ""}]})
-    assert status == 400 and "records[0].survey_id" in json.loads(body)["error"]
+    assert status == 200 and json.loads(body) == {"stored": ["rec-000001"], "duplicates": [], "rejected": []}
+    assert headers["access-control-allow-origin"] == "*"       # no site names its origins here
+    assert json.loads(post(url, {"records": [record]})[2])["duplicates"] == ["rec-000001"]
     status, _, _ = request(url, b"x" * (300 * 1024), {"Content-Type": "application/json"})
     assert status == 413
+    status, _, body = request(url, b"{nope", {"Content-Type": "application/json"})
+    assert status == 400 and "not JSON" in json.loads(body)["error"]
     status, headers, _ = request(url, method="OPTIONS")
-    assert status == 204 and "content-type" in headers["Access-Control-Allow-Headers"]
-    listing = json.loads(request(server.runtime_url + "responses.json")[2])
-    assert [r["response"] for r in listing["records"]] == [8]
-    page = request(server.runtime_url + "responses")[2].decode()
+    assert status == 204 and "content-type" in headers["access-control-allow-headers"]
+
+
+def test_a_poison_record_does_not_hold_back_the_others(server, record):
+    """One bad record in a batch is refused on its own, with its field; the rest are stored."""
+    batch = [{**record, "id": "good-0000001"}, {**record, "id": "poison-00001", "user": {"x": "y" * 5000}},
+             {**record, "id": "good-0000002"}]
+    status, _, body = post(server.runtime_url + "collect", {"records": batch})
+    result = json.loads(body)
+    assert status == 200 and result["stored"] == ["good-0000001", "good-0000002"]
+    [rejected] = result["rejected"]
+    assert rejected["id"] == "poison-00001" and rejected["index"] == 1
+    assert "user.x: text values are at most 1000 characters" in rejected["reason"]
+
+
+def test_reading_answers_needs_the_admin_token(server, record):
+    post(server.runtime_url + "collect", {"records": [record]})
+    for path in ("responses.json", "responses", "export?format=csv"):
+        status, headers, _ = request(server.runtime_url + path)
+        assert status == 401 and "access-control-allow-origin" not in headers
+        assert request(server.runtime_url + path, headers=auth("wrong"))[0] == 401
+    status, headers, body = request(server.runtime_url + "responses.json", headers=auth())
+    assert status == 200 and [r["response"] for r in json.loads(body)["records"]] == [8]
+    assert "access-control-allow-origin" not in headers          # no other page may read them
+    page = request(server.runtime_url + "responses?token=t0ken-for-tests")[2].decode()
     assert "How likely?" in page and "1 answer " in page
+    status, headers, body = request(server.runtime_url + "export?format=csv&survey=nps", headers=auth())
+    assert status == 200 and headers["content-type"].startswith("text/csv")
+    assert body.decode("utf-8-sig").splitlines()[0].startswith("answered_at,site,survey_id,survey_name")
+    assert request(server.runtime_url + "export?format=xml", headers=auth())[0] == 400
+
+
+def test_rate_limit_answers_429_with_retry_after(tmp_path, record):
+    bundle = make_bundle(tmp_path)
+    running = start(bundle, port=0, db=tmp_path / "r.db",
+                    config=CollectorConfig(admin_token="x", rate_burst=2, rate_per_second=0.25))
+    try:
+        url = running.runtime_url + "collect"
+        assert post(url, {"records": [record]})[0] == 200
+        assert post(url, {"records": [record]})[0] == 200
+        status, headers, body = post(url, {"records": [record]})
+        assert status == 429 and int(headers["retry-after"]) >= 1 and "too many" in json.loads(body)["error"]
+    finally:
+        running.stop()
+
+
+def test_cors_only_for_the_sites_origins(tmp_path, record):
+    bundle = make_bundle(tmp_path)
+    running = start(bundle, port=0, db=tmp_path / "c.db",
+                    config=CollectorConfig(site_origins={"shop": {"https://shop.test"}}))
+    try:
+        url = running.runtime_url + "collect"
+        status, headers, body = request(url, json.dumps({"records": [record]}).encode(),
+                                        {"Content-Type": "application/json", "Origin": "https://shop.test"})
+        assert headers["access-control-allow-origin"] == "https://shop.test"
+        assert json.loads(body)["stored"] == ["rec-000001"]
+        status, headers, body = request(url, json.dumps({"records": [{**record, "id": "rec-000002"}]}).encode(),
+                                        {"Content-Type": "application/json", "Origin": "https://evil.test"})
+        assert "access-control-allow-origin" not in headers
+        assert "takes answers from ['https://shop.test'], not from 'https://evil.test'" in \
+            json.loads(body)["rejected"][0]["reason"]
+    finally:
+        running.stop()
 
 
 def test_static_files_are_served_like_a_cdn(server):
     status, h, body = request(server.runtime_url + "pyodide-0123456789ab/pyodide.asm.wasm",
                               headers={"Accept-Encoding": "br"})
-    assert status == 200 and h["Content-Type"] == "application/wasm"
-    assert h["Content-Encoding"] == "br" and brotli.decompress(body)[:4] == b"\0asm"
-    assert h["Cache-Control"] == "public, max-age=31536000, immutable"
-    assert h["Access-Control-Allow-Origin"] == "*"
+    assert status == 200 and h["content-type"] == "application/wasm"
+    assert h["content-encoding"] == "br" and brotli.decompress(body)[:4] == b"\0asm"
+    assert h["cache-control"] == "public, max-age=31536000, immutable"
+    assert h["access-control-allow-origin"] == "*"
     status, h, body = request(server.runtime_url + "loader.js", headers={"Accept-Encoding": "gzip"})
-    assert h["Content-Type"].startswith("text/javascript") and h["Content-Encoding"] == "gzip"
-    assert "max-age=60" in h["Cache-Control"] and gzip.decompress(body).startswith(b"/* loader */")
+    assert h["content-type"].startswith("text/javascript") and h["content-encoding"] == "gzip"
+    assert "max-age=60" in h["cache-control"] and gzip.decompress(body).startswith(b"/* loader */")
     status, _, _ = request(server.runtime_url + "loader.js",
-                           headers={"Accept-Encoding": "gzip", "If-None-Match": h["ETag"]})
+                           headers={"Accept-Encoding": "gzip", "If-None-Match": h["etag"]})
     assert status == 304
-    assert request(server.runtime_url + "manifests/shop.json")[1]["Cache-Control"].startswith("public, max-age=60")
+    assert request(server.runtime_url + "manifests/shop.json")[1]["cache-control"].startswith("public, max-age=60")
     assert request(server.runtime_url + "../../etc/passwd")[0] == 404
     assert request(server.runtime_url + "missing.js")[0] == 404
 

@@ -28,7 +28,7 @@ def record(site_data):
 
 def test_a_new_database_gets_every_migration(tmp_path):
     store = Store(tmp_path / "new.db")
-    assert schema_version(store.engine) == "0003"
+    assert schema_version(store.engine) == "0005"
     store.close()
 
 
@@ -42,10 +42,10 @@ def test_a_database_from_before_migrations_keeps_its_answers(tmp_path, record):
     db.commit()
     db.close()
     store = Store(path)
-    assert schema_version(store.engine) == "0003"
+    assert schema_version(store.engine) == "0005"
     assert [r["id"] for r in store.list()] == [record["id"]]
-    assert store.add([record]) == (0, 1)                      # still de-duplicated
-    assert store.add([{**record, "id": "rec-000009"}]) == (1, 0)
+    assert store.add([record]) == ([], [record["id"]])          # still de-duplicated
+    assert store.add([{**record, "id": "rec-000009"}]) == (["rec-000009"], [])
     versions = sqlite3.connect(path).execute("SELECT record_version FROM responses ORDER BY id").fetchall()
     assert versions == [(1,), (2,)]       # the answer from before, and one of today's format
     store.close()

@@ -1,0 +1,233 @@
+"""The runtime origin as an ASGI application (Starlette), served by uvicorn.
+
+- ``POST /collect``: answers from visitors' browsers. Anyone may post; each record is
+  stored or refused on its own (``{"stored": [ids], "duplicates": [ids], "rejected":
+  [{index, id, reason}]}``); per-client rate limiting answers 429 with ``Retry-After``;
+  CORS only for the origins of the sites this collector serves.
+- ``GET /responses`` (a page), ``/responses.json`` and ``/export``: reading answers needs
+  the admin token (``Authorization: Bearer <token>``, or ``?token=`` for a browser).
+- ``GET /health``.
+- Everything else, when a bundle folder is given: its files, served as a CDN would.
+
+The app holds no state that matters between requests (the rate limiter's buckets aside):
+several processes may serve one PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import math
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from . import export
+from .collector import MAX_BODY, CollectorError, check_body
+from .files import Files, cache_control
+from .store import Store
+from .webhooks import Webhook, WebhookQueue
+
+RESPONSES_PAGE = jinja2.Environment(autoescape=True).from_string("""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sondage responses</title>
+<style>body{font:15px system-ui,sans-serif;margin:2rem;color:#1f2330}
+table{border-collapse:collapse}td,th{border:1px solid #ccd;padding:4px 8px;text-align:left}
+th{background:#f3f4f6}.preview{color:#9a3412}</style></head>
+<body><h1>Responses</h1>
+<p>{{ records|length }} answer{{ '' if records|length == 1 else 's' }} stored in
+<code>{{ db }}</code>. Download: <a href="export?format=csv&amp;token={{ token }}">CSV</a>,
+<a href="responses.json?token={{ token }}">JSON</a>.</p>
+<table id="responses"><thead><tr><th>answered at</th><th>site</th><th>survey</th>
+<th>question</th><th>response</th><th>user</th><th></th></tr></thead><tbody>
+{% for r in records %}<tr data-survey="{{ r.survey_id }}" data-question="{{ r.question_id }}">
+<td>{{ r.answered_at }}</td><td>{{ r.site }}</td><td>{{ r.survey_name }}</td>
+<td>{{ r.question }}</td><td class="response">{{ r.response }}</td>
+<td>{{ r.user.external_id if r.user.external_id is defined else '' }}</td>
+<td>{% if r.preview %}<span class="preview">preview</span>{% endif %}</td></tr>
+{% endfor %}</tbody></table></body></html>
+""")
+STATIC_CORS = {"Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Policy": "cross-origin"}
+
+
+@dataclass
+class CollectorConfig:
+    admin_token: str | None = None
+    # Page origins allowed to POST answers, per site (from the sites' `origins`), and for all.
+    site_origins: dict[str, set[str]] = field(default_factory=dict)
+    allow_origins: set[str] = field(default_factory=set)
+    rate_burst: int = 120                 # requests a client may send at once ...
+    rate_per_second: float = 2.0          # ... and then this many a second; 0 turns it off
+    webhooks: dict[str, list[Webhook]] = field(default_factory=dict)
+    webhook_interval: float = 1.0
+
+    def origins(self) -> set[str]:
+        return set(self.allow_origins).union(*self.site_origins.values()) if self.site_origins \
+            else set(self.allow_origins)
+
+
+class RateLimiter:
+    """A token bucket per client address."""
+
+    def __init__(self, burst: int, per_second: float) -> None:
+        self.burst, self.per_second = burst, per_second
+        self.buckets: dict[str, tuple[float, float]] = {}
+
+    def wait(self, client: str, now: float) -> float:
+        """0 if the client may send now (a token is taken), else the seconds until it may."""
+        if self.per_second <= 0:
+            return 0.0
+        tokens, last = self.buckets.get(client, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - last) * self.per_second)
+        if tokens >= 1:
+            self.buckets[client] = (tokens - 1, now)
+            return 0.0
+        self.buckets[client] = (tokens, now)
+        if len(self.buckets) > 100_000:      # bounded memory: forget the oldest clients
+            for key in sorted(self.buckets, key=lambda k: self.buckets[k][1])[:50_000]:
+                del self.buckets[key]
+        return (1 - tokens) / self.per_second
+
+
+def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None) -> Starlette:
+    limiter = RateLimiter(config.rate_burst, config.rate_per_second)
+    files = Files(bundle) if bundle is not None else None
+    allowed = config.origins()
+    queue = WebhookQueue(store, config.webhooks)
+
+    def cors(request: Request) -> dict[str, str]:
+        origin = request.headers.get("origin")
+        if not allowed:                       # no site names its origins: any page may post
+            return {"Access-Control-Allow-Origin": "*"}
+        if origin in allowed:
+            return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+        return {"Vary": "Origin"}
+
+    def error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+        return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+    async def collect(request: Request) -> Response:
+        headers = cors(request)
+        client = request.client.host if request.client else "?"
+        wait = limiter.wait(client, time.monotonic())
+        if wait > 0:
+            return error(429, "too many requests; try again later",
+                         {**headers, "Retry-After": str(max(1, math.ceil(wait)))})
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+            return error(413, f"body is larger than {MAX_BODY} bytes", headers)
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY:
+                return error(413, f"body is larger than {MAX_BODY} bytes", headers)
+        try:
+            checked = await run_in_threadpool(check_body, body)
+        except CollectorError as e:
+            return error(400, str(e), headers)
+        origin = request.headers.get("origin")
+        records, rejected = [], list(checked.rejected)
+        for i, record in enumerate(checked.records):
+            site_origins = config.site_origins.get(record["site"])
+            if site_origins and origin not in site_origins:
+                rejected.append({"index": i, "id": record["id"],
+                                 "reason": f"site {record['site']!r} takes answers from {sorted(site_origins)}, "
+                                           f"not from {origin!r}"})
+            else:
+                records.append(record)
+        stored, duplicates = await run_in_threadpool(store.add, records) if records else ([], [])
+        if stored and config.webhooks:
+            await run_in_threadpool(queue.enqueue, [r for r in records if r["id"] in set(stored)])
+        return JSONResponse({"stored": stored, "duplicates": duplicates, "rejected": rejected}, headers=headers)
+
+    async def preflight(request: Request) -> Response:
+        return Response(status_code=204, headers={
+            **cors(request), "Access-Control-Allow-Methods": "POST", "Access-Control-Allow-Headers": "content-type",
+            "Access-Control-Max-Age": "86400"})
+
+    def admin(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+        async def guarded(request: Request) -> Response:
+            if not config.admin_token:
+                return error(403, "reading answers needs an admin token: start the collector with "
+                                  "SONDAGE_ADMIN_TOKEN (or --admin-token-file)")
+            given = request.headers.get("authorization", "").removeprefix("Bearer ").strip() \
+                or request.query_params.get("token", "")
+            if not hmac.compare_digest(given.encode(), config.admin_token.encode()):
+                return error(401, "admin token missing or wrong (Authorization: Bearer <token>, or ?token=)",
+                             {"WWW-Authenticate": "Bearer"})
+            return await handler(request)
+        return guarded
+
+    async def responses_json(request: Request) -> Response:
+        try:
+            limit = int(request.query_params.get("limit", "200"))
+        except ValueError:
+            return error(400, "limit: must be a whole number")
+        records = await run_in_threadpool(lambda: store.list(site=request.query_params.get("site"), limit=limit))
+        return JSONResponse({"records": records}, headers={"Cache-Control": "no-store"})
+
+    async def responses_page(request: Request) -> Response:
+        records = await run_in_threadpool(lambda: store.list(limit=500))
+        page = RESPONSES_PAGE.render(records=records, db=store.path, token=request.query_params.get("token", ""))
+        return Response(page, media_type="text/html; charset=utf-8",
+                        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+
+    async def export_answers(request: Request) -> Response:
+        q = request.query_params
+        try:
+            since = export.parse_since(q.get("since"))
+            fmt = q.get("format", "csv")
+            records = await run_in_threadpool(lambda: store.export(site=q.get("site"), survey=q.get("survey"),
+                                                                   since=since))
+            body, ctype = export.render(fmt, records)
+        except export.ExportError as e:
+            return error(400, str(e))
+        name = f"sondage-answers.{fmt}"
+        return Response(body, media_type=ctype, headers={
+            "Cache-Control": "no-store", "Content-Disposition": f'attachment; filename="{name}"'})
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    async def bundle_file(request: Request) -> Response:
+        if files is None:
+            return error(404, "not found")
+        path = request.url.path
+        reply = await run_in_threadpool(
+            files.reply, path, accept_encoding=request.headers.get("accept-encoding", ""),
+            if_none_match=request.headers.get("if-none-match"), extra=STATIC_CORS, cache=cache_control(path))
+        if request.method == "HEAD":
+            return Response(b"", status_code=reply.status, headers={
+                **reply.headers, "Content-Length": str(len(reply.body))})
+        return Response(reply.body, status_code=reply.status, headers=reply.headers)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(queue.run(config.webhook_interval)) if config.webhooks else None
+        yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    routes = [
+        Route("/collect", collect, methods=["POST"]),
+        Route("/collect", preflight, methods=["OPTIONS"]),
+        Route("/responses", admin(responses_page), methods=["GET"]),
+        Route("/responses.json", admin(responses_json), methods=["GET"]),
+        Route("/export", admin(export_answers), methods=["GET"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/{path:path}", bundle_file, methods=["GET", "HEAD"]),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.webhooks = queue
+    return app
+
