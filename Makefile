@@ -8,13 +8,13 @@ NODE_DEPS := node_modules/.package-lock.json
 export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint unit e2e bench build install tools chromium clean
+.PHONY: demo test lint unit e2e bench build install tools chromium postgres clean
 
 demo: install
 	$(SONDAGE) build --surveys examples/surveys --out dist
 	$(SONDAGE) serve --bundle dist --db demo.db --demo examples/site
 
-test: install chromium lint
+test: install chromium postgres lint
 	$(PY) -m pytest
 
 # ruff and strict mypy for the Python; TypeScript's checker for the bundle's JavaScript.
@@ -29,7 +29,7 @@ lint: install
 	node_modules/.bin/tsc -p static/tsconfig.json
 	node_modules/.bin/tsc -p static/tsconfig.worker.json
 
-unit: install
+unit: install postgres
 	$(PY) -m pytest tests/unit
 
 e2e: install chromium
@@ -65,6 +65,12 @@ $(NODE_DEPS): package.json package-lock.json | tools
 chromium:
 	@command -v chromium >/dev/null || { \
 	  echo "installing Debian's chromium"; apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+# Debian's PostgreSQL server binaries: the tests start their own server on a temporary
+# data directory (never the system's cluster).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  echo "installing Debian's postgresql"; apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }
 
 clean:
 	rm -rf dist .pytest_cache

@@ -67,7 +67,8 @@ class CollectorConfig:
     rate_burst: int = 120                 # requests a client may send at once ...
     rate_per_second: float = 2.0          # ... and then this many a second; 0 turns it off
     webhooks: dict[str, list[Webhook]] = field(default_factory=dict)
-    webhook_interval: float = 1.0
+    webhook_interval: float = 1.0         # how often the queue is worked, seconds
+    webhook_base_delay: float = 10.0      # the first retry's wait; it doubles each time
 
     def origins(self) -> set[str]:
         return set(self.allow_origins).union(*self.site_origins.values()) if self.site_origins \
@@ -101,7 +102,7 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
     limiter = RateLimiter(config.rate_burst, config.rate_per_second)
     files = Files(bundle) if bundle is not None else None
     allowed = config.origins()
-    queue = WebhookQueue(store, config.webhooks)
+    queue = WebhookQueue(store, config.webhooks, config.webhook_base_delay)
 
     def cors(request: Request) -> dict[str, str]:
         origin = request.headers.get("origin")

@@ -101,7 +101,7 @@ class Store:
         duplicates: list[str] = []
         with self.engine.begin() as connection:
             for r in records:
-                result = connection.execute(self.insert_ignoring(responses, ["id"]), {
+                result = connection.execute(self.insert_ignoring(responses, ["id"]).returning(responses.c.id), {
                     "id": r["id"], "site": r["site"], "survey_id": r["survey_id"],
                     "question_id": r["question_id"], "answered_at": r["answered_at"], "received_at": now,
                     "preview": int(bool(r["preview"])), "record": json.dumps(r, sort_keys=True),
@@ -110,7 +110,7 @@ class Store:
                     **{name: _text((r.get("identities") or {}).get(name)) for name in IDENTITY_COLUMNS},
                     "response_id": _text(r.get("response_id")),
                 })
-                (stored if result.rowcount else duplicates).append(r["id"])
+                (stored if result.first() is not None else duplicates).append(r["id"])
         return stored, duplicates
 
     def list(self, *, site: str | None = None, limit: int = 200) -> list[dict[str, Any]]:

@@ -55,14 +55,15 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
-def backoff(attempts: int) -> float:
-    return float(min(BASE_DELAY * 2.0 ** max(0, attempts - 1), MAX_DELAY))
+def backoff(attempts: int, base: float = BASE_DELAY) -> float:
+    return float(min(base * 2.0 ** max(0, attempts - 1), MAX_DELAY))
 
 
 class WebhookQueue:
-    def __init__(self, store: Store, webhooks: dict[str, list[Webhook]]) -> None:
+    def __init__(self, store: Store, webhooks: dict[str, list[Webhook]], base_delay: float = BASE_DELAY) -> None:
         self.store = store
         self.webhooks = webhooks
+        self.base_delay = base_delay
 
     def enqueue(self, records: list[dict[str, Any]]) -> int:
         """Queue a delivery of each newly stored record, and of each response it completes."""
@@ -117,7 +118,7 @@ class WebhookQueue:
                     values = {"status": "failed", "attempts": attempts, "last_error": error[:500]}
                 else:
                     values = {"attempts": attempts, "last_error": error[:500],
-                              "next_attempt_at": now + backoff(attempts)}
+                              "next_attempt_at": now + backoff(attempts, self.base_delay)}
                 connection.execute(sa.update(deliveries).where(deliveries.c.id == row.id).values(**values))
         return taken
 

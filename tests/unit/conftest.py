@@ -43,3 +43,33 @@ class Clock:
 @pytest.fixture
 def clock():
     return Clock()
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    """A real PostgreSQL server for the session (Debian's, on a temporary data directory)."""
+    import shutil
+    import tempfile
+
+    from tests.postgres import postgres_server
+
+    # Not under pytest's temporary folder: the postgres user must reach it.
+    folder = Path(tempfile.mkdtemp(prefix="sondage-postgres-"))
+    try:
+        with postgres_server(folder) as url:
+            yield url
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_DATABASES = iter(range(1, 1_000_000))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """The collector's database, once in SQLite and once in PostgreSQL: the same tests run on both."""
+    if request.param == "sqlite":
+        return str(tmp_path / "answers.db")
+    from tests.postgres import new_database
+
+    return new_database(request.getfixturevalue("postgres"), f"sondage_test_{next(_DATABASES)}")

@@ -36,12 +36,12 @@ def make_bundle(tmp_path):
 
 
 @pytest.fixture
-def server(tmp_path):
+def server(tmp_path, db_url):
     bundle = make_bundle(tmp_path)
     site = tmp_path / "site"
     site.mkdir()
     (site / "index.html").write_text("<head><!-- sondage:snippet --></head><a href='%%RUNTIME_URL%%'>")
-    running = start(bundle, port=0, demo_port=0, db=tmp_path / "a.db", demo=site,
+    running = start(bundle, port=0, demo_port=0, db=db_url, demo=site,
                     config=CollectorConfig(admin_token="t0ken-for-tests"))
     yield running
     running.stop()
@@ -72,13 +72,15 @@ def test_parse_body_names_the_bad_record_field(record):
         parse_body(json.dumps({"records": []}).encode())
 
 
-def test_store_dedupes_by_id(tmp_path, record):
-    store = Store(tmp_path / "x.db")
+def test_store_dedupes_by_id(db_url, record):
+    store = Store(db_url)
     assert store.add([record]) == (["rec-000001"], [])
     assert store.add([record, {**record, "id": "rec-000002"}]) == (["rec-000002"], ["rec-000001"])
     assert [r["id"] for r in store.list()] == ["rec-000002", "rec-000001"]
     store.close()
-    assert len(Store(tmp_path / "x.db").list()) == 2     # it is on disk
+    again = Store(db_url)
+    assert len(again.list()) == 2     # it is on disk
+    again.close()
 
 
 def auth(token="t0ken-for-tests"):

@@ -5,6 +5,7 @@ import json
 import sqlite3
 
 import pytest
+import sqlalchemy as sa
 
 from sondage.collector import CollectorError, parse_body
 from sondage.runtime.responses import answer_record
@@ -26,8 +27,8 @@ def record(site_data):
     return answer_record(survey, survey.questions[0], 8, record_id="rec-000001", site="shop", now=1.0)
 
 
-def test_a_new_database_gets_every_migration(tmp_path):
-    store = Store(tmp_path / "new.db")
+def test_a_new_database_gets_every_migration(db_url):
+    store = Store(db_url)
     assert schema_version(store.engine) == "0005"
     store.close()
 
@@ -63,11 +64,12 @@ def test_records_of_format_1_are_still_accepted(record):
     assert parse_body(json.dumps({"records": [old]}).encode())[0]["identities"] == {}
 
 
-def test_identities_are_stored_in_columns_to_join_with_vendor_profiles(tmp_path, record):
-    store = Store(tmp_path / "ids.db")
+def test_identities_are_stored_in_columns_to_join_with_vendor_profiles(db_url, record):
+    store = Store(db_url)
     store.add([{**record, "user": {"external_id": "u-7"},
                 "identities": {"braze_external_id": "u-7", "clevertap_id": "ct-123"}}])
-    row = sqlite3.connect(tmp_path / "ids.db").execute(
-        "SELECT external_id, braze_external_id, braze_device_id, clevertap_id FROM responses").fetchone()
-    assert row == ("u-7", "u-7", None, "ct-123")
+    with store.engine.connect() as connection:
+        row = connection.execute(sa.text(
+            "SELECT external_id, braze_external_id, braze_device_id, clevertap_id FROM responses")).one()
+    assert tuple(row) == ("u-7", "u-7", None, "ct-123")
     store.close()
