@@ -64,7 +64,7 @@ def test_two_collector_processes_share_one_postgresql_database(postgres, tmp_pat
                                  now=float(i)) for i in range(60)]
         batches = [records[i:i + 5] for i in range(0, 60, 5)]
         # Each batch to one collector, and the same batch to the other, all at once.
-        jobs = [(urls[i % 2], b) for i, b in enumerate(batches)] + [(urls[(i + 1) % 2], b) for i, b in enumerate(batches)]
+        jobs = [(urls[(i + k) % 2], b) for k in (0, 1) for i, b in enumerate(batches)]
         with ThreadPoolExecutor(max_workers=8) as pool:
             results = list(pool.map(lambda job: post(*job), jobs))
         stored = [rid for r in results for rid in r["stored"]]
