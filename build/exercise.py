@@ -63,7 +63,10 @@ for q in QUESTIONS:
                           "action": action, key: value})
 effects += rt.handle({"type": "ui", "survey_id": "s", "action": "close"})
 effects += rt.handle({"type": "undelivered"})
-effects += rt.handle({"type": "delivered", "ids": ["x"]})
+effects += rt.handle({"type": "delivered", "ids": ["x"], "status": 429, "retry_after": 3, "body": None})
+effects += rt.handle({"type": "delivered", "ids": ["x", "y"], "status": 413, "body": {"error": "big"}})
+effects += rt.handle({"type": "delivered", "ids": ["x"], "status": 200,
+                      "body": {"stored": [], "rejected": [{"id": "x", "reason": "bad"}]}})
 # Page-bound triggers, page changes, another tab, Segment, uninstall.
 effects += rt.command("install", [])
 effects += rt.handle({"type": "scroll", "percent": 60})

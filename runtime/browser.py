@@ -65,13 +65,27 @@ def _send(effect: Effect) -> None:
 
 
 async def _deliver(url: str, records: list[dict[str, Any]]) -> None:
+    """POST a batch; report to the runtime what the collector answered (status 0: nothing),
+    with its Retry-After and its JSON body. ``keepalive`` lets it finish if the page goes."""
     ids = [r["id"] for r in records]
+    status, retry_after, body = 0, None, None
     try:
         options = to_js({"method": "POST", "headers": {"content-type": "application/json"},
-                         "body": json.dumps({"records": records})},
+                         "body": json.dumps({"records": records}), "keepalive": True},
                         dict_converter=js.Object.fromEntries)
         response = await js.fetch(url, options)
-        ok = bool(response.ok)
-    except Exception:  # offline, DNS, CORS: all mean "try again later"
-        ok = False
-    receive(json.dumps({"type": "delivered", "ids": ids} if ok else {"type": "undelivered"}))
+        status = int(response.status)
+        header = response.headers.get("Retry-After")
+        if header:
+            try:
+                retry_after = float(header)
+            except ValueError:
+                retry_after = None
+        try:
+            body = json.loads(await response.text())
+        except Exception:   # no JSON body: the status says enough
+            body = None
+    except Exception:   # offline, DNS, CORS: all mean "no answer"
+        status = 0
+    receive(json.dumps({"type": "delivered", "ids": ids, "status": status, "retry_after": retry_after,
+                        "body": body}))

@@ -12,7 +12,7 @@ from typing import Any
 
 from . import protocol, stored
 from .protocol import Effects
-from .responses import Outbox
+from .responses import BATCH, Outbox
 
 
 class Delivery:
@@ -21,6 +21,8 @@ class Delivery:
         self.outbox = Outbox()
         self.key = ""
         self.in_flight = False
+        self.batch_limit = BATCH
+        self.warned: set[str] = set()    # one console warning per reason
 
     def adopt(self, site: str, storage: dict[str, Any], tab_id: str) -> Effects:
         """Take in every outbox found in ``storage``; this tab's own key is ``tab_id``'s."""
@@ -45,17 +47,55 @@ class Delivery:
     def flush(self, now: float) -> Effects:
         if self.in_flight or not self.collector:
             return []
-        batch = self.outbox.due(now)
+        batch = self.outbox.due(now, self.batch_limit)
         if not batch:
             return []
         self.in_flight = True
         return [protocol.deliver(self.collector, batch)]
 
-    def delivered(self, ids: list[str], now: float) -> Effects:
-        self.in_flight = False
-        self.outbox.delivered(ids)
-        return [self.save(), *self.flush(now)]
+    def result(self, ids: list[str], status: int, body: Any, retry_after: float | None, now: float,
+               jitter: float) -> Effects:
+        """What the collector said about a batch (``status`` 0: no answer at all).
 
-    def undelivered(self, now: float) -> Effects:
+        - 2xx: the stored and duplicate ids are done; each refused record is dropped, with
+          one console warning per reason (retrying would never help).
+        - no answer, 408, 429, 5xx: the whole batch waits and is tried again (backoff with
+          jitter, at least the collector's Retry-After).
+        - 413: the batch was too large: try again at once with half as many records; a single
+          record that is too large is dropped with a warning.
+        - any other 4xx: the batch is refused for good: dropped, with one warning.
+        """
         self.in_flight = False
-        return [protocol.wake(self.outbox.failed(now))]
+        effects: Effects = []
+        if 200 <= status < 300:
+            refused = body.get("rejected") if isinstance(body, dict) else None
+            done = set(ids)
+            for item in refused if isinstance(refused, list) else []:
+                if isinstance(item, dict) and item.get("id") in done:
+                    effects += self._dropped([str(item["id"])], str(item.get("reason") or "refused"))
+            self.outbox.delivered(ids)
+            self.batch_limit = BATCH
+            return [*effects, self.save(), *self.flush(now)]
+        if status == 0 or status in (408, 429) or status >= 500:
+            return [protocol.wake(self.outbox.failed(now, jitter, retry_after))]
+        if status == 413 and len(ids) > 1:
+            self.batch_limit = max(1, len(ids) // 2)
+            return self.flush(now)
+        reason = _error_text(body) or f"HTTP {status}"
+        effects += self._dropped(ids, f"HTTP {status}: {reason}")
+        self.outbox.delivered(ids)
+        return [*effects, self.save(), *self.flush(now)]
+
+    def _dropped(self, ids: list[str], reason: str) -> Effects:
+        if reason in self.warned:
+            return []
+        self.warned.add(reason)
+        return [protocol.console("warn", f"Sondage: the collector refused {len(ids)} answer(s) for good "
+                                         f"({', '.join(ids[:3])}{'...' if len(ids) > 3 else ''}): {reason}; "
+                                         f"dropped")]
+
+
+def _error_text(body: Any) -> str:
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        return str(body["error"])[:300]
+    return ""

@@ -17,6 +17,7 @@ The browser boundary (``runtime/browser.py``) feeds it and carries the effects o
 from __future__ import annotations
 
 import os
+import zlib
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -97,10 +98,16 @@ class Runtime:
             return self._other_tab(message.get("key"), message.get("value"))
         if kind == "ui":
             return self._ui(message)
-        if kind == "delivered":
-            return self.delivery.delivered([str(i) for i in message.get("ids", [])], self.clock())
+        if kind == "delivered":   # what the collector answered (status 0: nothing)
+            status = message.get("status")
+            retry_after = message.get("retry_after")
+            return self.delivery.result(
+                [str(i) for i in message.get("ids", [])], status if isinstance(status, int) else 200,
+                message.get("body"), float(retry_after) if isinstance(retry_after, (int, float)) else None,
+                self.clock(), self._jitter())
         if kind == "undelivered":
-            return self.delivery.undelivered(self.clock())
+            return self.delivery.result([str(i) for i in message.get("ids", [])], 0, None, None, self.clock(),
+                                        self._jitter())
         if kind == "sdk_reply":
             return self._sdk_reply(message.get("name"), message.get("value"))
         assert kind == "wake"
@@ -160,6 +167,10 @@ class Runtime:
                 and str(value).strip():
             self.identities[name] = str(value)[:200]
         return []
+
+    def _jitter(self) -> float:
+        """0..1, from a fresh id (the runtime ships without `random`)."""
+        return zlib.crc32(self.new_id().encode()) / 0xFFFFFFFF
 
     def _key(self, name: str) -> str:
         assert self.site is not None

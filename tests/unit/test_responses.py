@@ -57,10 +57,27 @@ def test_outbox_dedupes_batches_and_backs_off():
     box.add({"id": "r0"})
     assert len(box.items) == 25
     assert len(box.due(0)) == 20
-    waits = [box.failed(0) for _ in range(12)]
-    assert waits[:4] == [2, 4, 8, 16] and waits[-1] == 600
-    assert box.due(599) == [] and box.due(600)
+    waits = [box.failed(0) for _ in range(12)]        # jitter 0.5: no spread
+    assert waits[:4] == [2, 4, 8, 16] and waits[-1] == 300
+    assert box.due(299) == [] and box.due(300)
     box.delivered([f"r{i}" for i in range(20)])
     assert [r["id"] for r in box.items] == [f"r{i}" for i in range(20, 25)] and box.attempts == 0
     assert outbox_from_json(outbox_to_json(box)).items == box.items
     assert outbox_from_json({"items": [{"no": "id"}, 3]}).items == []
+
+
+def test_retries_spread_with_jitter_and_wait_at_least_retry_after():
+    low, high = Outbox(), Outbox()
+    assert low.failed(0, jitter=0.0) == 1.0 and high.failed(0, jitter=1.0) == 3.0
+    box = Outbox()
+    assert box.failed(0, jitter=0.5, retry_after=30) == 30       # the collector's Retry-After wins
+
+
+def test_a_batch_stays_under_the_keepalive_size():
+    box = Outbox()
+    for i in range(10):
+        box.add({"id": f"big{i}", "text": "x" * 20_000})
+    assert len(box.due(0)) == 2          # 2 x 20 KB fit under 60 KB, a third would not
+    lone = Outbox()
+    lone.add({"id": "huge", "text": "x" * 100_000})
+    assert len(lone.due(0)) == 1         # a record alone always goes (the collector decides)
