@@ -25,17 +25,29 @@ class Delivery:
         self.warned: set[str] = set()    # one console warning per reason
 
     def adopt(self, site: str, storage: dict[str, Any], tab_id: str) -> Effects:
-        """Take in every outbox found in ``storage``; this tab's own key is ``tab_id``'s."""
+        """Take in every outbox found in ``storage`` (but what the loader already delivered,
+        ``acked``); this tab's own key is ``tab_id``'s."""
         self.key = protocol.storage_key(site, f"outbox:{tab_id}")
         self.outbox = Outbox()
-        effects: Effects = []
+        acked, effects = stored.read_acked(site, storage)
         for key, value in stored.outboxes(site, storage):
             for record in stored.outbox_from_json(value).items:
-                self.outbox.add(record)
+                if record["id"] not in acked:
+                    self.outbox.add(record)
             effects.append(protocol.store(key, None))
         if self.outbox.items:
             effects.append(self.save())
         return effects
+
+    def take_in(self, value: Any, now: float) -> Effects:
+        """Another tab's outbox changed: its answers are sent from here too (the collector
+        keeps one of each), so none is left behind if that tab is closed."""
+        before = len(self.outbox.items)
+        for record in stored.outbox_from_json(value).items:
+            self.outbox.add(record)
+        if len(self.outbox.items) == before:
+            return []
+        return [self.save(), *self.flush(now)]
 
     def add(self, record: dict[str, Any]) -> Effects:
         self.outbox.add(record)

@@ -17,6 +17,7 @@ The browser boundary (``runtime/browser.py``) feeds it and carries the effects o
 from __future__ import annotations
 
 import os
+import re
 import zlib
 from collections.abc import Callable
 from typing import Any, Literal
@@ -35,6 +36,7 @@ Mode = Literal["waiting", "installed", "uninstalled"]
 # Inside a vendor's message (an embed), the message closes this long after the thank-you.
 AUTO_CLOSE_SECONDS = 3.0
 IDENTITY_NAMES = ("braze_external_id", "braze_device_id", "clevertap_id")
+_EARLY_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 class Runtime:
@@ -64,6 +66,7 @@ class Runtime:
         self.campaign = ""                    # the vendor's campaign id, in a CleverTap pop-up
         self.identities: dict[str, str] = {}  # the visitor's ids in the vendors' tools
         self.close_at: float | None = None    # auto-close of an embed after its thank-you
+        self._early_id: str | None = None
         self._handlers: dict[str, Callable[..., Effects]] = {
             "identify": self._cmd_identify, "event": self._cmd_event, "install": self._cmd_install,
             "url": self._cmd_url, "uninstall": self._cmd_uninstall, "segment": self._cmd_segment,
@@ -132,6 +135,8 @@ class Runtime:
         effects += self._set_channel(page.get("channel"), page.get("campaign"))
         effects += self.delivery.adopt(site.site, storage, self.new_id()[:12])
         effects += stored.forget_old_hint(site.site, storage)
+        early, forget = stored.read_early(site.site, storage)
+        effects += forget + self._replay_early(early)
         render.warm_up()   # so the first trigger renders at once
         visitor, migrated = stored.read_visitor(site.site, storage)
         effects += migrated
@@ -293,7 +298,12 @@ class Runtime:
         return effects
 
     def _other_tab(self, key: Any, value: Any) -> Effects:
-        """Another tab of the same site changed the shared state: take its history in."""
+        """Another tab of the same site changed the shared state: take its history in, and
+        its unsent answers (sent from here too, so none waits for a tab that was closed)."""
+        if not isinstance(key, str):
+            return []
+        if key.startswith(self._key("outbox")) and key != self.delivery.key:
+            return self.delivery.take_in(value, self.clock())
         if key != self._key("history"):
             return []
         theirs = stored.history_from_json(value)
@@ -301,6 +311,41 @@ class Runtime:
             return []
         self.history.merge(theirs)
         return [self._store_hint()]
+
+    def _replay_early(self, events: list[dict[str, Any]]) -> Effects:
+        """Clicks on a survey shown ahead, stored at once, that no runtime took in (the
+        visitor left within the first second): the answer is recorded with the click's id
+        (so a record the runtime did make is not counted twice), and the survey counts as
+        shown (and answered)."""
+        assert self.site is not None
+        effects: Effects = []
+        for event in events[:20]:
+            survey = next((s for s in self.site.surveys if s.id == event.get("survey_id")), None)
+            at = event.get("at")
+            when = float(at) if isinstance(at, (int, float)) and not isinstance(at, bool) else self.clock()
+            if survey is None:
+                continue
+            self.history.shown[survey.id] = max(self.history.shown.get(survey.id, 0.0), when)
+            question = survey.question(str(event.get("question_id")))
+            early_id = event.get("early")
+            if event.get("action") not in ("answer", "submit") or question is None or \
+                    not isinstance(early_id, str) or not early_id:
+                continue
+            raw = event.get("value") if event.get("action") == "answer" else event.get("values") or []
+            if question.type != "multiple_choice" and isinstance(raw, list):
+                raw = raw[0] if raw else ""
+            try:
+                value = parse_answer(question, raw)
+            except AnswerError:
+                continue
+            record = answer_record(survey, question, value, record_id=early_id, site=self.site.site, now=when,
+                                   url=str(event.get("url") or self.url), user=self.traits,
+                                   response_properties=self.response_properties)
+            self.history.responded[survey.id] = when
+            effects += self.delivery.add(record)
+        if events:
+            effects.append(self._store_history())
+        return effects
 
     # -- deciding ----------------------------------------------------------------------
     def _context(self) -> Context:
@@ -369,6 +414,15 @@ class Runtime:
         survey = self.screen.survey
         if survey is None or message.get("survey_id") != survey.id:
             return []
+        early = message.get("early")
+        self._early_id = early if isinstance(early, str) and _EARLY_ID.fullmatch(early) else None
+        done_early = [protocol.store(stored.early_key(self.site.site, self._early_id), None)] \
+            if self._early_id and self.site else []
+        effects = self._ui_action(message, survey)
+        self._early_id = None
+        return effects + done_early
+
+    def _ui_action(self, message: dict[str, Any], survey: Survey) -> Effects:
         action = message.get("action")
         if action == "close":
             return self._close()
@@ -392,8 +446,10 @@ class Runtime:
     def _answered(self, survey: Survey, question: Question, value: Any) -> Effects:
         assert self.site is not None
         now = self.clock()
+        # A click made before Python was up keeps the id the loader stored it under.
+        record_id, self._early_id = self._early_id or self.new_id(), None
         record = answer_record(
-            survey, question, value, record_id=self.new_id(), site=self.site.site, now=now,
+            survey, question, value, record_id=record_id, site=self.site.site, now=now,
             url=self.url, user=self.traits, response_properties=self.response_properties,
             preview=self.screen.preview, identities=self.identities, response_id=self.screen.response_id,
             completes_response=self.screen.index == len(survey.questions) - 1)

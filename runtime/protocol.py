@@ -41,7 +41,8 @@ FOR_LOADER = ("commands", "callbacks", "storage_version", "hint_version", "frame
 # The worker's own messages to the frame, besides the effects it passes on.
 WORKER_TO_FRAME = ("ready", "failed")
 # The frame to the loader.
-FRAME_TO_HOST = ("hello", "ready", "failed", "show", "resize", "hide", "store", "callback", "console", "sdk")
+FRAME_TO_HOST = ("hello", "ready", "failed", "show", "resize", "hide", "store", "callback", "console", "sdk",
+                 "early")
 # The loader to the frame: what goes into Python, all relayed by the frame.
 HOST_TO_FRAME = tuple(t for t in TO_RUNTIME if t not in ("delivered", "undelivered", "wake", "started"))
 
@@ -59,7 +60,9 @@ BOOT_COMMANDS = ("event", "install", "debug", "segment")
 # frames): "sondage:v<STORAGE_VERSION>:<site>:<name>". Keys of version 0 (before
 # versioning) were "sondage:<site>:<name>"; the runtime migrates them.
 STORAGE_VERSION = 1
-STORAGE_NAMES = ("history", "outbox", "visitor", "hint")
+# outbox:<tab>: a tab's unsent answers; acked: ids the loader delivered itself (the runtime
+# drops them from the outboxes); early: clicks on a survey shown before Python was up.
+STORAGE_NAMES = ("history", "outbox", "visitor", "hint", "acked", "early")
 
 
 def storage_prefix(site: str, version: int = STORAGE_VERSION) -> str:

@@ -84,6 +84,30 @@ def read(site: str, name: str, storage: dict[str, Any]) -> tuple[Any, Effects]:
     return None, []
 
 
+def read_acked(site: str, storage: dict[str, Any]) -> tuple[set[str], Effects]:
+    """Record ids the loader delivered itself; read once, then forgotten."""
+    key = protocol.storage_key(site, "acked")
+    value = storage.get(key)
+    if value is None:
+        return set(), []
+    ids = value.get("ids") if isinstance(value, dict) else None
+    return {str(i) for i in ids} if isinstance(ids, list) else set(), [protocol.store(key, None)]
+
+
+def early_key(site: str, early_id: str) -> str:
+    return protocol.storage_key(site, f"early:{early_id}")
+
+
+def read_early(site: str, storage: dict[str, Any]) -> tuple[list[dict[str, Any]], Effects]:
+    """Clicks on a survey shown before Python was up, each stored at once by the loader under
+    ``early:<id>``, in the order they were made; read once, then forgotten."""
+    prefix = protocol.storage_key(site, "early:")
+    keys = [k for k in storage if k.startswith(prefix)]
+    events = [storage[k] for k in keys if isinstance(storage[k], dict)]
+    events.sort(key=lambda e: e.get("at") if isinstance(e.get("at"), (int, float)) else 0)
+    return events, [protocol.store(k, None) for k in sorted(keys)]
+
+
 def read_history(site: str, storage: dict[str, Any]) -> tuple[History, Effects]:
     data, effects = read(site, "history", storage)
     history = history_from_json(data) if data is not None else History()

@@ -12,6 +12,7 @@ const worker = new Worker(new URL(__WORKER_JS__, import.meta.url).href + locatio
 let current = null;   // id of the survey on screen
 /** @type {string | null} */
 let shownHtml = null; // what is mounted, to skip re-mounting the same thing
+let pythonUp = false; // until then, a click is also stored at once in the host (durable)
 
 /** @param {Record<string, any>} message */
 function toHost(message) {
@@ -65,7 +66,11 @@ worker.onmessage = (/** @type {MessageEvent} */ e) => {
       shownHtml = null;
       toHost({ type: "hide" });
       break;
-    case "ready": case "failed": case "callback": case "console": case "store": case "sdk":
+    case "ready":
+      pythonUp = true;
+      toHost(m);
+      break;
+    case "failed": case "callback": case "console": case "store": case "sdk":
       toHost(m);
       break;
     default:
@@ -74,12 +79,25 @@ worker.onmessage = (/** @type {MessageEvent} */ e) => {
 };
 worker.onerror = (/** @type {ErrorEvent} */ e) => toHost({ type: "failed", reason: "worker error: " + (e.message || "unknown") });
 
+function newId() {
+  return crypto.randomUUID ? crypto.randomUUID().replace(/-/g, "") : String(Math.random()).slice(2) + Date.now();
+}
+
 /** @param {string} action @param {Record<string, unknown>} extra */
 function send(action, extra) {
   const form = /** @type {HTMLFormElement | null} */ (root.querySelector("form[data-question]"));
-  worker.postMessage(Object.assign({
+  /** @type {Record<string, unknown>} */
+  const message = Object.assign({
     type: "ui", action, survey_id: current, question_id: form ? form.dataset.question : null,
-  }, extra));
+  }, extra);
+  if (!pythonUp) {
+    // Python is still starting (a survey shown ahead): the host stores this click at once,
+    // so it counts even if the visitor leaves now; the runtime records it under this id.
+    message.early = newId();
+    message.at = Date.now() / 1000;
+    toHost({ type: "early", event: message });
+  }
+  worker.postMessage(message);
 }
 
 root.addEventListener("click", (e) => {

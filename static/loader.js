@@ -164,8 +164,21 @@
       try { accept(slice.call(pending[i])); } catch (e) { notice("a queued command failed: " + e); }
     }
     if (settings.installOnLoad !== false) accept(["install"]);
-    // QA's parameters start the runtime on any page view, even before any command.
+    // QA's parameters start the runtime on any page view, even before any command; stored
+    // answers or clicks not yet taken in need the manifest too (the collector's URL).
     if (preview || debug) requestManifest();
+    try {
+      if (pendingRecords().length || earlyPending()) requestManifest();
+    } catch (e) { /* storage blocked */ }
+    w.addEventListener("online", function () { deliverPending(false); });
+    w.addEventListener("pagehide", function () { deliverPending(true); });
+    w.addEventListener("storage", function (e) {
+      // Another tab left answers behind and this one runs no runtime: send them a moment
+      // later (that tab may still send them itself; the collector keeps one of each).
+      if (!frameSaidHello && e.key && e.key.indexOf(prefix) === 0 && /:outbox(:|$)/.test(e.key)) {
+        setTimeout(function () { deliverPending(false); }, 2000);
+      }
+    });
     if (!manifestRequested && !failed) mark("idle");
 
     function requestManifest() {
@@ -195,8 +208,17 @@
     function considerBoot() {
       if (frame || failed || !manifest) return;
       if (logic.shouldBoot({ queue: queue, hint: currentHint(), now: Date.now(), installed: installed,
-                             preview: !!preview, debug: debug })) addFrame();
-      else mark("idle");
+                             preview: !!preview, debug: debug })) { addFrame(); return; }
+      if (earlyPending()) {
+        // A click made before Python was up on an earlier page view: the runtime records it,
+        // started once the page is idle.
+        var start = function () { if (!frame && !failed) addFrame(); };
+        var idle = /** @type {any} */ (w).requestIdleCallback;
+        if (idle) idle(start, { timeout: 3000 }); else setTimeout(start, 1000);
+        return;
+      }
+      mark("idle");
+      deliverPending(false);
     }
 
     function pageViewQueued() {
@@ -297,6 +319,79 @@
       } catch (e) { /* blocked or full: keep going from memory */ }
     }
 
+    // Answers already stored (final records) that no runtime has sent: the loader sends them
+    // itself, with the same ids, and notes what the collector took in `acked` for the
+    // runtime to drop later. No Pyodide is needed for this.
+    var ACKED_MAX = 500;
+    function acked() {
+      try {
+        var a = JSON.parse(localStorage.getItem(prefix + "acked") || "null");
+        return a && Array.isArray(a.ids) ? a.ids : [];
+      } catch (e) { return []; }
+    }
+    /** @returns {any[]} */
+    function pendingRecords() {
+      var done = acked();
+      /** @type {any[]} */
+      var out = [];
+      /** @type {Record<string, 1>} */
+      var seen = {};
+      var all = readStorage();
+      for (var key in all) {
+        if (!/:outbox(:|$)/.test(key)) continue;
+        var items = all[key] && /** @type {any} */ (all[key]).items;
+        if (!Array.isArray(items)) continue;
+        for (var i = 0; i < items.length; i++) {
+          var r = items[i];
+          if (r && typeof r.id === "string" && done.indexOf(r.id) < 0 && !seen[r.id]) {
+            seen[r.id] = 1;
+            out.push(r);
+          }
+        }
+      }
+      return out;
+    }
+    function earlyPending() {
+      var all = readStorage();
+      for (var key in all) if (key.indexOf(prefix + "early:") === 0) return true;
+      return false;
+    }
+    var delivering = false;
+    /** @param {boolean} leaving */
+    function deliverPending(leaving) {
+      if (delivering || failed || !manifest || !manifest.collector || (frameSaidHello && !leaving)) return;
+      var records = pendingRecords();
+      if (!records.length) return;
+      /** @type {any[]} */
+      var batch = [];
+      var size = 0;
+      for (var i = 0; i < records.length && batch.length < 20; i++) {
+        size += JSON.stringify(records[i]).length;
+        if (batch.length && size > 60000) break;
+        batch.push(records[i]);
+      }
+      delivering = true;
+      fetch(new URL(manifest.collector, base).href, {
+        method: "POST", keepalive: true, credentials: "omit",
+        headers: { "content-type": "application/json" }, body: JSON.stringify({ records: batch })
+      }).then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      }).then(function (result) {
+        /** @type {any[]} */
+        var ids = [].concat(result.stored || [], result.duplicates || []);
+        var rejected = result.rejected || [];
+        for (var j = 0; j < rejected.length; j++) {
+          ids.push(rejected[j].id);
+          notice("the collector refused an answer for good: " + rejected[j].reason + "; dropped");
+        }
+        var all = acked().concat(ids);
+        store(prefix + "acked", { version: 1, ids: all.slice(Math.max(0, all.length - ACKED_MAX)) });
+        delivering = false;
+        if (!leaving && ids.length && records.length > batch.length) deliverPending(false);
+      }).catch(function () { delivering = false; /* tried again on the next page view */ });
+    }
+
     function pageUrl() {
       if (srcdoc) { try { return w.parent.location.href; } catch (e) { /* another origin */ } }
       return w.location.href;
@@ -383,7 +478,7 @@
         frameSaidHello = true;
         // A page-view survey the hint says this visitor will surely see is shown while
         // Python starts; the runtime confirms it (or removes it) when it is up.
-        var ahead = pageViewQueued() && !preview && !debug ? currentHint().page_view_survey : null;
+        var ahead = pageViewQueued() && !preview && !debug && !earlyPending() ? currentHint().page_view_survey : null;
         post({
           type: "init", site: apiKey, preview: preview, debug: debug, data_id: manifest.surveys,
           shown_ahead: ahead ? ahead.id : null, ahead: ahead,
@@ -422,6 +517,12 @@
         var write = m.level === "warn" ? console.warn : m.level === "error" ? console.error :
           m.level === "info" ? console.info : console.log;
         try { write.call(console, String(m.message)); } catch (err) { /* nothing */ }
+      } else if (m.type === "early") {
+        var ev = m.event || {};
+        if (typeof ev.early === "string" && /^[A-Za-z0-9_-]{8,64}$/.test(ev.early)) {
+          ev.url = pageUrl();
+          store(prefix + "early:" + ev.early, ev);
+        }
       } else if (m.type === "sdk") {
         var calls = m.calls || [];
         for (var c = 0; c < calls.length; c++) sdkCall(calls[c]);

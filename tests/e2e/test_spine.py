@@ -10,8 +10,8 @@ SHOP = """<h1>Shop</h1><p id=status></p>
 <button id=buy onclick="Iterate('event', 'checkout-done')">Buy</button>"""
 
 
-def wait_for_rows(store, count, **match):
-    deadline = time.monotonic() + 10
+def wait_for_rows(store, count, timeout=10, **match):
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         rows = [r for r in store.list(limit=10000) if all(r.get(k) == v for k, v in match.items())]
         if len(rows) >= count:

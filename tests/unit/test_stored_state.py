@@ -61,3 +61,46 @@ def test_an_unreadable_history_is_said_not_silently_reset(site_data, clock):
 def test_a_newer_runtimes_history_is_read_by_its_known_fields():
     history = history_from_json({"version": 7, "shown": {"a": 1.0}, "responded": {}, "future": {"x": 1}})
     assert history is not None and history.shown == {"a": 1.0}
+
+
+def test_answers_the_loader_delivered_are_not_sent_again(site_data, clock):
+    storage = {"sondage:v1:shop:outbox:tabA": {"version": 1, "items": [
+        {"id": "rec-delivered-1"}, {"id": "rec-waiting-01"}]},
+        "sondage:v1:shop:acked": {"ids": ["rec-delivered-1"]}}
+    _, effects = new_runtime(site_data, clock, storage=storage)
+    [deliver] = of(effects, "deliver")
+    assert [r["id"] for r in deliver["records"]] == ["rec-waiting-01"]
+    assert stored_after(effects)["sondage:v1:shop:acked"] is None
+
+
+def test_a_click_in_the_first_second_is_answered_on_the_next_page_view(site_data, clock):
+    """The visitor answered the survey shown ahead and left before Python was up: the next
+    page view records the answer (with the click's id) and counts the survey as shown."""
+    site_data["surveys"][2]["frequency"] = "once"        # "welcome", a page-view rating survey
+    early = {"early": "early-click-0001", "survey_id": "welcome", "question_id": "stars", "action": "answer",
+             "value": "4", "at": clock.now - 60, "url": "https://shop.test/home"}
+    rt, effects = new_runtime(site_data, clock, storage={"sondage:v1:shop:early:early-click-0001": early})
+    [deliver] = of(effects, "deliver")
+    [record] = deliver["records"]
+    assert record["id"] == "early-click-0001" and record["response"] == 4 and record["survey_id"] == "welcome"
+    assert record["url"] == "https://shop.test/home"
+    assert stored_after(effects)["sondage:v1:shop:early:early-click-0001"] is None
+    assert of(rt.command("install", []), "mount") == []   # shown once already: not again
+
+
+def test_a_click_the_runtime_took_in_keeps_its_id_and_clears_its_key(site_data, clock):
+    rt, _ = new_runtime(site_data, clock)
+    rt.command("install", [])
+    effects = rt.handle({"type": "ui", "survey_id": "welcome", "question_id": "stars", "action": "answer",
+                         "value": "5", "early": "early-click-0002"})
+    [deliver] = of(effects, "deliver")
+    assert deliver["records"][0]["id"] == "early-click-0002"
+    assert stored_after(effects)["sondage:v1:shop:early:early-click-0002"] is None
+
+
+def test_another_tabs_unsent_answers_are_taken_in(site_data, clock):
+    rt, _ = new_runtime(site_data, clock)
+    effects = rt.handle({"type": "storage", "key": "sondage:v1:shop:outbox:othertab01",
+                         "value": {"version": 1, "items": [{"id": "rec-other-tab1", "site": "shop"}]}})
+    [deliver] = of(effects, "deliver")
+    assert [r["id"] for r in deliver["records"]] == ["rec-other-tab1"]
