@@ -8,7 +8,7 @@ NODE_DEPS := node_modules/.package-lock.json
 export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint unit e2e bench build install tools chromium postgres clean
+.PHONY: demo test lint unit e2e bench bench-collector build install tools chromium postgres clean
 
 demo: install
 	$(SONDAGE) build --surveys examples/surveys --out dist
@@ -38,6 +38,10 @@ e2e: install chromium
 # Not part of `make test`: timings belong in the benchmark, never in tests.
 bench: install chromium
 	$(PY) bench/run.py
+
+# The collector alone: answers per second and POST /collect latency, SQLite and PostgreSQL.
+bench-collector: install postgres
+	$(PY) bench/collector.py
 
 build: install
 	$(SONDAGE) build --surveys examples/surveys --out dist
