@@ -23,6 +23,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from starlette.applications import Starlette
@@ -230,5 +231,36 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.webhooks = queue
+    app.state.listeners = []
+    app.add_middleware(_Traffic, listeners=app.state.listeners)
     return app
+
+
+class _Traffic:
+    """Calls each listener with (path, status, body bytes) of every response (the benchmark
+    counts the bytes a page view costs this way)."""
+
+    def __init__(self, app: Any, listeners: list[Callable[[str, int, int], None]]) -> None:
+        self.app = app
+        self.listeners = listeners
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not self.listeners:
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"").decode("latin-1")
+        path = scope["path"] + (f"?{query}" if query else "")
+        seen = {"status": 0, "size": 0}
+
+        async def counting(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                seen["status"] = message["status"]
+            elif message["type"] == "http.response.body":
+                seen["size"] += len(message.get("body", b""))
+                if not message.get("more_body"):
+                    for listener in self.listeners:
+                        listener(path, seen["status"], seen["size"])
+            await send(message)
+
+        await self.app(scope, receive, counting)
 

@@ -48,6 +48,8 @@ class _SiteHandler(BaseHTTPRequestHandler):
         reply = self.server.files.reply(path, accept_encoding=self.headers.get("Accept-Encoding", ""),
                                         if_none_match=self.headers.get("If-None-Match"), extra={},
                                         cache="no-cache", transform=transform)
+        for listener in self.server.listeners:
+            listener(self.path, reply.status, len(reply.body))
         self.send_response(reply.status)
         for k, v in reply.headers.items():
             self.send_header(k, v)
@@ -70,6 +72,7 @@ class _SiteServer(ThreadingHTTPServer):
         self.api_key = api_key
         self.runtime_url = runtime_url
         self.verbose = verbose
+        self.listeners: list[Any] = []   # called with (path, status, body bytes) per response
         super().__init__(address, _SiteHandler)
 
 
@@ -96,6 +99,8 @@ class Uvicorn:
                 raise OSError(f"the server did not start on {host}:{port}")
             time.sleep(0.01)   # polling for uvicorn's own started flag, bounded by the deadline
         self.port = int(self.server.servers[0].sockets[0].getsockname()[1])
+        # (path, status, body bytes) per response, when the app offers them (the benchmark).
+        self.listeners: list[Any] = getattr(getattr(app, "state", None), "listeners", [])
 
     def stop(self) -> None:
         self.server.should_exit = True
