@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..embeds import HOSTED_PATH, hosted_page
 from ..runtime import protocol
 from ..runtime.hints import hint
 from ..runtime.survey_format import FORMAT_VERSION, dump, survey_json_schema
@@ -182,6 +183,9 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
             "collector": collector, "hint": hint(surveys, settings=settings),
         })
         result.sites[site] = [s.id for s in surveys]
+        for survey in surveys:        # each survey's own page, for links and emails
+            files[HOSTED_PATH.format(site=site, survey=survey.id) + "index.html"] = \
+                hosted_page(site, survey.id, survey.name).encode()
 
     if out.exists():
         if any(out.iterdir()) and not (out / "loader.js").is_file():

@@ -85,6 +85,12 @@ effects += inapp.handle({"type": "init", "site_data": SITE, "collector": "/colle
 effects += inapp.command("event", ["go", {"total": 5}])
 effects += inapp.command("identify", [{"plan": "pro", "seats": 3, "joined": "2025-01-01"}])
 effects += inapp.handle({"type": "wake"})
+# A hosted page opened from an email: typed link parameters and the first answer.
+hosted = Runtime(clock=lambda: float(clock()))
+effects += hosted.handle({"type": "init", "site_data": SITE, "collector": "/collect", "storage": {},
+                          "page": {"channel": "hosted", "url": "https://x.test/s/exercise/s/?user_braze_id=b"
+                                   "&user_number_n=2&user_boolean_b=true&user_date_d=2024-01-01&answer=9"}})
+effects += hosted.command("install", ["s"])
 json.dumps(effects)
 kinds = {e["type"] for e in effects}
 assert {"mount", "unmount", "store", "deliver", "callback", "console", "wake", "sdk"} <= kinds, kinds

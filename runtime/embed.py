@@ -22,7 +22,7 @@ import zlib
 from collections.abc import Callable
 from typing import Any, Literal
 
-from . import commands, debug, forwarding, hints, protocol, render, segment_plugin, stored, undecided
+from . import commands, debug, forwarding, hints, link_params, protocol, render, segment_plugin, stored, undecided
 from .delivery import Delivery
 from .protocol import Effects
 from .responses import MAX_PROPERTIES, AnswerError, answer_record, parse_answer
@@ -67,6 +67,7 @@ class Runtime:
         self.identities: dict[str, str] = {}  # the visitor's ids in the vendors' tools
         self.close_at: float | None = None    # auto-close of an embed after its thank-you
         self._early_id: str | None = None
+        self.link_answer: str | None = None   # a hosted page's answer=, for question 1
         self._handlers: dict[str, Callable[..., Effects]] = {
             "identify": self._cmd_identify, "event": self._cmd_event, "install": self._cmd_install,
             "url": self._cmd_url, "uninstall": self._cmd_uninstall, "segment": self._cmd_segment,
@@ -163,9 +164,17 @@ class Runtime:
             return [protocol.console("warn", f"Sondage: iterateSettings.channel {channel!r} is not one of "
                                              f"{', '.join(forwarding.CHANNELS)}; ignored")]
         self.channel = channel
-        self.screen.embedded = "modal" if channel == "braze-inapp" else "fill"
+        self.screen.embedded = {"braze-inapp": "modal", "clevertap-popup": "fill", "hosted": "page"}[channel]
         self.campaign = str(campaign)[:100] if isinstance(campaign, (str, int)) else ""
-        return []
+        if channel != "hosted":
+            return []
+        # The survey's own page: who the visitor is, and maybe their first answer, come in the link.
+        params = link_params.parse(self.url)
+        self.traits.update(params.traits)
+        self.response_properties.update(params.response_properties)
+        self.identities.update(params.identities)
+        self.link_answer = params.answer
+        return [protocol.console("warn", f"Sondage: {p}") for p in params.problems]
 
     def _sdk_reply(self, name: Any, value: Any) -> Effects:
         if name in IDENTITY_NAMES and isinstance(value, (str, int)) and not isinstance(value, bool) \
@@ -408,7 +417,27 @@ class Runtime:
         queries = forwarding.identity_queries(self.site.settings, survey, self.channel)
         if queries:
             effects.append(protocol.sdk(list(queries)))
+        if self.link_answer is not None:
+            effects += self._answer_from_link(survey)
         return effects
+
+    def _answer_from_link(self, survey: Survey) -> Effects:
+        """The first question was answered in an email (``answer=`` in the link): record it
+        at once and go on with question 2. A value that does not fit shows the question."""
+        raw, self.link_answer = self.link_answer, None
+        question = self.screen.question()
+        if question is None or raw is None:
+            return []
+        if question.type == "multiple_choice":
+            raw_value: Any = [v for v in raw.split(",") if v]
+        else:
+            raw_value = raw
+        try:
+            value = parse_answer(question, raw_value)
+        except AnswerError:
+            return [protocol.console("warn", f"Sondage: answer={raw[:40]!r} in the link does not fit "
+                                             f"question {question.id!r}; the visitor answers it here")]
+        return self._answered(survey, question, value)
 
     def _ui(self, message: dict[str, Any]) -> Effects:
         survey = self.screen.survey
@@ -471,7 +500,7 @@ class Runtime:
             effects.append(protocol.sdk(list(calls)))
         if self.screen.state == "thanks":
             effects.append(protocol.callback("onEvent", "survey-complete", {"survey": info}))
-            if self.channel != "page":
+            if self.channel in ("braze-inapp", "clevertap-popup"):   # a vendor's message closes
                 self.close_at = now + AUTO_CLOSE_SECONDS
                 effects.append(protocol.wake(AUTO_CLOSE_SECONDS))
         effects.extend(self.delivery.flush(now))

@@ -22,8 +22,10 @@ from .survey_format import Question, SiteSettings, Survey
 SEGMENT_EVENT = "Survey Question Response"
 BRAZE_EVENT = "survey-question-response"
 # Embeds: where the survey runs inside a vendor's message (iterateSettings.channel).
-Channel = Literal["page", "braze-inapp", "clevertap-popup"]
-CHANNELS: tuple[Channel, ...] = ("page", "braze-inapp", "clevertap-popup")
+# "hosted": the survey's own page, opened from a link or an email (no SDK there: the
+# collector relays its answers to the vendors' REST APIs instead).
+Channel = Literal["page", "braze-inapp", "clevertap-popup", "hosted"]
+CHANNELS: tuple[Channel, ...] = ("page", "braze-inapp", "clevertap-popup", "hosted")
 # Record fields every vendor gets, in Iterate's names.
 ITERATE_FIELDS = ("survey_id", "survey_name", "question", "label", "response", "response_int",
                   "response_string", "response_array", "response_year", "response_month", "response_day",
@@ -131,8 +133,8 @@ def clevertap_calls(record: dict[str, Any], question: Question, value: Any, sett
 def answer_calls(record: dict[str, Any], question: Question, value: Any, survey: Survey, settings: SiteSettings,
                  channel: Channel, traits: dict[str, Any]) -> list[SdkCall]:
     """Every SDK call for one answered question, in order."""
-    if record.get("preview"):
-        return []   # preview answers never reach anyone's profile
+    if record.get("preview") or channel == "hosted":
+        return []   # preview answers reach no profile; a hosted page's are relayed by the server
     chosen = vendors(settings, survey, channel)
     calls: list[SdkCall] = []
     if chosen.segment:
@@ -146,6 +148,8 @@ def answer_calls(record: dict[str, Any], question: Question, value: Any, survey:
 
 def identity_queries(settings: SiteSettings, survey: Survey, channel: Channel) -> list[SdkCall]:
     """Ask the page's SDKs who the visitor is, for the collector to store with each answer."""
+    if channel == "hosted":
+        return []
     chosen = vendors(settings, survey, channel)
     calls: list[SdkCall] = []
     if chosen.braze:

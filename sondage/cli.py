@@ -143,8 +143,14 @@ def cmd_embed(args: argparse.Namespace) -> int:
               f"({', '.join(s.site for s in found)}): pass --site", file=sys.stderr)
         return 1
     survey = found[0]
+    from .links import email_html, survey_link
     try:
-        print(embed_html(args.kind, survey.site, args.base_url, survey.id, title=survey.name), end="")
+        if args.kind == "link":
+            print(survey_link(args.base_url, survey, args.esp, args.user_property, args.response_property))
+        elif args.kind == "email":
+            print(email_html(args.base_url, survey, args.esp, args.user_property, args.response_property), end="")
+        else:
+            print(embed_html(args.kind, survey.site, args.base_url, survey.id, title=survey.name), end="")
     except SnippetError as e:
         print(f"sondage embed: {e}", file=sys.stderr)
         return 2
@@ -229,11 +235,18 @@ def parser() -> argparse.ArgumentParser:
                         "(analytics.register), for sites on Segment without the Iterate destination")
     s.set_defaults(func=cmd_snippet)
 
-    e = sub.add_parser("embed", help="print what to paste into a Braze in-app message or a CleverTap "
-                                     "web pop-up for one survey")
-    e.add_argument("kind", choices=["braze-inapp", "clevertap-popup"],
+    e = sub.add_parser("embed", help="print what to paste into a Braze in-app message, a CleverTap web "
+                                     "pop-up or an email, or a link, for one survey")
+    e.add_argument("kind", choices=["braze-inapp", "clevertap-popup", "link", "email"],
                    help="braze-inapp: a Braze HTML in-app message's Custom Code; clevertap-popup: a "
-                        "CleverTap Web Pop-up's custom HTML")
+                        "CleverTap Web Pop-up's custom HTML; link: the survey page's link; email: the first "
+                        "question as email HTML")
+    e.add_argument("--esp", choices=["braze", "clevertap", "none"], default="none",
+                   help="link and email: whose merge tags identify the recipient (default: none)")
+    e.add_argument("--user-property", action="append", default=[], metavar="NAME=TAG",
+                   help="link and email: a user property filled by a merge tag (repeatable)")
+    e.add_argument("--response-property", action="append", default=[], metavar="NAME=TAG",
+                   help="link and email: a response property filled by a merge tag (repeatable)")
     e.add_argument("survey_id", metavar="SURVEY_ID", help="the survey's id")
     e.add_argument("--base-url", required=True, help="URL the bundle is served from")
     e.add_argument("--site", help="the site (apiKey) the survey belongs to, if its id is on several")

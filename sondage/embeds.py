@@ -17,6 +17,7 @@ from __future__ import annotations
 from .snippet import _js, snippet
 
 KINDS = ("braze-inapp", "clevertap-popup")
+HOSTED_PATH = "s/{site}/{survey}/"      # a survey's own page, inside the bundle
 
 _PAGE = """<!doctype html>
 <html lang="en">
@@ -46,3 +47,13 @@ def embed_html(kind: str, api_key: str, base_url: str, survey_id: str, title: st
     return _PAGE.format(title=title.replace("&", "&amp;").replace("<", "&lt;"), style=style, body=body,
                         snippet=snippet(api_key, base_url, install_on_load=False, extra=extra),
                         survey=_js(survey_id))
+
+
+def hosted_page(site: str, survey_id: str, title: str) -> str:
+    """The survey's own page in the bundle (static: any host or CDN serves it). It reads
+    Iterate's link parameters (user_*, response_*, answer=) through the runtime."""
+    return _PAGE.format(
+        title=title.replace("&", "&amp;").replace("<", "&lt;"), style="html,body{height:100%;background:#f4f5f8}",
+        body="<noscript><p style=\"font:16px sans-serif;margin:2rem\">This survey needs JavaScript.</p></noscript>",
+        snippet=snippet(site, "", install_on_load=False, extra={"channel": "hosted"}, loader_src="../../../loader.js"),
+        survey=_js(survey_id))

@@ -24,7 +24,9 @@ def loader_url(base_url: str) -> str:
 
 
 def snippet(api_key: str, base_url: str, *, install_on_load: bool = True,
-            extra: dict[str, object] | None = None) -> str:
+            extra: dict[str, object] | None = None, loader_src: str | None = None) -> str:
+    """Iterate's snippet. ``loader_src``: a URL relative to the page (pages inside the
+    bundle), instead of ``<base_url>/loader.js``."""
     if not api_key:
         raise SnippetError("--api-key must not be empty")
     settings: dict[str, object] = {"apiKey": api_key}
@@ -35,7 +37,7 @@ def snippet(api_key: str, base_url: str, *, install_on_load: bool = True,
 window.iterateSettings = {_js(settings)};
 (function(i,t,e,r,a){{if(t.getElementById(r)){{return}}
 i.IterateObjectName=a;var z=function(){{z.c(arguments)}};z.q=[];z.c=function(args){{z.q.push(args)}};i[a]=z;
-var l=function(){{var js,fjs=t.getElementsByTagName(e)[0];js=t.createElement(e);js.id=r;js.async=1;js.src={_js(loader_url(base_url))};fjs.parentNode.insertBefore(js,fjs)}};
+var l=function(){{var js,fjs=t.getElementsByTagName(e)[0];js=t.createElement(e);js.id=r;js.async=1;js.src={_js(loader_src or loader_url(base_url))};fjs.parentNode.insertBefore(js,fjs)}};
 if(t.readyState==="complete"){{l()}}else if(i.attachEvent){{i.attachEvent("onload",l)}}else{{i.addEventListener("load",l,false)}}
 }}(window,document,"script","iterate-js","Iterate"));
 </script>"""

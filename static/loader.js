@@ -497,7 +497,7 @@
         mark("ready");
       } else if (m.type === "show" || m.type === "resize") {
         var s = frame.style;
-        if (m.type === "show") filled = m.position === "fill" || m.position === "modal";
+        if (m.type === "show") filled = m.position === "fill" || m.position === "modal" || m.position === "page";
         // An embed fills the vendor's message; the corner widget takes its card's height.
         s.height = filled ? "100%" : Math.max(0, Math.min(+m.height || 0, 2000)) + "px";
         if (m.type === "show") {

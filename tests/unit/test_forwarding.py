@@ -138,3 +138,33 @@ def test_vendors_follow_site_survey_and_channel():
     survey = data.surveys[0]
     assert forwarding.vendors(data.settings, survey, "page") == forwarding.Vendors(False, False, True)
     assert forwarding.vendors(data.settings, survey, "braze-inapp").braze is True
+
+
+def test_a_hosted_page_takes_the_link_and_never_auto_closes(site_data, clock):
+    from sondage.runtime.embed import Runtime
+    rt = Runtime(clock=clock, new_id=lambda: "id-0000000002")
+    rt.handle({"type": "init", "site_data": site_data, "collector": "https://c.test/collect", "storage": {},
+               "page": {"url": "https://cdn.test/s/shop/nps/?user_braze_id=b-1&user_number_age=41"
+                                "&response_boolean_vip=yes&user_date_joined=2024-01-02&answer=7",
+                        "channel": "hosted"}})
+    assert rt.traits == {"braze_id": "b-1", "age": 41, "joined": {"type": "date", "value": 1704153600}}
+    assert rt.response_properties == {"vip": True} and rt.identities == {"braze_id": "b-1"}
+    effects = rt.command("install", ["nps"])
+    assert effects[0]["position"] == "page"
+    [deliver] = of(effects, "deliver")
+    assert deliver["records"][0]["response"] == 7                # answered in the email
+    assert "Why?" in of(effects, "mount")[-1]["html"]            # question 2 on screen
+    done = ui(rt, "submit", "why", values=["great"])
+    assert of(done, "wake") == [] and sdk_calls(done) == []       # no auto-close, no in-page SDKs
+
+
+def test_a_link_answer_that_does_not_fit_leaves_the_question_to_the_visitor(site_data, clock):
+    from sondage.runtime.embed import Runtime
+    rt = Runtime(clock=clock, new_id=lambda: "id-0000000003")
+    rt.handle({"type": "init", "site_data": site_data, "storage": {},
+               "page": {"url": "https://cdn.test/s/shop/nps/?answer=eleven&user_number_age=old",
+                        "channel": "hosted"}})
+    effects = rt.command("install", ["nps"])
+    messages = [e["message"] for e in of(effects, "console")]
+    assert any("answer='eleven' in the link does not fit question 'score'" in m for m in messages)
+    assert "How likely?" in of(effects, "mount")[0]["html"]

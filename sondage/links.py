@@ -1,0 +1,84 @@
+"""Links to a survey's own page, and its first question in an email, for email services.
+
+The link carries the service's merge tags, which the service fills for each recipient
+before sending: Braze ``?user_braze_id={{${braze_id}}}``, CleverTap
+``?user_email={{ Profile.Identity | default: 'null' }}``, plus the user and response
+properties the marketer maps (``--user-property plan={{custom_attribute.${plan}}}``). A
+CleverTap template tag written as the CleverTap editor shows it (``@Profile - User Type``)
+becomes its Liquid form (``{{ Profile.User Type | default: 'null' }}``). Tags are written
+as they are, not URL-encoded, so the service can fill them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import jinja2
+from markupsafe import Markup
+
+from .embeds import HOSTED_PATH
+from .runtime.survey_format import Survey
+from .snippet import SnippetError, loader_url
+
+ESPS = ("braze", "clevertap", "none")
+IDENTITY_TAGS = {"braze": ("user_braze_id", "{{${braze_id}}}"),
+                 "clevertap": ("user_email", "{{ Profile.Identity | default: 'null' }}")}
+NAME = re.compile(r"(?:(?:number|boolean|date)_)?[A-Za-z][A-Za-z0-9_]{0,63}")
+CLEVERTAP_EDITOR_TAG = re.compile(r"@Profile\s*-\s*(.+)")
+
+_EMAIL = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+                            autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+
+
+def _tag(esp: str, tag: str, what: str) -> str:
+    match = CLEVERTAP_EDITOR_TAG.fullmatch(tag.strip())
+    if esp == "clevertap" and match:
+        tag = "{{ Profile.%s | default: 'null' }}" % match.group(1).strip()
+    if any(c in tag for c in '"<>\n'):
+        raise SnippetError(f"{what}: a merge tag cannot hold quotes, < or > ({tag!r})")
+    return tag
+
+
+def _properties(esp: str, given: list[str], prefix: str, option: str) -> list[str]:
+    out = []
+    for item in given:
+        name, sep, tag = item.partition("=")
+        if not sep or not NAME.fullmatch(name) or not tag.strip():
+            raise SnippetError(f"{option} {item!r}: write NAME=TAG, NAME in letters, digits and _ (a type "
+                               f"prefix number_, boolean_ or date_ may start it)")
+        out.append(f"{prefix}{name}={_tag(esp, tag, option)}")
+    return out
+
+
+def survey_link(base_url: str, survey: Survey, esp: str, user_properties: list[str] | None = None,
+                response_properties: list[str] | None = None) -> str:
+    """The survey page's link with the service's merge tags (not URL-encoded: the service fills them)."""
+    if esp not in ESPS:
+        raise SnippetError(f"--esp: one of {', '.join(ESPS)}, got {esp!r}")
+    page = loader_url(base_url).removesuffix("loader.js") + HOSTED_PATH.format(site=survey.site, survey=survey.id)
+    params = []
+    if esp in IDENTITY_TAGS:
+        name, tag = IDENTITY_TAGS[esp]
+        params.append(f"{name}={tag}")
+    params += _properties(esp, user_properties or [], "user_", "--user-property")
+    params += _properties(esp, response_properties or [], "response_", "--response-property")
+    return page + ("?" + "&".join(params) if params else "")
+
+
+def email_html(base_url: str, survey: Survey, esp: str, user_properties: list[str] | None = None,
+               response_properties: list[str] | None = None) -> str:
+    """The first question as static, email-safe HTML; each answer links to the survey page."""
+    link = survey_link(base_url, survey, esp, user_properties, response_properties)
+    q = survey.questions[0]
+    joiner = "&" if "?" in link else "?"
+    if q.type in ("nps", "rating"):
+        values: list[str] = [str(n) for n in (range(0, 11) if q.type == "nps" else range(1, q.scale + 1))]
+    elif q.type == "single_choice":
+        values = list(q.choices)
+    else:
+        values = []
+    links = [Markup((link + joiner + "answer=" + quote(v, safe="")).replace("&", "&amp;")) for v in values] \
+        or [Markup(link.replace("&", "&amp;"))]
+    return _EMAIL.get_template("email.html").render(survey=survey, q=q, values=values, links=links)
