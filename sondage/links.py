@@ -35,7 +35,7 @@ _EMAIL = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).resolv
 def _tag(esp: str, tag: str, what: str) -> str:
     match = CLEVERTAP_EDITOR_TAG.fullmatch(tag.strip())
     if esp == "clevertap" and match:
-        tag = "{{ Profile.%s | default: 'null' }}" % match.group(1).strip()
+        tag = "{{ Profile." + match.group(1).strip() + " | default: 'null' }}"
     if any(c in tag for c in '"<>\n'):
         raise SnippetError(f"{what}: a merge tag cannot hold quotes, < or > ({tag!r})")
     return tag

@@ -31,6 +31,10 @@ def test_bundle_layout(bundle):
                         r"python-[0-9a-f]{12}\.zip|sites/[\w.-]+-[0-9a-f]{12}\.json|"
                         r"pyodide-[0-9a-f]{12}/pyodide(\.asm)?\.(mjs|wasm))$")
     unhashed = {"loader.js", "survey.schema.json"} | {n for n in names if re.fullmatch(r"manifests/[\w.-]+\.json", n)}
+    # Each survey's own page (for links and emails), at a stable address.
+    hosted = {n for n in names if re.fullmatch(r"s/[\w.-]+/[\w.-]+/index\.html", n)}
+    assert "s/e2e-site/e2e-nps/index.html" in hosted
+    unhashed |= hosted
     # Precompressed siblings: brotli-11 and gzip of the same bytes.
     for name in [n for n in names if n.endswith((".br", ".gz"))]:
         original = name[:-3]
