@@ -93,6 +93,37 @@ def iterate_fields(record: dict[str, Any]) -> dict[str, Any]:
     return {k: record[k] for k in ITERATE_FIELDS if record.get(k) is not None}
 
 
+def record_value(record: dict[str, Any]) -> Any:
+    """The answer typed for a profile attribute, from the record alone (the server relay)."""
+    if record.get("response_array") is not None:
+        return list(record["response_array"])
+    if record.get("response_int") is not None:
+        return record["response_int"]
+    return record.get("response_string") or str(record.get("response", ""))
+
+
+def clevertap_event_data(record: dict[str, Any]) -> dict[str, Any]:
+    """CleverTap's event properties: flat (a multiple-choice answer joined with ", "), and
+    the response properties on the event."""
+    event: dict[str, Any] = {k: v for k, v in iterate_fields(record).items()
+                             if k not in ("response_array", "response_properties")}
+    if record.get("response_array") is not None:
+        event["response_array"] = ", ".join(record["response_array"])
+    for key, prop in record.get("response_properties", {}).items():
+        event.setdefault(key, _date(prop))
+    return event
+
+
+def clevertap_profile(record: dict[str, Any], value: Any, user_properties: list[str],
+                      traits: dict[str, Any]) -> dict[str, Any]:
+    """CleverTap's profile update: the answer under its label, and the user properties."""
+    profile: dict[str, Any] = {record["label"]: value}
+    for key in user_properties:
+        if key in traits:
+            profile.setdefault(key, _date(traits[key]))
+    return profile
+
+
 def segment_calls(record: dict[str, Any]) -> list[SdkCall]:
     return [_call("Segment", "analytics", [["track", [SEGMENT_EVENT, iterate_fields(record)]]])]
 
@@ -114,16 +145,8 @@ def braze_calls(record: dict[str, Any], question: Question, value: Any, channel:
 def clevertap_calls(record: dict[str, Any], question: Question, value: Any, settings: SiteSettings,
                     traits: dict[str, Any]) -> list[SdkCall]:
     forward = settings.forward
-    event: dict[str, Any] = {k: v for k, v in iterate_fields(record).items()
-                             if k not in ("response_array", "response_properties")}
-    if record.get("response_array") is not None:
-        event["response_array"] = ", ".join(record["response_array"])
-    for key, prop in record.get("response_properties", {}).items():   # response properties: on the event
-        event.setdefault(key, _date(prop))
-    profile: dict[str, Any] = {record["label"]: typed_value(question, value)}
-    for key in forward.clevertap_user_properties:                     # user properties: on the profile
-        if key in traits:
-            profile.setdefault(key, _date(traits[key]))
+    event = clevertap_event_data(record)
+    profile = clevertap_profile(record, typed_value(question, value), forward.clevertap_user_properties, traits)
     return [
         _call("CleverTap", "clevertap", [["event", None], ["push", [forward.clevertap_event, event]]]),
         _call("CleverTap", "clevertap", [["profile", None], ["push", [{"Site": profile}]]]),

@@ -35,6 +35,7 @@ from starlette.routing import Route
 from . import export
 from .collector import MAX_BODY, CollectorError, check_body
 from .files import Files, cache_control
+from .relay import Relays
 from .store import Store
 from .webhooks import Webhook, WebhookQueue
 
@@ -68,6 +69,7 @@ class CollectorConfig:
     rate_burst: int = 120                 # requests a client may send at once ...
     rate_per_second: float = 2.0          # ... and then this many a second; 0 turns it off
     webhooks: dict[str, list[Webhook]] = field(default_factory=dict)
+    relays: dict[str, Relays] = field(default_factory=dict)   # per site: Braze / CleverTap REST
     webhook_interval: float = 1.0         # how often the queue is worked, seconds
     webhook_base_delay: float = 10.0      # the first retry's wait; it doubles each time
 
@@ -103,7 +105,7 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
     limiter = RateLimiter(config.rate_burst, config.rate_per_second)
     files = Files(bundle) if bundle is not None else None
     allowed = config.origins()
-    queue = WebhookQueue(store, config.webhooks, config.webhook_base_delay)
+    queue = WebhookQueue(store, config.webhooks, config.webhook_base_delay, config.relays)
 
     def cors(request: Request) -> dict[str, str]:
         origin = request.headers.get("origin")
@@ -146,7 +148,7 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
             else:
                 records.append(record)
         stored, duplicates = await run_in_threadpool(store.add, records) if records else ([], [])
-        if stored and config.webhooks:
+        if stored and (config.webhooks or config.relays):
             await run_in_threadpool(queue.enqueue, [r for r in records if r["id"] in set(stored)])
         return JSONResponse({"stored": stored, "duplicates": duplicates, "rejected": rejected}, headers=headers)
 
@@ -213,7 +215,7 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        task = asyncio.create_task(queue.run(config.webhook_interval)) if config.webhooks else None
+        task = asyncio.create_task(queue.run(config.webhook_interval)) if config.webhooks or config.relays else None
         yield
         if task is not None:
             task.cancel()

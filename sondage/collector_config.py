@@ -9,6 +9,17 @@ origins). Every problem names the field::
       shop-key:                                   # a site (the snippet's apiKey)
         - url: https://hooks.example/sondage
           secret_env: SONDAGE_WEBHOOK_SECRET      # the HMAC secret, from the environment
+    relay:                                        # answers from links and emails, to the vendors
+      shop-key:
+        braze:
+          rest_endpoint: https://rest.iad-01.braze.com
+          api_key_env: BRAZE_REST_API_KEY         # a key with users.track
+        clevertap:
+          account_id: TEST-123-ABC
+          passcode_env: CLEVERTAP_PASSCODE
+          region: eu1                             # eu1 | in1 | sg1 | us1 | aps3 | mec1
+          event: survey_question_response         # or survey-question-response
+          user_properties: [plan]                 # link user properties put on the profile
 """
 
 from __future__ import annotations
@@ -21,6 +32,7 @@ from typing import Any
 import yaml
 
 from .collector_app import CollectorConfig
+from .relay import CLEVERTAP_HOSTS, BrazeRelay, CleverTapRelay, Relays
 from .server import admin_token_from
 from .webhooks import Webhook
 
@@ -42,7 +54,7 @@ def load(path: Path | None, environ: dict[str, str] | None = None) -> CollectorC
     where = str(path or "collector config")
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: must be a mapping")
-    known = {"admin_token_file", "allow_origins", "rate_limit", "webhooks"}
+    known = {"admin_token_file", "allow_origins", "rate_limit", "webhooks", "relay"}
     for key in data:
         if key not in known:
             raise ConfigError(f"{where}: {key}: unknown field (expected one of: {', '.join(sorted(known))})")
@@ -80,4 +92,55 @@ def load(path: Path | None, environ: dict[str, str] | None = None) -> CollectorC
                 raise ConfigError(f"{here}.secret_env: name an environment variable that holds the secret "
                                   f"({secret_env!r} is not set)")
             config.webhooks.setdefault(str(site), []).append(Webhook(entry["url"], env[secret_env]))
+    relay = data.get("relay") or {}
+    if not isinstance(relay, dict):
+        raise ConfigError(f"{where}: relay: a mapping from site key to its braze / clevertap settings")
+    for site, vendors in relay.items():
+        here = f"{where}: relay.{site}"
+        if not isinstance(vendors, dict) or set(vendors) - {"braze", "clevertap"}:
+            raise ConfigError(f"{here}: braze and/or clevertap")
+        relays = Relays()
+        if "braze" in vendors:
+            relays.braze = _braze(vendors["braze"], f"{here}.braze", env)
+        if "clevertap" in vendors:
+            relays.clevertap = _clevertap(vendors["clevertap"], f"{here}.clevertap", env)
+        config.relays[str(site)] = relays
     return config
+
+
+def _secret(entry: dict[str, Any], name: str, here: str, env: Any) -> str:
+    variable = entry.get(name)
+    if not isinstance(variable, str) or not env.get(variable):
+        raise ConfigError(f"{here}.{name}: name an environment variable that holds it ({variable!r} is not set)")
+    return str(env[variable])
+
+
+def _braze(entry: Any, here: str, env: Any) -> BrazeRelay:
+    if not isinstance(entry, dict) or set(entry) - {"rest_endpoint", "api_key_env"}:
+        raise ConfigError(f"{here}: {{rest_endpoint, api_key_env}}")
+    endpoint = entry.get("rest_endpoint")
+    if not isinstance(endpoint, str) or not re.match(r"https?://", endpoint):
+        raise ConfigError(f"{here}.rest_endpoint: your Braze REST endpoint, e.g. https://rest.iad-01.braze.com")
+    return BrazeRelay(endpoint, _secret(entry, "api_key_env", here, env))
+
+
+def _clevertap(entry: Any, here: str, env: Any) -> CleverTapRelay:
+    known = {"account_id", "passcode_env", "region", "endpoint", "event", "user_properties"}
+    if not isinstance(entry, dict) or set(entry) - known:
+        raise ConfigError(f"{here}: {{{', '.join(sorted(known))}}}")
+    account = entry.get("account_id")
+    if not isinstance(account, str) or not account:
+        raise ConfigError(f"{here}.account_id: the CleverTap project id")
+    region = entry.get("region", "eu1")
+    if region not in CLEVERTAP_HOSTS:
+        raise ConfigError(f"{here}.region: one of {', '.join(CLEVERTAP_HOSTS)}")
+    endpoint = entry.get("endpoint", "")
+    if endpoint and (not isinstance(endpoint, str) or not re.match(r"https?://", endpoint)):
+        raise ConfigError(f"{here}.endpoint: an http(s) URL")
+    event = entry.get("event", "survey_question_response")
+    if event not in ("survey_question_response", "survey-question-response"):
+        raise ConfigError(f"{here}.event: survey_question_response or survey-question-response")
+    props = entry.get("user_properties") or []
+    if not isinstance(props, list) or not all(isinstance(p, str) for p in props):
+        raise ConfigError(f"{here}.user_properties: a list of names")
+    return CleverTapRelay(account, _secret(entry, "passcode_env", here, env), region, endpoint, event, tuple(props))

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from .relay import Relays, relay_jobs
+
 if TYPE_CHECKING:
     from .store import Store
 
@@ -51,6 +53,17 @@ class Webhook:
     secret: str
 
 
+def _vendor_problem(answer: bytes) -> str | None:
+    """A 2xx that still says it did not take everything (CleverTap: "unprocessed")."""
+    try:
+        data = json.loads(answer) if answer.strip() else None
+    except ValueError:
+        return None
+    if isinstance(data, dict) and (data.get("status") == "fail" or data.get("unprocessed")):
+        return "refused: " + json.dumps(data)[:400]
+    return None
+
+
 def signature(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
@@ -60,10 +73,14 @@ def backoff(attempts: int, base: float = BASE_DELAY) -> float:
 
 
 class WebhookQueue:
-    def __init__(self, store: Store, webhooks: dict[str, list[Webhook]], base_delay: float = BASE_DELAY) -> None:
+    """The collector's outgoing requests: webhooks, and relays to Braze and CleverTap."""
+
+    def __init__(self, store: Store, webhooks: dict[str, list[Webhook]], base_delay: float = BASE_DELAY,
+                 relays: dict[str, Relays] | None = None) -> None:
         self.store = store
         self.webhooks = webhooks
         self.base_delay = base_delay
+        self.relays = relays or {}
 
     def enqueue(self, records: list[dict[str, Any]]) -> int:
         """Queue a delivery of each newly stored record, and of each response it completes."""
@@ -78,6 +95,10 @@ class WebhookQueue:
                     rows.append({"site": record["site"], "url": hook.url, "kind": "response.completed",
                                  "dedupe": record["response_id"], "payload": "", "next_attempt_at": now,
                                  "created_at": now, "attempts": 0, "status": "pending"})
+            for kind, url, body in relay_jobs(record, self.relays.get(record["site"], Relays())):
+                rows.append({"site": record["site"], "url": url, "kind": kind, "dedupe": record["id"],
+                             "payload": body, "next_attempt_at": now, "created_at": now, "attempts": 0,
+                             "status": "pending"})
         if not rows:
             return 0
         with self.store.engine.begin() as connection:
@@ -107,14 +128,17 @@ class WebhookQueue:
                 .with_for_update(skip_locked=True)).all()
             for row in rows:
                 body = self._payload(row, connection)
-                hook = next((h for h in self.webhooks.get(row.site, []) if h.url == row.url), None)
-                error = self._post(row.url, body, hook.secret if hook else "", f"{row.kind}:{row.dedupe}") \
-                    if hook else "this webhook is no longer configured"
+                headers = self._headers(row, body)
+                error: str | None
+                if headers is None:
+                    error, final = "this destination is no longer configured", True
+                else:
+                    error, final = self._post(row.url, body, headers)
                 attempts = row.attempts + 1
                 if error is None:
                     values: dict[str, Any] = {"status": "done", "attempts": attempts, "last_error": None}
                     taken += 1
-                elif attempts >= MAX_ATTEMPTS or hook is None:
+                elif attempts >= MAX_ATTEMPTS or final:
                     values = {"status": "failed", "attempts": attempts, "last_error": error[:500]}
                 else:
                     values = {"attempts": attempts, "last_error": error[:500],
@@ -122,21 +146,39 @@ class WebhookQueue:
                 connection.execute(sa.update(deliveries).where(deliveries.c.id == row.id).values(**values))
         return taken
 
+    def _headers(self, row: Any, body: bytes) -> dict[str, str] | None:
+        """The request's headers (credentials and signatures come from the configuration at
+        send time, never from the database); None if its destination is gone."""
+        if row.kind in ("answer", "response.completed"):
+            hook = next((h for h in self.webhooks.get(row.site, []) if h.url == row.url), None)
+            if hook is None:
+                return None
+            timestamp = str(int(time.time()))
+            return {"X-Sondage-Delivery": f"{row.kind}:{row.dedupe}", "X-Sondage-Timestamp": timestamp,
+                    "X-Sondage-Signature": signature(hook.secret, timestamp, body)}
+        relays = self.relays.get(row.site, Relays())
+        relay = relays.braze if row.kind == "braze" else relays.clevertap if row.kind == "clevertap" else None
+        if relay is None or relay.url != row.url:
+            return None
+        return relay.headers()
+
     @staticmethod
-    def _post(url: str, body: bytes, secret: str, delivery: str) -> str | None:
-        """None when the receiver took it; else what went wrong."""
-        timestamp = str(int(time.time()))
+    def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[str | None, bool]:
+        """(None, _) when the receiver took it; else (what went wrong, whether it is final:
+        a 4xx other than 408 and 429 will not get better by trying again)."""
         request = urllib.request.Request(url, data=body, method="POST", headers={
-            "Content-Type": "application/json", "User-Agent": "Sondage-Webhooks/1",
-            "X-Sondage-Delivery": delivery, "X-Sondage-Timestamp": timestamp,
-            "X-Sondage-Signature": signature(secret, timestamp, body)})
+            "Content-Type": "application/json", "User-Agent": "Sondage/1", **headers})
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-                return None if 200 <= response.status < 300 else f"HTTP {response.status}"
+                answer = response.read(64 * 1024)
+                problem = _vendor_problem(answer)
+                return (None, False) if problem is None else (problem, True)
         except urllib.error.HTTPError as e:
-            return f"HTTP {e.code}"
+            with e:
+                detail = e.read(500).decode("utf-8", "replace")
+            return f"HTTP {e.code}: {detail}", 400 <= e.code < 500 and e.code not in (408, 429)
         except (OSError, ValueError) as e:
-            return f"{type(e).__name__}: {e}"
+            return f"{type(e).__name__}: {e}", False
 
     async def run(self, interval: float) -> None:
         """Work the queue until cancelled (the collector's lifespan runs this)."""

@@ -14,8 +14,11 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from sondage.build.bundle import BuildResult, build
+from sondage.collector_app import CollectorConfig
+from sondage.relay import BrazeRelay, CleverTapRelay, Relays
 from sondage.server import Running, serve_site, start
 from sondage.snippet import snippet
+from tests.receiver import Receiver
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -61,9 +64,23 @@ def bundle(survey_dir, runtime_port, tmp_path_factory) -> BuildResult:
 
 
 @pytest.fixture(scope="session")
-def servers(bundle, runtime_port, tmp_path_factory) -> Iterator[Running]:
+def vendor_apis() -> Iterator[dict[str, Receiver]]:
+    """Local stand-ins for Braze's and CleverTap's REST APIs (the collector relays to them)."""
+    apis = {"braze": Receiver(), "clevertap": Receiver()}
+    yield apis
+    for api in apis.values():
+        api.close()
+
+
+@pytest.fixture(scope="session")
+def servers(bundle, runtime_port, tmp_path_factory, vendor_apis) -> Iterator[Running]:
+    relays = {"e2e-vendors": Relays(
+        braze=BrazeRelay(vendor_apis["braze"].url.removesuffix("/hook"), "e2e-braze-rest-key"),
+        clevertap=CleverTapRelay("E2E-ACCOUNT", "e2e-passcode",
+                                 endpoint=vendor_apis["clevertap"].url.removesuffix("/hook")))}
+    config = CollectorConfig(admin_token="e2e-admin", relays=relays, webhook_interval=0.2)
     running = start(bundle.out, port=runtime_port, demo=ROOT / "examples" / "site", demo_port=0,
-                    db=tmp_path_factory.mktemp("db") / "answers.db")
+                    db=tmp_path_factory.mktemp("db") / "answers.db", config=config)
     yield running
     running.stop()
 

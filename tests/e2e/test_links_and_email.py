@@ -4,6 +4,7 @@ parameters, and the first question in an email whose every answer is a link."""
 from __future__ import annotations
 
 import html
+import json
 import re
 
 from playwright.sync_api import expect
@@ -53,7 +54,8 @@ def test_unfilled_merge_tags_are_ignored(host, servers):
     assert row["user"] == {} and row["identities"] == {} and row["response"] == 4
 
 
-def test_email_renders_without_javascript_and_every_answer_link_records_it(host, servers, browser, survey_dir):
+def test_email_renders_without_javascript_and_every_answer_link_records_it(host, servers, browser, survey_dir,
+                                                                          vendor_apis):
     survey = vendor_survey(survey_dir)
     email = email_html(servers.runtime_url, survey, "braze")
     assert "<script" not in email and "<style" not in email and "class=" not in email
@@ -80,10 +82,51 @@ def test_email_renders_without_javascript_and_every_answer_link_records_it(host,
             "What did you like?", timeout=30000)
         [row] = wait_for_rows(servers.store, 1, survey_id="e2e-vendor-nps", url=target)
         assert row["response"] == n and row["identities"] == {"braze_id": f"mail-user-{n}"}
+    # And each answer is on the recipient's Braze profile: the collector relayed it.
+    braze = vendor_apis["braze"]
+
+    def relayed() -> dict:
+        bodies = [json.loads(g["body"]) for g in braze.got]
+        return {a["braze_id"]: a["nps_score"] for b in bodies for a in b["attributes"]
+                if a["braze_id"].startswith("mail-user-")}
+
+    for _ in range(100):
+        if len(relayed()) >= 11:
+            break
+        page.wait_for_timeout(100)
+    assert all(g["path"] == "/users/track" and g["headers"]["authorization"] == "Bearer e2e-braze-rest-key"
+               for g in braze.got)
+    assert relayed() == {f"mail-user-{n}": n for n in range(11)}
 
 
-def test_link_for_clevertap_carries_its_merge_tags(servers, survey_dir):
+def test_a_clevertap_link_puts_the_answer_on_the_clevertap_profile(host, servers, survey_dir, vendor_apis):
     survey = vendor_survey(survey_dir)
     link = survey_link(servers.runtime_url, survey, "clevertap", ["type=@Profile - User Type"], ["number_cart=3"])
     assert link == (servers.runtime_url + "s/e2e-vendors/e2e-vendor-nps/?user_email={{ Profile.Identity | "
                     "default: 'null' }}&user_type={{ Profile.User Type | default: 'null' }}&response_number_cart=3")
+    # CleverTap fills the tags for a recipient; the recipient answers on the survey's page.
+    filled = link.replace("{{ Profile.Identity | default: 'null' }}", "ct-link@example.test") \
+        .replace("{{ Profile.User Type | default: 'null' }}", "seller")
+    page = host.page
+    page.goto(filled)
+    survey_frame = page.frame_locator("iframe[title=Survey]")
+    survey_frame.locator("button[data-value='8']").click(timeout=30000)
+    expect(survey_frame.locator(".sondage-prompt")).to_have_text("What did you like?")
+    [row] = wait_for_rows(servers.store, 1, survey_id="e2e-vendor-nps", url=page.url)
+    assert row["user"] == {"email": "ct-link@example.test", "type": "seller"}
+    assert row["response_properties"] == {"cart": 3}
+    clevertap = vendor_apis["clevertap"]
+
+    def uploads() -> list:
+        return [d for g in clevertap.got for d in json.loads(g["body"])["d"]
+                if d["identity"] == "ct-link@example.test"]
+
+    for _ in range(100):
+        if len(uploads()) >= 2:
+            break
+        page.wait_for_timeout(100)
+    event, profile = uploads()
+    assert event["evtName"] == "survey_question_response" and event["evtData"]["response_int"] == 8
+    assert event["evtData"]["cart"] == 3 and profile["profileData"] == {"nps_score": 8}
+    assert all(g["path"] == "/1/upload" and g["headers"]["x-clevertap-passcode"] == "e2e-passcode"
+               for g in clevertap.got)

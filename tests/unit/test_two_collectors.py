@@ -16,8 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from sondage.runtime.responses import answer_record
 from sondage.runtime.survey_format import load_site_data
 from sondage.store import Store
+from tests.receiver import Receiver
 
-from .test_webhooks import SECRET, Receiver
+from .test_webhooks import SECRET
 
 
 def free_port() -> int:

@@ -5,9 +5,7 @@ lost across a restart."""
 from __future__ import annotations
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -15,37 +13,9 @@ from sondage.runtime.responses import answer_record
 from sondage.runtime.survey_format import load_site_data
 from sondage.store import Store
 from sondage.webhooks import Webhook, WebhookQueue, signature
+from tests.receiver import Receiver
 
 SECRET = "s3cret-for-tests"
-
-
-class Receiver:
-    """A local HTTP receiver that answers 503 to its first ``fail`` requests."""
-
-    def __init__(self, fail: int = 0) -> None:
-        self.fail = fail
-        self.got: list[dict] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.got.append({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
-                status = 503 if len(receiver.got) <= receiver.fail else 204
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
