@@ -42,13 +42,20 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_check(args: argparse.Namespace) -> int:
+def _read_surveys(args: argparse.Namespace, what: str) -> Any:
+    """The survey folder (``--surveys``), or None after saying what is wrong with it."""
     from .build.survey_files import SurveyFileError, read_folder
 
     try:
-        folder = read_folder(_surveys_dir(args.surveys))
+        return read_folder(_surveys_dir(args.surveys))
     except SurveyFileError as e:
-        print(f"sondage check: {e}", file=sys.stderr)
+        print(f"sondage {what}: {e}", file=sys.stderr)
+        return None
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    folder = _read_surveys(args, "check")
+    if folder is None:
         return 1
     for site, settings in folder.settings.items():
         print(f"sites.yaml: ok: {site} (cooldown {settings.cooldown_hours:g} h)")
@@ -121,14 +128,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_embed(args: argparse.Namespace) -> int:
-    from .build.survey_files import SurveyFileError, read_folder
     from .embeds import embed_html
     from .snippet import SnippetError
 
-    try:
-        folder = read_folder(_surveys_dir(args.surveys))
-    except SurveyFileError as e:
-        print(f"sondage embed: {e}", file=sys.stderr)
+    folder = _read_surveys(args, "embed")
+    if folder is None:
         return 1
     found = [f.survey for f in folder.files if f.survey.id == args.survey_id
              and (args.site is None or f.survey.site == args.site)]

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from sondage.embeds import embed_html
 
 from .test_spine import wait_for_rows
-from .vendors import BRAZE_PAGE, route_braze
+from .vendors import BRAZE_PAGE, answer_vendor_survey, route_braze
 
 
 def braze_events(captured) -> list[dict]:
@@ -26,11 +26,7 @@ def test_survey_in_a_braze_in_app_message(host, servers):
     survey = message.frame_locator("iframe[title=Survey]")
     expect(survey.locator(".sondage-prompt")).to_have_text("How likely are you to recommend us?", timeout=30000)
     page.screenshot(path=str(host.folder / "braze-inapp.png"))
-    survey.locator("button[data-value='9']").click()
-    survey.locator("label", has_text="Price").click()
-    survey.locator("label", has_text="Support").click()
-    survey.locator("button[type=submit]").click()
-    expect(survey.locator(".sondage-thanks")).to_be_visible()
+    answer_vendor_survey(survey, "9", ["Price", "Support"])
     # The message closes by itself a moment after the thank-you.
     expect(page.locator(".ab-in-app-message")).to_have_count(0, timeout=15000)
     rows = wait_for_rows(servers.store, 2, survey_id="e2e-vendor-nps", url=page.url)
@@ -79,11 +75,7 @@ def test_answers_reach_braze_from_a_page_with_the_web_sdk(host, servers):
     page.wait_for_function("window.brazeReady === true", timeout=30000)
     page.evaluate("Iterate('event', 'rate-us')")
     survey = host.survey()
-    survey.locator("button[data-value='9']").click(timeout=30000)
-    survey.locator("label", has_text="Price").click()
-    survey.locator("label", has_text="Support").click()
-    survey.locator("button[type=submit]").click()
-    expect(survey.locator(".sondage-thanks")).to_be_visible()
+    answer_vendor_survey(survey, "9", ["Price", "Support"])
     rows = wait_for_rows(servers.store, 2, survey_id="e2e-vendor-nps", url=page.url)
     assert {r["identities"].get("braze_external_id") for r in rows} == {"user-42"}
     page.wait_for_function("() => true")

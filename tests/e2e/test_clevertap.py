@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from sondage.embeds import embed_html
 
 from .test_spine import wait_for_rows
-from .vendors import CLEVERTAP_GUID, CLEVERTAP_NPM, CLEVERTAP_SNIPPET, route_clevertap
+from .vendors import CLEVERTAP_GUID, CLEVERTAP_NPM, CLEVERTAP_SNIPPET, answer_vendor_survey, route_clevertap
 
 ONLY_LOGIN = """<script>
 clevertap.onUserLogin.push({Site: {Identity: "ct-user-9", Email: "nine@example.test"}});
@@ -28,11 +28,7 @@ def test_answers_reach_clevertap(host, servers, integration):
     page = host.page
     page.evaluate("Iterate('event', 'rate-us')")
     survey = host.survey()
-    survey.locator("button[data-value='7']").click(timeout=30000)
-    survey.locator("label", has_text="Speed").click()
-    survey.locator("label", has_text="Price").click()
-    survey.locator("button[type=submit]").click()
-    expect(survey.locator(".sondage-thanks")).to_be_visible()
+    answer_vendor_survey(survey, "7", ["Speed", "Price"])
     rows = wait_for_rows(servers.store, 2, survey_id="e2e-vendor-nps", url=page.url)
     assert {r["identities"].get("clevertap_id") for r in rows} == {CLEVERTAP_GUID}
     assert_on_the_clevertap_profile(page, captured)
@@ -93,11 +89,7 @@ def test_survey_in_a_clevertap_web_popup(host, servers):
     survey = popup.frame_locator("iframe[title=Survey]")
     expect(survey.locator(".sondage-prompt")).to_have_text("How likely are you to recommend us?", timeout=30000)
     page.screenshot(path=str(host.folder / "clevertap-popup.png"))
-    survey.locator("button[data-value='7']").click()
-    survey.locator("label", has_text="Speed").click()
-    survey.locator("label", has_text="Price").click()
-    survey.locator("button[type=submit]").click()
-    expect(survey.locator(".sondage-thanks")).to_be_visible()
+    answer_vendor_survey(survey, "7", ["Speed", "Price"])
     expect(page.locator("#wizParDiv0")).to_have_count(0, timeout=15000)      # the pop-up closed
     rows = wait_for_rows(servers.store, 2, survey_id="e2e-vendor-nps", url=page.url)
     assert {r["identities"].get("clevertap_id") for r in rows} == {CLEVERTAP_GUID}

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 
-from playwright.sync_api import expect
-
 from .conftest import SEGMENT_SNIPPET, route_segment
 from .test_spine import wait_for_rows
+from .vendors import answer_vendor_survey
 
 
 def test_each_answer_is_a_segment_track_with_iterates_fields(host, servers, bundle):
@@ -28,10 +27,7 @@ def test_each_answer_is_a_segment_track_with_iterates_fields(host, servers, bund
     page.wait_for_function("window.analytics && window.analytics.initialized === true", timeout=30000)
     page.evaluate("Iterate('identify', {external_id: 'seg-9'}, {order: 'A-17'}); Iterate('event', 'rate-us')")
     survey = host.survey()
-    survey.locator("button[data-value='10']").click(timeout=30000)
-    survey.locator("label", has_text="Support").click()
-    survey.locator("button[type=submit]").click()
-    expect(survey.locator(".sondage-thanks")).to_be_visible()
+    answer_vendor_survey(survey, "10", ["Support"])
     wait_for_rows(servers.store, 2, survey_id="e2e-vendor-nps", url=page.url)
     page.wait_for_function("() => true")
     for _ in range(100):

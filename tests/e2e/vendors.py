@@ -175,3 +175,14 @@ def route_clevertap(context) -> Captured:
 
     context.route("https://*.clevertap-prod.com/**", endpoint)
     return captured
+
+
+def answer_vendor_survey(survey, score: str, choices: list[str]) -> None:
+    """A visitor answers the e2e vendor survey: a score, then some choices, then submit."""
+    from playwright.sync_api import expect
+
+    survey.locator(f"button[data-value='{score}']").click(timeout=30000)
+    for choice in choices:
+        survey.locator("label", has_text=choice).click()
+    survey.locator("button[type=submit]").click()
+    expect(survey.locator(".sondage-thanks")).to_be_visible()
