@@ -113,3 +113,17 @@ def test_precompression_cache_survives_concurrent_identical_files_and_damage(tmp
     (out / "same0.js.br").unlink()
     compress.precompress(out)
     assert brotli.decompress((out / "same0.js.br").read_bytes()) == payload
+
+
+def test_survey_files_read_as_yaml_1_2(tmp_path):
+    """`choices: [Yes, No]` are two strings (YAML 1.1 would make them booleans)."""
+    (tmp_path / "q.yaml").write_text("id: q\nsite: shop\nname: Q\ntrigger: {event: go}\nquestions:\n"
+                                     "  - {id: a, type: single_choice, prompt: Sure, choices: [Yes, No, on, off]}\n"
+                                     "  - {id: b, type: text, prompt: Why}\nintro: yes\n")
+    from sondage.build.survey_files import read_folder
+    [f] = read_folder(tmp_path).files
+    assert f.survey.questions[0].choices == ["Yes", "No", "on", "off"] and f.survey.intro == "yes"
+    (tmp_path / "q.yaml").write_text("id: q\nsite: shop\nname: Q\nstatus: published\ntrigger: {event: go}\n"
+                                     "questions: [{id: a, type: text, prompt: P}]\nforward: {braze: false}\n")
+    [f] = read_folder(tmp_path).files
+    assert f.survey.forward.braze is False          # true/false are still booleans
