@@ -11,10 +11,18 @@ from sondage.runtime import browser
 from sondage.runtime.embed import Runtime
 
 QUESTIONS = [
-    {"id": "nps", "type": "nps", "prompt": "How likely?"},
-    {"id": "stars", "type": "rating", "prompt": "Rate it", "scale": 5},
-    {"id": "one", "type": "single_choice", "prompt": "Pick", "choices": ["a", "b"]},
-    {"id": "many", "type": "multiple_choice", "prompt": "Pick some", "choices": ["a", "b"]},
+    {"id": "nps", "type": "nps", "prompt": "How likely?", "logic": [{"less_than": 3, "goto": "words"}]},
+    {"id": "stars", "type": "rating", "prompt": "Rate it", "scale": 5, "style": "stars"},
+    {"id": "one", "type": "single_choice", "prompt": "Pick", "choices": ["a", "b"], "shuffle": True},
+    {"id": "other", "type": "single_choice", "prompt": "Pick", "choices": ["a", "b"], "other": True},
+    {"id": "many", "type": "multiple_choice", "prompt": "Pick some", "choices": ["a", "b"], "max": 2},
+    {"id": "csat", "type": "csat", "prompt": "Happy?"},
+    {"id": "yn", "type": "yes_no", "prompt": "Yes?"},
+    {"id": "drop", "type": "dropdown", "prompt": "Size", "choices": ["S", "M"]},
+    {"id": "mail", "type": "email", "prompt": "Email?"},
+    {"id": "num", "type": "number", "prompt": "How many?"},
+    {"id": "day", "type": "date", "prompt": "When?"},
+    {"id": "skipme", "type": "short_text", "prompt": "Anything?", "required": False},
     {"id": "words", "type": "text", "prompt": "Why?"},
 ]
 RULES = {"match": "all", "rules": [
@@ -38,7 +46,10 @@ SITE = {"format": 1, "site": "exercise", "settings": {"cooldown_hours": 72, "for
     {"id": "bye", "site": "exercise", "name": "B", "trigger": {"type": "exit_intent"}, "questions": ONE},
     {"id": "hello", "site": "exercise", "name": "H", "trigger": {"type": "page_view"}, "questions": ONE}]}
 ANSWERS = {"nps": ("answer", "9"), "stars": ("answer", "4"), "one": ("answer", "a"),
-           "many": ("submit", ["a", "b"]), "words": ("submit", ["because"])}
+           "other": ("submit", ["Other"]), "many": ("submit", ["a", "b"]), "csat": ("answer", "5"),
+           "yn": ("answer", "Yes"), "drop": ("submit", ["M"]), "mail": ("submit", ["a@b.co"]),
+           "num": ("submit", ["2.5"]), "day": ("submit", ["2026-01-31"]), "skipme": ("skip", None),
+           "words": ("submit", ["because"])}
 
 clock = iter(range(1_000_000, 2_000_000)).__next__
 rt = Runtime(clock=lambda: float(clock()))
@@ -60,7 +71,7 @@ for q in QUESTIONS:
     action, value = ANSWERS[q["id"]]
     key = "value" if action == "answer" else "values"
     effects += rt.handle({"type": "ui", "survey_id": "s", "question_id": q["id"],
-                          "action": action, key: value})
+                          "action": action, key: value, "other": "mine"})
 effects += rt.handle({"type": "ui", "survey_id": "s", "action": "close"})
 effects += rt.handle({"type": "undelivered"})
 effects += rt.handle({"type": "delivered", "ids": ["x"], "status": 429, "retry_after": 3, "body": None})

@@ -22,7 +22,7 @@ import zlib
 from collections.abc import Callable
 from typing import Any, Literal
 
-from . import commands, debug, forwarding, hints, link_params, protocol, render, segment_plugin, stored, undecided
+from . import commands, debug, flow, forwarding, hints, link_params, protocol, render, segment_plugin, stored, undecided
 from .delivery import Delivery
 from .protocol import Effects
 from .responses import MAX_PROPERTIES, AnswerError, answer_record, parse_answer
@@ -402,6 +402,7 @@ class Runtime:
     # -- the survey on screen ----------------------------------------------------------
     def _show(self, survey: Survey, decision: Decision) -> Effects:
         assert self.site is not None
+        self.screen.seed = self.visitor_id
         mounted = self.screen.open(survey, preview=decision.preview, response_id=self.new_id()[:32])
         self.close_at = None
         if not decision.preview:
@@ -456,10 +457,14 @@ class Runtime:
         if action == "close":
             return self._close()
         question = self.screen.question()
-        if action not in ("answer", "submit") or question is None:
+        if action not in ("answer", "submit", "skip") or question is None:
             return []
         if message.get("question_id") != question.id:
             return []
+        if action == "skip":
+            if question.required:
+                return [self.screen.render(error="this question needs an answer")]
+            return self._skipped(survey)
         raw = message.get("value")
         if action == "submit" and question.type != "multiple_choice":
             values = message.get("values") or []
@@ -467,21 +472,29 @@ class Runtime:
         elif action == "submit":
             raw = message.get("values") or []
         try:
-            value = parse_answer(question, raw)
+            value = parse_answer(question, raw, message.get("other"))
         except AnswerError as e:
             return [self.screen.render(error=str(e))]
         return self._answered(survey, question, value)
+
+    def _skipped(self, survey: Survey) -> Effects:
+        """An optional question left unanswered: no record; on to the next question."""
+        effects: Effects = [self.screen.answered(self.screen.index + 1)]
+        if self.screen.state == "thanks":
+            effects.append(protocol.callback("onEvent", "survey-complete", {"survey": _survey_info(survey)}))
+        return effects
 
     def _answered(self, survey: Survey, question: Question, value: Any) -> Effects:
         assert self.site is not None
         now = self.clock()
         # A click made before Python was up keeps the id the loader stored it under.
         record_id, self._early_id = self._early_id or self.new_id(), None
+        following = flow.next_index(survey, self.screen.index, value)
         record = answer_record(
             survey, question, value, record_id=record_id, site=self.site.site, now=now,
             url=self.url, user=self.traits, response_properties=self.response_properties,
             preview=self.screen.preview, identities=self.identities, response_id=self.screen.response_id,
-            completes_response=self.screen.index == len(survey.questions) - 1)
+            completes_response=following >= len(survey.questions))
         if not self.screen.preview:
             self.history.responded[survey.id] = now
         info = _survey_info(survey)
@@ -492,7 +505,7 @@ class Runtime:
             self._store_history(),
             protocol.callback("onResponse", response, q, info),
             protocol.callback("onEvent", "response", {"response": response, "question": q, "survey": info}),
-            self.screen.answered(),
+            self.screen.answered(following),
         ]
         calls = forwarding.answer_calls(record, question, value, survey, self.site.settings, self.channel,
                                         self.traits)

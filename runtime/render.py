@@ -6,6 +6,8 @@ from functools import lru_cache
 
 import jinja2
 
+from .flow import choice_order
+from .responses import scale_range
 from .survey_format import Survey
 
 
@@ -34,11 +36,17 @@ def environment() -> jinja2.Environment:
     )
 
 
-def question(survey: Survey, index: int, *, preview: bool = False, error: str = "") -> str:
+EMOJI = {2: ["🙁", "🙂"], 3: ["🙁", "😐", "🙂"], 4: ["😞", "🙁", "🙂", "😄"], 5: ["😞", "🙁", "😐", "🙂", "😄"]}
+CSAT_WORDS = ["Very unsatisfied", "Unsatisfied", "Neutral", "Satisfied", "Very satisfied"]
+
+
+def question(survey: Survey, index: int, *, preview: bool = False, error: str = "", seed: str = "") -> str:
     q = survey.questions[index]
+    low, high = scale_range(q) if q.type in ("nps", "rating", "csat") else (0, 0)
     return environment().get_template("widget.html").render(
         survey=survey, q=q, step="question", index=index, total=len(survey.questions),
-        preview=preview, error=error)
+        preview=preview, error=error, choices=choice_order(q, seed), low=low, high=high,
+        emoji=EMOJI.get(q.scale, []), csat_words=CSAT_WORDS)
 
 
 def thank_you(survey: Survey, *, preview: bool = False) -> str:

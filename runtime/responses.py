@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,11 +27,25 @@ class AnswerError(ValueError):
     """The answer does not fit the question (the widget shows the message)."""
 
 
-def parse_answer(question: Question, raw: Any) -> Any:
-    """Turn what the widget sent into the answer value for ``question``."""
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s.]{2,63}")
+YES, NO = "Yes", "No"
+OTHER = "Other"
+
+
+def scale_range(question: Question) -> tuple[int, int]:
+    if question.type == "nps":
+        return 0, 10
+    if question.type == "csat":
+        return 1, 5
+    return 1, question.scale
+
+
+def parse_answer(question: Question, raw: Any, other: Any = None) -> Any:
+    """Turn what the widget sent into the answer value for ``question`` (``other``: the
+    text of a single choice's "Other")."""
     kind = question.type
-    if kind in ("nps", "rating"):
-        low, high = (0, 10) if kind == "nps" else (1, question.scale)
+    if kind in ("nps", "rating", "csat"):
+        low, high = scale_range(question)
         try:
             value = int(str(raw))
         except (TypeError, ValueError):
@@ -38,18 +53,53 @@ def parse_answer(question: Question, raw: Any) -> Any:
         if not low <= value <= high:
             raise AnswerError(f"choose a number from {low} to {high}")
         return value
-    if kind == "single_choice":
+    if kind in ("single_choice", "dropdown"):
+        if question.other and raw == OTHER:
+            text = str(other if other is not None else "").strip()
+            if not text:
+                raise AnswerError("write your answer next to Other")
+            return f"{OTHER}: {text[:MAX_TEXT]}"
         if raw not in question.choices:
             raise AnswerError("choose one of the options")
         return raw
     if kind == "multiple_choice":
-        picked = raw if isinstance(raw, list) else [raw]
-        if not picked or any(p not in question.choices for p in picked):
-            raise AnswerError("choose at least one of the options")
+        picked = raw if isinstance(raw, list) else [raw] if raw else []
+        if any(p not in question.choices for p in picked):
+            raise AnswerError("choose from the options")
+        low = question.min if question.min is not None else 1
+        if len(picked) < low:
+            raise AnswerError(f"choose at least {low}" if low > 1 else "choose at least one of the options")
+        if question.max is not None and len(picked) > question.max:
+            raise AnswerError(f"choose at most {question.max}")
         return [c for c in question.choices if c in picked]
+    if kind == "yes_no":
+        if raw not in (YES, NO):
+            raise AnswerError("choose yes or no")
+        return raw
     text = str(raw if raw is not None else "").strip()
     if not text:
         raise AnswerError("write an answer first")
+    if kind == "email":
+        if not EMAIL.fullmatch(text):
+            raise AnswerError("write an email address, like name@example.com")
+        return text[:254]
+    if kind == "number":
+        try:
+            number = float(text.replace(",", ".")) if text.count(",") == 1 and "." not in text else float(text)
+        except ValueError:
+            raise AnswerError("write a number") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise AnswerError("write a number")
+        if question.min is not None and number < question.min:
+            raise AnswerError(f"write a number of at least {question.min}")
+        if question.max is not None and number > question.max:
+            raise AnswerError(f"write a number of at most {question.max}")
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+    if kind == "date":
+        try:
+            return _dt.date.fromisoformat(text[:10]).isoformat()
+        except ValueError:
+            raise AnswerError("choose a date") from None
     return text[:MAX_TEXT]
 
 
@@ -99,6 +149,9 @@ class AnswerRecord:
     url: str = spec("Page the answer was given on.", max_len=2000)
     preview: bool = spec("Given in preview mode (not a real visitor's answer).")
     answered_at: str = spec("When, ISO 8601 UTC.", max_len=40)
+    response_year: int | None = spec("Date questions: the year.", default=None, minimum=1, maximum=9999)
+    response_month: int | None = spec("Date questions: the month.", default=None, minimum=1, maximum=12)
+    response_day: int | None = spec("Date questions: the day.", default=None, minimum=1, maximum=31)
     identities: dict[str, str] = spec(
         "The visitor's ids in the vendors' tools, as the page's integrations know them "
         "(braze_external_id, braze_device_id, clevertap_id), so answers join with their profiles.",
@@ -144,10 +197,11 @@ def answer_record(
         question_id=question.id,
         question=question.prompt,
         label=question.attribute_name,
-        response=", ".join(value) if isinstance(value, list) else value,
+        response=_readable(value),
         response_int=value if isinstance(value, int) and not isinstance(value, bool) else None,
         response_string=None if isinstance(value, list) else str(value),
         response_array=list(value) if isinstance(value, list) else None,
+        **_date_parts(question, value),
         response_properties=dict(response_properties or {}),
         user=dict(user or {}),
         url=url[:2000],
@@ -159,6 +213,20 @@ def answer_record(
         completes_response=completes_response,
     )
     return dump_record(record)
+
+
+def _readable(value: Any) -> str | int:
+    """The answer as people read it: choices joined by ", ", a whole number as a number."""
+    if isinstance(value, list):
+        return ", ".join(value)
+    return value if isinstance(value, (str, int)) else str(value)
+
+
+def _date_parts(question: Question, value: Any) -> dict[str, int]:
+    if question.type != "date" or not isinstance(value, str):
+        return {}
+    day = _dt.date.fromisoformat(value)
+    return {"response_year": day.year, "response_month": day.month, "response_day": day.day}
 
 
 def dump_record(record: AnswerRecord) -> dict[str, Any]:

@@ -29,6 +29,7 @@ class Screen:
         self.index = 0
         self.preview = False
         self.response_id = ""   # shared by the answers of this showing
+        self.seed = ""          # the visitor's id: their own order of shuffled choices
         # Inside a vendor's message: "modal" (centred over a backdrop, a full-screen Braze
         # in-app message) or "fill" (fills a small CleverTap pop-up); else the survey's corner.
         self.embedded: str | None = None
@@ -62,10 +63,11 @@ class Screen:
             return None
         return self.survey.questions[self.index]
 
-    def answered(self) -> protocol.MountEffect:
-        """Move past the current question: the next one, or the thank-you step."""
+    def answered(self, following: int | None = None) -> protocol.MountEffect:
+        """Move past the current question: to ``following`` (skip logic; default the next
+        one), or the thank-you step."""
         assert self.state == "question" and self.survey is not None
-        self.index += 1
+        self.index = self.index + 1 if following is None else following
         if self.index >= len(self.survey.questions):
             self.state = "thanks"
         return self.render()
@@ -76,7 +78,7 @@ class Screen:
         if self.state == "thanks":
             html = render.thank_you(survey, preview=self.preview)
         else:
-            html = render.question(survey, self.index, preview=self.preview, error=error)
+            html = render.question(survey, self.index, preview=self.preview, error=error, seed=self.seed)
         return protocol.mount(html, survey.id, self.embedded or survey.appearance.position)
 
     def clear(self) -> Survey | None:

@@ -19,8 +19,38 @@ SITE_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}"
 COLOR_PATTERN = r"#[0-9a-fA-F]{6}"
 EVENT_PATTERN = r"[^\x00-\x1f]{1,200}"
 
-QuestionType = Literal["nps", "rating", "single_choice", "multiple_choice", "text"]
-CHOICE_TYPES = ("single_choice", "multiple_choice")
+QuestionType = Literal["nps", "rating", "csat", "single_choice", "multiple_choice", "dropdown", "yes_no",
+                       "short_text", "long_text", "text", "email", "number", "date"]
+CHOICE_TYPES = ("single_choice", "multiple_choice", "dropdown")
+SCALE_TYPES = ("nps", "rating", "csat")
+TEXT_TYPES = ("short_text", "long_text", "text", "email")
+
+
+@dataclass
+class EndLabels:
+    """Words at the two ends of a scale."""
+
+    low: str = spec("Under the lowest value.", default="", max_len=60)
+    high: str = spec("Under the highest value.", default="", max_len=60)
+
+
+@dataclass
+class Jump:
+    """Skip logic: after this question, go to another (later) question or to the end when
+    the answer matches."""
+
+    goto: str = spec("A later question's id, or `end`.", pattern=ID_PATTERN)
+    equals: str | int | None = spec("When the answer is this.", default=None)
+    one_of: list[str | int] = spec("When the answer is one of these.", default_factory=list, max_items=50)
+    less_than: float | None = spec("When the (number) answer is below this.", default=None)
+    greater_than: float | None = spec("When the (number) answer is above this.", default=None)
+    includes: str | None = spec("When a multiple-choice answer includes this choice.", default=None)
+
+    def validate(self, path: str) -> None:
+        given = [self.equals is not None, bool(self.one_of), self.less_than is not None,
+                 self.greater_than is not None, self.includes is not None]
+        if sum(given) != 1:
+            raise FormatError(path, "give exactly one condition: equals, one_of, less_than, greater_than or includes")
 
 FORMAT_VERSION = 1
 
@@ -31,8 +61,9 @@ class Question:
 
     id: str = spec("Stable id of the question, unique within the survey.", pattern=ID_PATTERN)
     type: QuestionType = spec(
-        "nps: 0-10 scale; rating: 1..scale; single_choice / multiple_choice: from `choices`; "
-        "text: free text."
+        "nps: 0-10; rating: 1..scale (numbers, stars or emoji); csat: 1-5; single_choice, multiple_choice, "
+        "dropdown: from `choices`; yes_no; short_text, long_text (text: the same as long_text); email; "
+        "number; date."
     )
     prompt: str = spec("The question as the visitor reads it.", min_len=1, max_len=500)
     label: str | None = spec(
@@ -44,9 +75,34 @@ class Question:
         min_len=1, max_len=200, max_items=20,
     )
     scale: int = spec("Highest value of a rating question.", default=5, minimum=2, maximum=10)
+    style: Literal["numbers", "stars", "emoji"] = spec("How a rating scale looks.", default="numbers")
+    labels: EndLabels | None = spec("Words at the ends of a scale (nps, rating, csat).", default=None)
     placeholder: str = spec("Hint shown in an empty text answer.", default="", max_len=200)
+    other: bool = spec("single_choice: an 'Other' choice with its own text.", default=False)
+    min: int | None = spec("multiple_choice: fewest choices; number: smallest value.", default=None)
+    max: int | None = spec("multiple_choice: most choices; number: largest value.", default=None)
+    required: bool = spec("The visitor must answer it (false: a Skip button).", default=True)
+    shuffle: bool = spec("Show the choices in an order of their own for each visitor (always the same "
+                         "for that visitor).", default=False)
+    logic: list[Jump] = spec("Skip logic, checked in order after the answer.", default_factory=list, max_items=20)
 
     def validate(self, path: str) -> None:
+        if self.type == "rating" and self.style == "emoji" and self.scale > 5:
+            raise FormatError(join_path(path, "scale"), "an emoji rating goes up to 5")
+        if self.style != "numbers" and self.type != "rating":
+            raise FormatError(join_path(path, "style"), f"only rating questions take a style, not {self.type}")
+        if self.labels is not None and self.type not in SCALE_TYPES:
+            raise FormatError(join_path(path, "labels"), f"only nps, rating and csat take labels, not {self.type}")
+        if self.other and self.type != "single_choice":
+            raise FormatError(join_path(path, "other"), "only single_choice takes other")
+        if (self.min is not None or self.max is not None) and self.type not in ("multiple_choice", "number"):
+            raise FormatError(join_path(path, "min"), f"only multiple_choice and number take min/max, not {self.type}")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise FormatError(join_path(path, "min"), f"min {self.min} is more than max {self.max}")
+        if self.type == "multiple_choice" and self.max is not None and self.max > len(self.choices):
+            raise FormatError(join_path(path, "max"), f"max {self.max} is more than the {len(self.choices)} choices")
+        if self.shuffle and self.type not in CHOICE_TYPES:
+            raise FormatError(join_path(path, "shuffle"), "only choice questions can be shuffled")
         if self.type in CHOICE_TYPES and len(self.choices) < 2:
             raise FormatError(join_path(path, "choices"),
                               f"a {self.type} question needs at least 2 choices")
@@ -296,6 +352,17 @@ class Survey:
             if q.id in seen:
                 raise FormatError(f"{where}[{i}].id", f"duplicate question id {q.id!r}")
             seen.add(q.id)
+        order = {q.id: i for i, q in enumerate(self.questions)}
+        for i, q in enumerate(self.questions):
+            for j, jump in enumerate(q.logic):
+                here = f"{where}[{i}].logic[{j}].goto"
+                if jump.goto == "end":
+                    continue
+                if jump.goto not in order:
+                    raise FormatError(here, f"no question {jump.goto!r} in this survey "
+                                            f"(known: {', '.join(order)}, or end)")
+                if order[jump.goto] <= i:
+                    raise FormatError(here, f"{jump.goto!r} is not after {q.id!r}: skip logic only jumps forward")
 
     def question(self, question_id: str) -> Question | None:
         for q in self.questions:

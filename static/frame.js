@@ -107,7 +107,8 @@ root.addEventListener("click", (e) => {
 });
 root.addEventListener("submit", (e) => {
   e.preventDefault();
-  send("submit", { values: new FormData(/** @type {HTMLFormElement} */ (e.target)).getAll("value") });
+  const data = new FormData(/** @type {HTMLFormElement} */ (e.target));
+  send("submit", { values: data.getAll("value"), other: data.get("other") });
 });
 addEventListener("keydown", (e) => { if (e.key === "Escape" && current) send("close", {}); });
 new ResizeObserver(() => { if (current) toHost({ type: "resize", height: height() }); }).observe(root);
