@@ -39,6 +39,9 @@ LEFT_OUT = (
     "zipfile",
     # jinja2's on-disk template bytecode cache, and with it pickle and hashlib.
     "jinja2.bccache",
+    # The templates come compiled (compile_templates): jinja2's compiler, parser and lexer,
+    # and what only they import, stay out.
+    "jinja2.compiler", "jinja2.parser", "jinja2.lexer",
 )
 
 
@@ -70,7 +73,28 @@ def stage(stage_dir: Path) -> None:
     _copy_py_tree(PROJECT_RUNTIME, stage_dir / "sondage" / "runtime", data_suffixes=(".html",))
     for dep in BROWSER_DEPENDENCIES:
         _copy_py_tree(_package_dir(dep), stage_dir / dep)
+    compile_templates(stage_dir / "sondage" / "runtime")
     shutil.copyfile(HERE / "exercise.py", stage_dir / "_exercise.py")
+
+
+def compile_templates(runtime_dir: Path) -> None:
+    """The runtime's templates, compiled to Python by jinja2 here, so the visitor's browser
+    renders without jinja2's compiler, parser and lexer (left out: LEFT_OUT)."""
+    from sondage.runtime import render
+
+    env = render.make_environment()
+    package = runtime_dir / "_compiled_templates"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "".join(f"from . import {render.compiled_module_name(n)}\n" for n in render.TEMPLATES))
+    for name in render.TEMPLATES:
+        source = (runtime_dir / "templates" / name).read_text(encoding="utf-8")
+        code = env.compile(source, name, f"templates/{name}", raw=True)
+        # jinja2 runs this code with `environment` in its namespace: a function gives it one.
+        body = "".join(f"    {line}\n" if line.strip() else "\n" for line in code.splitlines())
+        module = (f"def namespace(environment):\n{body}"
+                  f"    return dict(locals(), __file__={f'templates/{name}'!r})\n")
+        (package / f"{render.compiled_module_name(name)}.py").write_text(module, encoding="utf-8")
 
 
 def _run_in_pyodide(node: str, pyodide_dir: Path, stage_dir: Path, out_dir: Path, script: str,

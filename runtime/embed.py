@@ -456,6 +456,9 @@ class Runtime:
         action = message.get("action")
         if action == "close":
             return self._close()
+        if action == "start":
+            started = self.screen.start()
+            return [started] if started else []
         question = self.screen.question()
         if action not in ("answer", "submit", "skip") or question is None:
             return []
@@ -482,6 +485,7 @@ class Runtime:
         effects: Effects = [self.screen.answered(self.screen.index + 1)]
         if self.screen.state == "thanks":
             effects.append(protocol.callback("onEvent", "survey-complete", {"survey": _survey_info(survey)}))
+            effects += self._schedule_close(survey, self.clock())
         return effects
 
     def _answered(self, survey: Survey, question: Question, value: Any) -> Effects:
@@ -513,11 +517,19 @@ class Runtime:
             effects.append(protocol.sdk(list(calls)))
         if self.screen.state == "thanks":
             effects.append(protocol.callback("onEvent", "survey-complete", {"survey": info}))
-            if self.channel in ("braze-inapp", "clevertap-popup"):   # a vendor's message closes
-                self.close_at = now + AUTO_CLOSE_SECONDS
-                effects.append(protocol.wake(AUTO_CLOSE_SECONDS))
+            effects += self._schedule_close(survey, now)
         effects.extend(self.delivery.flush(now))
         return effects
+
+    def _schedule_close(self, survey: Survey, now: float) -> Effects:
+        """The thank-you step closes by itself: after the survey's close_after, or inside a
+        vendor's message after AUTO_CLOSE_SECONDS."""
+        after = survey.close_after or (AUTO_CLOSE_SECONDS if self.channel in ("braze-inapp", "clevertap-popup")
+                                       else None)
+        if after is None:
+            return []
+        self.close_at = now + after
+        return [protocol.wake(after)]
 
     def _auto_close(self) -> Effects:
         if self.close_at is None or self.clock() < self.close_at or self.screen.state != "thanks":

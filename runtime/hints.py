@@ -25,7 +25,7 @@ def hint(surveys: Iterable[Survey], history: History | None = None,
     ahead = next_page_view_survey(surveys, history, settings, visitor_id, now)
     out["page_view_survey"] = None if ahead is None else {
         "id": ahead.id,
-        "html": render.question(ahead, 0),
+        "html": render.first_step(ahead),
         "position": ahead.appearance.position,
     }
     return out

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from functools import lru_cache
+from typing import Any
 
 import jinja2
 
+from . import markup
 from .flow import choice_order
 from .responses import scale_range
 from .survey_format import Survey
@@ -25,15 +28,45 @@ def _load(name: str) -> str:
     return bytes(data).decode("utf-8")
 
 
+TEMPLATES = ("widget.html",)
+
+
+def make_environment(loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:
+    """The one environment configuration: the build compiles the templates with it, and the
+    runtime renders with it."""
+    return jinja2.Environment(
+        loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+
+
+def compiled_module_name(name: str) -> str:
+    return "_tmpl_" + name.replace(".", "_")
+
+
+class _Precompiled(jinja2.BaseLoader):
+    """Templates the build compiled to Python (``_compiled_templates``)."""
+
+    def __init__(self, compiled: Any) -> None:
+        self.compiled = compiled
+
+    def load(self, environment: jinja2.Environment, name: str,
+             globals: MutableMapping[str, Any] | None = None) -> jinja2.Template:
+        module = getattr(self.compiled, compiled_module_name(name), None)
+        if module is None:
+            raise jinja2.TemplateNotFound(name)
+        return environment.template_class.from_module_dict(
+            environment, module.namespace(environment), environment.make_globals(globals))
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FunctionLoader(lambda name: (_load(name), None, lambda: True)),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
+    """In the bundle the templates come compiled to Python by the build (the visitor's
+    browser then needs no jinja2 compiler, parser or lexer); elsewhere they are compiled
+    here from the files."""
+    try:
+        from . import _compiled_templates as compiled  # type: ignore[attr-defined]
+    except ImportError:
+        return make_environment(jinja2.FunctionLoader(lambda name: (_load(name), None, lambda: True)))
+    return make_environment(_Precompiled(compiled))
 
 
 EMOJI = {2: ["🙁", "🙂"], 3: ["🙁", "😐", "🙂"], 4: ["😞", "🙁", "🙂", "😄"], 5: ["😞", "🙁", "😐", "🙂", "😄"]}
@@ -47,6 +80,18 @@ def question(survey: Survey, index: int, *, preview: bool = False, error: str = 
         survey=survey, q=q, step="question", index=index, total=len(survey.questions),
         preview=preview, error=error, choices=choice_order(q, seed), low=low, high=high,
         emoji=EMOJI.get(q.scale, []), csat_words=CSAT_WORDS)
+
+
+def welcome(survey: Survey, *, preview: bool = False) -> str:
+    assert survey.welcome is not None
+    return environment().get_template("widget.html").render(
+        survey=survey, q=None, step="welcome", index=0, total=len(survey.questions), preview=preview, error="",
+        text=markup.render(survey.welcome.text))
+
+
+def first_step(survey: Survey) -> str:
+    """What a survey shows first (the welcome step, or question 1): what is shown ahead."""
+    return welcome(survey) if survey.welcome else question(survey, 0)
 
 
 def thank_you(survey: Survey, *, preview: bool = False) -> str:

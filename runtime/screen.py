@@ -2,7 +2,7 @@
 
 States::
 
-    empty ──show_ahead──> ahead ──open──> question ──answered (last)──> thanks
+    empty ──show_ahead──> ahead ──open──> (welcome ──start──>) question ──answered (last)──> thanks
       ▲                     │               │  ▲ answered (more)          │
       └──────── clear ──────┴──── close ────┴──┴──────── close ───────────┘
 
@@ -18,7 +18,7 @@ from typing import Literal
 from . import protocol, render
 from .survey_format import Question, Survey
 
-State = Literal["empty", "ahead", "question", "thanks"]
+State = Literal["empty", "ahead", "welcome", "question", "thanks"]
 
 
 class Screen:
@@ -37,7 +37,7 @@ class Screen:
     @property
     def busy(self) -> bool:
         """A survey is on screen (a survey shown ahead does not count: it awaits a decision)."""
-        return self.state in ("question", "thanks")
+        return self.state in ("welcome", "question", "thanks")
 
     def show_ahead(self, survey_id: str | None) -> None:
         if survey_id:
@@ -54,8 +54,15 @@ class Screen:
 
     def open(self, survey: Survey, preview: bool, response_id: str = "") -> protocol.MountEffect:
         assert not self.busy, "one survey on screen at a time"
-        self.state, self.ahead_id = "question", None
+        self.state, self.ahead_id = ("welcome" if survey.welcome else "question"), None
         self.survey, self.index, self.preview, self.response_id = survey, 0, preview, response_id
+        return self.render()
+
+    def start(self) -> protocol.MountEffect | None:
+        """The welcome step's start button: on to the first question."""
+        if self.state != "welcome":
+            return None
+        self.state = "question"
         return self.render()
 
     def question(self) -> Question | None:
@@ -77,6 +84,8 @@ class Screen:
         assert survey is not None and self.busy
         if self.state == "thanks":
             html = render.thank_you(survey, preview=self.preview)
+        elif self.state == "welcome":
+            html = render.welcome(survey, preview=self.preview)
         else:
             html = render.question(survey, self.index, preview=self.preview, error=error, seed=self.seed)
         return protocol.mount(html, survey.id, self.embedded or survey.appearance.position)

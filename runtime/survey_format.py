@@ -313,6 +313,21 @@ class Appearance:
 
 
 @dataclass
+class Welcome:
+    """A first step before the questions: a few words, a start button (and the close button)."""
+
+    text: str = spec("What the visitor reads; **bold**, *italic* and [links](https://…) work.",
+                     min_len=1, max_len=1000)
+    button: str = spec("The start button's words.", default="Start", min_len=1, max_len=40)
+
+
+@dataclass
+class ThankYouLink:
+    text: str = spec("The link's words.", min_len=1, max_len=100)
+    url: str = spec("Where it goes (http or https).", pattern=r"https?://[^\s\"'<>]{1,2000}")
+
+
+@dataclass
 class Survey:
     """A survey: its questions, when it appears and how often."""
 
@@ -336,6 +351,10 @@ class Survey:
     thank_you: str = spec("Shown after the last answer.", default="Thank you for your feedback!",
                           min_len=1, max_len=500)
     appearance: Appearance = spec("How the widget looks.", default_factory=Appearance)
+    welcome: Welcome | None = spec("An optional first step with a start button.", default=None)
+    thank_you_link: ThankYouLink | None = spec("An optional link on the thank-you step.", default=None)
+    close_after: float | None = spec("Close the thank-you step by itself after this many seconds.",
+                                     default=None, minimum=1, maximum=60)
     forward: SurveyForwarding = spec("Per-survey changes to the site's answer forwarding.",
                                      default_factory=SurveyForwarding)
 
