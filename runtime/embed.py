@@ -128,6 +128,7 @@ class Runtime:
         self.url = str(page.get("url", ""))
         self.language = str(page.get("language") or "")
         self.device = device_type(str(page.get("user_agent") or ""), int(page.get("touch_points") or 0))
+        self.screen.host_font = str(page.get("font") or "")
         preview = message.get("preview")
         self.preview_id = str(preview) if preview else None
         self.debug = bool(message.get("debug"))

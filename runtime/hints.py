@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from . import render
+from .placement import placement
 from .survey_format import SiteSettings, Survey
 from .targeting import History, next_page_view_survey, trigger_hint
 
@@ -27,5 +28,7 @@ def hint(surveys: Iterable[Survey], history: History | None = None,
         "id": ahead.id,
         "html": render.first_step(ahead),
         "position": ahead.appearance.position,
+        "placement": placement(ahead.appearance.position, ahead.appearance.inline_target),
+        "font": ahead.appearance.font,
     }
     return out

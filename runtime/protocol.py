@@ -85,6 +85,8 @@ class MountEffect(TypedDict):
     html: str
     survey_id: str
     position: str
+    placement: dict[str, Any]     # placement.placement(): the frame's style on the host page
+    font: str                     # the font family the widget uses ("": the system's)
 
 
 class UnmountEffect(TypedDict):
@@ -130,8 +132,10 @@ Effect = (MountEffect | UnmountEffect | StoreEffect | DeliverEffect | CallbackEf
 Effects = list[Effect]
 
 
-def mount(html: str, survey_id: str, position: str) -> MountEffect:
-    return {"type": "mount", "html": html, "survey_id": survey_id, "position": position}
+def mount(html: str, survey_id: str, position: str, placement: dict[str, Any] | None = None,
+          font: str = "") -> MountEffect:
+    return {"type": "mount", "html": html, "survey_id": survey_id, "position": position,
+            "placement": placement or {}, "font": font}
 
 
 def unmount() -> UnmountEffect:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from . import protocol, render
+from . import placement, protocol, render
 from .survey_format import Question, Survey
 
 State = Literal["empty", "ahead", "welcome", "question", "thanks"]
@@ -30,6 +30,7 @@ class Screen:
         self.preview = False
         self.response_id = ""   # shared by the answers of this showing
         self.seed = ""          # the visitor's id: their own order of shuffled choices
+        self.host_font = ""     # the host page's font family (for appearance.font: inherit)
         # Inside a vendor's message: "modal" (centred over a backdrop, a full-screen Braze
         # in-app message) or "fill" (fills a small CleverTap pop-up); else the survey's corner.
         self.embedded: str | None = None
@@ -88,10 +89,19 @@ class Screen:
             html = render.welcome(survey, preview=self.preview)
         else:
             html = render.question(survey, self.index, preview=self.preview, error=error, seed=self.seed)
-        return protocol.mount(html, survey.id, self.embedded or survey.appearance.position)
+        position = self.embedded or survey.appearance.position
+        where = placement.placement(position, survey.appearance.inline_target)
+        return protocol.mount(html, survey.id, position, where, font_family(survey.appearance.font, self.host_font))
 
     def clear(self) -> Survey | None:
         """Nothing on screen any more; returns the survey that was."""
         survey = self.survey if self.busy else None
         self.state, self.ahead_id, self.survey, self.index, self.preview = "empty", None, None, 0, False
         return survey
+
+
+def font_family(setting: str, host_font: str) -> str:
+    """The widget's font-family: the host page's, the system's (""), or the one named."""
+    if setting == "inherit":
+        return host_font[:200] if all(c not in host_font for c in "<>{};") else ""
+    return "" if setting == "system" else setting

@@ -308,8 +308,26 @@ class Appearance:
 
     color: str = spec("Brand color of buttons and highlights.", default="#7457be",
                       pattern=COLOR_PATTERN)
-    position: Literal["bottom-right", "bottom-left"] = spec(
-        "Corner of the page the widget sits in.", default="bottom-right")
+    position: Literal["bottom-right", "bottom-left", "top-right", "top-left", "center", "bottom-bar",
+                      "inline"] = spec(
+        "Where the widget sits: a corner (a full-width sheet on narrow screens), the centre over a "
+        "backdrop, a full-width bar at the bottom, or inline in a host element (inline_target).",
+        default="bottom-right")
+    inline_target: str = spec("For position inline: the CSS selector of the host element it goes in.",
+                              default="", max_len=200, pattern=r"[^<>{}]*")
+    theme: Literal["light", "dark", "auto"] = spec("light, dark, or auto: the visitor's system setting.",
+                                                   default="light")
+    dark_color: str = spec("Brand color in the dark theme (default: color).", default="",
+                           pattern=r"(?:#[0-9a-fA-F]{6})?")
+    text_color: str = spec("Text color in the light theme (default: a near-black).", default="",
+                           pattern=r"(?:#[0-9a-fA-F]{6})?")
+    radius: int = spec("Corner radius of the card, in pixels.", default=10, minimum=0, maximum=24)
+    font: str = spec("inherit: the host page's font; system: the system's; or a font family name.",
+                     default="inherit", min_len=1, max_len=100, pattern=r"[A-Za-z0-9 ,'\"-]+")
+
+    def validate(self, path: str) -> None:
+        if self.position == "inline" and not self.inline_target:
+            raise FormatError(join_path(path, "inline_target"), "position inline needs the host element's selector")
 
 
 @dataclass

@@ -30,15 +30,17 @@ function height() {
   return card ? Math.ceil(card.getBoundingClientRect().height) + 24 : 0;
 }
 
-/** @param {string} html @param {string} surveyId @param {string} position */
-function mount(html, surveyId, position) {
+/** @param {string} html @param {string} surveyId @param {string} position @param {any} placement
+ *  @param {string} font */
+function mount(html, surveyId, position, placement, font) {
   if (html !== shownHtml || surveyId !== current) {
     root.innerHTML = html;   // rendered by jinja2 with autoescaping
     shownHtml = html;
   }
   current = surveyId;
   document.documentElement.dataset.position = position;   // widget.css lays out embeds by it
-  toHost({ type: "show", height: height(), position });
+  document.documentElement.style.setProperty("--sondage-font", font || "");
+  toHost({ type: "show", height: height(), position, placement });
 }
 
 addEventListener("message", (e) => {
@@ -50,7 +52,10 @@ addEventListener("message", (e) => {
     return;
   }
   // Python rendered this ahead (a hint); show it while the runtime starts.
-  if (m.type === "init" && m.ahead) mount(m.ahead.html, m.ahead.id, m.ahead.position);
+  if (m.type === "init" && m.ahead) {
+    const font = m.ahead.font === "inherit" ? (m.page || {}).font : m.ahead.font === "system" ? "" : m.ahead.font;
+    mount(m.ahead.html, m.ahead.id, m.ahead.position, m.ahead.placement, font);
+  }
   worker.postMessage(m);
 });
 
@@ -58,7 +63,7 @@ worker.onmessage = (/** @type {MessageEvent} */ e) => {
   const m = typeof e.data === "string" ? JSON.parse(e.data) : e.data;
   switch (m.type) {
     case "mount":
-      mount(m.html, m.survey_id, m.position);
+      mount(m.html, m.survey_id, m.position, m.placement, m.font);
       break;
     case "unmount":
       root.textContent = "";

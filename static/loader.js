@@ -76,6 +76,8 @@
     var reported = {};      // what was reported on this page (scroll depths, exit intent)
     var exitWatched = false;
     var filled = false;     // the survey fills the document (inside a vendor's message)
+    /** @type {HTMLElement | null} */
+    var inlineTarget = null;  // the host element an inline survey sits over
 
     // The loader's state, on its own script element (documented; tests wait on it):
     // deciding (reading the manifest), idle (nothing needs the runtime now), starting,
@@ -233,16 +235,16 @@
       frame = d.createElement("iframe");
       frame.title = "Survey";
       frame.setAttribute("allowtransparency", "true");
-      frame.style.cssText = "position:fixed;bottom:0;right:0;width:min(400px,100vw);height:0;" +
-        "border:0;margin:0;padding:0;z-index:2147483000;visibility:hidden;background:transparent;" +
-        "color-scheme:normal;max-height:100vh";
+      frame.style.cssText = "position:fixed !important;bottom:0 !important;right:0 !important;height:0 !important;" +
+        "width:min(400px,100vw) !important;border:0 !important;visibility:hidden !important;background:transparent !important";
       var dataUrl = new URL(manifest.surveys, base).href;
       frame.src = new URL(manifest.frame, base).href + "#origin=" + encodeURIComponent(ownOrigin) +
         "&data=" + encodeURIComponent(dataUrl);
       w.addEventListener("message", onMessage);
       w.addEventListener("storage", onStorage);
       bootTimer = setTimeout(function () { fail("the runtime did not start in time"); }, BOOT_TIMEOUT_MS);
-      (d.body || d.documentElement).appendChild(frame);
+      // On <html>, not <body>: a transform on the host body would otherwise pin "fixed" to it.
+      d.documentElement.appendChild(frame);
       frameWindow = frame.contentWindow;
       watchPage(manifest.hint || {});
     }
@@ -486,6 +488,7 @@
           storage: readStorage(),
           page: { url: pageUrl(), referrer: d.referrer, language: navigator.language,
                   user_agent: navigator.userAgent, touch_points: navigator.maxTouchPoints || 0,
+                  font: (function () { try { return getComputedStyle(d.body || d.documentElement).fontFamily; } catch (e) { return ""; } })(),
                   channel: settings.channel || null, campaign: settings.campaign || null }
         });
         var q = queue; queue = [];
@@ -496,20 +499,28 @@
         clearTimeout(bootTimer);
         mark("ready");
       } else if (m.type === "show" || m.type === "resize") {
-        var s = frame.style;
-        if (m.type === "show") filled = m.position === "fill" || m.position === "modal" || m.position === "page";
-        // An embed fills the vendor's message; the corner widget takes its card's height.
-        s.height = filled ? "100%" : Math.max(0, Math.min(+m.height || 0, 2000)) + "px";
+        // Where the frame sits was decided in Python (runtime/placement.py): apply it.
+        var p = m.placement || {};
         if (m.type === "show") {
-          s.width = filled ? "100%" : "min(400px,100vw)";
-          s.top = filled ? "0" : "auto";
-          s.left = m.position === "bottom-left" || filled ? "0" : "auto";
-          s.right = m.position === "bottom-left" ? "auto" : "0";
-          s.visibility = "visible";
+          filled = !!p.fill;
+          if (typeof p.css === "string") frame.style.cssText = p.css;
+          inlineTarget = p.inline ? d.querySelector(p.inline) : null;
+          if (p.inline && !inlineTarget) notice("no element matches " + p.inline + " for the inline survey");
+        }
+        var h = Math.max(0, Math.min(+m.height || 0, 2000));
+        if (!filled) frame.style.setProperty("height", h + "px", "important");
+        if (inlineTarget) {
+          inlineTarget.style.minHeight = h + "px";
+          var r = inlineTarget.getBoundingClientRect();
+          frame.style.setProperty("top", r.top + w.scrollY + "px", "important");
+          frame.style.setProperty("left", r.left + w.scrollX + "px", "important");
+          frame.style.setProperty("width", r.width + "px", "important");
         }
       } else if (m.type === "hide") {
-        frame.style.visibility = "hidden";
-        frame.style.height = "0";
+        if (inlineTarget) inlineTarget.style.minHeight = "";
+        inlineTarget = null;
+        frame.style.setProperty("visibility", "hidden", "important");
+        frame.style.setProperty("height", "0", "important");
       } else if (m.type === "callback") {
         var fn = callbacks[m.name];
         if (fn) { try { fn.apply(null, m.args || []); } catch (err) { notice(m.name + " callback threw: " + err); } }

@@ -1,0 +1,47 @@
+"""Where the survey's frame sits on the host page, decided here; the loader only applies it.
+
+Every declaration is ``!important`` and set inline on our own iframe, so no host stylesheet
+(``iframe { width: 100% !important; position: static !important }``, transforms, huge
+z-indexes) can move, hide or resize it. Corners use ``min(400px, 100vw)``: on a narrow
+screen the widget becomes a full-width sheet at the bottom (or top) without a media query.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Z = "2147483000"
+BASE = {"border": "0", "margin": "0", "padding": "0", "background": "transparent", "color-scheme": "normal",
+        "opacity": "1", "transform": "none", "filter": "none", "visibility": "visible", "display": "block",
+        "min-width": "0", "min-height": "0", "max-height": "100vh", "box-shadow": "none", "outline": "0",
+        "pointer-events": "auto"}
+CORNERS = {"bottom-right": ("bottom", "right"), "bottom-left": ("bottom", "left"),
+           "top-right": ("top", "right"), "top-left": ("top", "left")}
+FILLING = ("modal", "fill", "page", "center")
+
+
+def frame_css(position: str) -> str:
+    """The frame's inline style for a position (the height comes from the card)."""
+    rules: dict[str, str] = dict(BASE)
+    if position in CORNERS:
+        vertical, horizontal = CORNERS[position]
+        rules.update({"position": "fixed", vertical: "0", horizontal: "0", "width": "min(400px, 100vw)",
+                      "max-width": "100vw", "z-index": Z})
+    elif position == "bottom-bar":
+        rules.update({"position": "fixed", "bottom": "0", "left": "0", "width": "100vw", "max-width": "100vw",
+                      "z-index": Z})
+    elif position == "inline":
+        # Over the host element (the loader sets top, left and width from it, and keeps the
+        # element as tall as the card): an iframe moved in the DOM would reload.
+        rules.update({"position": "absolute", "max-width": "100%", "max-height": "none", "z-index": Z})
+    else:   # modal, center, fill, page: the whole viewport
+        rules.update({"position": "fixed", "top": "0", "left": "0", "width": "100vw", "height": "100vh",
+                      "max-width": "100vw", "z-index": Z})
+    return ";".join(f"{k}:{v} !important" for k, v in rules.items())
+
+
+def placement(position: str, inline_target: str = "") -> dict[str, Any]:
+    """What the frame hands the loader with each show: the style, whether the frame fills the
+    viewport (its height is then not the card's), and the host element for an inline survey."""
+    return {"css": frame_css(position), "fill": position in FILLING,
+            "inline": inline_target if position == "inline" else ""}
