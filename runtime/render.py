@@ -79,14 +79,14 @@ def question(survey: Survey, index: int, *, preview: bool = False, error: str = 
     return environment().get_template("widget.html").render(
         survey=survey, q=q, step="question", index=index, total=len(survey.questions),
         preview=preview, error=error, choices=choice_order(q, seed), low=low, high=high,
-        emoji=EMOJI.get(q.scale, []), csat_words=CSAT_WORDS)
+        emoji=EMOJI.get(q.scale, []), csat_words=CSAT_WORDS, on_color=on_color)
 
 
 def welcome(survey: Survey, *, preview: bool = False) -> str:
     assert survey.welcome is not None
     return environment().get_template("widget.html").render(
         survey=survey, q=None, step="welcome", index=0, total=len(survey.questions), preview=preview, error="",
-        text=markup.render(survey.welcome.text))
+        text=markup.render(survey.welcome.text), on_color=on_color)
 
 
 def first_step(survey: Survey) -> str:
@@ -97,9 +97,23 @@ def first_step(survey: Survey) -> str:
 def thank_you(survey: Survey, *, preview: bool = False) -> str:
     return environment().get_template("widget.html").render(
         survey=survey, q=None, step="thanks", index=len(survey.questions),
-        total=len(survey.questions), preview=preview, error="")
+        total=len(survey.questions), preview=preview, error="", on_color=on_color)
 
 
 def warm_up() -> None:
     """Compile the widget template now, not on the first trigger."""
     environment().get_template("widget.html")
+
+
+def _luminance(hex_color: str) -> float:
+    channels = [int(hex_color[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def on_color(hex_color: str) -> str:
+    """Text on a brand-coloured button: white or near-black, whichever reads better (WCAG)."""
+    light = _luminance(hex_color)
+    white = 1.05 / (light + 0.05)
+    dark = (light + 0.05) / (_luminance("#1f2330") + 0.05)
+    return "#ffffff" if white >= dark else "#1f2330"

@@ -36,6 +36,7 @@ function mount(html, surveyId, position, placement, font) {
   if (html !== shownHtml || surveyId !== current) {
     root.innerHTML = html;   // rendered by jinja2 with autoescaping
     shownHtml = html;
+    focusFirst();
   }
   current = surveyId;
   document.documentElement.dataset.position = position;   // widget.css lays out embeds by it
@@ -83,6 +84,42 @@ worker.onmessage = (/** @type {MessageEvent} */ e) => {
   }
 };
 worker.onerror = (/** @type {ErrorEvent} */ e) => toHost({ type: "failed", reason: "worker error: " + (e.message || "unknown") });
+
+// Keyboard: a scale or a row of choices is a radio group: one tab stop, arrow keys move
+// within it, Enter or Space answers. A new step takes the focus (without scrolling).
+function focusFirst() {
+  for (const group of root.querySelectorAll("[role=radiogroup]")) {
+    group.querySelectorAll("[role=radio]").forEach((radio, i) => radio.setAttribute("tabindex", i ? "-1" : "0"));
+  }
+  focusControl();
+}
+
+function focusControl() {
+  // The step's first control, in this order of preference (the close button last).
+  const order = ["[role=radio][tabindex='0']", "input:not([type=hidden])", "select", "textarea",
+                 "[data-action=start]", ".sondage-submit", ".sondage-close"];
+  for (const selector of order) {
+    const found = /** @type {HTMLElement | null} */ (root.querySelector(selector));
+    if (found) { found.focus({ preventScroll: true }); return; }
+  }
+}
+
+// When the host page gives this frame the focus, it goes to the step's first control.
+addEventListener("focus", () => { if (document.activeElement === document.body) focusControl(); });
+
+addEventListener("keydown", (e) => {
+  const radio = /** @type {HTMLElement} */ (e.target);
+  if (!radio || radio.getAttribute("role") !== "radio") return;
+  const radios = /** @type {HTMLElement[]} */ ([...(radio.closest("[role=radiogroup]") || root).querySelectorAll("[role=radio]")]);
+  const at = radios.indexOf(radio);
+  const next = { ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0,
+                 End: radios.length - 1 }[e.key];
+  if (next === undefined) return;
+  e.preventDefault();
+  const to = radios[(next + radios.length) % radios.length];
+  radios.forEach((r) => r.setAttribute("tabindex", r === to ? "0" : "-1"));
+  to.focus();
+});
 
 function newId() {
   return crypto.randomUUID ? crypto.randomUUID().replace(/-/g, "") : String(Math.random()).slice(2) + Date.now();

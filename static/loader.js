@@ -78,6 +78,10 @@
     var filled = false;     // the survey fills the document (inside a vendor's message)
     /** @type {HTMLElement | null} */
     var inlineTarget = null;  // the host element an inline survey sits over
+    /** @type {HTMLElement | null} */
+    var returnFocus = null;   // where the focus was before the survey took it
+    /** @type {HTMLElement | null} */
+    var hostFocus = null;     // the host page's last focused element
 
     // The loader's state, on its own script element (documented; tests wait on it):
     // deciding (reading the manifest), idle (nothing needs the runtime now), starting,
@@ -232,6 +236,11 @@
 
     function addFrame() {
       mark("starting");
+      // Where the focus is on the host page (the survey gives it back there when it closes).
+      hostFocus = d.activeElement && d.activeElement !== d.body ? /** @type {HTMLElement} */ (d.activeElement) : null;
+      d.addEventListener("focusin", function (e) {
+        if (e.target !== frame) hostFocus = /** @type {HTMLElement} */ (e.target);
+      }, true);
       frame = d.createElement("iframe");
       frame.title = "Survey";
       frame.setAttribute("allowtransparency", "true");
@@ -502,10 +511,13 @@
         // Where the frame sits was decided in Python (runtime/placement.py): apply it.
         var p = m.placement || {};
         if (m.type === "show") {
+          // The survey takes the focus (the page does not scroll), and gives it back on close.
+          if (frame.style.visibility !== "visible") returnFocus = hostFocus;
           filled = !!p.fill;
           if (typeof p.css === "string") frame.style.cssText = p.css;
           inlineTarget = p.inline ? d.querySelector(p.inline) : null;
           if (p.inline && !inlineTarget) notice("no element matches " + p.inline + " for the inline survey");
+          try { frame.focus({ preventScroll: true }); } catch (e) { /* nothing */ }
         }
         var h = Math.max(0, Math.min(+m.height || 0, 2000));
         if (!filled) frame.style.setProperty("height", h + "px", "important");
@@ -521,6 +533,10 @@
         inlineTarget = null;
         frame.style.setProperty("visibility", "hidden", "important");
         frame.style.setProperty("height", "0", "important");
+        if (returnFocus && returnFocus.focus && d.contains(returnFocus)) {
+          try { returnFocus.focus({ preventScroll: true }); } catch (e) { /* nothing */ }
+        }
+        returnFocus = null;
       } else if (m.type === "callback") {
         var fn = callbacks[m.name];
         if (fn) { try { fn.apply(null, m.args || []); } catch (err) { notice(m.name + " callback threw: " + err); } }
