@@ -22,13 +22,27 @@ import zlib
 from collections.abc import Callable
 from typing import Any, Literal
 
-from . import commands, debug, flow, forwarding, hints, link_params, protocol, render, segment_plugin, stored, undecided
+from . import (
+    commands,
+    debug,
+    flow,
+    forwarding,
+    hints,
+    link_params,
+    locale,
+    protocol,
+    render,
+    segment_plugin,
+    stored,
+    strings,
+    undecided,
+)
 from .delivery import Delivery
 from .protocol import Effects
 from .responses import MAX_PROPERTIES, AnswerError, answer_record, parse_answer
 from .screen import Screen
 from .survey_format import Question, SiteData, Survey, load_site_data
-from .targeting import Context, Decision, History, Occurrence, choose, device_type
+from .targeting import Context, Decision, History, Occurrence, choose, device_type, visitor_language
 
 # Whether page views count: not before install() (installOnLoad implies it), never after
 # uninstall() until the next install.
@@ -404,6 +418,7 @@ class Runtime:
     def _show(self, survey: Survey, decision: Decision) -> Effects:
         assert self.site is not None
         self.screen.seed = self.visitor_id
+        self.screen.language = locale.pick_language(survey, visitor_language(self._context()))
         mounted = self.screen.open(survey, preview=decision.preview, response_id=self.new_id()[:32])
         self.close_at = None
         if not decision.preview:
@@ -467,7 +482,7 @@ class Runtime:
             return []
         if action == "skip":
             if question.required:
-                return [self.screen.render(error="this question needs an answer")]
+                return [self.screen.render(error=strings.say(self.screen.language or survey.language, "e_required"))]
             return self._skipped(survey)
         raw = message.get("value")
         if action == "submit" and question.type != "multiple_choice":
@@ -478,7 +493,7 @@ class Runtime:
         try:
             value = parse_answer(question, raw, message.get("other"))
         except AnswerError as e:
-            return [self.screen.render(error=str(e))]
+            return [self.screen.render(error=e.say(self.screen.language or survey.language))]
         return self._answered(survey, question, value)
 
     def _skipped(self, survey: Survey) -> Effects:

@@ -8,7 +8,7 @@ from typing import Any
 
 import jinja2
 
-from . import markup
+from . import locale, markup
 from .flow import choice_order
 from .responses import scale_range
 from .survey_format import Survey
@@ -70,23 +70,27 @@ def environment() -> jinja2.Environment:
 
 
 EMOJI = {2: ["🙁", "🙂"], 3: ["🙁", "😐", "🙂"], 4: ["😞", "🙁", "🙂", "😄"], 5: ["😞", "🙁", "😐", "🙂", "😄"]}
-CSAT_WORDS = ["Very unsatisfied", "Unsatisfied", "Neutral", "Satisfied", "Very satisfied"]
 
 
-def question(survey: Survey, index: int, *, preview: bool = False, error: str = "", seed: str = "") -> str:
+def _render(survey: Survey, language: str | None, **values: Any) -> str:
+    w = locale.words(survey, language or survey.language)
+    return environment().get_template("widget.html").render(survey=survey, w=w, on_color=on_color, **values)
+
+
+def question(survey: Survey, index: int, *, preview: bool = False, error: str = "", seed: str = "",
+             language: str | None = None) -> str:
     q = survey.questions[index]
     low, high = scale_range(q) if q.type in ("nps", "rating", "csat") else (0, 0)
-    return environment().get_template("widget.html").render(
-        survey=survey, q=q, step="question", index=index, total=len(survey.questions),
-        preview=preview, error=error, choices=choice_order(q, seed), low=low, high=high,
-        emoji=EMOJI.get(q.scale, []), csat_words=CSAT_WORDS, on_color=on_color)
+    return _render(survey, language, q=q, qt=locale.question_text(survey, q, language or survey.language),
+                   step="question", index=index, total=len(survey.questions), preview=preview, error=error,
+                   choices=choice_order(q, seed), low=low, high=high, emoji=EMOJI.get(q.scale, []))
 
 
-def welcome(survey: Survey, *, preview: bool = False) -> str:
+def welcome(survey: Survey, *, preview: bool = False, language: str | None = None) -> str:
     assert survey.welcome is not None
-    return environment().get_template("widget.html").render(
-        survey=survey, q=None, step="welcome", index=0, total=len(survey.questions), preview=preview, error="",
-        text=markup.render(survey.welcome.text), on_color=on_color)
+    w = locale.words(survey, language or survey.language)
+    return _render(survey, language, q=None, step="welcome", index=0, total=len(survey.questions), preview=preview,
+                   error="", text=markup.render(w.welcome_text))
 
 
 def first_step(survey: Survey) -> str:
@@ -94,10 +98,9 @@ def first_step(survey: Survey) -> str:
     return welcome(survey) if survey.welcome else question(survey, 0)
 
 
-def thank_you(survey: Survey, *, preview: bool = False) -> str:
-    return environment().get_template("widget.html").render(
-        survey=survey, q=None, step="thanks", index=len(survey.questions),
-        total=len(survey.questions), preview=preview, error="", on_color=on_color)
+def thank_you(survey: Survey, *, preview: bool = False, language: str | None = None) -> str:
+    return _render(survey, language, q=None, step="thanks", index=len(survey.questions),
+                   total=len(survey.questions), preview=preview, error="")
 
 
 def warm_up() -> None:

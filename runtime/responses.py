@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import strings
 from .schema import FormatError, dump, load, spec
 from .survey_format import ID_PATTERN, SITE_PATTERN, Question, Survey
 
@@ -24,7 +25,15 @@ RECORD_VERSION = 2
 
 
 class AnswerError(ValueError):
-    """The answer does not fit the question (the widget shows the message)."""
+    """The answer does not fit the question: ``code`` names the message in runtime/strings.py
+    (the widget shows it in the visitor's language); str() is the English one."""
+
+    def __init__(self, code: str, **values: Any) -> None:
+        self.code, self.values = code, values
+        super().__init__(strings.say("en", code, **values))
+
+    def say(self, language: str) -> str:
+        return strings.say(language, self.code, **self.values)
 
 
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s.]{2,63}")
@@ -49,57 +58,57 @@ def parse_answer(question: Question, raw: Any, other: Any = None) -> Any:
         try:
             value = int(str(raw))
         except (TypeError, ValueError):
-            raise AnswerError(f"choose a number from {low} to {high}") from None
+            raise AnswerError("e_number", low=low, high=high) from None
         if not low <= value <= high:
-            raise AnswerError(f"choose a number from {low} to {high}")
+            raise AnswerError("e_number", low=low, high=high)
         return value
     if kind in ("single_choice", "dropdown"):
         if question.other and raw == OTHER:
             text = str(other if other is not None else "").strip()
             if not text:
-                raise AnswerError("write your answer next to Other")
+                raise AnswerError("e_other")
             return f"{OTHER}: {text[:MAX_TEXT]}"
         if raw not in question.choices:
-            raise AnswerError("choose one of the options")
+            raise AnswerError("e_choose_one")
         return raw
     if kind == "multiple_choice":
         picked = raw if isinstance(raw, list) else [raw] if raw else []
         if any(p not in question.choices for p in picked):
-            raise AnswerError("choose from the options")
+            raise AnswerError("e_choose_from")
         low = question.min if question.min is not None else 1
         if len(picked) < low:
-            raise AnswerError(f"choose at least {low}" if low > 1 else "choose at least one of the options")
+            raise AnswerError("e_at_least", n=low) if low > 1 else AnswerError("e_choose_one")
         if question.max is not None and len(picked) > question.max:
-            raise AnswerError(f"choose at most {question.max}")
+            raise AnswerError("e_at_most", n=question.max)
         return [c for c in question.choices if c in picked]
     if kind == "yes_no":
         if raw not in (YES, NO):
-            raise AnswerError("choose yes or no")
+            raise AnswerError("e_yes_no")
         return raw
     text = str(raw if raw is not None else "").strip()
     if not text:
-        raise AnswerError("write an answer first")
+        raise AnswerError("e_text")
     if kind == "email":
         if not EMAIL.fullmatch(text):
-            raise AnswerError("write an email address, like name@example.com")
+            raise AnswerError("e_email")
         return text[:254]
     if kind == "number":
         try:
             number = float(text.replace(",", ".")) if text.count(",") == 1 and "." not in text else float(text)
         except ValueError:
-            raise AnswerError("write a number") from None
+            raise AnswerError("e_a_number") from None
         if number != number or number in (float("inf"), float("-inf")):
-            raise AnswerError("write a number")
+            raise AnswerError("e_a_number")
         if question.min is not None and number < question.min:
-            raise AnswerError(f"write a number of at least {question.min}")
+            raise AnswerError("e_min", n=question.min)
         if question.max is not None and number > question.max:
-            raise AnswerError(f"write a number of at most {question.max}")
+            raise AnswerError("e_max", n=question.max)
         return int(number) if number.is_integer() and abs(number) < 2**53 else number
     if kind == "date":
         try:
             return _dt.date.fromisoformat(text[:10]).isoformat()
         except ValueError:
-            raise AnswerError("choose a date") from None
+            raise AnswerError("e_date") from None
     return text[:MAX_TEXT]
 
 

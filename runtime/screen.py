@@ -31,6 +31,7 @@ class Screen:
         self.response_id = ""   # shared by the answers of this showing
         self.seed = ""          # the visitor's id: their own order of shuffled choices
         self.host_font = ""     # the host page's font family (for appearance.font: inherit)
+        self.language: str | None = None   # the language the visitor reads the survey in
         # Inside a vendor's message: "modal" (centred over a backdrop, a full-screen Braze
         # in-app message) or "fill" (fills a small CleverTap pop-up); else the survey's corner.
         self.embedded: str | None = None
@@ -84,11 +85,12 @@ class Screen:
         survey = self.survey
         assert survey is not None and self.busy
         if self.state == "thanks":
-            html = render.thank_you(survey, preview=self.preview)
+            html = render.thank_you(survey, preview=self.preview, language=self.language)
         elif self.state == "welcome":
-            html = render.welcome(survey, preview=self.preview)
+            html = render.welcome(survey, preview=self.preview, language=self.language)
         else:
-            html = render.question(survey, self.index, preview=self.preview, error=error, seed=self.seed)
+            html = render.question(survey, self.index, preview=self.preview, error=error, seed=self.seed,
+                                   language=self.language)
         position = self.embedded or survey.appearance.position
         where = placement.placement(position, survey.appearance.inline_target)
         return protocol.mount(html, survey.id, position, where, font_family(survey.appearance.font, self.host_font))

@@ -346,6 +346,28 @@ class ThankYouLink:
 
 
 @dataclass
+class QuestionText:
+    """A question's words in another language (its choices in the same order)."""
+
+    prompt: str = spec("The question.", min_len=1, max_len=500)
+    choices: list[str] = spec("The choices, in the question's order.", default_factory=list, min_len=1,
+                              max_len=200, max_items=20)
+    placeholder: str = spec("Hint in an empty text answer.", default="", max_len=200)
+    labels: EndLabels | None = spec("Words at the ends of a scale.", default=None)
+
+
+@dataclass
+class Translation:
+    """The survey's words in another language."""
+
+    questions: dict[str, QuestionText] = spec("Every question, by id.")
+    intro: str = spec("The intro line.", default="", max_len=500)
+    thank_you: str = spec("The thank-you words.", default="", max_len=500)
+    welcome_text: str = spec("The welcome step's words.", default="", max_len=1000)
+    welcome_button: str = spec("The welcome step's button.", default="", max_len=40)
+
+
+@dataclass
 class Survey:
     """A survey: its questions, when it appears and how often."""
 
@@ -375,6 +397,11 @@ class Survey:
                                      default=None, minimum=1, maximum=60)
     forward: SurveyForwarding = spec("Per-survey changes to the site's answer forwarding.",
                                      default_factory=SurveyForwarding)
+    language: str = spec("The language the survey is written in (en, fr, ...).", default="en",
+                         pattern=r"[a-z]{2,3}")
+    translations: dict[str, Translation] = spec(
+        "The survey in other languages, by language code; the visitor's `language` trait, else their "
+        "browser's language, picks one (else the survey's own).", default_factory=dict)
 
     def validate(self, path: str) -> None:
         if (self.frequency == "every_n_days") != (self.every_days is not None):
@@ -389,6 +416,21 @@ class Survey:
             if q.id in seen:
                 raise FormatError(f"{where}[{i}].id", f"duplicate question id {q.id!r}")
             seen.add(q.id)
+        for lang, tr in self.translations.items():
+            here = join_path(join_path(path, "translations"), lang)
+            if not re.fullmatch(r"[a-z]{2,3}", lang):
+                raise FormatError(here, "a language code like fr or pt")
+            for qid in tr.questions:
+                if qid not in seen:
+                    raise FormatError(join_path(join_path(here, "questions"), qid),
+                                      f"no question {qid!r} in this survey")
+            for q in self.questions:
+                text = tr.questions.get(q.id)
+                if text is None:
+                    raise FormatError(join_path(here, "questions"), f"question {q.id!r} is not translated")
+                if len(text.choices) != len(q.choices):
+                    raise FormatError(join_path(join_path(join_path(here, "questions"), q.id), "choices"),
+                                      f"{len(q.choices)} choices to translate, got {len(text.choices)}")
         order = {q.id: i for i, q in enumerate(self.questions)}
         for i, q in enumerate(self.questions):
             for j, jump in enumerate(q.logic):

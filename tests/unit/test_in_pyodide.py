@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # The tests of what runs in the visitor's browser (the rest test the build and the server).
 RUNTIME_TESTS = ["test_embed.py", "test_targeting.py", "test_responses.py", "test_commands.py",
                  "test_identify_after_event.py", "test_stored_state.py", "test_delivery.py", "test_forwarding.py",
-                 "test_question_types.py", "test_flow.py"]
+                 "test_question_types.py", "test_flow.py",
+                 "test_languages.py"]
 # pytest and hypothesis, copied from this environment: all pure Python.
 TEST_PACKAGES = ["pytest", "_pytest", "pluggy", "iniconfig", "packaging", "py", "hypothesis", "attr", "attrs",
                  "sortedcontainers", "pygments", "_hypothesis_globals"]
