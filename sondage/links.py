@@ -19,6 +19,7 @@ import jinja2
 from markupsafe import Markup
 
 from .embeds import HOSTED_PATH
+from .runtime.responses import NO, YES, scale_range
 from .runtime.survey_format import Survey
 from .snippet import SnippetError, loader_url
 
@@ -73,10 +74,13 @@ def email_html(base_url: str, survey: Survey, esp: str, user_properties: list[st
     link = survey_link(base_url, survey, esp, user_properties, response_properties)
     q = survey.questions[0]
     joiner = "&" if "?" in link else "?"
-    if q.type in ("nps", "rating"):
-        values: list[str] = [str(n) for n in (range(0, 11) if q.type == "nps" else range(1, q.scale + 1))]
-    elif q.type == "single_choice":
+    if q.type in ("nps", "rating", "csat"):
+        low, high = scale_range(q)
+        values: list[str] = [str(n) for n in range(low, high + 1)]
+    elif q.type in ("single_choice", "dropdown"):
         values = list(q.choices)
+    elif q.type == "yes_no":
+        values = [YES, NO]
     else:
         values = []
     links = [Markup((link + joiner + "answer=" + quote(v, safe="")).replace("&", "&amp;")) for v in values] \

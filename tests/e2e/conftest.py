@@ -41,7 +41,18 @@ def survey_dir(tmp_path_factory) -> Path:
     for folder in (ROOT / "examples" / "surveys", HERE / "surveys"):
         for f in folder.glob("*.yaml"):
             shutil.copy(f, surveys / f.name)
+    # One survey per position and theme, for the screenshot matrix (site e2e-look).
+    for position in POSITIONS:
+        for theme in ("light", "dark"):
+            inline = ', inline_target: "#survey-slot"' if position == "inline" else ""
+            (surveys / f"pos-{position}-{theme}.yaml").write_text(
+                f"id: pos-{position}-{theme}\nsite: e2e-look\nname: {position} {theme}\ntrigger: {{type: manual}}\n"
+                f"frequency: always\nappearance: {{position: {position}, theme: {theme}{inline}}}\n"
+                f"questions:\n  - {{id: q, type: nps, prompt: \"Where am I?\"}}\n")
     return surveys
+
+
+POSITIONS = ("bottom-right", "bottom-left", "top-right", "top-left", "center", "bottom-bar", "inline")
 
 
 def free_port() -> int:

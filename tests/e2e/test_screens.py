@@ -100,3 +100,41 @@ def test_every_type_looks_right(host, browser, survey_id, device):
         assert problems == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("device", sorted(VIEWPORTS))
+def test_every_position_looks_right(host, browser, device, theme):
+    from .conftest import POSITIONS
+
+    SCREENS.mkdir(exist_ok=True)
+    phone = device == "phone"
+    context = browser.new_context(viewport=VIEWPORTS[device], is_mobile=phone, has_touch=phone)
+    problems: list[str] = []
+    try:
+        host.page = context.new_page()
+        host.open("<h1>Positions</h1><div id='survey-slot'></div><p>after</p>", api_key="e2e-look",
+                  install_on_load=False, head=PHONE_HEAD if phone else "")
+        for position in POSITIONS:
+            host.page.evaluate(f"Iterate('install', 'pos-{position}-{theme}')")
+            survey = host.survey()
+            expect(survey.locator(".sondage-prompt")).to_have_text("Where am I?", timeout=30000)
+            frame = host.page.locator("iframe[title=Survey]").element_handle().content_frame()
+            frame.evaluate("Promise.all(document.getAnimations().map(a => a.finished))")
+            host.page.screenshot(path=str(SCREENS / f"position-{position}-{theme}-{device}.png"))
+            facts = frame.evaluate(FACTS)
+            box = host.page.locator("iframe[title=Survey]").bounding_box()
+            if not (facts["visible"] and facts["inside"] and box["x"] >= 0
+                    and box["x"] + box["width"] <= VIEWPORTS[device]["width"] + 0.5):
+                problems.append(f"{position}: not wholly on screen")
+            if facts["small"]:
+                problems.append(f"{position}: text under 12 px")
+            if not facts["closeFree"]:
+                problems.append(f"{position}: something covers the close button")
+            if phone and [t for t in facts["targets"] if t["h"] < 40 or t["w"] < 40]:
+                problems.append(f"{position}: touch targets under 40 px")
+            survey.locator("[data-action=close]").click()
+            expect(host.page.locator("iframe[title=Survey]")).to_be_hidden()
+    finally:
+        context.close()
+    assert problems == []
