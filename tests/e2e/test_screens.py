@@ -14,7 +14,7 @@ SCREENS = Path(__file__).resolve().parent / "screens"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 PHONE_HEAD = "<meta name='viewport' content='width=device-width, initial-scale=1'>"
 
-FACTS = """() => {
+FACTS = r"""() => {
   const card = document.querySelector('.sondage-card');
   const r = card.getBoundingClientRect();
   const small = [...card.querySelectorAll('*')].filter(e => e.childNodes.length && [...e.childNodes]
@@ -27,7 +27,12 @@ FACTS = """() => {
       .map(e => { const b = e.getBoundingClientRect(); const label = e.closest('label');
                   const box = label ? label.getBoundingClientRect() : b;
                   return {name: e.className || e.type || e.tagName, w: box.width, h: box.height}; });
-  return {visible: r.width > 0 && r.height > 0, inside: r.left >= 0 && r.top >= 0 && r.right <= innerWidth + 0.5
+  const lum = (c) => { const [r, g, b] = c.match(/[\d.]+/g).slice(0, 3).map(v => v / 255)
+      .map(v => v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const ratio = (a, b) => (Math.max(lum(a), lum(b)) + 0.05) / (Math.min(lum(a), lum(b)) + 0.05);
+  const option = card.querySelector('.sondage-option');
+  const boundary = option ? ratio(getComputedStyle(option).borderTopColor, getComputedStyle(card).backgroundColor) : 99;
+  return {boundary, visible: r.width > 0 && r.height > 0, inside: r.left >= 0 && r.top >= 0 && r.right <= innerWidth + 0.5
           && r.bottom <= innerHeight + 0.5, small, closeFree: onClose && onClose.closest('.sondage-close') !== null,
           targets};
 }"""
@@ -88,6 +93,8 @@ def test_every_type_looks_right(host, browser, survey_id, device):
                 problems.append(f"{kind}: not wholly on screen")
             if facts["small"]:
                 problems.append(f"{kind}: text under 12 px: {facts['small']}")
+            if facts["boundary"] < 3:
+                problems.append(f"{kind}: option borders at {facts['boundary']:.1f}:1 (WCAG asks 3:1)")
             if not facts["closeFree"]:
                 problems.append(f"{kind}: something covers the close button")
             if phone:
