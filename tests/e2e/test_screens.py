@@ -28,12 +28,13 @@ FACTS = r"""() => {
                   const box = label ? label.getBoundingClientRect() : b;
                   return {name: e.className || e.type || e.tagName, w: box.width, h: box.height}; });
   const lum = (c) => { const [r, g, b] = c.match(/[\d.]+/g).slice(0, 3).map(v => v / 255)
-      .map(v => v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+      .map(v => v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
   const ratio = (a, b) => (Math.max(lum(a), lum(b)) + 0.05) / (Math.min(lum(a), lum(b)) + 0.05);
   const option = card.querySelector('.sondage-option');
   const boundary = option ? ratio(getComputedStyle(option).borderTopColor, getComputedStyle(card).backgroundColor) : 99;
-  return {boundary, visible: r.width > 0 && r.height > 0, inside: r.left >= 0 && r.top >= 0 && r.right <= innerWidth + 0.5
-          && r.bottom <= innerHeight + 0.5, small, closeFree: onClose && onClose.closest('.sondage-close') !== null,
+  return {boundary, visible: r.width > 0 && r.height > 0,
+          inside: r.left >= 0 && r.top >= 0 && r.right <= innerWidth + 0.5 && r.bottom <= innerHeight + 0.5, small, closeFree: onClose && onClose.closest('.sondage-close') !== null,
           targets};
 }"""
 
