@@ -34,8 +34,8 @@ FACTS = r"""() => {
   const option = card.querySelector('.sondage-option');
   const boundary = option ? ratio(getComputedStyle(option).borderTopColor, getComputedStyle(card).backgroundColor) : 99;
   return {boundary, visible: r.width > 0 && r.height > 0,
-          inside: r.left >= 0 && r.top >= 0 && r.right <= innerWidth + 0.5 && r.bottom <= innerHeight + 0.5, small, closeFree: onClose && onClose.closest('.sondage-close') !== null,
-          targets};
+          inside: r.left >= 0 && r.top >= 0 && r.right <= innerWidth + 0.5 && r.bottom <= innerHeight + 0.5,
+          small, closeFree: onClose && onClose.closest('.sondage-close') !== null, targets};
 }"""
 
 
