@@ -39,6 +39,26 @@ FACTS = r"""() => {
 }"""
 
 
+def layout_problems(host, frame, device: str, what: str) -> list[str]:
+    """What a visitor would notice is wrong with the step on screen."""
+    facts = frame.evaluate(FACTS)
+    box = host.page.locator("iframe[title=Survey]").bounding_box()
+    problems = []
+    if not (facts["visible"] and facts["inside"] and box["x"] >= 0
+            and box["x"] + box["width"] <= VIEWPORTS[device]["width"] + 0.5):
+        problems.append(f"{what}: not wholly on screen")
+    if facts["small"]:
+        problems.append(f"{what}: text under 12 px: {facts['small']}")
+    if facts["boundary"] < 3:
+        problems.append(f"{what}: option borders at {facts['boundary']:.1f}:1 (WCAG asks 3:1)")
+    if not facts["closeFree"]:
+        problems.append(f"{what}: something covers the close button")
+    tiny = [t for t in facts["targets"] if t["h"] < 40 or t["w"] < 40]
+    if device == "phone" and tiny:
+        problems.append(f"{what}: touch targets under 40 px: {tiny}")
+    return problems
+
+
 def answer_step(survey, page) -> None:
     """Answer whatever step is on screen the simplest valid way."""
     form = survey.locator("form[data-type]")
@@ -87,21 +107,7 @@ def test_every_type_looks_right(host, browser, survey_id, device):
             kind = survey.locator("form[data-type]").get_attribute("data-type")
             frame.evaluate("Promise.all(document.getAnimations().map(a => a.finished))")
             host.page.screenshot(path=str(SCREENS / f"{survey_id}-{device}-{step:02d}-{kind}.png"))
-            facts = frame.evaluate(FACTS)
-            frame_box = host.page.locator("iframe[title=Survey]").bounding_box()
-            if not (facts["visible"] and facts["inside"] and frame_box["x"] >= 0
-                    and frame_box["x"] + frame_box["width"] <= VIEWPORTS[device]["width"] + 0.5):
-                problems.append(f"{kind}: not wholly on screen")
-            if facts["small"]:
-                problems.append(f"{kind}: text under 12 px: {facts['small']}")
-            if facts["boundary"] < 3:
-                problems.append(f"{kind}: option borders at {facts['boundary']:.1f}:1 (WCAG asks 3:1)")
-            if not facts["closeFree"]:
-                problems.append(f"{kind}: something covers the close button")
-            if phone:
-                tiny = [t for t in facts["targets"] if t["h"] < 40 or t["w"] < 40]
-                if tiny:
-                    problems.append(f"{kind}: touch targets under 40 px: {tiny}")
+            problems += layout_problems(host, frame, device, kind)
             answer_step(survey, host.page)
         expect(survey.locator(".sondage-thanks")).to_be_visible()
         host.page.screenshot(path=str(SCREENS / f"{survey_id}-{device}-thanks.png"))
@@ -130,17 +136,7 @@ def test_every_position_looks_right(host, browser, device, theme):
             frame = host.page.locator("iframe[title=Survey]").element_handle().content_frame()
             frame.evaluate("Promise.all(document.getAnimations().map(a => a.finished))")
             host.page.screenshot(path=str(SCREENS / f"position-{position}-{theme}-{device}.png"))
-            facts = frame.evaluate(FACTS)
-            box = host.page.locator("iframe[title=Survey]").bounding_box()
-            if not (facts["visible"] and facts["inside"] and box["x"] >= 0
-                    and box["x"] + box["width"] <= VIEWPORTS[device]["width"] + 0.5):
-                problems.append(f"{position}: not wholly on screen")
-            if facts["small"]:
-                problems.append(f"{position}: text under 12 px")
-            if not facts["closeFree"]:
-                problems.append(f"{position}: something covers the close button")
-            if phone and [t for t in facts["targets"] if t["h"] < 40 or t["w"] < 40]:
-                problems.append(f"{position}: touch targets under 40 px")
+            problems += layout_problems(host, frame, device, position)
             survey.locator("[data-action=close]").click()
             expect(host.page.locator("iframe[title=Survey]")).to_be_hidden()
     finally:
