@@ -15,12 +15,12 @@ ignored, never stored as a value.
 
 from __future__ import annotations
 
-import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from .responses import MAX_PROPERTIES, MAX_PROPERTY_NAME, MAX_PROPERTY_TEXT
+from .survey_format import parse_date
 
 ANSWER = "answer"
 IDENTITY_PARAMS = {"braze_id": "braze_id", "email": "clevertap_identity", "external_id": None}
@@ -55,10 +55,10 @@ def _typed(kind: str, value: str) -> Any:
         try:
             return {"type": "date", "value": int(float(value))}
         except ValueError:
-            moment = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=_dt.UTC)
-            return {"type": "date", "value": int(moment.timestamp())}
+            seconds = parse_date(value)
+            if seconds is None:
+                raise ValueError("not a date") from None
+            return {"type": "date", "value": int(seconds)}
     return value
 
 

@@ -16,6 +16,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from .runtime.survey_format import parse_date
+
 FORMATS = ("csv", "json", "ndjson")
 COLUMNS = ("answered_at", "site", "survey_id", "survey_name", "question_id", "question", "label", "response",
            "response_int", "response_string", "response_array", "response_year", "response_month",
@@ -32,13 +34,11 @@ def parse_since(text: str | None) -> str | None:
     """An ISO date or date-time, as the UTC ISO string answers are compared with."""
     if not text:
         return None
-    try:
-        moment = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ExportError(f"since: not an ISO date or date-time: {text!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_dt.UTC)
-    return moment.astimezone(_dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    seconds = parse_date(text)
+    if seconds is None:
+        raise ExportError(f"since: not an ISO date or date-time: {text!r}")
+    moment = _dt.datetime.fromtimestamp(seconds, _dt.UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def safe_cell(value: Any) -> str:

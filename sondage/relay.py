@@ -20,12 +20,12 @@ on 429 and 5xx, kept across restarts.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from .runtime import forwarding
+from .runtime.survey_format import parse_date
 
 CLEVERTAP_HOSTS = {"eu1": "api.clevertap.com", "in1": "in1.api.clevertap.com", "sg1": "sg1.api.clevertap.com",
                    "us1": "us1.api.clevertap.com", "aps3": "aps3.api.clevertap.com",
@@ -71,7 +71,10 @@ class CleverTapRelay:
 
     def body(self, record: dict[str, Any]) -> dict[str, Any]:
         identity = record["identities"]["clevertap_identity"]
-        when = int(_dt.datetime.fromisoformat(record["answered_at"].replace("Z", "+00:00")).timestamp())
+        seconds = parse_date(record["answered_at"])
+        if seconds is None:
+            raise ValueError(f"answered_at: not an ISO date-time: {record['answered_at']!r}")
+        when = int(seconds)
         event = {k: _flat(v) for k, v in forwarding.clevertap_event_data(record).items()}
         profile = forwarding.clevertap_profile(record, forwarding.record_value(record), list(self.user_properties),
                                                record.get("user") or {})
