@@ -18,6 +18,7 @@ ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
 SITE_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}"
 COLOR_PATTERN = r"#[0-9a-fA-F]{6}"
 EVENT_PATTERN = r"[^\x00-\x1f]{1,200}"
+ORIGIN_PATTERN = r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?"
 
 QuestionType = Literal["nps", "rating", "csat", "single_choice", "multiple_choice", "dropdown", "yes_no",
                        "short_text", "long_text", "text", "email", "number", "date"]
@@ -299,7 +300,7 @@ class SiteSettings:
     origins: list[str] = spec(
         "The site's page origins (https://shop.example): the collector takes answers for this site "
         "only from them (CORS). Empty: from any page.", default_factory=list, max_items=50,
-        pattern=r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?")
+        pattern=ORIGIN_PATTERN)
 
 
 @dataclass

@@ -33,10 +33,11 @@ import yaml
 
 from .collector_app import CollectorConfig
 from .relay import CLEVERTAP_HOSTS, BrazeRelay, CleverTapRelay, Relays
+from .runtime.survey_format import ORIGIN_PATTERN
 from .server import admin_token_from
 from .webhooks import Webhook
 
-ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?")
+ORIGIN = re.compile(ORIGIN_PATTERN)
 
 
 class ConfigError(ValueError):
