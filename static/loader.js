@@ -173,9 +173,8 @@
     // QA's parameters start the runtime on any page view, even before any command; stored
     // answers or clicks not yet taken in need the manifest too (the collector's URL).
     if (preview || debug) requestManifest();
-    try {
-      if (pendingRecords().length || earlyPending()) requestManifest();
-    } catch (e) { /* storage blocked */ }
+    var stored = ourKeys();
+    if (earlyPending(stored) || pendingRecords(stored).length) requestManifest();
     w.addEventListener("online", function () { deliverPending(false); });
     w.addEventListener("pagehide", function () { deliverPending(true); });
     w.addEventListener("storage", function (e) {
@@ -215,7 +214,7 @@
       if (frame || failed || !manifest) return;
       if (logic.shouldBoot({ queue: queue, hint: currentHint(), now: Date.now(), installed: installed,
                              preview: !!preview, debug: debug })) { addFrame(); return; }
-      if (earlyPending()) {
+      if (earlyPending(ourKeys())) {
         // A click made before Python was up on an earlier page view: the runtime records it,
         // started once the page is idle.
         var start = function () { if (!frame && !failed) addFrame(); };
@@ -307,17 +306,26 @@
     // Visitor state (history, unsent answers) lives in the host's first-party storage:
     // browsers that block third-party storage would lose it inside our frame. Keys of
     // older storage versions go along too, for the runtime to migrate.
-    function readStorage() {
-      /** @type {Record<string, unknown>} */
-      var out = {};
+    // One pass over the keys; values are parsed only where needed.
+    /** @returns {string[]} */
+    function ourKeys() {
+      /** @type {string[]} */
+      var out = [];
       try {
         for (var i = 0; i < localStorage.length; i++) {
           var key = localStorage.key(i);
-          if (key && ours(key)) {
-            try { out[key] = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { /* skip damaged */ }
-          }
+          if (key && ours(key)) out.push(key);
         }
       } catch (e) { /* storage blocked: the runtime works from memory */ }
+      return out;
+    }
+    /** @param {string[]} names */
+    function readStorage(names) {
+      /** @type {Record<string, unknown>} */
+      var out = {};
+      for (var i = 0; i < names.length; i++) {
+        try { out[names[i]] = JSON.parse(localStorage.getItem(names[i]) || "null"); } catch (e) { /* skip damaged */ }
+      }
       return out;
     }
 
@@ -340,16 +348,15 @@
         return a && Array.isArray(a.ids) ? a.ids : [];
       } catch (e) { return []; }
     }
-    /** @returns {any[]} */
-    function pendingRecords() {
+    /** @param {string[]} names @returns {any[]} */
+    function pendingRecords(names) {
       var done = acked();
       /** @type {any[]} */
       var out = [];
       /** @type {Record<string, 1>} */
       var seen = {};
-      var all = readStorage();
+      var all = readStorage(names.filter(function (k) { return /:outbox(:|$)/.test(k); }));
       for (var key in all) {
-        if (!/:outbox(:|$)/.test(key)) continue;
         var items = all[key] && /** @type {any} */ (all[key]).items;
         if (!Array.isArray(items)) continue;
         for (var i = 0; i < items.length; i++) {
@@ -362,16 +369,16 @@
       }
       return out;
     }
-    function earlyPending() {
-      var all = readStorage();
-      for (var key in all) if (key.indexOf(prefix + "early:") === 0) return true;
+    /** @param {string[]} names */
+    function earlyPending(names) {
+      for (var i = 0; i < names.length; i++) if (names[i].indexOf(prefix + "early:") === 0) return true;
       return false;
     }
     var delivering = false;
     /** @param {boolean} leaving */
     function deliverPending(leaving) {
       if (delivering || failed || !manifest || !manifest.collector || (frameSaidHello && !leaving)) return;
-      var records = pendingRecords();
+      var records = pendingRecords(ourKeys());
       if (!records.length) return;
       /** @type {any[]} */
       var batch = [];
@@ -489,12 +496,13 @@
         frameSaidHello = true;
         // A page-view survey the hint says this visitor will surely see is shown while
         // Python starts; the runtime confirms it (or removes it) when it is up.
-        var ahead = pageViewQueued() && !preview && !debug && !earlyPending() ? currentHint().page_view_survey : null;
+        var present = ourKeys();
+        var ahead = pageViewQueued() && !preview && !debug && !earlyPending(present) ? currentHint().page_view_survey : null;
         post({
           type: "init", site: apiKey, preview: preview, debug: debug, data_id: manifest.surveys,
           shown_ahead: ahead ? ahead.id : null, ahead: ahead,
           collector: manifest.collector ? new URL(manifest.collector, base).href : null,
-          storage: readStorage(),
+          storage: readStorage(present),
           page: { url: pageUrl(), referrer: d.referrer, language: navigator.language,
                   user_agent: navigator.userAgent, touch_points: navigator.maxTouchPoints || 0,
                   font: (function () { try { return getComputedStyle(d.body || d.documentElement).fontFamily; } catch (e) { return ""; } })(),
