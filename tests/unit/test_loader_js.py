@@ -49,3 +49,23 @@ def test_every_message_type_in_the_javascript_is_defined(name):
 
 def test_the_check_catches_an_undefined_type():
     assert message_types_in('post({ type: "telepathy" })') - protocol.all_message_types() == {"telepathy"}
+
+
+# `prefix + "hint"`, `prefix + "early:"` and `/:outbox(:|$)/` in the loader: the names of
+# the visitor's stored state the runtime writes (runtime/protocol.py STORAGE_NAMES).
+STORAGE_NAME = re.compile(r"""prefix \+ "([a-z_]+):?"|/:([a-z_]+)\(""")
+
+
+def storage_names_in(source: str) -> set[str]:
+    return {a or b for a, b in STORAGE_NAME.findall(source)}
+
+
+def test_every_storage_name_in_the_loader_is_defined():
+    used = storage_names_in((STATIC / "loader.js").read_text())
+    assert {"outbox", "hint", "acked", "early"} <= used, f"the pattern is stale: found only {used}"
+    undefined = used - set(protocol.STORAGE_NAMES)
+    assert not undefined, f"loader.js reads stored state runtime/protocol.py does not name: {undefined}"
+
+
+def test_the_check_catches_an_undefined_storage_name():
+    assert storage_names_in('localStorage.getItem(prefix + "diary")') - set(protocol.STORAGE_NAMES) == {"diary"}
