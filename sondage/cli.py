@@ -95,11 +95,7 @@ def cmd_collector(args: argparse.Namespace) -> int:
         print(f"sondage collector: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     print(f"collector: {running.runtime_url}collect  (database {args.db})", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        running.stop()
+    running.wait()
     return 0
 
 
@@ -200,11 +196,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if running.site_url:
         print(f"demo shop:             {running.site_url}")
     print("Ctrl-C stops.", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        running.stop()
+    running.wait()
     return 0
 
 

@@ -124,6 +124,14 @@ class Running:
                 s.server_close()
         self.store.close()
 
+    def wait(self) -> None:
+        """Serve until Ctrl-C, then stop."""
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            self.stop()
+
 
 def admin_token_from(env: str | None = None, file: str | Path | None = None) -> str | None:
     """The admin token: from a file (its first line), else the environment."""
