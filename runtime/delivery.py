@@ -65,6 +65,21 @@ class Delivery:
         self.in_flight = True
         return [protocol.deliver(self.collector, batch)]
 
+    def woken(self, now: float) -> Effects:
+        """A timer fired: send what is due. A timer can fire a little before the retry is
+        due (its delay is in whole milliseconds, the clocks differ): the retry then waits
+        again rather than until the next answer or page view."""
+        effects = self.flush(now)
+        if effects or self.in_flight or not self.collector or not self.outbox.items:
+            return effects
+        return [protocol.wake(max(self.outbox.next_try - now, 0.001))]
+
+    def online(self, now: float) -> Effects:
+        """The browser is back online: what was waiting for a retry is sent at once."""
+        self.outbox.attempts = 0
+        self.outbox.next_try = 0.0
+        return self.flush(now)
+
     def result(self, ids: list[str], status: int, body: Any, retry_after: float | None, now: float,
                jitter: float) -> Effects:
         """What the collector said about a batch (``status`` 0: no answer at all).

@@ -128,8 +128,10 @@ class Runtime:
                                         self._jitter())
         if kind == "sdk_reply":
             return self._sdk_reply(message.get("name"), message.get("value"))
+        if kind == "online":
+            return self.delivery.online(self.clock())
         assert kind == "wake"
-        return [*self._fire_timers(), *self._auto_close(), *self.delivery.flush(self.clock())]
+        return [*self._fire_timers(), *self._auto_close(), *self.delivery.woken(self.clock())]
 
     # -- init --------------------------------------------------------------------------
     def _init(self, message: dict[str, Any]) -> Effects:

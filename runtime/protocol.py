@@ -31,6 +31,7 @@ TO_RUNTIME = (
     "delivered",     # the collector stored these record ids
     "undelivered",   # the delivery failed
     "wake",          # a timer asked for earlier is due
+    "online",        # the browser is back online (from the frame's window)
     "started",       # the worker has handed over everything queued before start-up
     "sdk_reply",     # what an `sdk` call with a `reply` returned (e.g. a vendor's user id)
 )
@@ -44,10 +45,11 @@ WORKER_TO_FRAME = ("ready", "failed")
 FRAME_TO_HOST = ("hello", "ready", "failed", "show", "resize", "hide", "store", "callback", "console", "sdk",
                  "early")
 # The loader to the frame: what goes into Python, all relayed by the frame.
-HOST_TO_FRAME = tuple(t for t in TO_RUNTIME if t not in ("delivered", "undelivered", "wake", "started"))
+HOST_TO_FRAME = tuple(t for t in TO_RUNTIME
+                      if t not in ("delivered", "undelivered", "wake", "online", "started"))
 
 MessageType = Literal["init", "command", "page", "scroll", "exit_intent", "storage", "ui", "delivered",
-                      "undelivered", "wake", "started", "sdk_reply"]
+                      "undelivered", "wake", "online", "started", "sdk_reply"]
 
 # -- Iterate's commands and callbacks ------------------------------------------------
 COMMANDS = ("identify", "event", "install", "url", "uninstall", "segment", "debug")

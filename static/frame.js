@@ -104,6 +104,9 @@ function focusControl() {
   }
 }
 
+// Back online: answers waiting for a retry go at once, not after the backoff.
+addEventListener("online", () => worker.postMessage({ type: "online" }));
+
 // When the host page gives this frame the focus, it goes to the step's first control.
 addEventListener("focus", () => { if (document.activeElement === document.body) focusControl(); });
 

@@ -104,11 +104,18 @@ def test_failed_delivery_backs_off_and_survives_reload(site_data, clock):
     storage = {e["key"]: e["value"] for e in of(effects, "store")}
     [first] = rt.handle({"type": "undelivered"})
     assert first["type"] == "wake" and 1.0 <= first["after"] <= 3.0      # 2 s, spread by jitter
-    assert rt.handle({"type": "wake"}) == []          # too early
-    clock.now += first["after"]
+    [again] = rt.handle({"type": "wake"})             # too early: it waits again, not forever
+    assert again["type"] == "wake" and abs(again["after"] - first["after"]) < 1e-6
+    clock.now += first["after"] - 0.0004                # a timer a fraction of a millisecond early
+    [again] = rt.handle({"type": "wake"})
+    assert again["type"] == "wake" and 0 < again["after"] <= 0.001
+    clock.now += 0.0004
     assert of(rt.handle({"type": "wake"}), "deliver")
     [second] = rt.handle({"type": "undelivered"})
     assert 2.0 <= second["after"] <= 6.0
+    # Back online: sent at once, not after the backoff.
+    assert of(rt.handle({"type": "online"}), "deliver")
+    assert rt.handle({"type": "online"}) == []         # one request in flight at a time
     # The visitor reloads before it got through: the answer is sent on the next start.
     rt2, start = new_runtime(site_data, clock, storage=storage)
     [deliver] = of(start, "deliver")
