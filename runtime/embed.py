@@ -49,6 +49,9 @@ from .targeting import Context, Decision, History, Occurrence, choose, device_ty
 Mode = Literal["waiting", "installed", "uninstalled"]
 # Inside a vendor's message (an embed), the message closes this long after the thank-you.
 AUTO_CLOSE_SECONDS = 3.0
+# A wake may arrive a little before what it was set for (its delay is in whole milliseconds
+# and the browser's timers and clock differ): a timer that close is due.
+TIMER_SLACK = 0.01
 IDENTITY_NAMES = ("braze_external_id", "braze_device_id", "clevertap_id")
 _EARLY_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
@@ -310,7 +313,7 @@ class Runtime:
         now = self.clock()
         effects: Effects = []
         for survey_id, due in sorted(self.timers.items(), key=lambda kv: kv[1]):
-            if due <= now:
+            if due <= now + TIMER_SLACK:
                 del self.timers[survey_id]
                 effects.extend(self._occur(Occurrence("timer", survey_id=survey_id)))
         return effects
@@ -550,7 +553,7 @@ class Runtime:
         return [protocol.wake(after)]
 
     def _auto_close(self) -> Effects:
-        if self.close_at is None or self.clock() < self.close_at or self.screen.state != "thanks":
+        if self.close_at is None or self.clock() + TIMER_SLACK < self.close_at or self.screen.state != "thanks":
             return []
         return self._close()
 
