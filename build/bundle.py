@@ -26,6 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from calmjs.parse import es5
+from calmjs.parse.exceptions import ECMARegexSyntaxError, ECMASyntaxError
+from calmjs.parse.unparsers.es5 import minify_print
+
 from ..embeds import HOSTED_PATH, hosted_page
 from ..runtime import protocol
 from ..runtime.hints import hint
@@ -72,7 +76,6 @@ def _json(data: Any) -> bytes:
 
 
 # Type annotations for `make lint` inside code lines: `/** @type {X} */ (value)`.
-JSDOC = re.compile(r"/\*\*[^*]*(?:\*(?!/)[^*]*)*\*/\s?")
 PLACEHOLDER = re.compile(r"__[A-Z][A-Z_]*[A-Z]__")
 
 
@@ -97,22 +100,15 @@ def loader_logic_js() -> str:
     return source[source.index("(/**"):].rstrip().removesuffix(";")
 
 
-def compact_js(source: str) -> str:
-    """The host page's loader without comment lines and indentation (the readable source
-    stays in static/). Only whole-line comments go: nothing inside code is touched."""
-    out, in_block = [], False
-    for line in source.splitlines():
-        text = line.strip()
-        if in_block:
-            in_block = "*/" not in text
-            continue
-        if text.startswith("/*"):
-            in_block = "*/" not in text
-            continue
-        if not text or text.startswith("//"):
-            continue
-        out.append(JSDOC.sub("", text))
-    return "\n".join(out) + "\n"
+def minify_js(source: str, name: str = "loader.js") -> str:
+    """The host page's loader, minified (its bytes are paid by every page view; the readable
+    source stays in static/): local names shortened, comments and spaces gone. The loader is
+    ES5, which calmjs.parse reads; its globals and property names are kept."""
+    try:
+        tree = es5(source)
+    except (ECMASyntaxError, ECMARegexSyntaxError) as e:
+        raise BuildError(f"{name}: not ES5 JavaScript the minifier can read: {e}") from e
+    return str(minify_print(tree, obfuscate=True, obfuscate_globals=False)) + "\n"
 
 
 def check_pyodide(pyodide_dir: Path) -> dict[str, Any]:
@@ -165,7 +161,7 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
         "BASE_URL": json.dumps(base_url), "BOOT_TIMEOUT_MS": str(BOOT_TIMEOUT_MS + 10000),
         "PROTOCOL": protocol_js(protocol.FOR_LOADER), "LOADER_LOGIC": loader_logic_js(),
     }, "loader.js")
-    files["loader.js"] = compact_js(loader).encode()
+    files["loader.js"] = minify_js(loader).encode()
     files["survey.schema.json"] = _json(survey_json_schema())
 
     result = BuildResult(out=out, python_modules=len(listing["stdlib"]) + len(listing["stage"]))
