@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .catalogue import BundleError
 
 
 def _surveys_dir(given: str | None) -> Path:
@@ -188,7 +189,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         running = start(Path(args.bundle), host=args.host, port=args.port, db=args.db, demo=demo,
                         demo_port=args.demo_port, demo_api_key=args.demo_api_key,
                         runtime_host=args.runtime_host, verbose=args.verbose, config=config, demo_token=True)
-    except (FileNotFoundError, OSError) as e:
+    except (OSError, BundleError) as e:
         print(f"sondage serve: {e}", file=sys.stderr)
         return 1
     print(f"runtime and collector: {running.runtime_url}  (database {args.db})")

@@ -10,14 +10,19 @@ Storage is ``sondage.store``; the HTTP side is ``sondage.collector_app``.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .catalogue import Catalogue
 from .runtime.responses import RECORD_VERSION, load_record
 from .runtime.schema import FormatError, dump
 
 MAX_BODY = 256 * 1024
 MAX_RECORDS = 100
+# Valid JSON, but no text a database or a UTF-8 page can hold: a lone UTF-16 surrogate
+# ("\ud800") or NUL. Each becomes U+FFFD, the replacement character, before storing.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # The answer record format versions this collector stores (runtime.responses.RECORD_VERSION).
 RECORD_VERSIONS = tuple(range(1, RECORD_VERSION + 1))
 
@@ -34,8 +39,20 @@ class Checked:
     rejected: list[dict[str, Any]] = field(default_factory=list)   # {index, id, reason}
 
 
-def check_record(i: int, raw: Any) -> dict[str, Any]:
-    """One record, validated; raises CollectorError naming ``records[i].<field>``."""
+def storable(value: Any) -> Any:
+    """``value`` with every lone surrogate and NUL in its texts (keys too) made U+FFFD."""
+    if isinstance(value, str):
+        return UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    return value
+
+
+def check_record(i: int, raw: Any, catalogue: Catalogue | None = None) -> dict[str, Any]:
+    """One record, validated (against ``catalogue``'s surveys if given); raises
+    CollectorError naming ``records[i].<field>``."""
     version = raw.get("version") if isinstance(raw, dict) else None
     if version not in RECORD_VERSIONS:
         raise CollectorError(f"records[{i}].version: record format version {version!r} is not one this "
@@ -45,10 +62,14 @@ def check_record(i: int, raw: Any) -> dict[str, Any]:
     except FormatError as e:
         raise CollectorError(f"records[{i}].{e.path}: {e.message}" if e.path
                              else f"records[{i}]: {e.message}") from None
-    return record
+    problem = catalogue.problem(record) if catalogue is not None else None
+    if problem:
+        raise CollectorError(f"records[{i}].{problem}")
+    cleaned: dict[str, Any] = storable(record)
+    return cleaned
 
 
-def check_body(body: bytes) -> Checked:
+def check_body(body: bytes, catalogue: Catalogue | None = None) -> Checked:
     """Every record of a POST body, each accepted or refused on its own."""
     if len(body) > MAX_BODY:
         raise CollectorError(f"body is larger than {MAX_BODY} bytes")
@@ -64,7 +85,7 @@ def check_body(body: bytes) -> Checked:
     checked = Checked()
     for i, raw in enumerate(records):
         try:
-            checked.records.append(check_record(i, raw))
+            checked.records.append(check_record(i, raw, catalogue))
         except CollectorError as e:
             rid = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
             checked.rejected.append({"index": i, "id": rid, "reason": str(e)})

@@ -33,6 +33,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import export
+from .catalogue import Catalogue
 from .collector import MAX_BODY, CollectorError, check_body
 from .files import Files, cache_control
 from .relay import Relays
@@ -70,6 +71,7 @@ class CollectorConfig:
     rate_per_second: float = 2.0          # ... and then this many a second; 0 turns it off
     webhooks: dict[str, list[Webhook]] = field(default_factory=dict)
     relays: dict[str, Relays] = field(default_factory=dict)   # per site: Braze / CleverTap REST
+    catalogue: Catalogue | None = None    # the surveys served (from the bundle): records are checked
     webhook_interval: float = 1.0         # how often the queue is worked, seconds
     webhook_base_delay: float = 10.0      # the first retry's wait; it doubles each time
 
@@ -134,7 +136,7 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
             if len(body) > MAX_BODY:
                 return error(413, f"body is larger than {MAX_BODY} bytes", headers)
         try:
-            checked = await run_in_threadpool(check_body, body)
+            checked = await run_in_threadpool(check_body, body, config.catalogue)
         except CollectorError as e:
             return error(400, str(e), headers)
         origin = request.headers.get("origin")

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import uvicorn
 
+from .catalogue import Catalogue
 from .collector_app import CollectorConfig, create_app
 from .files import Files
 from .snippet import snippet
@@ -155,7 +156,8 @@ def start(bundle: Path | None, *, host: str = "127.0.0.1", port: int = 8001, db:
     if bundle is not None and not (bundle / "loader.js").is_file():
         raise FileNotFoundError(f"{bundle}: no Sondage bundle here (run `sondage build`)")
     if bundle is not None:
-        config.site_origins = {**sites_origins(bundle), **config.site_origins}
+        config.catalogue = Catalogue.from_bundle(bundle)
+        config.site_origins = {**config.catalogue.origins(), **config.site_origins}
     store = Store(db)
     runtime = Uvicorn(create_app(store, config, bundle), host, port, verbose)
     runtime_url = f"http://{runtime_host}:{runtime.port}/"
@@ -165,20 +167,3 @@ def start(bundle: Path | None, *, host: str = "127.0.0.1", port: int = 8001, db:
         site, site_url = serve_site(demo, demo_api_key, runtime_url, host=host, port=demo_port, verbose=verbose)
         servers.append(site)
     return Running(runtime_url, site_url, servers, store, config.admin_token)
-
-
-def sites_origins(bundle: Path) -> dict[str, set[str]]:
-    """The page origins each site of a bundle takes answers from (sites.yaml `origins`)."""
-    import json
-
-    out: dict[str, set[str]] = {}
-    for manifest in sorted((bundle / "manifests").glob("*.json")):
-        try:
-            data = json.loads(manifest.read_text())
-            site_data = json.loads((bundle / data["surveys"]).read_text())
-        except (OSError, ValueError, KeyError):
-            continue
-        origins = site_data.get("settings", {}).get("origins") or []
-        if origins:
-            out[str(data.get("site"))] = {str(o).rstrip("/") for o in origins}
-    return out

@@ -14,6 +14,7 @@ from sondage.runtime.responses import answer_record
 from sondage.runtime.survey_format import load_site_data
 from sondage.server import start
 from sondage.store import Store
+from tests.unit.conftest import make_site_data
 
 
 @pytest.fixture
@@ -28,7 +29,8 @@ def make_bundle(tmp_path):
         return bundle
     (bundle / "manifests").mkdir(parents=True)
     (bundle / "loader.js").write_text("/* loader */ " + "x" * 2000)
-    (bundle / "manifests" / "shop.json").write_text('{"format": 1}')
+    (bundle / "manifests" / "shop.json").write_text('{"format": 1, "site": "shop", "surveys": "surveys-shop.json"}')
+    (bundle / "surveys-shop.json").write_text(json.dumps(make_site_data()))
     (bundle / "worker-0123456789ab.mjs").write_text("export {};")
     (bundle / "pyodide-0123456789ab").mkdir()
     (bundle / "pyodide-0123456789ab" / "pyodide.asm.wasm").write_bytes(b"\0asm" + bytes(5000))
@@ -185,3 +187,43 @@ def test_demo_site_has_the_snippet_pointing_at_the_runtime_origin(server):
     page = request(server.site_url)[2].decode()
     assert "window.iterateSettings" in page and f'"{server.runtime_url}loader.js"' in page
     assert server.site_url.startswith("http://127.0.0.1:") and server.runtime_url.startswith("http://localhost:")
+
+
+def test_records_are_checked_against_the_surveys_the_collector_serves(server, record):
+    """Unknown site, survey or question, a score outside the scale, a choice that is not one:
+    each refused naming its field, nothing of it stored; the good record beside them is."""
+    bad = {
+        "site-0000001": ({"site": "elsewhere"}, "records[0].site: this collector serves no site 'elsewhere'"),
+        "survey-00001": ({"survey_id": "ghost"}, "records[1].survey_id: site 'shop' has no survey 'ghost'"),
+        "question-001": ({"question_id": "nope"}, "records[2].question_id: survey 'nps' has no question 'nope'"),
+        "nps-99-00001": ({"response": 99, "response_int": 99, "response_string": "99"},
+                         "records[3].response_int: 99 does not answer question 'score' (nps)"),
+        "choice-00001": ({"survey_id": "manual", "question_id": "pick", "response": "z", "response_int": None,
+                          "response_string": None, "response_array": ["a", "z"]},
+                         "records[4].response_array: ['a', 'z'] does not answer question 'pick'"),
+    }
+    batch = [{**record, "id": rid, **change} for rid, (change, _) in bad.items()]
+    batch.append({**record, "id": "good-0000009"})
+    status, _, body = post(server.runtime_url + "collect", {"records": batch})
+    result = json.loads(body)
+    assert status == 200 and result["stored"] == ["good-0000009"]
+    reasons = {r["id"]: r["reason"] for r in result["rejected"]}
+    for rid, (_, reason) in bad.items():
+        assert reasons[rid].startswith(reason), reasons[rid]
+    assert [r["id"] for r in server.store.list()] == ["good-0000009"]
+
+
+def test_a_lone_surrogate_or_nul_is_stored_and_every_page_still_answers(server, record):
+    """Valid JSON no database or UTF-8 page can hold ("x\\ud800y", NUL) is stored with U+FFFD,
+    and the answers page, the JSON and the CSV export keep working for everyone."""
+    text = json.dumps({"records": [{**record, "id": "surrogate-01", "user": {"plan": "x\ud800y\u0000"},
+                                    "response_properties": {"\udfff": "z"}}]})
+    status, _, body = request(server.runtime_url + "collect", text.encode(), {"Content-Type": "application/json"})
+    assert status == 200 and json.loads(body)["stored"] == ["surrogate-01"], body
+    [stored] = server.store.list()
+    assert stored["user"]["plan"] == "x\ufffdy\ufffd" and stored["response_properties"] == {"\ufffd": "z"}
+    for path in ("responses?token=t0ken-for-tests", "responses.json?token=t0ken-for-tests",
+                 "export?format=csv&token=t0ken-for-tests", "export?format=ndjson&token=t0ken-for-tests"):
+        status, _, body = request(server.runtime_url + path, headers=auth())
+        assert status == 200, path
+        body.decode("utf-8")
