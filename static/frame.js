@@ -35,6 +35,16 @@ function height() {
 function mount(html, surveyId, position, placement, font) {
   if (html !== shownHtml || surveyId !== current) {
     root.innerHTML = html;   // rendered by jinja2 with autoescaping
+    // CSS variables come as data-vars, set through the CSSOM: the frame's CSP allows no
+    // style attributes.
+    for (const el of root.querySelectorAll("[data-vars]")) {
+      for (const declaration of (el.getAttribute("data-vars") || "").split(";")) {
+        const colon = declaration.indexOf(":");
+        if (colon > 0) {
+          /** @type {HTMLElement} */ (el).style.setProperty(declaration.slice(0, colon).trim(), declaration.slice(colon + 1).trim());
+        }
+      }
+    }
     shownHtml = html;
     focusFirst();
   }
@@ -83,7 +93,10 @@ worker.onmessage = (/** @type {MessageEvent} */ e) => {
       warnHost("unknown message type from the runtime: " + String(m.type) + "; ignored");
   }
 };
-worker.onerror = (/** @type {ErrorEvent} */ e) => toHost({ type: "failed", reason: "worker error: " + (e.message || "unknown") });
+// The worker's module (or one it imports) did not load: say which file, not "unknown".
+worker.onerror = (/** @type {ErrorEvent} */ e) => toHost({ type: "failed", reason: e.message
+  ? "worker error: " + e.message
+  : __WORKER_JS__.split("/").pop() + " or pyodide.mjs did not load (an HTTP error, or not served as JavaScript)" });
 
 // Keyboard: a scale or a row of choices is a radio group: one tab stop, arrow keys move
 // within it, Enter or Space answers. A new step takes the focus (without scrolling).

@@ -194,7 +194,9 @@
       fetch(base + "manifests/" + encodeURIComponent(apiKey) + ".json", { credentials: "omit" })
         .then(function (r) {
           if (!r.ok) throw new Error("no manifest for this apiKey (HTTP " + r.status + ")");
-          return r.json();
+          return r.json().catch(function (e) {
+            throw new Error("manifests/" + apiKey + ".json is not JSON (" + e.message + ")");
+          });
         })
         .then(function (m) { manifest = m; considerBoot(); })
         .catch(function (e) { fail(String(e && e.message || e)); });
@@ -243,7 +245,7 @@
       frame = d.createElement("iframe");
       frame.title = "Survey";
       frame.setAttribute("allowtransparency", "true");
-      frame.style.cssText = "position:fixed !important;bottom:0 !important;right:0 !important;height:0 !important;" +
+      frame.style.cssText = "all:initial !important;position:fixed !important;bottom:0 !important;right:0 !important;height:0 !important;" +
         "width:min(400px,100vw) !important;border:0 !important;visibility:hidden !important;background:transparent !important";
       var dataUrl = new URL(manifest.surveys, base).href;
       frame.src = new URL(manifest.frame, base).href + "#origin=" + encodeURIComponent(ownOrigin) +
@@ -251,6 +253,13 @@
       w.addEventListener("message", onMessage);
       w.addEventListener("storage", onStorage);
       bootTimer = setTimeout(function () { fail("the runtime did not start in time"); }, BOOT_TIMEOUT_MS);
+      // The frame's page loaded, but its script never said hello (an HTTP error, a script
+      // that did not load or was blocked): say so now, not at the boot timeout.
+      frame.addEventListener("load", function () {
+        setTimeout(function () {
+          if (!frameSaidHello) fail(manifest.frame + " loaded but did not start (an HTTP error, or its script did not load)");
+        }, 3000);
+      });
       // On <html>, not <body>: a transform on the host body would otherwise pin "fixed" to it.
       d.documentElement.appendChild(frame);
       frameWindow = frame.contentWindow;
