@@ -25,6 +25,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from calmjs.parse import es5
 from calmjs.parse.exceptions import ECMARegexSyntaxError, ECMASyntaxError
@@ -100,6 +101,20 @@ def loader_logic_js() -> str:
     return source[source.index("(/**"):].rstrip().removesuffix(";")
 
 
+def frame_csp(collector: str | None) -> str:
+    """The survey frame's own Content-Security-Policy: scripts and styles only from its own
+    files (no inline script, no style attribute), WebAssembly compiled for Pyodide, requests
+    only to its origin and the collector's."""
+    connect = ["'self'"]
+    if collector and "://" in collector:
+        parts = urlsplit(collector)
+        connect.append(f"{parts.scheme}://{parts.netloc}")
+    return "; ".join([
+        "default-src 'none'", "script-src 'self' 'wasm-unsafe-eval'", "worker-src 'self'",
+        f"connect-src {' '.join(connect)}", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
+        "base-uri 'none'", "form-action 'none'"])
+
+
 def minify_js(source: str, name: str = "loader.js") -> str:
     """The host page's loader, minified (its bytes are paid by every page view; the readable
     source stays in static/): local names shortened, comments and spaces gone. The loader is
@@ -154,8 +169,8 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
     frame_js = _fill((STATIC / "frame.js").read_text(), {
         "WORKER_JS": json.dumps(f"./{worker_name}"), "PROTOCOL": protocol_js()}, "frame.js")
     frame_js_name = hashed("frame", ".js", frame_js.encode())
-    frame_html = _fill((STATIC / "frame.html").read_text(),
-                       {"WIDGET_CSS": css_name, "FRAME_JS": frame_js_name}, "frame.html")
+    frame_html = _fill((STATIC / "frame.html").read_text(), {
+        "WIDGET_CSS": css_name, "FRAME_JS": frame_js_name, "CSP": frame_csp(collector)}, "frame.html")
     frame_name = hashed("frame", ".html", frame_html.encode())
     loader = _fill((STATIC / "loader.js").read_text(), {
         "BASE_URL": json.dumps(base_url), "BOOT_TIMEOUT_MS": str(BOOT_TIMEOUT_MS + 10000),
