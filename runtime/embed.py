@@ -76,6 +76,7 @@ class Runtime:
         self.visitor_id = ""
         self.debug = False
         self.timers: dict[str, float] = {}   # survey id -> when its seconds trigger fires
+        self.misuses: set[str] = set()        # caller mistakes already warned about
         # Occurrences an identify may still decide differently (Segment delivers a page's
         # buffered event before its identify).
         self.awaiting = undecided.AwaitingIdentity()
@@ -217,11 +218,18 @@ class Runtime:
         try:
             checked = commands.check(name, args)
         except commands.ArgumentError as e:
-            return [protocol.console("warn", f"Sondage: {e}; ignored")]
+            return self._misuse(f"Sondage: {e}; ignored")
         if checked is None:
             return []   # a callback: the loader keeps the function
-        effects: Effects = [protocol.console("warn", w) for w in checked.warnings]
+        effects: Effects = [e for w in checked.warnings for e in self._misuse(w)]
         return effects + self._handlers[name](*checked.args)
+
+    def _misuse(self, message: str) -> Effects:
+        """A caller's mistake is said once per distinct message, however often it is made."""
+        if message in self.misuses or len(self.misuses) >= 200:
+            return []
+        self.misuses.add(message)
+        return [protocol.console("warn", message)]
 
     def _cmd_identify(self, traits: dict[str, Any], response_properties: dict[str, Any]) -> Effects:
         effects: Effects = []

@@ -1,18 +1,22 @@
 """Where the survey's frame sits on the host page, decided here; the loader only applies it.
 
-Every declaration is ``!important`` and set inline on our own iframe, so no host stylesheet
-(``iframe { width: 100% !important; position: static !important }``, transforms, huge
-z-indexes) can move, hide or resize it. Corners use ``min(400px, 100vw)``: on a narrow
-screen the widget becomes a full-width sheet at the bottom (or top) without a media query.
+Every declaration is ``!important`` and set inline on our own iframe, after ``all: initial``
+(which takes back every property a host rule could set, clip-path and translate included),
+so no host stylesheet (``iframe { width: 100% !important; position: static !important }``,
+``* { clip-path: ... !important }``, transforms) can move, hide or resize it, and it sits on
+the highest z-index there is (after the body in the page, so above a host overlay on it too).
+Corners use ``min(400px, 100vw)``: on a narrow screen the widget becomes a full-width sheet
+at the bottom (or top) without a media query.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-Z = "2147483000"
-BASE = {"border": "0", "margin": "0", "padding": "0", "background": "transparent", "color-scheme": "normal",
-        "opacity": "1", "transform": "none", "filter": "none", "visibility": "visible", "display": "block",
+Z = "2147483647"
+BASE = {"all": "initial", "border": "0", "margin": "0", "padding": "0", "background": "transparent",
+        "color-scheme": "normal", "opacity": "1", "transform": "none", "filter": "none", "visibility": "visible",
+        "display": "block",
         "min-width": "0", "min-height": "0", "max-height": "100vh", "box-shadow": "none", "outline": "0",
         "pointer-events": "auto"}
 CORNERS = {"bottom-right": ("bottom", "right"), "bottom-left": ("bottom", "left"),

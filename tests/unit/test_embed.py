@@ -321,3 +321,12 @@ def test_exit_intent_is_a_desktop_trigger(site_data, clock):
     assert of(rt.handle({"type": "exit_intent"}), "mount") == []
     [report] = rt.command("debug", [])
     assert "exit intent is a desktop trigger (this is mobile)" in report["message"]
+
+
+def test_a_misuse_is_warned_about_once_however_often_it_is_made(site_data, clock):
+    rt, _ = new_runtime(site_data, clock)
+    first = rt.command("uninstall", ["extra"])
+    assert [e["message"] for e in first] == [
+        "Sondage: Iterate('uninstall') takes at most 0 argument(s), got 1; ignored"]
+    assert rt.command("uninstall", ["extra"]) == [] and rt.command("uninstall", ["other"]) == []
+    assert len(rt.command("event", [])) == 1              # another mistake is said, once
