@@ -110,3 +110,38 @@ def test_link_parameters_and_the_email_are_text(host, servers, survey_dir):
     email = email_html(servers.runtime_url, load_survey(yaml.safe_load((survey_dir / "e2e-xss.yaml").read_text())),
                        "braze")
     assert "<img src=x" not in email and "<b onmouseover" not in email and "&lt;img src=x" in email
+
+
+FORGER = """<iframe id=ad src="data:text/html,<script>
+  const forged = {sondage: 1, type: 'store', key: 'sondage:v1:e2e-welcome:forged', value: {x: 1}};
+  parent.postMessage(forged, '*');
+  parent.postMessage({sondage: 1, type: 'hide'}, '*');
+  parent.postMessage({sondage: 1, type: 'sdk', calls: [{vendor: 'x', target: 'alert', chain: [['call', [1]]]}]}, '*');
+  for (let i = 0; i < parent.frames.length; i++) {
+    parent.frames[i].postMessage({sondage: 1, type: 'ui', action: 'answer', survey_id: 'e2e-welcome',
+                                  question_id: 'first', value: 'Yes'}, '*');
+    parent.frames[i].postMessage({sondage: 1, type: 'command', name: 'uninstall', args: []}, '*');
+  }
+  document.title = 'sent';
+</script>"></iframe>"""
+
+
+def test_messages_from_anyone_but_the_survey_frame_and_its_host_are_ignored(host, servers):
+    """An ad frame on the page forges the runtime's messages to the host and the host's to the
+    survey frame: storage, hiding, vendor calls, an answer, an uninstall. None takes effect."""
+    host.open("<h1>Shop</h1>", api_key="e2e-welcome", path="forged", query="?iterate_debug=1")
+    page = host.page
+    survey = host.survey()
+    expect(survey.locator(".sondage-prompt")).to_have_text("Is this your first visit?", timeout=30000)
+    host.wait_for_loader("ready")
+    with page.expect_event("framenavigated", predicate=lambda f: f.url.startswith("data:")) as navigated:
+        page.evaluate("(html) => document.body.insertAdjacentHTML('beforeend', html)", FORGER)
+    ad = navigated.value
+    ad.wait_for_function("document.title === 'sent'")
+    host.debug_round_trip()              # the runtime has handled everything sent before
+    assert page.evaluate("localStorage.getItem('sondage:v1:e2e-welcome:forged')") is None
+    expect(survey.locator(".sondage-prompt")).to_be_visible()        # neither hidden nor answered
+    assert not [r for r in servers.store.list(limit=10000) if r["url"] == page.url]
+    survey.locator("button[data-value='No']").click()                 # the visitor's own answer counts
+    [row] = wait_for_rows(servers.store, 1, survey_id="e2e-welcome", url=page.url, timeout=30)
+    assert row["response"] == "No"
