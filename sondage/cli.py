@@ -68,12 +68,16 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_snippet(args: argparse.Namespace) -> int:
-    from .snippet import SnippetError, segment_plugin_snippet, snippet
+    from .snippet import SnippetError, host_csp, segment_plugin_snippet, snippet
 
     try:
-        print(snippet(args.api_key, args.base_url, install_on_load=not args.no_install_on_load))
+        html = snippet(args.api_key, args.base_url, install_on_load=not args.no_install_on_load)
         if args.segment_plugin:
-            print(segment_plugin_snippet())
+            html += "\n" + segment_plugin_snippet()
+        print(html)
+        if args.csp:
+            print(f"\nContent-Security-Policy directives for a page with a strict policy (add to yours):\n"
+                  f"{host_csp(html, args.base_url)}", file=sys.stderr)
     except SnippetError as e:
         print(f"sondage snippet: {e}", file=sys.stderr)
         return 2
@@ -230,6 +234,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--segment-plugin", action="store_true",
                    help="also print the code that registers Sondage as a Segment plugin "
                         "(analytics.register), for sites on Segment without the Iterate destination")
+    s.add_argument("--csp", action="store_true",
+                   help="also say (on stderr) the Content-Security-Policy directives a page with a strict "
+                        "policy needs: the snippet by its hash, the runtime's origin")
     s.set_defaults(func=cmd_snippet)
 
     e = sub.add_parser("embed", help="print what to paste into a Braze in-app message, a CleverTap web "

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import re
 from urllib.parse import urlsplit
 
 
@@ -14,6 +17,18 @@ def _js(value: object) -> str:
     """A JS literal that is also safe inside an HTML <script> element."""
     return (json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e")
             .replace("&", "\\u0026").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def host_csp(html: str, base_url: str) -> str:
+    """The Content-Security-Policy directives a host page with a strict policy adds for
+    Sondage: each inline script of ``html`` (the snippet as printed) by its hash; the loader,
+    the survey frame, the manifest and the collector from the runtime's origin."""
+    parts = urlsplit(base_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    hashes = [base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+              for body in re.findall(r"<script[^>]*>(.*?)</script>", html, re.S)]
+    scripts = " ".join(f"'sha256-{h}'" for h in hashes)
+    return f"script-src {scripts} {origin}; frame-src {origin}; connect-src {origin}"
 
 
 def loader_url(base_url: str) -> str:

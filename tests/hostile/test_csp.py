@@ -5,9 +5,6 @@ Pyodide) with no violation either."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from sondage.snippet import snippet
+from sondage.snippet import host_csp, snippet
 from tests.e2e.test_spine import wait_for_rows
 
 # Every document (the host page and the survey frame) records the violations it sees.
@@ -61,26 +58,25 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def host_policy(snippet_html: str, runtime: str, variant: str) -> str:
-    inline = re.search(r"<script[^>]*>(.*)</script>", snippet_html, re.S)
-    assert inline
-    digest = base64.b64encode(hashlib.sha256(inline.group(1).encode()).digest()).decode()
-    scripts = (f"script-src 'sha256-{digest}' {runtime}" if variant == "hash"
-               else "script-src 'nonce-e2e' 'strict-dynamic'")
-    return (f"default-src 'self'; {scripts}; frame-src {runtime}; connect-src 'self' {runtime}; "
-            "style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'")
+def host_policy(snippet_html: str, base_url: str, variant: str) -> str:
+    """A strict policy: the site's own, plus the directives `sondage snippet --csp` prints
+    (hash), or the nonce form the README gives."""
+    runtime = origin(base_url)
+    sondage = (host_csp(snippet_html, base_url) if variant == "hash"
+               else f"script-src 'nonce-e2e' 'strict-dynamic'; frame-src {runtime}; connect-src {runtime}")
+    merged = sondage.replace("connect-src ", "connect-src 'self' ")
+    return f"default-src 'self'; {merged}; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'"
 
 
 @pytest.mark.parametrize("variant", ["hash", "nonce"])
 def test_a_strict_host_policy_with_the_readme_directives(host, servers, strict_site, variant):
-    runtime = origin(servers.runtime_url)
     code = snippet("e2e-welcome", servers.runtime_url)
     if variant == "nonce":
         code = code.replace("<script>", "<script nonce=e2e>", 1)
     page = host.page
     page.context.add_init_script(RECORD_VIOLATIONS)
     html = f"<!doctype html><html><head>{code}</head><body><h1>Strict</h1></body></html>"
-    strict_site["pages"]["/strict.html"] = (html.encode(), host_policy(code, runtime, variant))
+    strict_site["pages"]["/strict.html"] = (html.encode(), host_policy(code, servers.runtime_url, variant))
     url = strict_site["url"] + "/strict.html"
     page.goto(url)
     survey = host.survey()

@@ -28,7 +28,7 @@ HOSTILE_STYLES = {
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE_STYLES))
-def test_the_survey_frame_keeps_its_place_under_a_hostile_stylesheet(host, name):
+def test_the_survey_frame_keeps_its_place_under_a_hostile_stylesheet(host, servers, name):
     overlay = "<div id=overlay></div>" if name == "overlay" else ""
     host.open(TALL + overlay, api_key="e2e-welcome", head=f"<style>{HOSTILE_STYLES[name]}</style>")
     page = host.page
@@ -51,6 +51,8 @@ def test_the_survey_frame_keeps_its_place_under_a_hostile_stylesheet(host, name)
         assert on_top == "IFRAME"
     host.survey().locator("button[data-value='No']").click()
     expect(host.survey().locator(".sondage-thanks")).to_be_visible()
+    [row] = wait_for_rows(servers.store, 1, survey_id="e2e-welcome", url=page.url, timeout=30)
+    assert row["response"] == "No"
 
 
 GARBAGE = """
