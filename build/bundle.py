@@ -33,7 +33,7 @@ from calmjs.parse.unparsers.es5 import minify_print
 
 from ..embeds import HOSTED_PATH, hosted_page
 from ..runtime import protocol
-from ..runtime.hints import hint
+from ..runtime.hints import event_ahead_file, hint
 from ..runtime.survey_format import FORMAT_VERSION, dump, survey_json_schema
 from . import pyodide_dist
 from .compress import precompress
@@ -189,9 +189,11 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
         data_name = hashed(f"sites/{site}", ".json", _json(
             {"format": FORMAT_VERSION, "site": site, "surveys": [dump(s) for s in surveys],
              "settings": dump(settings)}))
+        ahead = event_ahead_file(surveys)
+        ahead_name = hashed(f"ahead/{site}", ".json", _json(ahead)) if ahead else None
         files[f"manifests/{site}.json"] = _json({
             "format": FORMAT_VERSION, "site": site, "frame": frame_name, "surveys": data_name,
-            "collector": collector, "hint": hint(surveys, settings=settings),
+            "collector": collector, "hint": hint(surveys, settings=settings), "ahead": ahead_name,
         })
         result.sites[site] = [s.id for s in surveys]
         for survey in surveys:        # each survey's own page, for links and emails

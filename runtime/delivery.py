@@ -21,6 +21,7 @@ class Delivery:
         self.outbox = Outbox()
         self.key = ""
         self.in_flight = False
+        self.held_until = 0.0     # nothing is sent before (answers wait for the visitor's ids)
         self.batch_limit = BATCH
         self.warned: set[str] = set()    # one console warning per reason
 
@@ -56,8 +57,16 @@ class Delivery:
     def save(self) -> protocol.StoreEffect:
         return protocol.store(self.key, stored.outbox_to_json(self.outbox))
 
+    def hold(self, until: float) -> None:
+        """Send nothing before ``until`` (the records are stored meanwhile)."""
+        self.held_until = until
+
+    def release(self, now: float) -> Effects:
+        self.held_until = 0.0
+        return self.flush(now)
+
     def flush(self, now: float) -> Effects:
-        if self.in_flight or not self.collector:
+        if self.in_flight or not self.collector or now < self.held_until:
             return []
         batch = self.outbox.due(now, self.batch_limit)
         if not batch:
@@ -72,7 +81,7 @@ class Delivery:
         effects = self.flush(now)
         if effects or self.in_flight or not self.collector or not self.outbox.items:
             return effects
-        return [protocol.wake(max(self.outbox.next_try - now, 0.001))]
+        return [protocol.wake(max(self.outbox.next_try - now, self.held_until - now, 0.001))]
 
     def online(self, now: float) -> Effects:
         """The browser is back online: what was waiting for a retry is sent at once."""

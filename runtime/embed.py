@@ -49,6 +49,8 @@ from .targeting import Context, Decision, History, Occurrence, choose, device_ty
 Mode = Literal["waiting", "installed", "uninstalled"]
 # Inside a vendor's message (an embed), the message closes this long after the thank-you.
 AUTO_CLOSE_SECONDS = 3.0
+# How long answers wait (stored, not sent) for the page's SDKs to say who the visitor is.
+IDENTITY_WAIT = 2.0
 # A wake may arrive a little before what it was set for (its delay is in whole milliseconds
 # and the browser's timers and clock differ): a timer that close is due.
 TIMER_SLACK = 0.01
@@ -76,6 +78,7 @@ class Runtime:
         self.visitor_id = ""
         self.debug = False
         self.timers: dict[str, float] = {}   # survey id -> when its seconds trigger fires
+        self.identity_wait: set[str] = set()   # vendor ids asked for and not yet answered
         self.misuses: set[str] = set()        # caller mistakes already warned about
         # Occurrences an identify may still decide differently (Segment delivers a page's
         # buffered event before its identify).
@@ -100,7 +103,8 @@ class Runtime:
             return self._init(message)
         if kind == "started":   # the worker has handed over everything queued before start-up
             self.awaiting.started(self.clock())
-            return []
+            # A survey shown ahead whose occurrence never came is not left on screen.
+            return self.screen.settle_ahead()
         if kind not in protocol.TO_RUNTIME:
             return [protocol.console("warn", f"Sondage: unknown message type {kind!r}; ignored")]
         if self.site is None:
@@ -142,7 +146,9 @@ class Runtime:
         self.site = site = load_site_data(message["site_data"])
         self.data_id = str(message.get("data_id") or "")
         # A survey the loader already shows (from a hint) until this runtime decides.
-        self.screen.show_ahead(message.get("shown_ahead") or None)
+        waits_for = message.get("ahead_waits_for")
+        self.screen.show_ahead(message.get("shown_ahead") or None,
+                               waits_for if isinstance(waits_for, str) and waits_for else "page_view")
         self.delivery = Delivery(message.get("collector") or None)
         page = message.get("page") or {}
         self.url = str(page.get("url", ""))
@@ -201,7 +207,19 @@ class Runtime:
         if name in IDENTITY_NAMES and isinstance(value, (str, int)) and not isinstance(value, bool) \
                 and str(value).strip():
             self.identities[name] = str(value)[:200]
-        return []
+        if name not in self.identity_wait:
+            return []
+        self.identity_wait.discard(name)
+        if self.identity_wait:
+            return []
+        # Every id is known (or known to be missing): the answers of this showing carry them.
+        stamped = False
+        for record in self.delivery.outbox.items:
+            if record.get("response_id") == self.screen.response_id and self.screen.response_id:
+                merged = {**self.identities, **(record.get("identities") or {})}
+                if merged != record.get("identities"):
+                    record["identities"], stamped = merged, True
+        return ([self.delivery.save()] if stamped else []) + self.delivery.release(self.clock())
 
     def _jitter(self) -> float:
         """0..1, from a fresh id (the runtime ships without `random`)."""
@@ -244,14 +262,16 @@ class Runtime:
         return effects + (self._decide_again() if traits else [])
 
     def _cmd_event(self, name: str, properties: dict[str, Any]) -> Effects:
-        return self._occur(Occurrence("event", name=name, properties=properties))
+        effects = self._occur(Occurrence("event", name=name, properties=properties))
+        # The survey shown ahead for this event is decided now: if it is not on screen, remove it.
+        return effects + self.screen.settle_ahead(f"event:{name}")
 
     def _cmd_install(self, survey_id: str | None) -> Effects:
         if survey_id is None:
             self.mode = "installed"
             effects = self._page_view()
             # The page view shown ahead is decided now: if it is not on screen, remove it.
-            return self.screen.settle_ahead() + effects
+            return self.screen.settle_ahead("page_view") + effects
         if self.mode == "uninstalled":
             self.mode = "waiting"
         assert self.site is not None
@@ -447,6 +467,11 @@ class Runtime:
         queries = forwarding.identity_queries(self.site.settings, survey, self.channel)
         if queries:
             effects.append(protocol.sdk(list(queries)))
+            # Answers (a click made before Python was up comes at once) wait for the page's
+            # SDKs to say who the visitor is, at most IDENTITY_WAIT: stored, not yet sent.
+            self.identity_wait = {q["reply"] for q in queries if q["reply"]}
+            self.delivery.hold(self.clock() + IDENTITY_WAIT)
+            effects.append(protocol.wake(IDENTITY_WAIT))
         if self.link_answer is not None:
             effects += self._answer_from_link(survey)
         return effects

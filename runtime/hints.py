@@ -2,7 +2,9 @@
 
 A hint says which occurrences could show this visitor anything (so other page views load
 no Pyodide) and, when it is certain, the survey the next page view shows, with its first
-question already rendered, so the frame can show it while Pyodide is still starting.
+question already rendered, so the frame can show it while Pyodide is still starting; and
+for each event, the survey it will surely show (its first question is in the bundle's
+"ahead" file, fetched only when that event fires on a page whose runtime has not started).
 The build writes the site's hint (for new visitors) into the manifest; the runtime
 stores each visitor's own in the host's storage.
 """
@@ -15,7 +17,7 @@ from typing import Any
 from . import render
 from .placement import placement
 from .survey_format import SiteSettings, Survey
-from .targeting import History, next_page_view_survey, trigger_hint
+from .targeting import History, could_be_ahead_on_event, next_event_surveys, next_page_view_survey, trigger_hint
 
 
 def hint(surveys: Iterable[Survey], history: History | None = None,
@@ -24,11 +26,23 @@ def hint(surveys: Iterable[Survey], history: History | None = None,
     history = history or History()
     out = trigger_hint(surveys, history, settings, now)
     ahead = next_page_view_survey(surveys, history, settings, visitor_id, now)
-    out["page_view_survey"] = None if ahead is None else {
-        "id": ahead.id,
-        "html": render.first_step(ahead),
-        "position": ahead.appearance.position,
-        "placement": placement(ahead.appearance.position, ahead.appearance.inline_target),
-        "font": ahead.appearance.font,
-    }
+    out["page_view_survey"] = None if ahead is None else shown_ahead(ahead)
+    out["event_surveys"] = next_event_surveys(surveys, history, settings, visitor_id, now)
     return out
+
+
+def shown_ahead(survey: Survey) -> dict[str, Any]:
+    """What the loader shows of a survey before the runtime is up: its first step."""
+    return {
+        "id": survey.id,
+        "html": render.first_step(survey),
+        "position": survey.appearance.position,
+        "placement": placement(survey.appearance.position, survey.appearance.inline_target),
+        "font": survey.appearance.font,
+    }
+
+
+def event_ahead_file(surveys: Iterable[Survey]) -> dict[str, Any]:
+    """The bundle's "ahead" file of a site: the first step of every survey an event could
+    show before the runtime is up, by survey id."""
+    return {s.id: shown_ahead(s) for s in surveys if could_be_ahead_on_event(s)}

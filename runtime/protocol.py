@@ -78,7 +78,7 @@ def storage_key(site: str, name: str, version: int = STORAGE_VERSION) -> str:
 # -- the hint the loader reads ------------------------------------------------------
 HINT_VERSION = 1
 HINT_KEYS = ("version", "data", "events", "page_view", "scroll", "exit_intent", "not_before",
-             "page_view_survey")
+             "page_view_survey", "event_surveys")
 
 
 # -- effects, typed ---------------------------------------------------------------------

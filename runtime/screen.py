@@ -6,8 +6,9 @@ States::
       ▲                     │               │  ▲ answered (more)          │
       └──────── clear ──────┴──── close ────┴──┴──────── close ───────────┘
 
-``ahead``: the loader shows a page-view survey Python pre-rendered (the hint) while the
-runtime starts; the first page-view decision confirms it (``open``) or removes it.
+``ahead``: the loader shows a survey Python pre-rendered (the hint) while the runtime
+starts, for a page view or for an event; the decision of that occurrence confirms it
+(``open``) or removes it.
 Only one survey is on screen at a time.
 """
 
@@ -25,6 +26,7 @@ class Screen:
     def __init__(self) -> None:
         self.state: State = "empty"
         self.ahead_id: str | None = None
+        self.ahead_waits_for = ""   # "page_view" or "event:<name>": the decision it awaits
         self.survey: Survey | None = None
         self.index = 0
         self.preview = False
@@ -41,13 +43,15 @@ class Screen:
         """A survey is on screen (a survey shown ahead does not count: it awaits a decision)."""
         return self.state in ("welcome", "question", "thanks")
 
-    def show_ahead(self, survey_id: str | None) -> None:
+    def show_ahead(self, survey_id: str | None, waits_for: str = "page_view") -> None:
         if survey_id:
-            self.state, self.ahead_id = "ahead", survey_id
+            self.state, self.ahead_id, self.ahead_waits_for = "ahead", survey_id, waits_for
 
-    def settle_ahead(self) -> protocol.Effects:
-        """The decision the survey shown ahead waited for was made: if no survey is on
-        screen now, remove it."""
+    def settle_ahead(self, decided: str | None = None) -> protocol.Effects:
+        """The decision of ``decided`` ("page_view", "event:<name>"; None: whatever the
+        survey shown ahead waits for) was made: if no survey is on screen now, remove it."""
+        if self.state == "ahead" and decided is not None and decided != self.ahead_waits_for:
+            return []
         if self.state != "ahead":
             self.ahead_id = None
             return []

@@ -424,6 +424,40 @@ def next_page_view_survey(surveys: Iterable[Survey], history: History,
     return None
 
 
+def could_be_ahead_on_event(survey: Survey) -> bool:
+    """Could an event show this survey before the runtime is up (by a hint)? Only if the
+    decision needs neither the page, the visitor's traits nor the event's properties."""
+    return survey.trigger.type == "event" and survey.status == "published" and \
+        not depends_on_page(survey) and survey.trigger.properties is None
+
+
+def next_event_surveys(surveys: Iterable[Survey], history: History,
+                       settings: SiteSettings | None = None, visitor_id: str = "",
+                       now: float = 0.0) -> dict[str, str]:
+    """For each event name, the survey ``Iterate('event', name)`` will surely show this
+    visitor on a page whose runtime has not started, when that is knowable now.
+
+    The loader shows it at once (pre-rendered); the runtime confirms or removes it. Not
+    knowable: a survey before it in file order (the order of :func:`choose`) that the
+    event fires depends on the page, traits, event properties or, for an unknown visitor,
+    a sample.
+    """
+    surveys = [s for s in surveys if s.status == "published"]
+    ctx = Context(now=now, visitor_id=visitor_id)
+    out: dict[str, str] = {}
+    for name in sorted({s.trigger.event for s in surveys if s.trigger.type == "event" and s.trigger.event}):
+        what = Occurrence("event", name=name)
+        for survey in surveys:
+            if survey.trigger.type != "event" or survey.trigger.event != name:
+                continue
+            if not could_be_ahead_on_event(survey) or (survey.audience.sample < 100 and not visitor_id):
+                break
+            if decide(survey, what, ctx, history, settings).show:
+                out[name] = survey.id
+                break
+    return out
+
+
 def could_show_again(survey: Survey, history: History) -> bool:
     """Could this survey ever show to this visitor again (outside preview and install(id))?"""
     if survey.status != "published":

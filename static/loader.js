@@ -62,6 +62,9 @@
     var installed = false;  // do page views count yet? (after install, which installOnLoad implies)
     /** @type {any} */
     var manifest = null;
+    var initSent = false;
+    /** @type {Promise<Ahead | null> | null} */
+    var eventAhead = null;
     var manifestRequested = false;
     /** @type {HTMLIFrameElement | null} */
     var frame = null;
@@ -109,7 +112,7 @@
     /** @param {QueuedMessage} message */
     function send(message) {
       if (failed) return;
-      if (frameSaidHello) { post(message); return; }
+      if (initSent) { post(message); return; }
       if (queue.length >= MAX_QUEUE) queue.shift();
       queue.push(message);
       if (manifest) considerBoot();
@@ -235,8 +238,33 @@
       return false;
     }
 
+    // An event the hint says surely shows a survey: fetch that survey's first step (the
+    // bundle's "ahead" file) while the frame loads, to show it before Python is up.
+    function fetchEventAhead() {
+      if (preview || debug || !manifest.ahead) return;
+      /** @type {Record<string, string>} */
+      var byEvent = currentHint().event_surveys || {};
+      for (var i = 0; i < queue.length; i++) {
+        var name = logic.eventName(queue[i]);
+        var id = name !== null && Object.prototype.hasOwnProperty.call(byEvent, name) ? byEvent[name] : null;
+        if (id) {
+          var waitsFor = "event:" + name;
+          eventAhead = fetch(new URL(manifest.ahead, base).href, { credentials: "omit" })
+            .then(function (r) { return r.ok ? r.json() : {}; })
+            .then(/** @param {Record<string, Ahead>} all */ function (all) {
+              var found = all && all[/** @type {string} */ (id)];
+              if (found) found.waits_for = waitsFor;
+              return found || null;
+            })
+            .catch(function () { return null; });
+          return;
+        }
+      }
+    }
+
     function addFrame() {
       mark("starting");
+      fetchEventAhead();
       // Where the focus is on the host page (the survey gives it back there when it closes).
       hostFocus = d.activeElement && d.activeElement !== d.body ? /** @type {HTMLElement} */ (d.activeElement) : null;
       d.addEventListener("focusin", function (e) {
@@ -457,8 +485,9 @@
           w.addEventListener(call.wait_for, function () {
             sdkCall({ vendor: call.vendor, target: call.target, chain: call.chain, reply: call.reply });
           }, { once: true });
-        } else if (!call.optional) {
-          notice(call.vendor + ": " + call.target + " is not on this page; answers are not sent to " + call.vendor);
+        } else {
+          if (!call.optional) notice(call.vendor + ": " + call.target + " is not on this page; answers are not sent to " + call.vendor);
+          reply(call, null);
         }
         return;
       }
@@ -471,19 +500,42 @@
           var member = value[step[0]];
           value = step[1] === null ? member : member.apply(value, revive(step[1]));
         }
-        if (call.reply) {
-          post({ type: "sdk_reply", name: call.reply,
-                 value: typeof value === "string" || typeof value === "number" ? value : null });
-        }
+        reply(call, typeof value === "string" || typeof value === "number" ? value : null);
       } catch (e) {
         if (!call.optional) notice(call.vendor + ": " + call.target + "." + names.join(".") + " failed: " + e);
+        reply(call, null);
       }
+    }
+    // What a call asked to know (a vendor's id for the visitor), or null: nothing to know here.
+    /** @param {any} call @param {string | number | null} value */
+    function reply(call, value) {
+      if (call.reply) post({ type: "sdk_reply", name: call.reply, value: value });
     }
 
     /** @param {QueuedMessage} message */
     function post(message) {
       message.sondage = 1;
       if (frameWindow) frameWindow.postMessage(message, runtimeOrigin);
+    }
+
+    // The runtime's start: the site, the page, the visitor's stored state, and what is shown
+    // ahead (and the occurrence it waits for); then everything queued, in order.
+    /** @param {string[]} present @param {Ahead | null | undefined} ahead @param {string | null | undefined} waitsFor */
+    function begin(present, ahead, waitsFor) {
+      if (failed || !frame) return;
+      post({
+        type: "init", site: apiKey, preview: preview, debug: debug, data_id: manifest.surveys,
+        shown_ahead: ahead ? ahead.id : null, ahead: ahead || null, ahead_waits_for: ahead ? waitsFor : null,
+        collector: manifest.collector ? new URL(manifest.collector, base).href : null,
+        storage: readStorage(present),
+        page: { url: pageUrl(), referrer: d.referrer, language: navigator.language,
+                user_agent: navigator.userAgent, touch_points: navigator.maxTouchPoints || 0,
+                font: (function () { try { return getComputedStyle(d.body || d.documentElement).fontFamily; } catch (e) { return ""; } })(),
+                channel: settings.channel || null, campaign: settings.campaign || null }
+      });
+      initSent = true;
+      var q = queue; queue = [];
+      for (var i = 0; i < q.length; i++) post(q[i]);
     }
 
     /** @param {MessageEvent} e */
@@ -503,23 +555,16 @@
       if (!frame) return;
       if (m.type === "hello") {
         frameSaidHello = true;
-        // A page-view survey the hint says this visitor will surely see is shown while
-        // Python starts; the runtime confirms it (or removes it) when it is up.
+        // A page-view survey the hint says this visitor will surely see, or else the one a
+        // queued event surely shows, is shown while Python starts; the runtime confirms it
+        // (or removes it) when it is up.
         var present = ourKeys();
-        var ahead = pageViewQueued() && !preview && !debug && !earlyPending(present) ? currentHint().page_view_survey : null;
-        post({
-          type: "init", site: apiKey, preview: preview, debug: debug, data_id: manifest.surveys,
-          shown_ahead: ahead ? ahead.id : null, ahead: ahead,
-          collector: manifest.collector ? new URL(manifest.collector, base).href : null,
-          storage: readStorage(present),
-          page: { url: pageUrl(), referrer: d.referrer, language: navigator.language,
-                  user_agent: navigator.userAgent, touch_points: navigator.maxTouchPoints || 0,
-                  font: (function () { try { return getComputedStyle(d.body || d.documentElement).fontFamily; } catch (e) { return ""; } })(),
-                  channel: settings.channel || null, campaign: settings.campaign || null }
-        });
-        var q = queue; queue = [];
-        for (var i = 0; i < q.length; i++) post(q[i]);
+        var early = earlyPending(present);
+        var ahead = pageViewQueued() && !preview && !debug && !early ? currentHint().page_view_survey : null;
+        if (ahead || !eventAhead || early) begin(present, ahead, "page_view");
+        else eventAhead.then(function (a) { begin(ourKeys(), a, a && a.waits_for); });
       } else if (m.type === "store") {
+
         store(m.key, m.value);
       } else if (m.type === "ready") {
         clearTimeout(bootTimer);

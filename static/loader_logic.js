@@ -50,6 +50,15 @@
     return { message: { type: "command", name: name, args: data } };
   }
 
+  /* The event a queued message fires: Iterate('event', name) or a Segment track. */
+  /** @param {QueuedMessage} m @returns {string | null} */
+  function eventName(m) {
+    var args = m.args || [];
+    var e = /** @type {{type?: string, event?: string}} */ (args[0] || {});
+    var name = m.name === "event" ? args[0] : m.name === "segment" && e.type === "track" ? e.event : null;
+    return typeof name === "string" ? name : null;
+  }
+
   /* Could this message show a survey, by the hint? (hint.events null: any event.) */
   /** @param {QueuedMessage} m @param {Hint} hint @param {boolean} installed */
   function couldShow(m, hint, installed) {
@@ -97,5 +106,5 @@
   }
 
   return { toData: toData, check: check, couldShow: couldShow, shouldBoot: shouldBoot, pickHint: pickHint,
-           prefixes: prefixes };
+           prefixes: prefixes, eventName: eventName };
 })

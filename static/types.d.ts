@@ -24,8 +24,12 @@ interface Hint {
   scroll?: number[];
   exit_intent?: boolean;
   not_before?: number;
-  page_view_survey?: { id: string; html: string; position: string } | null;
+  page_view_survey?: Ahead | null;
+  /** event name -> the survey it surely shows (its first step is in the manifest's `ahead` file) */
+  event_surveys?: Record<string, string>;
 }
+
+interface Ahead { id: string; html: string; position: string; placement?: unknown; font?: string; waits_for?: string }
 
 interface QueuedMessage {
   type: string;
@@ -47,6 +51,7 @@ interface SondageLogic {
                   debug: boolean }): boolean;
   pickHint(mine: Hint | null, dataId: string, siteHint: Hint): Hint;
   prefixes(apiKey: string): { current: string; legacy: string };
+  eventName(m: QueuedMessage): string | null;
 }
 
 // build: placeholders the build fills in.

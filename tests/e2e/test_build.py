@@ -28,7 +28,7 @@ def test_bundle_layout(bundle):
     names = set(files)
     assert {"loader.js", "survey.schema.json", "manifests/demo-site-key.json", "manifests/e2e-site.json"} <= names
     hashed = re.compile(r"^(frame-[0-9a-f]{12}\.(html|js)|widget-[0-9a-f]{12}\.css|worker-[0-9a-f]{12}\.mjs|"
-                        r"python-[0-9a-f]{12}\.zip|sites/[\w.-]+-[0-9a-f]{12}\.json|"
+                        r"python-[0-9a-f]{12}\.zip|(sites|ahead)/[\w.-]+-[0-9a-f]{12}\.json|"
                         r"pyodide-[0-9a-f]{12}/pyodide(\.asm)?\.(mjs|wasm))$")
     unhashed = {"loader.js", "survey.schema.json"} | {n for n in names if re.fullmatch(r"manifests/[\w.-]+\.json", n)}
     # Each survey's own page (for links and emails), at a stable address.
@@ -50,7 +50,11 @@ def test_bundle_layout(bundle):
             assert b"%%" not in data, name
     manifest = json.loads(files["manifests/e2e-site.json"])
     assert manifest["hint"] == {"events": ["checkout-done"], "page_view": False, "page_view_survey": None,
-                                "scroll": [], "exit_intent": False, "not_before": 0}
+                                "scroll": [], "exit_intent": False, "not_before": 0,
+                                "event_surveys": {"checkout-done": "e2e-nps"}}
+    # The first step of each survey an event surely shows, fetched only when that event fires.
+    ahead = json.loads(files[manifest["ahead"]])
+    assert list(ahead) == ["e2e-nps"] and "How likely are you to recommend" in ahead["e2e-nps"]["html"]
     rules = json.loads(files["manifests/e2e-rules.json"])["hint"]
     assert (rules["page_view"], rules["scroll"], rules["exit_intent"]) == (True, [80], True)
     welcome = json.loads(files["manifests/e2e-welcome.json"])["hint"]["page_view_survey"]

@@ -86,3 +86,11 @@ test("storage prefixes: this version's and the unversioned ones of before", () =
   assert.deepEqual(logic.prefixes("shop"),
     { current: `sondage:v${protocol.storage_version}:shop:`, legacy: "sondage:shop:" });
 });
+
+test("eventName: the event an Iterate('event') or a Segment track fires, else null", () => {
+  assert.equal(logic.eventName(cmd("event", "bought")), "bought");
+  assert.equal(logic.eventName(cmd("segment", { type: "track", event: "Signed Up" })), "Signed Up");
+  assert.equal(logic.eventName(cmd("segment", { type: "identify", traits: {} })), null);
+  assert.equal(logic.eventName(cmd("install")), null);
+  assert.equal(logic.eventName(cmd("event", 42)), null);
+});

@@ -199,6 +199,31 @@ def test_survey_shown_ahead_is_removed_when_the_runtime_disagrees(site_data, clo
     assert effects[0] == {"type": "unmount"} and not of(effects, "mount")
 
 
+def test_an_event_survey_shown_ahead_waits_for_its_event_then_is_confirmed_or_removed(site_data, clock):
+    from sondage.runtime.hints import event_ahead_file, hint
+    from sondage.runtime.survey_format import load_site_data
+    site_data["surveys"] = [s for s in site_data["surveys"] if s["id"] != "welcome"]   # no page-view survey
+    surveys = load_site_data(site_data).surveys
+    assert hint(surveys)["event_surveys"] == {"bought": "nps"}
+    ahead = event_ahead_file(surveys)["nps"]
+    rt, _ = new_runtime(site_data, clock)
+    rt.screen.show_ahead("nps", "event:bought")
+    # The page view (queued first) does not remove what waits for the event.
+    assert of(rt.command("install", []), "unmount") == [] and rt.screen.state == "ahead"
+    [mount] = of(rt.command("event", ["bought"]), "mount")
+    assert mount["html"] == ahead["html"] and rt.screen.state == "question"      # the frame keeps it
+    # Another visitor has seen it already (a stale hint showed it): the event removes it.
+    storage = {"sondage:shop:history": {"shown": {"nps": 1.0}}}
+    rt, _ = new_runtime(site_data, clock, storage=storage)
+    rt.screen.show_ahead("nps", "event:bought")
+    effects = rt.command("event", ["bought"])
+    assert effects[-1] == {"type": "unmount"} and not of(effects, "mount")
+    # The event never came (the queue ended): it is removed too.
+    rt, _ = new_runtime(site_data, clock)
+    rt.screen.show_ahead("nps", "event:bought")
+    assert rt.handle({"type": "started"}) == [{"type": "unmount"}]
+
+
 def test_site_cooldown_keeps_a_second_survey_away(site_data, clock):
     site_data["settings"] = {"cooldown_hours": 72}
     rt, _ = new_runtime(site_data, clock)
@@ -330,3 +355,26 @@ def test_a_misuse_is_warned_about_once_however_often_it_is_made(site_data, clock
         "Sondage: Iterate('uninstall') takes at most 0 argument(s), got 1; ignored"]
     assert rt.command("uninstall", ["extra"]) == [] and rt.command("uninstall", ["other"]) == []
     assert len(rt.command("event", [])) == 1              # another mistake is said, once
+
+
+def test_answers_wait_for_the_vendor_ids_then_carry_them(site_data, clock):
+    """A click made the moment the survey shows (before the page's SDKs said who the
+    visitor is) is stored at once, sent only once the ids are in, and carries them."""
+    site_data["settings"]["forward"] = {"braze": True, "clevertap": True}
+    rt, _ = new_runtime(site_data, clock)
+    shown = rt.command("event", ["bought"])
+    [queries] = of(shown, "sdk")
+    assert {c["reply"] for c in queries["calls"]} == {"braze_external_id", "braze_device_id", "clevertap_id"}
+    answered = ui(rt, "answer", "score", value="9")
+    assert of(answered, "store") and not of(answered, "deliver")            # stored, held
+    assert rt.handle({"type": "sdk_reply", "name": "braze_external_id", "value": "user-42"}) == []
+    assert rt.handle({"type": "sdk_reply", "name": "braze_device_id", "value": None}) == []
+    last = rt.handle({"type": "sdk_reply", "name": "clevertap_id", "value": "ct-7"})
+    [deliver] = of(last, "deliver")
+    assert deliver["records"][0]["identities"] == {"braze_external_id": "user-42", "clevertap_id": "ct-7"}
+    # No page SDK ever answers: the answers go anyway after the wait.
+    rt, _ = new_runtime(site_data, clock)
+    [wake] = of(rt.command("event", ["bought"]), "wake")
+    assert not of(ui(rt, "answer", "score", value="3"), "deliver")
+    clock.now += wake["after"]
+    assert of(rt.handle({"type": "wake"}), "deliver")

@@ -17,6 +17,7 @@ from sondage.runtime.targeting import (
     decide,
     device_type,
     in_sample,
+    next_event_surveys,
     next_page_view_survey,
     trigger_hint,
     trigger_matches,
@@ -242,6 +243,26 @@ def test_next_page_view_survey_only_when_certain():
     assert next_page_view_survey([sampled], History()) is None                  # unknown visitor
     known = [v for v in (f"v{i}" for i in range(50)) if in_sample(v, "p", 50)]
     assert next_page_view_survey([sampled], History(), visitor_id=known[0]).id == "p"
+
+
+def test_next_event_surveys_only_when_certain():
+    bought = survey(id="b", trigger={"event": "bought"})
+    assert next_event_surveys([bought], History()) == {"bought": "b"}
+    assert next_event_surveys([bought], History(shown={"b": 1})) == {}              # once, seen
+    # The first survey the event fires depends on traits: nothing is certain for that event.
+    pro = survey(id="pro", trigger={"event": "bought"}, audience={"traits": {"rules": [
+        {"key": "plan", "op": "equals", "value": "pro"}]}})
+    assert next_event_surveys([pro, bought], History()) == {}
+    assert next_event_surveys([bought, pro], History()) == {"bought": "b"}          # b comes first
+    by_total = survey(id="t", trigger={"event": "paid", "properties": {"rules": [
+        {"key": "total", "op": "greater_than", "value": 10}]}})
+    paged = survey(id="p", trigger={"event": "viewed"}, pages={"rules": [{"op": "contains", "value": "x"}]})
+    sampled = survey(id="s", trigger={"event": "left"}, audience={"sample": 50})
+    assert next_event_surveys([by_total, paged, sampled], History()) == {}
+    known = [v for v in (f"v{i}" for i in range(50)) if in_sample(v, "s", 50)]
+    assert next_event_surveys([sampled], History(), visitor_id=known[0]) == {"left": "s"}
+    draft = survey(id="d", status="draft", trigger={"event": "bought"})
+    assert next_event_surveys([draft, bought], History()) == {"bought": "b"}       # drafts never show
 
 
 # -- invariants over any input ----------------------------------------------------------
