@@ -161,6 +161,13 @@ function send(action, extra) {
 root.addEventListener("click", (e) => {
   const el = /** @type {HTMLElement | null} */ (/** @type {Element} */ (e.target).closest("[data-action]"));
   if (!el || !el.dataset.action || el.dataset.action === "submit") return;
+  if (el.dataset.action === "answer" && !pythonUp) {
+    // Python is still starting (a survey shown ahead): the click shows as picked at once;
+    // the runtime takes this first pick when it is up, so a second one is not offered.
+    if (root.querySelector("[data-picked]")) return;
+    el.setAttribute("aria-checked", "true");
+    el.setAttribute("data-picked", "");
+  }
   send(el.dataset.action, { value: el.dataset.value });
 });
 root.addEventListener("submit", (e) => {
