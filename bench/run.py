@@ -191,6 +191,8 @@ def run_scenarios(browser: Browser, site_url: str, traffic: Traffic, runs: int) 
         page.goto(site_url + "event.html")
         settle(page, 1500)
         first = page.evaluate(TRIGGER)
+        # The first question may be shown ahead of Python: "up" is measured once it is up.
+        page.wait_for_selector('script[data-sondage="ready"]', state="attached", timeout=60000)
         frame = page.frame_locator("iframe[title=Survey]")
         frame.locator("[data-action=close]").click()
         page.wait_for_timeout(300)
@@ -253,6 +255,9 @@ def budget(agg: dict[str, dict[str, Any]]) -> list[tuple[str, bool, str]]:
     checks.append(("survey view: ≤ 3.5 MB in total", total <= 3_500_000, f"{total:,.0f} B"))
     checks.append(("warm view revalidates nothing hashed", agg["load_warm"]["hashed_requests"] == 0,
                    f"{agg['load_warm']['hashed_requests']} hashed requests"))
+    boot = med("event", "trigger_to_visible_cold_ms")
+    checks.append(("trigger→visible ≤ 100 ms for an event survey shown ahead (runtime not started)",
+                   boot <= 100, f"{boot:.0f} ms"))
     up = med("event", "trigger_to_visible_up_ms")
     checks.append(("trigger→visible ≤ 30 ms once the runtime is up", up <= 30, f"{up:.1f} ms"))
     cold, warm = med("load_cold", "nav_to_visible_ms"), med("load_warm", "nav_to_visible_ms")
