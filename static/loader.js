@@ -562,7 +562,13 @@
         var early = earlyPending(present);
         var ahead = pageViewQueued() && !preview && !debug && !early ? currentHint().page_view_survey : null;
         if (ahead || !eventAhead || early) begin(present, ahead, "page_view");
-        else eventAhead.then(function (a) { begin(ourKeys(), a, a && a.waits_for); });
+        else {
+          // The runtime starts without it if the ahead file is slow (it never waits on it).
+          var slow = new Promise(function (done) { setTimeout(function () { done(null); }, 1000); });
+          Promise.race([eventAhead, slow]).then(/** @param {Ahead | null} a */ function (a) {
+            begin(ourKeys(), a, a && a.waits_for);
+          });
+        }
       } else if (m.type === "store") {
 
         store(m.key, m.value);

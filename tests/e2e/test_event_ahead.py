@@ -73,3 +73,19 @@ def test_a_survey_shown_ahead_for_an_event_is_removed_if_the_runtime_disagrees(h
     host.wait_for_loader("ready")
     expect(page.locator("iframe[title=Survey]")).to_be_hidden(timeout=30000)
     assert not [r for r in servers.store.list(limit=10000) if r["url"] == page.url]
+
+
+def test_a_hung_ahead_file_never_holds_the_runtime_back(host, servers):
+    """The ahead file never answers: the survey is shown by the runtime once it is up."""
+    hung: list = []
+    host.page.context.route("**/ahead/*.json", lambda route: hung.append(route))
+    host.open("<h1>Shop</h1>", path="event-ahead-hung")
+    page = host.page
+    host.wait_for_loader("idle")
+    page.evaluate("Iterate('event', 'checkout-done')")
+    survey = host.survey()
+    expect(survey.locator(".sondage-prompt")).to_have_text(PROMPT, timeout=30000)
+    assert hung, "the ahead file was not asked for"
+    survey.locator("button[data-value='6']").click()
+    [row] = wait_for_rows(servers.store, 1, survey_id="e2e-nps", url=page.url, timeout=30)
+    assert row["response"] == 6
