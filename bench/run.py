@@ -31,6 +31,9 @@ from sondage.build.bundle import build  # noqa: E402
 from sondage.build.pyodide_dist import PYODIDE_VERSION  # noqa: E402
 from sondage.server import serve_site, start  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+import peers  # noqa: E402
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--enable-precise-memory-info"]
 
@@ -77,6 +80,7 @@ def write_pages(folder: Path) -> None:
     for name, (title, key) in PAGES.items():
         snippet = f"<!-- sondage:snippet key={key} -->" if key else ""
         (folder / name).write_text(PAGE.format(title=title, snippet=snippet, body=body))
+    peers.write_peer_pages(folder, PAGE, body)
 
 
 TRIGGER = """async () => {
@@ -153,6 +157,26 @@ def wait_visible(page: Page, timeout_s: float = 30) -> None:
         page.wait_for_timeout(10)
 
 
+# DevTools' "Fast 4G" preset (9 Mbps down, 1.5 Mbps up, 60 ms x 2.75 latency) and a CPU
+# slowed 4x: a mid-range phone.
+FAST_4G = {"offline": False, "latency": 165, "downloadThroughput": 1_012_500, "uploadThroughput": 168_750}
+
+
+def throttle(ctx: Any, page: Page) -> None:
+    """The mobile profile on the page and on every frame of another origin it gets (the
+    survey frame runs in a process of its own)."""
+    def apply(target: Any) -> None:
+        try:
+            cdp = ctx.new_cdp_session(target)
+            cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+            cdp.send("Network.enable")
+            cdp.send("Network.emulateNetworkConditions", FAST_4G)
+        except Exception:   # a frame in the page's own process: throttled with it
+            pass
+    apply(page)
+    page.on("frameattached", apply)
+
+
 def probed_page(browser: Browser) -> tuple[Any, Page]:
     """A new profile (empty cache and storage) whose pages carry the probe."""
     ctx = browser.new_context()
@@ -162,8 +186,36 @@ def probed_page(browser: Browser) -> tuple[Any, Page]:
 
 def run_scenarios(browser: Browser, site_url: str, traffic: Traffic, runs: int) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {k: [] for k in (
-        "baseline", "no_survey", "load_cold", "load_warm", "event", "answer")}
+        "baseline", "no_survey", "load_cold", "load_warm", "event", "answer", "posthog", "surveyjs",
+        "event_mobile", "posthog_mobile", "surveyjs_mobile")}
     for _ in range(runs):
+        # The mobile profile: an event on a settled page, for Sondage and for each widget.
+        for name, path in (("event_mobile", "event.html"), ("posthog_mobile", "peer-posthog.html"),
+                           ("surveyjs_mobile", "peer-surveyjs.html")):
+            ctx, page = probed_page(browser)
+            peers.route_posthog(ctx)
+            throttle(ctx, page)
+            traffic.take()
+            page.goto(site_url + path)
+            settle(page, 3000)
+            shown = page.evaluate(TRIGGER if name == "event_mobile" else peers.MEASURE)
+            m = page_metrics(page, traffic.take())
+            m.update(trigger_to_visible_cold_ms=shown, nav_to_visible_ms=None)
+            out[name].append(m)
+            ctx.close()
+        # The JavaScript widgets, same page and survey, SDK loaded beforehand (bench/peers.py).
+        for name in ("posthog", "surveyjs"):
+            ctx, page = probed_page(browser)
+            peers.route_posthog(ctx)
+            traffic.take()
+            page.goto(f"{site_url}peer-{name}.html")
+            settle(page, 1500)
+            shown = page.evaluate(peers.MEASURE)
+            m = page_metrics(page, traffic.take())
+            m.update(trigger_to_visible_cold_ms=shown, nav_to_visible_ms=None)
+            out[name].append(m)
+            ctx.close()
+
         # Baseline and "no survey eligible": the page alone, then with Sondage that stays idle.
         for name, path in (("baseline", "baseline.html"), ("no_survey", "none.html")):
             ctx, page = probed_page(browser)
@@ -244,7 +296,7 @@ def budget(agg: dict[str, dict[str, Any]]) -> list[tuple[str, bool, str]]:
         return agg[s][k]["median"] if k in agg.get(s, {}) else float("nan")
     base_tbt = med("baseline", "tbt_ms")
     checks = []
-    worst_tbt = max(agg[s]["tbt_ms"]["max"] for s in agg if "tbt_ms" in agg[s])
+    worst_tbt = max(agg[s]["tbt_ms"]["max"] for s in SONDAGE if "tbt_ms" in agg.get(s, {}))
     checks.append(("blocking time within 10 ms of the baseline page (worst run)",
                    worst_tbt - base_tbt <= 10, f"worst {worst_tbt:.0f} ms vs baseline {base_tbt:.0f} ms"))
     checks.append(("no-survey view: ≤ 6 KB of Sondage, no Pyodide",
@@ -266,8 +318,12 @@ def budget(agg: dict[str, dict[str, Any]]) -> list[tuple[str, bool, str]]:
     return checks
 
 
-def table(agg: dict[str, dict[str, Any]]) -> str:
-    scenarios = list(agg)
+# Sondage's scenarios on the desktop profile; the others are the widgets and the mobile profile.
+SONDAGE = ("baseline", "no_survey", "load_cold", "load_warm", "event", "answer")
+
+
+def table(agg: dict[str, dict[str, Any]], only: tuple[str, ...] | None = None) -> str:
+    scenarios = [s for s in agg if only is None or s in only]
     lines = ["| figure | " + " | ".join(scenarios) + " |", "|---|" + "---:|" * len(scenarios)]
     for key, label, fmt in FIGURES:
         cells = []
@@ -276,6 +332,48 @@ def table(agg: dict[str, dict[str, Any]]) -> str:
             cells.append(f"{fmt.format(v['median'])} ({fmt.format(v['min'])}–{fmt.format(v['max'])})" if v else "")
         if any(cells):
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def versus(agg: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sondage's figures next to the JavaScript widgets', with ratios (below 1: Sondage is
+    lighter or faster)."""
+    def med(scenario: str, key: str) -> float | None:
+        v = agg.get(scenario, {}).get(key)
+        return None if v is None else float(v["median"])
+
+    base = med("baseline", "bytes_host") or 0.0
+    rows = [
+        ("trigger→visible, nothing started yet, ms", med("event", "trigger_to_visible_cold_ms"),
+         med("posthog", "trigger_to_visible_cold_ms"), med("surveyjs", "trigger_to_visible_cold_ms")),
+        ("bytes on every page view (no survey shown)", med("no_survey", "bytes_sondage"),
+         (med("posthog", "bytes_host") or 0.0) - base, (med("surveyjs", "bytes_host") or 0.0) - base),
+        ("mobile profile: trigger→visible, nothing started yet, ms", med("event_mobile", "trigger_to_visible_cold_ms"),
+         med("posthog_mobile", "trigger_to_visible_cold_ms"), med("surveyjs_mobile", "trigger_to_visible_cold_ms")),
+        ("host blocking time, ms", med("event", "tbt_ms"), med("posthog", "tbt_ms"), med("surveyjs", "tbt_ms")),
+        ("mobile profile: host blocking time, ms", med("event_mobile", "tbt_ms"), med("posthog_mobile", "tbt_ms"),
+         med("surveyjs_mobile", "tbt_ms")),
+        ("JS heap of the host page, MB", (med("event", "js_heap_bytes") or 0) / 1e6,
+         (med("posthog", "js_heap_bytes") or 0) / 1e6, (med("surveyjs", "js_heap_bytes") or 0) / 1e6),
+    ]
+    def ratio(ours: float | None, theirs: float | None) -> float | None:
+        return None if ours is None or not theirs else ours / theirs
+
+    return [{"figure": label, "sondage": ours, "posthog": posthog, "surveyjs": surveyjs,
+             "vs_posthog": ratio(ours, posthog), "vs_surveyjs": ratio(ours, surveyjs)}
+            for label, ours, posthog, surveyjs in rows]
+
+
+def versus_table(rows: list[dict[str, Any]]) -> str:
+    def cell(v: float | None, fmt: str = "{:,.0f}") -> str:
+        return "" if v is None else fmt.format(v)
+    lines = ["| figure (median) | Sondage | PostHog | SurveyJS | Sondage ÷ PostHog | Sondage ÷ SurveyJS |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        fmt = "{:,.1f}" if "MB" in r["figure"] else "{:,.0f}"
+        lines.append(f"| {r['figure']} | {cell(r['sondage'], fmt)} | {cell(r['posthog'], fmt)} | "
+                     f"{cell(r['surveyjs'], fmt)} | {cell(r['vs_posthog'], '{:.2f}')} | "
+                     f"{cell(r['vs_surveyjs'], '{:.2f}')} |")
     return "\n".join(lines)
 
 
@@ -317,13 +415,18 @@ def main() -> int:
                     "chromium": version, "pyodide": PYODIDE_VERSION, "python": platform.python_version()},
         "runs": args.runs, "build_seconds": round(build_s, 1),
         "scenarios": agg, "budget": [{"check": c, "ok": ok, "measured": m} for c, ok, m in checks],
+        "versus": versus(agg),
         "raw": raw,
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=1) + "\n")
     print(f"Chromium {version}, Pyodide {PYODIDE_VERSION}, {report['machine']['cpus']} cores, "
           f"{args.runs} runs per scenario, median (min–max)\n")
-    print(table(agg))
+    print(table(agg, SONDAGE))
+    print("\nThe JavaScript widgets, and the mobile profile (CPU 4x slower, Fast 4G):\n")
+    print(table(agg, tuple(s for s in agg if s not in SONDAGE)))
+    print("\nAgainst the JavaScript widgets, same page, same survey, same run (bench/peers.py):\n")
+    print(versus_table(report["versus"]))
     print()
     for c, ok, m in checks:
         print(f"{'PASS' if ok else 'FAIL'}  {c}: {m}")
