@@ -135,6 +135,8 @@ def page_metrics(page: Page, rows: list[tuple[str, str, int, int]], t_nav: float
         "js_heap_bytes": b["heap"],
         "wasm_bytes": (b["ready"] or {}).get("wasm_bytes"),
         "runtime_boot_ms": (b["ready"] or {}).get("boot_ms"),
+        "pyodide_start_ms": (b["ready"] or {}).get("pyodide_ms"),
+        "runtime_import_ms": (b["ready"] or {}).get("import_ms"),
         "longtasks": b["longtasks"],
     }
 
@@ -272,6 +274,8 @@ FIGURES = [
     ("tbt_ms", "TBT ms", "{:.0f}"), ("longest_task_ms", "longest task ms", "{:.0f}"),
     ("js_heap_bytes", "JS heap (host)", "{:,.0f}"), ("wasm_bytes", "Wasm memory", "{:,.0f}"),
     ("runtime_boot_ms", "runtime boot ms", "{:.0f}"),
+    ("pyodide_start_ms", "  of which Pyodide ms", "{:.0f}"),
+    ("runtime_import_ms", "  of which import ms", "{:.0f}"),
 ]
 
 
