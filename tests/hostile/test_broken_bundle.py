@@ -6,6 +6,8 @@ so in exactly one console warning that names the file and the cause."""
 
 from __future__ import annotations
 
+import pytest
+
 WELCOME = "<h1 id=host-title>Welcome</h1><script>window.hostScriptsRan = true</script>"
 
 
@@ -43,49 +45,29 @@ def status(code: int, content_type: str = "text/plain", body: bytes = b"nope"):
     return handler
 
 
-def test_a_404_for_the_wasm(host):
-    open_broken(host, "**/pyodide.asm.wasm", status(404))
-    assert_failed_once(host, "/pyodide.asm.wasm: HTTP 404")
+# case: (the files answered badly, how: status, content type, body; what the warning names)
+BROKEN = {
+    "wasm-404": ("**/pyodide.asm.wasm", (404, "text/plain", b"nope"), ("/pyodide.asm.wasm: HTTP 404",)),
+    "wasm-served-as-html": ("**/pyodide.asm.wasm", (200, "text/html", b"<html>a CDN error page</html>"),
+                            ("pyodide.asm.wasm", "served as text/html, not application/wasm")),
+    "manifest-corrupt": ("**/manifests/*.json", (200, "application/json", b'{"frame": '),
+                         ("manifests/e2e-welcome.json is not JSON",)),
+    "manifest-404": ("**/manifests/*.json", (404, "text/plain", b"nope"), ("no manifest for this apiKey (HTTP 404)",)),
+    "survey-data-corrupt": ("**/sites/*.json", (200, "application/json", b"[1, 2"),
+                            ("sites/e2e-welcome-", ".json: not JSON")),
+    "python-zip-corrupt": ("**/python-*.zip", (200, "application/zip", b"PK\x03\x04" + bytes(range(256)) * 40),
+                           ("Python did not start",)),
+    "python-zip-404": ("**/python-*.zip", (404, "text/plain", b"nope"), ("python-", ".zip: HTTP 404")),
+    "frame-script-404": ("**/frame-*.js", (404, "text/plain", b"nope"), ("frame-", "did not start")),
+    "worker-404": ("**/worker-*.mjs", (404, "text/plain", b"nope"), ("worker-", "did not load")),
+}
 
 
-def test_a_wasm_served_as_html(host):
-    open_broken(host, "**/pyodide.asm.wasm", status(200, "text/html", b"<html>a CDN error page</html>"))
-    assert_failed_once(host, "pyodide.asm.wasm", "served as text/html, not application/wasm")
-
-
-def test_a_corrupt_manifest(host):
-    open_broken(host, "**/manifests/*.json", status(200, "application/json", b'{"frame": '))
-    assert_failed_once(host, "manifests/e2e-welcome.json is not JSON")
-
-
-def test_a_missing_manifest(host):
-    open_broken(host, "**/manifests/*.json", status(404))
-    assert_failed_once(host, "no manifest for this apiKey (HTTP 404)")
-
-
-def test_corrupt_survey_data(host):
-    open_broken(host, "**/sites/*.json", status(200, "application/json", b"[1, 2"))
-    assert_failed_once(host, "sites/e2e-welcome-", ".json: not JSON")
-
-
-def test_a_corrupt_python_zip(host):
-    open_broken(host, "**/python-*.zip", status(200, "application/zip", b"PK\x03\x04" + bytes(range(256)) * 40))
-    assert_failed_once(host, "Python did not start")
-
-
-def test_a_404_for_the_python_zip(host):
-    open_broken(host, "**/python-*.zip", status(404))
-    assert_failed_once(host, "python-", ".zip: HTTP 404")
-
-
-def test_a_404_for_the_frame_script(host):
-    open_broken(host, "**/frame-*.js", status(404))
-    assert_failed_once(host, "frame-", "did not start")
-
-
-def test_a_404_for_the_worker(host):
-    open_broken(host, "**/worker-*.mjs", status(404))
-    assert_failed_once(host, "worker-", "did not load")
+@pytest.mark.parametrize("case", list(BROKEN))
+def test_a_broken_file_fails_at_once_naming_it(host, case):
+    pattern, (code, content_type, body), words = BROKEN[case]
+    open_broken(host, pattern, status(code, content_type, body))
+    assert_failed_once(host, *words)
 
 
 def test_a_hung_wasm_request_fails_at_the_timeout_naming_it(host):
