@@ -79,6 +79,10 @@ class Runtime:
         self.debug = False
         self.timers: dict[str, float] = {}   # survey id -> when its seconds trigger fires
         self.identity_wait: set[str] = set()   # vendor ids asked for and not yet answered
+        # Answers of this showing are stored but not sent before these (0: not waiting):
+        self.identity_until = 0.0   # ... the page's SDKs say who the visitor is
+        self.traits_until = 0.0     # ... an identify that may follow the event (Segment's order)
+        self.identified = False     # an Iterate('identify') came on this page
         self.misuses: set[str] = set()        # caller mistakes already warned about
         # Occurrences an identify may still decide differently (Segment delivers a page's
         # buffered event before its identify).
@@ -213,13 +217,24 @@ class Runtime:
         if self.identity_wait:
             return []
         # Every id is known (or known to be missing): the answers of this showing carry them.
+        self.identity_until = 0.0
+        return self._stamp("identities", self.identities) + self._hold_answers()
+
+    def _stamp(self, field: str, values: dict[str, Any]) -> Effects:
+        """What was learnt about the visitor after they answered goes on this showing's
+        answers not yet sent (what each answer already had is kept)."""
         stamped = False
         for record in self.delivery.outbox.items:
-            if record.get("response_id") == self.screen.response_id and self.screen.response_id:
-                merged = {**self.identities, **(record.get("identities") or {})}
-                if merged != record.get("identities"):
-                    record["identities"], stamped = merged, True
-        return ([self.delivery.save()] if stamped else []) + self.delivery.release(self.clock())
+            if self.screen.response_id and record.get("response_id") == self.screen.response_id:
+                merged = {**values, **(record.get(field) or {})}
+                if merged != record.get(field):
+                    record[field], stamped = merged, True
+        return [self.delivery.save()] if stamped else []
+
+    def _hold_answers(self) -> Effects:
+        """Hold this showing's answers until what they wait for is in; send them when not."""
+        self.delivery.hold(max(self.identity_until, self.traits_until))
+        return self.delivery.flush(self.clock())
 
     def _jitter(self) -> float:
         """0..1, from a fresh id (the runtime ships without `random`)."""
@@ -250,6 +265,7 @@ class Runtime:
         return [protocol.console("warn", message)]
 
     def _cmd_identify(self, traits: dict[str, Any], response_properties: dict[str, Any]) -> Effects:
+        self.identified = True
         effects: Effects = []
         for target, given, what in ((self.traits, traits, "traits"),
                                     (self.response_properties, response_properties, "response properties")):
@@ -259,6 +275,9 @@ class Runtime:
                 else:   # kept within the limit across calls too
                     effects.append(protocol.console("warn", f"Sondage: Iterate('identify'): more than "
                                                             f"{MAX_PROPERTIES} {what} in all; {key!r} ignored"))
+        if self.traits_until:      # the identify the answers of this showing waited for
+            self.traits_until = 0.0
+            effects += self._stamp("user", self.traits) + self._hold_answers()
         return effects + (self._decide_again() if traits else [])
 
     def _cmd_event(self, name: str, properties: dict[str, Any]) -> Effects:
@@ -425,7 +444,15 @@ class Runtime:
         effects.extend(self._start_timers(decisions))
         if survey is None or decision is None or self.screen.busy:
             return effects   # one survey on screen at a time
-        return effects + self._show(survey, decision)
+        effects += self._show(survey, decision)
+        if what.kind == "event" and self.awaiting.starting and not self.identified and self.screen.survey is survey:
+            # An event from before the runtime started (Segment's destination delivers the
+            # page's buffered identify after its event): the answers of this showing wait
+            # for that identify a moment (stored, not sent), to carry its traits.
+            self.traits_until = self.clock() + undecided.WINDOW_SECONDS
+            self._hold_answers()
+            effects.append(protocol.wake(undecided.WINDOW_SECONDS))
+        return effects
 
     def _decide_again(self) -> Effects:
         """The visitor's traits changed: occurrences not shown only because of who the
@@ -470,7 +497,8 @@ class Runtime:
             # Answers (a click made before Python was up comes at once) wait for the page's
             # SDKs to say who the visitor is, at most IDENTITY_WAIT: stored, not yet sent.
             self.identity_wait = {q["reply"] for q in queries if q["reply"]}
-            self.delivery.hold(self.clock() + IDENTITY_WAIT)
+            self.identity_until = self.clock() + IDENTITY_WAIT
+            self._hold_answers()
             effects.append(protocol.wake(IDENTITY_WAIT))
         if self.link_answer is not None:
             effects += self._answer_from_link(survey)

@@ -7,11 +7,15 @@ from sondage.runtime.embed import Runtime
 _IDS = itertools.count()     # unique across runtimes, as random ids are in a browser
 
 
-def new_runtime(site_data, clock, storage=None, preview=None, collector="https://c.test/collect"):
+def new_runtime(site_data, clock, storage=None, preview=None, collector="https://c.test/collect",
+                started=True):
+    """A runtime after its start (``started=False``: still taking in its start-up queue)."""
     rt = Runtime(clock=clock, new_id=lambda: f"rec{next(_IDS):08d}")
     effects = rt.handle({"type": "init", "site_data": site_data, "collector": collector,
                          "preview": preview, "page": {"url": "https://shop.test/p"},
                          "storage": storage or {}})
+    if started:
+        effects += rt.handle({"type": "started"})
     return rt, effects
 
 
@@ -378,3 +382,30 @@ def test_answers_wait_for_the_vendor_ids_then_carry_them(site_data, clock):
     assert not of(ui(rt, "answer", "score", value="3"), "deliver")
     clock.now += wake["after"]
     assert of(rt.handle({"type": "wake"}), "deliver")
+
+
+def test_answers_to_an_event_survey_wait_for_an_identify_that_follows_the_event(site_data, clock):
+    """Segment's destination delivers the page's buffered identify after its event: an answer
+    given in between is stored at once, sent once the identify came, and carries its traits."""
+    rt, _ = new_runtime(site_data, clock, started=False)     # the event is in the start-up queue
+    shown = rt.command("event", ["bought"])
+    assert {"type": "wake", "after": 5.0} in shown
+    answered = ui(rt, "answer", "score", value="9")
+    assert of(answered, "store") and not of(answered, "deliver")
+    [deliver] = of(rt.command("identify", [{"plan": "pro", "external_id": "u-1"}]), "deliver")
+    assert deliver["records"][0]["user"] == {"plan": "pro", "external_id": "u-1"}
+    # No identify ever comes: the answer goes when the moment is over.
+    rt, _ = new_runtime(site_data, clock, started=False)
+    rt.command("event", ["bought"])
+    assert not of(ui(rt, "answer", "score", value="4"), "deliver")
+    clock.now += 5.0
+    [deliver] = of(rt.handle({"type": "wake"}), "deliver")
+    assert deliver["records"][0]["user"] == {}
+    # Identified before the event, or an event after the start (the page's own order): nothing waits.
+    rt, _ = new_runtime(site_data, clock)
+    [deliver] = of(rt.command("event", ["bought"]) and ui(rt, "answer", "score", value="2"), "deliver")
+    rt, _ = new_runtime(site_data, clock, started=False)
+    rt.command("identify", [{"plan": "team"}])
+    rt.command("event", ["bought"])
+    [deliver] = of(ui(rt, "answer", "score", value="7"), "deliver")
+    assert deliver["records"][0]["user"] == {"plan": "team"}

@@ -31,10 +31,10 @@ def shown(effects):
 
 @pytest.mark.parametrize("plan, expected", [("pro", ["pro"]), ("free", [])])
 def test_event_then_identify_decides_like_identify_then_event(site, clock, plan, expected):
-    first, _ = new_runtime(site, clock)
+    first, _ = new_runtime(site, clock, started=False)
     seen = shown(first.command("identify", [{"external_id": "u-1", "plan": plan}]))
     seen += shown(first.command("event", ["Signed Up"]))
-    second, _ = new_runtime(site, clock)
+    second, _ = new_runtime(site, clock, started=False)
     later = shown(second.command("event", ["Signed Up"]))
     later += shown(second.command("identify", [{"external_id": "u-1", "plan": plan}]))
     assert seen == later == expected
@@ -43,7 +43,7 @@ def test_event_then_identify_decides_like_identify_then_event(site, clock, plan,
 def test_queued_before_start_up_has_no_window(site, clock):
     """Both calls in the start-up queue: however long the runtime took to take them in,
     the identify decides the event again."""
-    rt, _ = new_runtime(site, clock)
+    rt, _ = new_runtime(site, clock, started=False)
     assert shown(rt.command("event", ["Signed Up"])) == []
     clock.now += 60
     assert shown(rt.command("identify", [{"plan": "pro"}])) == ["pro"]
@@ -51,7 +51,7 @@ def test_queued_before_start_up_has_no_window(site, clock):
 
 @pytest.mark.parametrize("after, expected", [(WINDOW_SECONDS - 0.5, ["pro"]), (WINDOW_SECONDS + 0.5, [])])
 def test_after_start_up_the_window_applies(site, clock, after, expected):
-    rt, _ = new_runtime(site, clock)
+    rt, _ = new_runtime(site, clock, started=False)
     started(rt)
     rt.command("event", ["Signed Up"])
     clock.now += after
@@ -59,7 +59,7 @@ def test_after_start_up_the_window_applies(site, clock, after, expected):
 
 
 def test_the_window_of_a_queued_event_starts_when_the_queue_is_taken_in(site, clock):
-    rt, _ = new_runtime(site, clock)
+    rt, _ = new_runtime(site, clock, started=False)
     rt.command("event", ["Signed Up"])
     clock.now += 30
     started(rt)
@@ -68,7 +68,7 @@ def test_the_window_of_a_queued_event_starts_when_the_queue_is_taken_in(site, cl
 
 
 def test_one_event_never_shows_a_survey_twice(site, clock):
-    rt, _ = new_runtime(site, clock)
+    rt, _ = new_runtime(site, clock, started=False)
     rt.command("event", ["Signed Up"])
     assert shown(rt.command("identify", [{"plan": "pro"}])) == ["pro"]
     rt.handle({"type": "ui", "survey_id": "pro", "question_id": "q", "action": "close"})
@@ -77,7 +77,7 @@ def test_one_event_never_shows_a_survey_twice(site, clock):
 
 
 def test_a_second_identify_may_still_decide_it(site, clock):
-    rt, _ = new_runtime(site, clock)
+    rt, _ = new_runtime(site, clock, started=False)
     rt.command("event", ["Signed Up"])
     assert shown(rt.command("identify", [{"plan": "free"}])) == []
     assert shown(rt.command("identify", [{"plan": "pro"}])) == ["pro"]
@@ -129,14 +129,14 @@ def test_a_survey_on_screen_blocks_the_second_decision(site_data, clock):
 
 
 def test_uninstall_forgets_what_was_waiting(site, clock):
-    rt, _ = new_runtime(site, clock)
+    rt, _ = new_runtime(site, clock, started=False)
     rt.command("event", ["Signed Up"])
     rt.command("uninstall", [])
     assert shown(rt.command("identify", [{"plan": "pro"}])) == []
 
 
 def test_debug_says_the_event_was_decided_before_identify(site, clock):
-    rt, _ = new_runtime(site, clock)
+    rt, _ = new_runtime(site, clock, started=False)
     rt.debug = True
     [line] = of(rt.command("event", ["Signed Up"]), "console")
     assert "audience: trait plan equals 'pro' (plan is not set)" in line["message"]
