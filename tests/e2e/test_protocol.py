@@ -24,7 +24,7 @@ def test_real_segment_destination_drives_surveys(host, servers, bundle):
     expect(survey.locator(".sondage-prompt")).to_have_text(
         "How likely are you to recommend the e2e shop?", timeout=30000)
     survey.locator("button[data-value='6']").click()
-    [row] = wait_for_rows(servers.store, 1, survey_id="e2e-nps", response=6)
+    [row] = wait_for_rows(servers.store, 1, survey_id="e2e-nps", response=6, url=page.url)
     assert row["user"] == {"plan": "pro", "seats": 3, "external_id": "seg-user-1"}
 
 
@@ -145,7 +145,7 @@ def test_identify_types_traits_like_iterate(host, servers):
     </script>""")
     survey = host.survey()
     survey.locator("button[data-value='2']").click(timeout=30000)
-    [row] = wait_for_rows(servers.store, 1, survey_id="e2e-nps", response=2)
+    [row] = wait_for_rows(servers.store, 1, survey_id="e2e-nps", response=2, url=host.page.url)
     host.wait_for_warning("trait 'tags'")
     assert row["user"] == {"external_id": "77", "joined": {"type": "date", "value": 1704153600},
                            "vip": True, "score": 4.5}

@@ -74,7 +74,7 @@ def test_commands_queued_before_the_loader_are_applied_in_order(host, servers):
     expect(survey.locator(".sondage-prompt")).to_have_text(
         "How likely are you to recommend the e2e shop?", timeout=30000)
     survey.locator("button[data-value='10']").click()
-    [row] = wait_for_rows(servers.store, 1, survey_id="e2e-nps", response=10)
+    [row] = wait_for_rows(servers.store, 1, survey_id="e2e-nps", response=10, url=host.page.url)
     assert row["user"] == {"external_id": "u-42", "vip": True}
     assert row["response_properties"] == {"order": "A-1"}
     assert row["site"] == "e2e-site" and row["preview"] is False
@@ -217,5 +217,5 @@ def test_answer_given_while_the_runtime_still_starts_is_kept(host, servers):
     # Click the moment the question shows: it was rendered ahead, Python may still be starting.
     survey.locator("button[data-value='No']").click(timeout=30000)
     expect(survey.locator(".sondage-thanks")).to_be_visible(timeout=30000)
-    rows = wait_for_rows(servers.store, 1, survey_id="e2e-welcome", response="No")
+    rows = wait_for_rows(servers.store, 1, survey_id="e2e-welcome", response="No", url=host.page.url)
     assert rows[0]["question"] == "Is this your first visit?"
