@@ -149,10 +149,11 @@ class Runtime:
     def _init(self, message: dict[str, Any]) -> Effects:
         self.site = site = load_site_data(message["site_data"])
         self.data_id = str(message.get("data_id") or "")
-        # A survey the loader already shows (from a hint) until this runtime decides.
-        waits_for = message.get("ahead_waits_for")
+        # A survey the loader already shows (from a hint) until this runtime decides the
+        # page view, or the event the loader names, it waits for.
+        event = message.get("ahead_event")
         self.screen.show_ahead(message.get("shown_ahead") or None,
-                               waits_for if isinstance(waits_for, str) and waits_for else "page_view")
+                               f"event:{event}" if isinstance(event, str) and event else "page_view")
         self.delivery = Delivery(message.get("collector") or None)
         page = message.get("page") or {}
         self.url = str(page.get("url", ""))

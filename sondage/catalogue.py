@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from .runtime.responses import OTHER, AnswerError, parse_answer
-from .runtime.schema import FormatError
 from .runtime.survey_format import Question, SiteData, Survey, load_site_data
 
 
@@ -35,9 +34,7 @@ class Catalogue:
                 data = json.loads(manifest.read_text())
                 surveys = bundle / str(data["surveys"])
                 site = load_site_data(json.loads(surveys.read_text()))
-            except (OSError, ValueError, KeyError, TypeError) as e:
-                raise BundleError(f"{manifest}: {e}") from None
-            except FormatError as e:
+            except (OSError, ValueError, KeyError, TypeError) as e:   # FormatError is a ValueError
                 raise BundleError(f"{manifest}: {e}") from None
             sites[site.site] = site
         return cls(sites)

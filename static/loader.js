@@ -65,6 +65,8 @@
     var initSent = false;
     /** @type {Promise<Ahead | null> | null} */
     var eventAhead = null;
+    /** @type {string | null} */
+    var aheadEvent = null;    // the event whose survey eventAhead fetches
     var manifestRequested = false;
     /** @type {HTMLIFrameElement | null} */
     var frame = null;
@@ -248,14 +250,10 @@
         var name = logic.eventName(queue[i]);
         var id = name !== null && Object.prototype.hasOwnProperty.call(byEvent, name) ? byEvent[name] : null;
         if (id) {
-          var waitsFor = "event:" + name;
+          aheadEvent = name;
           eventAhead = fetch(new URL(manifest.ahead, base).href, { credentials: "omit" })
             .then(function (r) { return r.ok ? r.json() : {}; })
-            .then(/** @param {Record<string, Ahead>} all */ function (all) {
-              var found = all && all[/** @type {string} */ (id)];
-              if (found) found.waits_for = waitsFor;
-              return found || null;
-            })
+            .then(/** @param {Record<string, Ahead>} all */ function (all) { return all && all[/** @type {string} */ (id)] || null; })
             .catch(function () { return null; });
           return;
         }
@@ -520,12 +518,12 @@
 
     // The runtime's start: the site, the page, the visitor's stored state, and what is shown
     // ahead (and the occurrence it waits for); then everything queued, in order.
-    /** @param {string[]} present @param {Ahead | null | undefined} ahead @param {string | null | undefined} waitsFor */
-    function begin(present, ahead, waitsFor) {
+    /** @param {string[]} present @param {Ahead | null | undefined} ahead @param {string | null} forEvent */
+    function begin(present, ahead, forEvent) {
       if (failed || !frame) return;
       post({
         type: "init", site: apiKey, preview: preview, debug: debug, data_id: manifest.surveys,
-        shown_ahead: ahead ? ahead.id : null, ahead: ahead || null, ahead_waits_for: ahead ? waitsFor : null,
+        shown_ahead: ahead ? ahead.id : null, ahead: ahead || null, ahead_event: ahead ? forEvent : null,
         collector: manifest.collector ? new URL(manifest.collector, base).href : null,
         storage: readStorage(present),
         page: { url: pageUrl(), referrer: d.referrer, language: navigator.language,
@@ -561,16 +559,15 @@
         var present = ourKeys();
         var early = earlyPending(present);
         var ahead = pageViewQueued() && !preview && !debug && !early ? currentHint().page_view_survey : null;
-        if (ahead || !eventAhead || early) begin(present, ahead, "page_view");
+        if (ahead || !eventAhead || early) begin(present, ahead, null);
         else {
           // The runtime starts without it if the ahead file is slow (it never waits on it).
           var slow = new Promise(function (done) { setTimeout(function () { done(null); }, 1000); });
           Promise.race([eventAhead, slow]).then(/** @param {Ahead | null} a */ function (a) {
-            begin(ourKeys(), a, a && a.waits_for);
+            begin(ourKeys(), a, aheadEvent);
           });
         }
       } else if (m.type === "store") {
-
         store(m.key, m.value);
       } else if (m.type === "ready") {
         clearTimeout(bootTimer);

@@ -29,7 +29,7 @@ interface Hint {
   event_surveys?: Record<string, string>;
 }
 
-interface Ahead { id: string; html: string; position: string; placement?: unknown; font?: string; waits_for?: string }
+interface Ahead { id: string; html: string; position: string; placement?: unknown; font?: string }
 
 interface QueuedMessage {
   type: string;

@@ -222,6 +222,12 @@ def test_an_event_survey_shown_ahead_waits_for_its_event_then_is_confirmed_or_re
     rt.screen.show_ahead("nps", "event:bought")
     effects = rt.command("event", ["bought"])
     assert effects[-1] == {"type": "unmount"} and not of(effects, "mount")
+    # As the loader starts it: the init names the event the survey shown ahead waits for.
+    rt = Runtime(clock=clock, new_id=lambda: f"rec{next(_IDS):08d}")
+    rt.handle({"type": "init", "site_data": site_data, "page": {}, "storage": {}, "shown_ahead": "nps",
+               "ahead_event": "bought"})
+    assert of(rt.command("install", []), "unmount") == [] and rt.screen.state == "ahead"
+    assert of(rt.command("event", ["bought"]), "mount") and rt.screen.state == "question"
     # The event never came (the queue ended): it is removed too.
     rt, _ = new_runtime(site_data, clock)
     rt.screen.show_ahead("nps", "event:bought")
