@@ -219,7 +219,8 @@ class Runtime:
             return []
         # Every id is known (or known to be missing): the answers of this showing carry them.
         self.identity_until = 0.0
-        return self._stamp("identities", self.identities) + self._hold_answers()
+        self._hold_answers()
+        return self._stamp("identities", self.identities) + self.delivery.flush(self.clock())
 
     def _stamp(self, field: str, values: dict[str, Any]) -> Effects:
         """What was learnt about the visitor after they answered goes on this showing's
@@ -232,10 +233,9 @@ class Runtime:
                     record[field], stamped = merged, True
         return [self.delivery.save()] if stamped else []
 
-    def _hold_answers(self) -> Effects:
-        """Hold this showing's answers until what they wait for is in; send them when not."""
+    def _hold_answers(self) -> None:
+        """Hold this showing's answers until what they still wait for is in (nothing: none)."""
         self.delivery.hold(max(self.identity_until, self.traits_until))
-        return self.delivery.flush(self.clock())
 
     def _jitter(self) -> float:
         """0..1, from a fresh id (the runtime ships without `random`)."""
@@ -278,7 +278,8 @@ class Runtime:
                                                             f"{MAX_PROPERTIES} {what} in all; {key!r} ignored"))
         if self.traits_until:      # the identify the answers of this showing waited for
             self.traits_until = 0.0
-            effects += self._stamp("user", self.traits) + self._hold_answers()
+            self._hold_answers()
+            effects += self._stamp("user", self.traits) + self.delivery.flush(self.clock())
         return effects + (self._decide_again() if traits else [])
 
     def _cmd_event(self, name: str, properties: dict[str, Any]) -> Effects:
