@@ -87,15 +87,22 @@ def answer_step(survey, page) -> None:
     survey.locator("button[type=submit]").click()
 
 
-@pytest.mark.parametrize("survey_id", ["e2e-types", "e2e-types-dark"])
-@pytest.mark.parametrize("device", sorted(VIEWPORTS))
-def test_every_type_looks_right(host, browser, survey_id, device):
+def on_device(host, browser, device):
+    """A browser context on ``device`` (a phone: mobile and touch) with the host's page in it."""
     SCREENS.mkdir(exist_ok=True)
     phone = device == "phone"
     context = browser.new_context(viewport=VIEWPORTS[device], is_mobile=phone, has_touch=phone)
+    host.page = context.new_page()
+    return context
+
+
+@pytest.mark.parametrize("survey_id", ["e2e-types", "e2e-types-dark"])
+@pytest.mark.parametrize("device", sorted(VIEWPORTS))
+def test_every_type_looks_right(host, browser, survey_id, device):
+    context = on_device(host, browser, device)
     try:
-        host.page = context.new_page()
-        host.open("<h1>Screens</h1>", api_key="e2e-types", install_on_load=False, head=PHONE_HEAD if phone else "")
+        host.open("<h1>Screens</h1>", api_key="e2e-types", install_on_load=False,
+                  head=PHONE_HEAD if device == "phone" else "")
         host.page.evaluate(f"Iterate('install', '{survey_id}')")
         survey = host.survey()
         expect(survey.locator(".sondage-prompt")).to_be_visible(timeout=30000)
@@ -121,14 +128,11 @@ def test_every_type_looks_right(host, browser, survey_id, device):
 def test_every_position_looks_right(host, browser, device, theme):
     from .conftest import POSITIONS
 
-    SCREENS.mkdir(exist_ok=True)
-    phone = device == "phone"
-    context = browser.new_context(viewport=VIEWPORTS[device], is_mobile=phone, has_touch=phone)
+    context = on_device(host, browser, device)
     problems: list[str] = []
     try:
-        host.page = context.new_page()
         host.open("<h1>Positions</h1><div id='survey-slot'></div><p>after</p>", api_key="e2e-look",
-                  install_on_load=False, head=PHONE_HEAD if phone else "")
+                  install_on_load=False, head=PHONE_HEAD if device == "phone" else "")
         for position in POSITIONS:
             host.page.evaluate(f"Iterate('install', 'pos-{position}-{theme}')")
             survey = host.survey()
