@@ -39,7 +39,7 @@ from . import (
 )
 from .delivery import Delivery
 from .protocol import Effects
-from .responses import MAX_PROPERTIES, AnswerError, answer_record, parse_answer
+from .responses import MAX_PROPERTIES, AnswerError, answer_record, parse_answer, view_record
 from .screen import Screen
 from .survey_format import Question, SiteData, Survey, load_site_data
 from .targeting import Context, Decision, History, Occurrence, choose, device_type, visitor_language
@@ -486,8 +486,12 @@ class Runtime:
         if not decision.preview:
             self.history.shown[survey.id] = self.clock()
         info = _survey_info(survey)
+        # The showing is recorded (views make completion rates real), like an answer: stored first.
+        view = view_record(survey, record_id=self.new_id(), site=self.site.site, now=self.clock(), url=self.url,
+                           preview=decision.preview, response_id=self.screen.response_id)
         effects: Effects = [
             mounted,
+            *self.delivery.add(view),
             self._store_history(),
             self._store_hint(),
             protocol.callback("onLoad", info),
@@ -638,7 +642,7 @@ class Runtime:
         closing = forwarding.close_calls(self.channel, self.campaign)
         if closing:
             effects.append(protocol.sdk(list(closing)))
-        return effects
+        return effects + self.delivery.flush(self.clock())   # the view of a showing nobody answered
 
     # -- stored state ------------------------------------------------------------------
     def _store_history(self) -> protocol.StoreEffect:

@@ -12,7 +12,7 @@ import datetime as _dt
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from . import strings
 from .schema import FormatError, dump, load, spec
@@ -215,8 +215,7 @@ def answer_record(
         user=dict(user or {}),
         url=url[:2000],
         preview=preview,
-        answered_at=_dt.datetime.fromtimestamp(now, _dt.UTC)
-        .isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        answered_at=_iso(now),
         identities=dict(identities or {}),
         response_id=response_id,
         completes_response=completes_response,
@@ -242,6 +241,45 @@ def dump_record(record: AnswerRecord) -> dict[str, Any]:
     """The record as JSON-ready data (what is stored, sent and forwarded)."""
     data: dict[str, Any] = dump(record)
     return data
+
+
+@dataclass
+class ViewRecord:
+    """One showing of a survey (it was displayed), for completion rates. It says nothing of
+    the visitor: no traits, no ids, and the page without its query or fragment."""
+
+    id: str = spec("Unique id of this view (the collector de-duplicates on it).", pattern=r"[A-Za-z0-9_-]{8,64}")
+    kind: Literal["view"] = spec("What the record is: a view (answer records have no kind).")
+    version: int = spec("Record format version.", minimum=1, maximum=RECORD_VERSION)
+    site: str = spec("Embed API key of the site.", pattern=SITE_PATTERN)
+    survey_id: str = spec("Survey id.", pattern=ID_PATTERN)
+    response_id: str = spec("The showing's id, shared with the answers given in it.",
+                            pattern=r"[A-Za-z0-9_-]{8,64}")
+    url: str = spec("Page the survey showed on (origin and path only).", max_len=2000)
+    preview: bool = spec("Shown in preview mode (not to a real visitor).")
+    shown_at: str = spec("When, ISO 8601 UTC.", max_len=40)
+
+
+def is_view(data: Any) -> bool:
+    return isinstance(data, dict) and data.get("kind") == "view"
+
+
+def load_view(data: Any) -> ViewRecord:
+    return load(ViewRecord, data)
+
+
+def view_record(survey: Survey, *, record_id: str, site: str, now: float, url: str, preview: bool,
+                response_id: str) -> dict[str, Any]:
+    """The record of one showing of ``survey``."""
+    data: dict[str, Any] = dump(ViewRecord(
+        id=record_id, kind="view", version=RECORD_VERSION, site=site, survey_id=survey.id,
+        response_id=response_id, url=url.split("#", 1)[0].split("?", 1)[0][:2000], preview=preview,
+        shown_at=_iso(now)))
+    return data
+
+
+def _iso(now: float) -> str:
+    return _dt.datetime.fromtimestamp(now, _dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 RETRY_BASE = 2.0

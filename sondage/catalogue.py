@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .runtime.responses import OTHER, AnswerError, parse_answer
+from .runtime.responses import OTHER, AnswerError, is_view, parse_answer
 from .runtime.survey_format import Question, SiteData, Survey, load_site_data
 
 
@@ -52,6 +52,8 @@ class Catalogue:
         survey = next((s for s in site.surveys if s.id == record["survey_id"]), None)
         if survey is None:
             return f"survey_id: site {record['site']!r} has no survey {record['survey_id']!r}"
+        if is_view(record):
+            return None
         question = survey.question(record["question_id"])
         if question is None:
             return (f"question_id: survey {survey.id!r} has no question {record['question_id']!r} "

@@ -1,7 +1,8 @@
 """The collector's requests: answers POSTed by visitors' browsers, checked record by record.
 
 Requests are untrusted: bodies are bounded, every record is validated against the one
-record definition (``runtime.responses.AnswerRecord``), and each bad record is refused on
+record definitions (``runtime.responses.AnswerRecord``, and ``ViewRecord`` for a
+survey's showing), and each bad record is refused on
 its own with the field that is wrong, so one poison record never holds back the others.
 Records of a format version this collector does not understand are refused by name.
 Storage is ``sondage.store``; the HTTP side is ``sondage.collector_app``.
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .catalogue import Catalogue
-from .runtime.responses import RECORD_VERSION, load_record
+from .runtime.responses import RECORD_VERSION, is_view, load_record, load_view
 from .runtime.schema import FormatError, dump
 
 MAX_BODY = 256 * 1024
@@ -58,7 +59,7 @@ def check_record(i: int, raw: Any, catalogue: Catalogue | None = None) -> dict[s
         raise CollectorError(f"records[{i}].version: record format version {version!r} is not one this "
                              f"collector understands ({', '.join(map(str, RECORD_VERSIONS))})")
     try:
-        record: dict[str, Any] = dump(load_record(raw))
+        record: dict[str, Any] = dump(load_view(raw) if is_view(raw) else load_record(raw))
     except FormatError as e:
         raise CollectorError(f"records[{i}].{e.path}: {e.message}" if e.path
                              else f"records[{i}]: {e.message}") from None

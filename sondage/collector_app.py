@@ -37,6 +37,7 @@ from .catalogue import Catalogue
 from .collector import MAX_BODY, CollectorError, check_body
 from .files import Files, cache_control
 from .relay import Relays
+from .runtime.responses import is_view
 from .store import Store
 from .webhooks import Webhook, WebhookQueue
 
@@ -151,7 +152,8 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
                 records.append(record)
         stored, duplicates = await run_in_threadpool(store.add, records) if records else ([], [])
         if stored and (config.webhooks or config.relays):
-            await run_in_threadpool(queue.enqueue, [r for r in records if r["id"] in set(stored)])
+            # Views are for completion rates only: no webhook hears of them.
+            await run_in_threadpool(queue.enqueue, [r for r in records if r["id"] in set(stored) and not is_view(r)])
         return JSONResponse({"stored": stored, "duplicates": duplicates, "rejected": rejected}, headers=headers)
 
     async def preflight(request: Request) -> Response:

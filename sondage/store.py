@@ -19,6 +19,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.dialects import postgresql, sqlite
 
+from .runtime.responses import is_view
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 metadata = sa.MetaData()
@@ -39,6 +41,29 @@ responses = sa.Table(
     sa.Column("braze_device_id", sa.Text),
     sa.Column("clevertap_id", sa.Text),
     sa.Column("response_id", sa.Text),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("completes", sa.Integer, nullable=False),
+    sa.Column("response_int", sa.Integer),
+    sa.Column("response_text", sa.Text),
+)
+# One row per choice picked in a multiple-choice answer (choice counts in SQL).
+response_choices = sa.Table(
+    "response_choices", metadata,
+    sa.Column("answer_id", sa.Text, primary_key=True),
+    sa.Column("choice", sa.Text, primary_key=True),
+)
+# Showings of a survey (record kind "view"): nothing of the visitor.
+views = sa.Table(
+    "views", metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("site", sa.Text, nullable=False),
+    sa.Column("survey_id", sa.Text, nullable=False),
+    sa.Column("response_id", sa.Text, nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("preview", sa.Integer, nullable=False),
+    sa.Column("shown_at", sa.Text, nullable=False),
+    sa.Column("received_at", sa.Float, nullable=False),
+    sa.Column("record_version", sa.Integer, nullable=False),
 )
 IDENTITY_COLUMNS = ("braze_external_id", "braze_device_id", "clevertap_id")
 
@@ -101,6 +126,14 @@ class Store:
         duplicates: list[str] = []
         with self.engine.begin() as connection:
             for r in records:
+                if is_view(r):
+                    result = connection.execute(self.insert_ignoring(views, ["id"]).returning(views.c.id), {
+                        "id": r["id"], "site": r["site"], "survey_id": r["survey_id"],
+                        "response_id": r["response_id"], "url": r["url"], "preview": int(bool(r["preview"])),
+                        "shown_at": r["shown_at"], "received_at": now, "record_version": int(r["version"])})
+                    (stored if result.first() is not None else duplicates).append(r["id"])
+                    continue
+                value = r.get("response_int")
                 result = connection.execute(self.insert_ignoring(responses, ["id"]).returning(responses.c.id), {
                     "id": r["id"], "site": r["site"], "survey_id": r["survey_id"],
                     "question_id": r["question_id"], "answered_at": r["answered_at"], "received_at": now,
@@ -109,8 +142,18 @@ class Store:
                     "external_id": _text((r.get("user") or {}).get("external_id")),
                     **{name: _text((r.get("identities") or {}).get(name)) for name in IDENTITY_COLUMNS},
                     "response_id": _text(r.get("response_id")),
+                    "url": str(r.get("url") or ""), "completes": int(bool(r.get("completes_response"))),
+                    "response_int": value if isinstance(value, int) and not isinstance(value, bool) else None,
+                    "response_text": r.get("response_string"),
                 })
-                (stored if result.first() is not None else duplicates).append(r["id"])
+                if result.first() is None:
+                    duplicates.append(r["id"])
+                    continue
+                stored.append(r["id"])
+                picked = r.get("response_array")
+                if isinstance(picked, list) and picked:
+                    connection.execute(response_choices.insert(),
+                                       [{"answer_id": r["id"], "choice": str(c)} for c in dict.fromkeys(picked)])
         return stored, duplicates
 
     def list(self, *, site: str | None = None, limit: int = 200) -> list[dict[str, Any]]:

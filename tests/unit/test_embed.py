@@ -23,6 +23,11 @@ def of(effects, kind):
     return [e for e in effects if e["type"] == kind]
 
 
+def answers(deliver):
+    """The answer records of a deliver effect (a batch may also carry the showing's view)."""
+    return [r for r in deliver["records"] if r.get("kind") != "view"]
+
+
 def ui(rt, action, question_id, **extra):
     return rt.handle({"type": "ui", "survey_id": rt.screen.survey.id if rt.screen.survey else "?",
                       "question_id": question_id, "action": action, **extra})
@@ -51,7 +56,7 @@ def test_answer_is_stored_durably_before_it_is_sent(site_data, clock):
     kinds = [e["type"] for e in effects]
     assert kinds.index("store") < kinds.index("deliver")
     [deliver] = of(effects, "deliver")
-    [record] = deliver["records"]
+    [record] = answers(deliver)
     assert record["survey_id"] == "nps" and record["question"] == "How likely?"
     assert record["label"] == "nps_score" and record["response"] == 9
     assert record["response_int"] == 9 and record["response_string"] == "9"
@@ -123,7 +128,7 @@ def test_failed_delivery_backs_off_and_survives_reload(site_data, clock):
     # The visitor reloads before it got through: the answer is sent on the next start.
     rt2, start = new_runtime(site_data, clock, storage=storage)
     [deliver] = of(start, "deliver")
-    assert deliver["records"][0]["response"] == 7
+    assert answers(deliver)[0]["response"] == 7
 
 
 def test_preview_shows_draft_marks_answers_and_keeps_no_history(site_data, clock):
@@ -338,7 +343,7 @@ def test_answers_of_two_tabs_are_never_lost(site_data, clock):
     # Both tabs are closed; a later page view finds both answers and sends them.
     later, effects = new_runtime(site_data, clock, storage=dict(storage))
     [deliver] = of(effects, "deliver")
-    assert sorted(r["response"] for r in deliver["records"]) == ["a", "b"]
+    assert sorted(r["response"] for r in answers(deliver)) == ["a", "b"]
     apply(effects)
     assert len([k for k in storage if k.startswith("sondage:v1:shop:outbox")]) == 1
 
@@ -381,7 +386,7 @@ def test_answers_wait_for_the_vendor_ids_then_carry_them(site_data, clock):
     assert rt.handle({"type": "sdk_reply", "name": "braze_device_id", "value": None}) == []
     last = rt.handle({"type": "sdk_reply", "name": "clevertap_id", "value": "ct-7"})
     [deliver] = of(last, "deliver")
-    assert deliver["records"][0]["identities"] == {"braze_external_id": "user-42", "clevertap_id": "ct-7"}
+    assert answers(deliver)[0]["identities"] == {"braze_external_id": "user-42", "clevertap_id": "ct-7"}
     # No page SDK ever answers: the answers go anyway after the wait.
     rt, _ = new_runtime(site_data, clock)
     [wake] = of(rt.command("event", ["bought"]), "wake")
@@ -399,14 +404,14 @@ def test_answers_to_an_event_survey_wait_for_an_identify_that_follows_the_event(
     answered = ui(rt, "answer", "score", value="9")
     assert of(answered, "store") and not of(answered, "deliver")
     [deliver] = of(rt.command("identify", [{"plan": "pro", "external_id": "u-1"}]), "deliver")
-    assert deliver["records"][0]["user"] == {"plan": "pro", "external_id": "u-1"}
+    assert answers(deliver)[0]["user"] == {"plan": "pro", "external_id": "u-1"}
     # No identify ever comes: the answer goes when the moment is over.
     rt, _ = new_runtime(site_data, clock, started=False)
     rt.command("event", ["bought"])
     assert not of(ui(rt, "answer", "score", value="4"), "deliver")
     clock.now += 5.0
     [deliver] = of(rt.handle({"type": "wake"}), "deliver")
-    assert deliver["records"][0]["user"] == {}
+    assert answers(deliver)[0]["user"] == {}
     # Identified before the event, or an event after the start (the page's own order): nothing waits.
     rt, _ = new_runtime(site_data, clock)
     [deliver] = of(rt.command("event", ["bought"]) and ui(rt, "answer", "score", value="2"), "deliver")
@@ -414,4 +419,20 @@ def test_answers_to_an_event_survey_wait_for_an_identify_that_follows_the_event(
     rt.command("identify", [{"plan": "team"}])
     rt.command("event", ["bought"])
     [deliver] = of(ui(rt, "answer", "score", value="7"), "deliver")
-    assert deliver["records"][0]["user"] == {"plan": "team"}
+    assert answers(deliver)[0]["user"] == {"plan": "team"}
+
+
+def test_a_showing_is_recorded_as_a_view_that_says_nothing_of_the_visitor(site_data, clock):
+    rt, _ = new_runtime(site_data, clock)
+    rt.handle({"type": "page", "url": "https://shop.test/p?email=a@b.test#top"})
+    rt.command("identify", [{"external_id": "u-1", "email": "a@b.test"}])
+    shown = rt.command("event", ["bought"])
+    assert not of(shown, "deliver")            # stored with the outbox, sent with the first answer ...
+    closed = ui(rt, "close", "score")          # ... or when the visitor closes the survey unanswered
+    [deliver] = of(closed, "deliver")
+    [view] = deliver["records"]
+    assert view["kind"] == "view" and view["survey_id"] == "nps" and view["preview"] is False
+    assert view["url"] == "https://shop.test/p"                      # no query, no fragment
+    assert len(view["response_id"]) >= 8                           # shared with the showing's answers
+    assert not {"user", "identities", "response_properties", "email"} & set(view)
+    assert "u-1" not in str(view) and "a@b.test" not in str(view)

@@ -5,7 +5,7 @@ import pytest
 from sondage.runtime import forwarding
 from sondage.runtime.survey_format import load_site_data
 
-from .test_embed import new_runtime, of, ui
+from .test_embed import answers, new_runtime, of, ui
 
 
 @pytest.fixture
@@ -90,9 +90,12 @@ def test_identities_are_asked_for_when_shown_and_stored_with_each_answer(site, c
     rt.handle({"type": "sdk_reply", "name": "braze_external_id", "value": "u-42"})
     rt.handle({"type": "sdk_reply", "name": "clevertap_id", "value": 12345})
     rt.handle({"type": "sdk_reply", "name": "not_an_identity", "value": "x"})
-    rt.handle({"type": "sdk_reply", "name": "braze_device_id", "value": None})
+    # Every id is known: the hold ends, and the showing's view is sent (and stored).
+    [view] = of(rt.handle({"type": "sdk_reply", "name": "braze_device_id", "value": None}), "deliver")
+    assert [r["kind"] for r in view["records"]] == ["view"]
+    rt.handle({"type": "delivered", "ids": [r["id"] for r in view["records"]]})
     [deliver] = of(ui(rt, "answer", "score", value="5"), "deliver")
-    assert deliver["records"][0]["identities"] == {"braze_external_id": "u-42", "clevertap_id": "12345"}
+    assert answers(deliver)[0]["identities"] == {"braze_external_id": "u-42", "clevertap_id": "12345"}
 
 
 def init_in(site_data, clock, channel, campaign=None):
@@ -142,7 +145,8 @@ def test_vendors_follow_site_survey_and_channel():
 
 def test_a_hosted_page_takes_the_link_and_never_auto_closes(site_data, clock):
     from sondage.runtime.embed import Runtime
-    rt = Runtime(clock=clock, new_id=lambda: "id-0000000002")
+    ids = iter(range(100, 200))
+    rt = Runtime(clock=clock, new_id=lambda: f"id-0000000{next(ids)}")
     rt.handle({"type": "init", "site_data": site_data, "collector": "https://c.test/collect", "storage": {},
                "page": {"url": "https://cdn.test/s/shop/nps/?user_braze_id=b-1&user_number_age=41"
                                 "&response_boolean_vip=yes&user_date_joined=2024-01-02&answer=7",
@@ -152,7 +156,7 @@ def test_a_hosted_page_takes_the_link_and_never_auto_closes(site_data, clock):
     effects = rt.command("install", ["nps"])
     assert effects[0]["position"] == "page"
     [deliver] = of(effects, "deliver")
-    assert deliver["records"][0]["response"] == 7                # answered in the email
+    assert answers(deliver)[0]["response"] == 7                # answered in the email
     assert "Why?" in of(effects, "mount")[-1]["html"]            # question 2 on screen
     done = ui(rt, "submit", "why", values=["great"])
     assert of(done, "wake") == [] and sdk_calls(done) == []       # no auto-close, no in-page SDKs

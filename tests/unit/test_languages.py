@@ -8,7 +8,7 @@ from sondage.runtime.locale import pick_language
 from sondage.runtime.schema import FormatError
 from sondage.runtime.survey_format import load_survey
 
-from .test_embed import new_runtime, of, ui
+from .test_embed import answers, new_runtime, of, ui
 
 FR = {"intro": "Une question", "thank_you": "Merci !", "questions": {
     "score": {"prompt": "Nous recommanderiez-vous ?", "labels": {"low": "Jamais", "high": "Sûrement"}},
@@ -28,7 +28,7 @@ def test_the_language_trait_then_the_browser_then_the_surveys_own(site_data, clo
     assert "Nous recommanderiez-vous ?" in html and "Sûrement" in html and 'lang="fr"' in html
     error = of(ui(rt, "answer", "score", value="11"), "mount")[0]["html"]
     assert "Choisissez un nombre de 0 à 10." in error        # the widget's words in French too
-    record = of(ui(rt, "answer", "score", value="9"), "deliver")[0]["records"][0]
+    record = answers(of(ui(rt, "answer", "score", value="9"), "deliver")[0])[0]
     assert record["question"] == "How likely?"               # records keep the survey's own words
     other, _ = new_runtime(site_data, clock)
     other.language = "fr"

@@ -3,7 +3,7 @@
 from sondage.runtime import protocol
 from sondage.runtime.stored import HISTORY_VERSION, history_from_json
 
-from .test_embed import new_runtime, of, ui
+from .test_embed import answers, new_runtime, of, ui
 
 # What Sondage stored before versioning (storage version 0): the same shapes, no versions.
 LEGACY = {
@@ -94,7 +94,7 @@ def test_a_click_the_runtime_took_in_keeps_its_id_and_clears_its_key(site_data, 
     effects = rt.handle({"type": "ui", "survey_id": "welcome", "question_id": "stars", "action": "answer",
                          "value": "5", "early": "early-click-0002"})
     [deliver] = of(effects, "deliver")
-    assert deliver["records"][0]["id"] == "early-click-0002"
+    assert answers(deliver)[0]["id"] == "early-click-0002"
     assert stored_after(effects)["sondage:v1:shop:early:early-click-0002"] is None
 
 
