@@ -1,0 +1,303 @@
+"""A site's results, computed by SQL in the collector's database (SQLite or PostgreSQL).
+
+Per survey: views (showings displayed), responses (showings with an answer), completed
+responses and the completion rate; per question: the distribution of a scale (with NPS's
+promoters, passives and detractors, or the average of a CSAT or rating), choice counts,
+the latest text answers; and answers per day. One :class:`Filter` (dates, page, a trait,
+preview or live) selects the rows of every figure and of the CSV download, so the two
+always agree.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from .catalogue import Catalogue
+from .runtime.survey_format import CHOICE_TYPES, SCALE_TYPES, Survey
+from .store import Store, response_choices, responses, views
+
+MODES = ("live", "preview", "all")
+LATEST = 10                                    # free-text answers shown per question
+TRAIT = re.compile(r"([^=\"\\\x00-\x1f]{1,100})=(.{0,1000})", re.S)
+SINGLE_CHOICE_TYPES = ("single_choice", "dropdown", "yes_no")
+OTHER_PREFIX = "Other: "
+
+
+class FilterError(ValueError):
+    """A filter parameter that cannot be used; the message names it."""
+
+
+@dataclass(frozen=True)
+class Filter:
+    site: str
+    survey: str | None = None
+    since: str | None = None                  # YYYY-MM-DD, inclusive (UTC days)
+    until: str | None = None                  # YYYY-MM-DD, inclusive
+    url: str | None = None                    # the page's URL contains this
+    trait: tuple[str, str] | None = None      # the visitor's trait `key` is `value`
+    mode: Literal["live", "preview", "all"] = "live"
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str], default_site: str | None = None) -> Filter:
+        """From a page's query parameters; FilterError names the parameter that is wrong."""
+        site = query.get("site") or default_site
+        if not site:
+            raise FilterError("site: which site's results (?site=<embed API key>)")
+        days = {}
+        for name in ("since", "until"):
+            text = (query.get(name) or "").strip()
+            if text:
+                try:
+                    days[name] = _dt.date.fromisoformat(text).isoformat()
+                except ValueError:
+                    raise FilterError(f"{name}: a date as YYYY-MM-DD, got {text!r}") from None
+        if days.get("since") and days.get("until") and days["since"] > days["until"]:
+            raise FilterError(f"since: {days['since']} is after until ({days['until']})")
+        trait = None
+        text = (query.get("trait") or "").strip()
+        if text:
+            match = TRAIT.fullmatch(text)
+            if not match:
+                raise FilterError(f"trait: key=value (e.g. plan=pro), got {text[:60]!r}")
+            trait = (match.group(1).strip(), match.group(2).strip())
+        mode = query.get("mode") or "live"
+        if mode not in MODES:
+            raise FilterError(f"mode: one of {', '.join(MODES)}, got {mode!r}")
+        url = (query.get("url") or "").strip()[:2000]
+        return cls(site=site, survey=query.get("survey") or None, since=days.get("since"),
+                   until=days.get("until"), url=url or None, trait=trait, mode=mode)  # type: ignore[arg-type]
+
+    def params(self) -> dict[str, str]:
+        """The filter as query parameters (links to the CSV and back to the page)."""
+        out = {"site": self.site, "mode": self.mode}
+        for name in ("survey", "since", "until", "url"):
+            value = getattr(self, name)
+            if value:
+                out[name] = value
+        if self.trait:
+            out["trait"] = f"{self.trait[0]}={self.trait[1]}"
+        return out
+
+    def query_string(self) -> str:
+        return urlencode(self.params())
+
+
+def _trait_value(dialect: str, key: str) -> sa.ColumnElement[Any]:
+    """The visitor's trait ``key`` of an answer, as text."""
+    if dialect == "postgresql":
+        return sa.func.jsonb_extract_path_text(sa.cast(responses.c.record, postgresql.JSONB), "user", key)
+    return sa.cast(sa.func.json_extract(responses.c.record, f'$.user."{key}"'), sa.Text)
+
+
+def answer_conditions(f: Filter, dialect: str) -> list[sa.ColumnElement[bool]]:
+    where: list[sa.ColumnElement[bool]] = [responses.c.site == f.site]
+    if f.survey:
+        where.append(responses.c.survey_id == f.survey)
+    if f.since:
+        where.append(responses.c.answered_at >= f.since)
+    if f.until:
+        where.append(responses.c.answered_at < _next_day(f.until))
+    if f.url:
+        where.append(responses.c.url.contains(f.url, autoescape=True))
+    if f.trait:
+        where.append(_trait_value(dialect, f.trait[0]) == f.trait[1])
+    if f.mode != "all":
+        where.append(responses.c.preview == (1 if f.mode == "preview" else 0))
+    return where
+
+
+def view_conditions(f: Filter) -> list[sa.ColumnElement[bool]] | None:
+    """None with a trait filter: views carry nothing of the visitor, traits included."""
+    if f.trait:
+        return None
+    where: list[sa.ColumnElement[bool]] = [views.c.site == f.site]
+    if f.survey:
+        where.append(views.c.survey_id == f.survey)
+    if f.since:
+        where.append(views.c.shown_at >= f.since)
+    if f.until:
+        where.append(views.c.shown_at < _next_day(f.until))
+    if f.url:
+        where.append(views.c.url.contains(f.url, autoescape=True))
+    if f.mode != "all":
+        where.append(views.c.preview == (1 if f.mode == "preview" else 0))
+    return where
+
+
+def _next_day(day: str) -> str:
+    return (_dt.date.fromisoformat(day) + _dt.timedelta(days=1)).isoformat()
+
+
+@dataclass
+class QuestionResult:
+    id: str
+    prompt: str
+    type: str                                   # the question's type; "unknown" without the survey
+    answers: int = 0
+    distribution: list[tuple[int, int]] = field(default_factory=list)   # (value, count), every value of the scale
+    average: float | None = None
+    nps: dict[str, int] | None = None           # promoters, passives, detractors, score
+    choices: list[tuple[str, int]] = field(default_factory=list)        # (choice, count), most picked first
+    latest: list[tuple[str, str]] = field(default_factory=list)         # (answered_at, text), newest first
+
+
+@dataclass
+class SurveyResult:
+    id: str
+    name: str
+    views: int | None                           # None: not known under this filter (a trait)
+    responses: int
+    completed: int
+    answers: int
+    questions: list[QuestionResult] = field(default_factory=list)
+
+    @property
+    def completion_rate(self) -> float | None:
+        return self.completed / self.views if self.views else None
+
+
+@dataclass
+class Results:
+    filter: Filter
+    surveys: list[SurveyResult]
+    per_day: list[tuple[str, int | None, int]]     # (day, views, responses)
+
+
+def compute(store: Store, f: Filter, catalogue: Catalogue | None = None) -> Results:
+    """Every figure of the dashboard for ``f``."""
+    dialect = store.engine.dialect.name
+    answered = answer_conditions(f, dialect)
+    seen = view_conditions(f)
+    showing = sa.func.coalesce(responses.c.response_id, responses.c.id)
+    site = catalogue.sites.get(f.site) if catalogue else None
+    known = [s for s in (site.surveys if site else []) if not f.survey or s.id == f.survey]
+    types = {(s.id, q.id): q.type for s in known for q in s.questions}
+    day = sa.func.substr(responses.c.answered_at, 1, 10)
+    with store.engine.connect() as db:
+        view_counts: dict[str, int] = {} if seen is None else dict(db.execute(
+            sa.select(views.c.survey_id, sa.func.count()).where(*seen).group_by(views.c.survey_id)).all())
+        totals = {row[0]: row[1:] for row in db.execute(
+            sa.select(responses.c.survey_id, sa.func.count(), sa.func.count(sa.distinct(showing)),
+                      sa.func.count(sa.distinct(sa.case((responses.c.completes == 1, showing)))))
+            .where(*answered).group_by(responses.c.survey_id)).all()}
+        per_question = db.execute(
+            sa.select(responses.c.survey_id, responses.c.question_id, sa.func.count())
+            .where(*answered).group_by(responses.c.survey_id, responses.c.question_id)).all()
+        scales = db.execute(
+            sa.select(responses.c.survey_id, responses.c.question_id, responses.c.response_int, sa.func.count())
+            .where(*answered, responses.c.response_int.is_not(None))
+            .group_by(responses.c.survey_id, responses.c.question_id, responses.c.response_int)).all()
+        picked = db.execute(
+            sa.select(responses.c.survey_id, responses.c.question_id, response_choices.c.choice, sa.func.count())
+            .select_from(response_choices.join(responses, responses.c.id == response_choices.c.answer_id))
+            .where(*answered)
+            .group_by(responses.c.survey_id, responses.c.question_id, response_choices.c.choice)).all()
+        single = [(s, q) for (s, q), t in types.items() if t in SINGLE_CHOICE_TYPES]
+        choice = sa.case((responses.c.response_text.startswith(OTHER_PREFIX, autoescape=True), "Other"),
+                         else_=responses.c.response_text)
+        chosen = db.execute(
+            sa.select(responses.c.survey_id, responses.c.question_id, choice, sa.func.count())
+            .where(*answered, _questions(single))
+            .group_by(responses.c.survey_id, responses.c.question_id, choice)).all() if single else []
+        texts = [(s, q) for (s, q), t in types.items() if t not in (*SCALE_TYPES, *CHOICE_TYPES, "yes_no")]
+        rank = sa.func.row_number().over(partition_by=(responses.c.survey_id, responses.c.question_id),
+                                         order_by=(responses.c.answered_at.desc(), responses.c.id.desc()))
+        latest_rows = sa.select(responses.c.survey_id, responses.c.question_id, responses.c.answered_at,
+                                responses.c.response_text, rank.label("rank")).where(
+            *answered, responses.c.response_text.is_not(None),
+            _questions(texts) if site else responses.c.response_int.is_(None)).subquery()
+        latest = db.execute(sa.select(latest_rows.c.survey_id, latest_rows.c.question_id, latest_rows.c.answered_at,
+                                      latest_rows.c.response_text)
+                            .where(latest_rows.c.rank <= LATEST)
+                            .order_by(latest_rows.c.answered_at.desc())).all() if texts or not site else []
+        answers_per_day: dict[str, int] = dict(db.execute(
+            sa.select(day, sa.func.count(sa.distinct(showing))).where(*answered).group_by(day)).all())
+        shown_day = sa.func.substr(views.c.shown_at, 1, 10)
+        views_per_day: dict[str, int] = {} if seen is None else dict(db.execute(
+            sa.select(shown_day, sa.func.count()).where(*seen).group_by(shown_day)).all())
+    by_question: dict[tuple[str, str], QuestionResult] = {}
+    surveys: list[SurveyResult] = []
+    ids = [s.id for s in known] + sorted((set(totals) | set(view_counts)) - {s.id for s in known})
+    named = {s.id: s for s in known}
+    for survey_id in ids:
+        count, responded, completed = totals.get(survey_id, (0, 0, 0))
+        result = SurveyResult(id=survey_id, name=named[survey_id].name if survey_id in named else survey_id,
+                              views=None if seen is None else int(view_counts.get(survey_id, 0)),
+                              responses=int(responded), completed=int(completed), answers=int(count))
+        if survey_id in named:
+            for asked in named[survey_id].questions:
+                by_question[(survey_id, asked.id)] = QuestionResult(asked.id, asked.prompt, asked.type)
+                result.questions.append(by_question[(survey_id, asked.id)])
+        surveys.append(result)
+    results = {s.id: s for s in surveys}
+
+    def question(survey_id: str, question_id: str) -> QuestionResult | None:
+        key = (survey_id, question_id)
+        if key not in by_question and survey_id in results and survey_id not in named:
+            by_question[key] = QuestionResult(question_id, question_id, "unknown")
+            results[survey_id].questions.append(by_question[key])
+        return by_question.get(key)
+
+    for survey_id, question_id, count in per_question:
+        q = question(survey_id, question_id)
+        if q is not None:
+            q.answers = int(count)
+    for survey_id, question_id, value, count in scales:
+        q = question(survey_id, question_id)
+        if q is not None:
+            q.distribution.append((int(value), int(count)))
+    for survey_id, question_id, text, count in [*picked, *chosen]:
+        q = question(survey_id, question_id)
+        if q is not None:
+            q.choices.append((str(text), int(count)))
+    for survey_id, question_id, at, text in latest:
+        q = question(survey_id, question_id)
+        if q is not None and not q.distribution:
+            q.latest.append((str(at), str(text)))
+    for s in surveys:
+        for item in s.questions:
+            _finish(item, named.get(s.id))
+    days = sorted(set(answers_per_day) | set(views_per_day))
+    per_day = [(d, None if seen is None else int(views_per_day.get(d, 0)), int(answers_per_day.get(d, 0)))
+               for d in days]
+    return Results(f, surveys, per_day)
+
+
+def _questions(pairs: list[tuple[str, str]]) -> sa.ColumnElement[bool]:
+    return sa.or_(*(sa.and_(responses.c.survey_id == s, responses.c.question_id == q) for s, q in pairs)) \
+        if pairs else sa.false()
+
+
+def _finish(q: QuestionResult, survey: Survey | None) -> None:
+    """Counts, averages and NPS from the distribution; every value of a known scale listed."""
+    counted = dict(q.distribution)
+    if survey is not None and q.type in SCALE_TYPES:
+        question = survey.question(q.id)
+        low, high = {"nps": (0, 10), "csat": (1, 5)}.get(q.type, (1, question.scale if question else 5))
+        counted = {v: counted.get(v, 0) for v in range(low, high + 1)} | counted
+    q.distribution = sorted(counted.items())
+    q.choices.sort(key=lambda c: (-c[1], c[0]))
+    if survey is not None and q.type in CHOICE_TYPES + ("yes_no",):
+        question = survey.question(q.id)
+        listed = list(question.choices) if question and q.type != "yes_no" else ["Yes", "No"]
+        if question is not None and question.other:
+            listed.append("Other")
+        have = dict(q.choices)
+        q.choices = sorted([(c, have.get(c, 0)) for c in listed] + [(c, n) for c, n in q.choices if c not in listed],
+                           key=lambda c: -c[1])
+    total = sum(n for _, n in q.distribution)
+    if total:
+        q.average = sum(v * n for v, n in q.distribution) / total
+    if q.type == "nps" and total:
+        promoters = sum(n for v, n in q.distribution if v >= 9)
+        detractors = sum(n for v, n in q.distribution if v <= 6)
+        q.nps = {"promoters": promoters, "passives": total - promoters - detractors, "detractors": detractors,
+                 "score": round(100 * (promoters - detractors) / total)}

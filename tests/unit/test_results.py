@@ -1,0 +1,116 @@
+"""The dashboard's figures, computed by SQL, on SQLite and PostgreSQL: checked against a
+small set of answers whose numbers are known, and against a seeded set recounted in Python."""
+
+import pytest
+
+from sondage.catalogue import Catalogue
+from sondage.results import Filter, FilterError, compute
+from sondage.runtime.responses import answer_record, view_record
+from sondage.runtime.survey_format import load_site_data
+from sondage.seed import seed_store, showings
+from sondage.store import Store
+
+DAY1 = 1_780_000_000.0          # 2026-05-28 UTC
+DAY2 = DAY1 + 86400
+
+
+@pytest.fixture
+def site(site_data):
+    return load_site_data(site_data)
+
+
+def _answers(site):
+    nps, manual, welcome = site.surveys[0], site.surveys[1], site.surveys[2]
+    records = []
+
+    def show(survey, n, when, url="https://shop.test/p", preview=False):
+        records.append(view_record(survey, record_id=f"view-{n:04d}", site="shop", now=when, url=url,
+                                   preview=preview, response_id=f"show-{n:04d}"))
+
+    def answer(survey, qi, value, n, when, user=None, url="https://shop.test/p", preview=False, last=False):
+        records.append(answer_record(survey, survey.questions[qi], value, record_id=f"ans-{n:04d}-{qi}", site="shop",
+                                     now=when, url=url, user=user or {}, preview=preview,
+                                     response_id=f"show-{n:04d}", completes_response=last))
+
+    # NPS: 5 showings; 4 answered (10, 9, 7, 3), 3 of them completed (the text), 1 ignored.
+    for n, (score, text, plan) in enumerate([(10, "Fast <b>delivery</b>", "pro"), (9, "Good", "free"),
+                                             (7, None, "pro"), (3, "Too slow", "free")]):
+        when = DAY1 if n < 2 else DAY2
+        show(nps, n, when, url="https://shop.test/cart?x=1" if n == 3 else "https://shop.test/p")
+        answer(nps, 0, score, n, when, user={"plan": plan}, url="https://shop.test/cart?x=1" if n == 3
+               else "https://shop.test/p")
+        if text:
+            answer(nps, 1, text, n, when + 10, user={"plan": plan}, last=True)
+    show(nps, 10, DAY2)
+    # Multiple choice: two answers (a+b, b), both complete.
+    show(manual, 20, DAY1)
+    answer(manual, 0, ["a", "b"], 20, DAY1, last=True)
+    show(manual, 21, DAY2)
+    answer(manual, 0, ["b"], 21, DAY2, last=True)
+    # A preview answer: not in the live figures.
+    show(welcome, 30, DAY1, preview=True)
+    answer(welcome, 0, 2, 30, DAY1, preview=True, last=True)
+    return records
+
+
+def test_figures_of_a_known_set_of_answers(db_url, site, site_data):
+    store = Store(db_url)
+    store.add(_answers(site))
+    catalogue = Catalogue({"shop": site})
+    results = compute(store, Filter("shop"), catalogue)
+    nps, manual, welcome, draft = results.surveys
+    assert (nps.views, nps.responses, nps.completed, nps.answers) == (5, 4, 3, 7)
+    assert nps.completion_rate == pytest.approx(0.6)
+    score, why = nps.questions
+    assert score.answers == 4 and dict(score.distribution) == {0: 0, 1: 0, 2: 0, 3: 1, 4: 0, 5: 0, 6: 0,
+                                                                7: 1, 8: 0, 9: 1, 10: 1}
+    assert score.nps == {"promoters": 2, "passives": 1, "detractors": 1, "score": 25}
+    assert score.average == pytest.approx(29 / 4)
+    assert [t for _, t in why.latest] == ["Too slow", "Good", "Fast <b>delivery</b>"]   # newest first
+    assert manual.questions[0].choices == [("b", 2), ("a", 1), ("c", 0)] and manual.questions[0].answers == 2
+    assert (welcome.views, welcome.answers) == (0, 0)                   # the preview is left out
+    assert draft.views == 0 and draft.questions[0].choices == [("x", 0), ("y", 0)]
+    assert results.per_day == [("2026-05-28", 3, 3), ("2026-05-29", 4, 3)]
+    # Filters: the page, a trait, preview, dates.
+    cart = compute(store, Filter("shop", url="/cart"), catalogue).surveys[0]
+    assert (cart.views, cart.responses) == (1, 1)                      # a view keeps the path, not the query
+    pro = compute(store, Filter("shop", trait=("plan", "pro")), catalogue).surveys[0]
+    assert (pro.views, pro.responses, pro.completion_rate) == (None, 2, None)   # views carry no traits
+    preview = compute(store, Filter("shop", mode="preview"), catalogue).surveys[2]
+    assert (preview.views, preview.answers, preview.questions[0].average) == (1, 1, 2.0)
+    day2 = compute(store, Filter("shop", since="2026-05-29", until="2026-05-29"), catalogue)
+    assert [(s.id, s.views, s.responses) for s in day2.surveys][:2] == [("nps", 3, 2), ("manual", 1, 1)]
+    store.close()
+
+
+def test_a_seeded_site_recounted_in_python(db_url, site):
+    store = Store(db_url)
+    records = showings(site, 600, seed=7)
+    assert seed_store(store, site, 600, seed=7) == len(records)
+    results = compute(store, Filter("shop"), Catalogue({"shop": site}))
+    live_answers = [r for r in records if "kind" not in r and not r["preview"]]
+    live_views = [r for r in records if r.get("kind") == "view" and not r["preview"]]
+    for survey in results.surveys:
+        mine = [r for r in live_answers if r["survey_id"] == survey.id]
+        assert survey.answers == len(mine)
+        assert survey.views == sum(v["survey_id"] == survey.id for v in live_views)
+        assert survey.completed == len({r["response_id"] for r in mine if r["completes_response"]})
+        for q in survey.questions:
+            values = [r["response_int"] for r in mine if r["question_id"] == q.id and r["response_int"] is not None]
+            if values:
+                assert q.average == pytest.approx(sum(values) / len(values))
+    store.close()
+
+
+def test_bad_filter_parameters_are_named():
+    with pytest.raises(FilterError, match=r"^since: a date as YYYY-MM-DD, got 'yesterday'"):
+        Filter.from_query({"site": "shop", "since": "yesterday"})
+    with pytest.raises(FilterError, match=r"^trait: key=value"):
+        Filter.from_query({"site": "shop", "trait": "plan"})
+    with pytest.raises(FilterError, match=r"^mode: one of live, preview, all"):
+        Filter.from_query({"site": "shop", "mode": "both"})
+    with pytest.raises(FilterError, match=r"^since: 2026-02-01 is after until"):
+        Filter.from_query({"site": "shop", "since": "2026-02-01", "until": "2026-01-01"})
+    f = Filter.from_query({"site": "shop", "trait": "plan = pro", "url": " /cart "})
+    assert f.trait == ("plan", "pro") and f.url == "/cart"
+    assert Filter.from_query(dict(f.params())) == f
