@@ -38,6 +38,7 @@ from . import (
     undecided,
 )
 from .delivery import Delivery
+from .placement import survey_look, with_look
 from .protocol import Effects
 from .responses import MAX_PROPERTIES, AnswerError, answer_record, parse_answer, view_record
 from .screen import Screen
@@ -66,6 +67,7 @@ class Runtime:
         self.site: SiteData | None = None
         self.url = ""
         self.preview_id: str | None = None
+        self.look: tuple[str, str] | None = None    # (position, theme) for the previewed survey
         self.traits: dict[str, Any] = {}
         self.response_properties: dict[str, Any] = {}
         self.history = History()
@@ -162,6 +164,11 @@ class Runtime:
         self.screen.host_font = str(page.get("font") or "")
         preview = message.get("preview")
         self.preview_id = str(preview) if preview else None
+        self.look, problem = survey_look(message.get("look"))
+        if problem:
+            effects_look: Effects = [protocol.console("warn", f"Sondage: iterate_look: {problem}; ignored")]
+        else:
+            effects_look = []
         self.debug = bool(message.get("debug"))
         storage = message.get("storage") or {}
         self.history, effects = stored.read_history(site.site, storage)
@@ -186,7 +193,7 @@ class Runtime:
                 "warn", f"Sondage: iterate_preview={self.preview_id!r} names no survey of this "
                         f"site (known: {', '.join(s.id for s in site.surveys) or 'none'})"))
         effects.extend(self.delivery.flush(self.clock()))
-        return effects
+        return effects_look + effects
 
     def _set_channel(self, channel: Any, campaign: Any) -> Effects:
         """iterateSettings.channel: the survey runs inside a vendor's message (an embed)."""
@@ -481,6 +488,8 @@ class Runtime:
         assert self.site is not None
         self.screen.seed = self.visitor_id
         self.screen.language = locale.pick_language(survey, visitor_language(self._context()))
+        if decision.preview and self.look is not None:   # QA's gallery: a previewed survey in another look
+            survey = with_look(survey, *self.look)
         mounted = self.screen.open(survey, preview=decision.preview, response_id=self.new_id()[:32])
         self.close_at = None
         if not decision.preview:

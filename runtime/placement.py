@@ -11,7 +11,10 @@ at the bottom (or top) without a media query.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
+
+from .survey_format import Survey
 
 Z = "2147483647"
 BASE = {"all": "initial", "border": "0", "margin": "0", "padding": "0", "background": "transparent",
@@ -49,3 +52,36 @@ def placement(position: str, inline_target: str = "") -> dict[str, Any]:
     viewport (its height is then not the card's), and the host element for an inline survey."""
     return {"css": frame_css(position), "fill": position in FILLING,
             "inline": inline_target if position == "inline" else ""}
+
+
+# -- a previewed survey in another look (``?iterate_preview=<id>&iterate_look=<position>.<theme>``) --
+POSITIONS = ("bottom-right", "bottom-left", "top-right", "top-left", "center", "bottom-bar", "inline")
+THEMES = ("light", "dark", "auto")
+STAGE_SLOT = "#sondage-stage-slot"    # the gallery's stage element, for position inline
+
+
+def survey_look(value: Any) -> tuple[tuple[str, str] | None, str | None]:
+    """``position.theme`` (either part may be left out) from the page's ``iterate_look``:
+    (look, None), or (None, the problem)."""
+    if value in (None, ""):
+        return None, None
+    position, _, theme = str(value)[:60].partition(".")
+    if position and position not in POSITIONS:
+        return None, f"position {position!r} is not one of {', '.join(POSITIONS)}"
+    if theme and theme not in THEMES:
+        return None, f"theme {theme!r} is not one of {', '.join(THEMES)}"
+    return (position, theme), None
+
+
+def with_look(survey: Survey, position: str, theme: str) -> Survey:
+    """``survey`` shown at ``position`` in ``theme`` (empty: its own); inline goes in its own
+    host element, or else the gallery's stage slot."""
+    look = survey.appearance
+    changes: dict[str, Any] = {}
+    if position:
+        changes["position"] = position
+        if position == "inline" and not look.inline_target:
+            changes["inline_target"] = STAGE_SLOT
+    if theme:
+        changes["theme"] = theme
+    return replace(survey, appearance=replace(look, **changes))

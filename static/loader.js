@@ -522,7 +522,8 @@
     function begin(present, ahead, forEvent) {
       if (failed || !frame) return;
       post({
-        type: "init", site: apiKey, preview: preview, debug: debug, data_id: manifest.surveys,
+        type: "init", site: apiKey, preview: preview, look: params.get("iterate_look"), debug: debug,
+        data_id: manifest.surveys,
         shown_ahead: ahead ? ahead.id : null, ahead: ahead || null, ahead_event: ahead ? forEvent : null,
         collector: manifest.collector ? new URL(manifest.collector, base).href : null,
         storage: readStorage(present),

@@ -436,3 +436,23 @@ def test_a_showing_is_recorded_as_a_view_that_says_nothing_of_the_visitor(site_d
     assert len(view["response_id"]) >= 8                           # shared with the showing's answers
     assert not {"user", "identities", "response_properties", "email"} & set(view)
     assert "u-1" not in str(view) and "a@b.test" not in str(view)
+
+
+def test_a_previewed_survey_shows_in_the_look_the_gallery_asks_for(site_data, clock):
+    rt = Runtime(clock=clock, new_id=lambda: f"rec{next(_IDS):08d}")
+    rt.handle({"type": "init", "site_data": site_data, "collector": None, "preview": "nps", "look": "inline.dark",
+               "page": {"url": "https://shop.test/p"}, "storage": {}})
+    rt.handle({"type": "started"})
+    [mount] = of(rt.command("event", ["bought"]), "mount")
+    assert mount["position"] == "inline" and "#sondage-stage-slot" in str(mount["placement"])
+    assert 'data-theme="dark"' in mount["html"]
+    # Outside preview, or with a look that is not one, the survey's own look is used.
+    rt, _ = new_runtime(site_data, clock)
+    rt.handle({"type": "init", "site_data": site_data, "collector": None, "look": "inline.dark",
+               "page": {"url": "https://shop.test/p"}, "storage": {}})
+    assert of(rt.command("event", ["bought"]), "mount")[0]["position"] == "bottom-right"
+    bad = Runtime(clock=clock, new_id=lambda: f"rec{next(_IDS):08d}")
+    warned = bad.handle({"type": "init", "site_data": site_data, "collector": None, "preview": "nps",
+                         "look": "sideways", "page": {"url": "https://shop.test/p"}, "storage": {}})
+    assert any("iterate_look: position 'sideways' is not one of bottom-right" in e["message"]
+               for e in of(warned, "console"))
