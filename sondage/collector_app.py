@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import export
+from . import export, pages, results
 from .catalogue import Catalogue
 from .collector import MAX_BODY, CollectorError, check_body
 from .files import Files, cache_control
@@ -202,6 +202,63 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
         return Response(body, media_type=ctype, headers={
             "Cache-Control": "no-store", "Content-Disposition": f'attachment; filename="{name}"'})
 
+    def html(page: str, status: int = 200) -> Response:
+        return Response(page, status_code=status, media_type="text/html; charset=utf-8", headers={
+            "Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "Content-Security-Policy": pages.PAGE_CSP,
+            "X-Content-Type-Options": "nosniff"})
+
+    def site_keys() -> list[str]:
+        return sorted(config.catalogue.sites) if config.catalogue else store.sites()
+
+    async def dashboard(request: Request) -> Response:
+        token = request.query_params.get("token", "")
+        known = await run_in_threadpool(site_keys)
+        try:
+            f = results.Filter.from_query(request.query_params, default_site=known[0] if known else None)
+            error = ""
+        except results.FilterError as e:
+            f, error = results.Filter(request.query_params.get("site") or (known[0] if known else "?")), str(e)
+        figures = await run_in_threadpool(results.compute, store, f, config.catalogue)
+        return html(pages.dashboard_page(figures, sites=sorted(set(known) | {f.site}), token=token, error=error),
+                    400 if error else 200)
+
+    async def dashboard_csv(request: Request) -> Response:
+        try:
+            f = results.Filter.from_query(request.query_params)
+        except results.FilterError as e:
+            return error(400, str(e))
+        where = results.answer_conditions(f, store.engine.dialect.name)
+        records = await run_in_threadpool(store.export_where, where)
+        return Response(export.to_csv(records), media_type="text/csv; charset=utf-8", headers={
+            "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="sondage-{f.site}-answers.csv"'})
+
+    async def gallery(request: Request) -> Response:
+        if config.catalogue is None or not config.catalogue.sites:
+            return error(404, "the gallery shows the surveys of a bundle: start the collector with one "
+                              "(sondage serve, or --bundle)")
+        site = request.query_params.get("site") or sorted(config.catalogue.sites)[0]
+        if site not in config.catalogue.sites:
+            known = ", ".join(sorted(config.catalogue.sites))
+            return error(404, f"site: no site {site!r} in this bundle (known: {known})")
+        token = request.query_params.get("token", "")
+        return html(pages.gallery_page(config.catalogue, site, base_url=str(request.base_url), token=token))
+
+    async def stage(request: Request) -> Response:
+        site = request.path_params["site"]
+        if config.catalogue is None or site not in config.catalogue.sites:
+            return error(404, f"no site {site!r} in this collector's bundle")
+        return Response(pages.stage_page(site, str(request.base_url)), media_type="text/html; charset=utf-8",
+                        headers={"Cache-Control": "no-store"})
+
+    async def vendor(request: Request) -> Response:
+        path = pages.vendor_file(request.path_params["name"])
+        if path is None:
+            return error(404, f"not found: {request.path_params['name']} (run `make build` to install the "
+                              "charting library from npm)")
+        return Response(await run_in_threadpool(path.read_bytes), media_type="text/javascript; charset=utf-8",
+                        headers={"Cache-Control": "public, max-age=3600"})
+
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True})
 
@@ -232,6 +289,11 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
         Route("/responses", admin(responses_page), methods=["GET"]),
         Route("/responses.json", admin(responses_json), methods=["GET"]),
         Route("/export", admin(export_answers), methods=["GET"]),
+        Route("/dashboard", admin(dashboard), methods=["GET"]),
+        Route("/dashboard/export.csv", admin(dashboard_csv), methods=["GET"]),
+        Route("/gallery", admin(gallery), methods=["GET"]),
+        Route("/_sondage/stage/{site}.html", stage, methods=["GET"]),
+        Route("/_sondage/{name}", vendor, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
         Route("/{path:path}", bundle_file, methods=["GET", "HEAD"]),
     ]

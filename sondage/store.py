@@ -180,5 +180,18 @@ class Store:
         with self.engine.connect() as connection:
             return [json.loads(r) for r in connection.execute(query).scalars()]
 
+    def export_where(self, where: builtins.list[sa.ColumnElement[bool]],
+                     limit: int = 1_000_000) -> builtins.list[dict[str, Any]]:
+        """Answers matching ``where`` (a results filter), in the order they were given."""
+        query = sa.select(responses.c.record).where(*where).order_by(responses.c.answered_at, responses.c.id)
+        with self.engine.connect() as connection:
+            return [json.loads(r) for r in connection.execute(query.limit(limit)).scalars()]
+
+    def sites(self) -> builtins.list[str]:
+        """The sites that have answers or views."""
+        with self.engine.connect() as connection:
+            return sorted(set(connection.execute(sa.select(responses.c.site).distinct()).scalars())
+                          | set(connection.execute(sa.select(views.c.site).distinct()).scalars()))
+
     def close(self) -> None:
         self.engine.dispose()

@@ -72,3 +72,7 @@ interface Window {
   iterateSettings?: { apiKey?: string; installOnLoad?: boolean; channel?: string; campaign?: string };
   IterateObjectName?: string;
 }
+
+// The dashboard's charting library (vega, vega-lite from npm), loaded before charts.js.
+declare const vega: { View: new (runtime: unknown, options: object) => { runAsync(): Promise<unknown> }; parse(spec: unknown): unknown };
+declare const vegaLite: { compile(spec: unknown): { spec: unknown } };

@@ -53,6 +53,23 @@ def survey_dir(tmp_path_factory) -> Path:
     return surveys
 
 
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    """A real PostgreSQL server for the session (Debian's, on a temporary data directory)."""
+    import shutil
+    import tempfile
+
+    from tests.postgres import postgres_server
+
+    # Not under pytest's temporary folder: the postgres user must reach it.
+    folder = Path(tempfile.mkdtemp(prefix="sondage-postgres-"))
+    try:
+        with postgres_server(folder) as url:
+            yield url
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 POSITIONS = ("bottom-right", "bottom-left", "top-right", "top-left", "center", "bottom-bar", "inline")
 
 

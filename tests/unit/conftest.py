@@ -45,23 +45,6 @@ def clock():
     return Clock()
 
 
-@pytest.fixture(scope="session")
-def postgres(tmp_path_factory):
-    """A real PostgreSQL server for the session (Debian's, on a temporary data directory)."""
-    import shutil
-    import tempfile
-
-    from tests.postgres import postgres_server
-
-    # Not under pytest's temporary folder: the postgres user must reach it.
-    folder = Path(tempfile.mkdtemp(prefix="sondage-postgres-"))
-    try:
-        with postgres_server(folder) as url:
-            yield url
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 _DATABASES = iter(range(1, 1_000_000))
 
 

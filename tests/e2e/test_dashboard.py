@@ -1,0 +1,140 @@
+"""The results dashboard and the survey gallery, in Chromium: numbers checked against a seeded
+database (SQLite and PostgreSQL), charts drawn by Vega-Lite, the keyboard, answers never
+rendered as HTML, the CSV of exactly what is filtered, and each survey drawn live by the runtime."""
+
+import csv
+import io
+import itertools
+import urllib.request
+
+import pytest
+from playwright.sync_api import expect
+
+from sondage.catalogue import Catalogue
+from sondage.collector_app import CollectorConfig
+from sondage.results import Filter, compute
+from sondage.runtime.responses import answer_record, view_record
+from sondage.seed import showings
+from sondage.server import start
+from sondage.store import Store
+
+from tests.conftest import POSITIONS
+
+from .test_screens import SCREENS as SHOTS
+
+SITE = "e2e-site"
+HOSTILE = '<img src=x onerror="window.__xss=1">Great'
+_PORTS = itertools.count()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def seeded(request, bundle, tmp_path):
+    """A collector on its own database, seeded: made-up showings and one hostile answer."""
+    if request.param == "sqlite":
+        db = str(tmp_path / "dashboard.db")
+    else:
+        from tests.postgres import new_database
+        db = new_database(request.getfixturevalue("postgres"), f"sondage_dashboard_{next(_PORTS)}")
+    catalogue = Catalogue.from_bundle(bundle.out)
+    site = catalogue.sites[SITE]
+    store = Store(db)
+    store.add(showings(site, 400, seed=3))
+    survey = next(s for s in site.surveys if any(q.type == "text" for q in s.questions))
+    question = next(q for q in survey.questions if q.type == "text")
+    store.add([view_record(survey, record_id="view-hostile-1", site=SITE, now=1_790_000_000.0,
+                           url="https://shop.example/x", preview=False, response_id="show-hostile-1"),
+               answer_record(survey, question, HOSTILE, record_id="ans-hostile-1", site=SITE, now=1_790_000_000.0,
+                             url="https://shop.example/x", response_id="show-hostile-1", completes_response=True,
+                             user={"plan": "<b>pro</b>"})])
+    running = start(bundle.out, port=0, db=db, config=CollectorConfig(admin_token="dash-token", rate_per_second=0))
+    yield running, store, catalogue, request.param
+    running.stop()
+    store.close()
+
+
+def test_dashboard_numbers_charts_keyboard_and_csv(browser, seeded):
+    running, store, catalogue, kind = seeded
+    expected = compute(store, Filter(SITE), catalogue)
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{running.runtime_url}dashboard?token=dash-token&site={SITE}")
+    expect(page.locator("figure[data-chart]").first).to_have_attribute("data-drawn", "1", timeout=15000)
+    assert page.locator("figure[data-drawn=failed]").count() == 0
+    assert page.locator("figure[data-chart] svg").count() == page.locator("figure[data-chart]").count() > 2
+    # Every survey's figures as the database counts them.
+    for s in expected.surveys:
+        section = page.locator(f"section[data-survey='{s.id}']")
+        assert section.locator("[data-figure=views]").inner_text() == str(s.views)
+        assert section.locator("[data-figure=responses]").inner_text() == str(s.responses)
+        assert section.locator("[data-figure=completed]").inner_text() == str(s.completed)
+        if s.completion_rate is not None:
+            assert section.locator("[data-figure=completion]").inner_text() == f"{100 * s.completion_rate:.0f}%"
+        for q in s.questions:
+            if q.nps:
+                nps = section.locator(f"[data-question='{q.id}'] [data-figure=nps]")
+                assert nps.inner_text() == str(q.nps["score"])
+    # The hostile free-text answer is text, not markup.
+    latest = page.locator(".latest .text", has_text="Great").first
+    assert latest.inner_text() == HOSTILE
+    assert page.evaluate("window.__xss") is None and not errors
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"dashboard-{kind}.png"), full_page=True)
+    # Filters, with the keyboard only: a trait, then Apply.
+    page.locator("input[name=trait]").focus()
+    page.keyboard.type("plan=<b>pro</b>")
+    page.keyboard.press("Enter")
+    expect(page.locator("p.note", has_text="with a trait filter")).to_be_visible()
+    filtered = compute(store, Filter(SITE, trait=("plan", "<b>pro</b>")), catalogue)
+    [survey] = [s for s in filtered.surveys if s.responses]
+    assert page.locator(f"section[data-survey='{survey.id}'] [data-figure=responses]").inner_text() == "1"
+    assert page.locator(f"section[data-survey='{survey.id}'] [data-figure=views]").inner_text() == "—"
+    # The CSV link downloads exactly the filtered answers.
+    href = page.locator("#csv").get_attribute("href")
+    with urllib.request.urlopen(f"{running.runtime_url}{href}") as reply:
+        rows = list(csv.DictReader(io.StringIO(reply.read().decode("utf-8-sig"))))
+    assert [r["id"] for r in rows] == ["ans-hostile-1"] and rows[0]["response"] == "'" + HOSTILE \
+        if HOSTILE.startswith(("=", "+", "-", "@")) else rows[0]["response"] == HOSTILE
+    # A bad parameter is named on the page, which still answers.
+    page.goto(f"{running.runtime_url}dashboard?token=dash-token&site={SITE}&since=last-week")
+    expect(page.locator("p.error")).to_have_text("since: a date as YYYY-MM-DD, got 'last-week'")
+    # Without the token: nothing.
+    assert page.goto(f"{running.runtime_url}dashboard?site={SITE}").status == 401
+    context.close()
+
+
+def test_gallery_draws_each_survey_live_with_its_codes(browser, servers):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{servers.runtime_url}gallery?token=e2e-admin&site=e2e-look")
+    shown = page.locator("article.card").evaluate_all("cards => cards.map(c => c.dataset.survey)")
+    assert {f"pos-{p}-{t}" for p in POSITIONS for t in ("light", "dark")} <= set(shown)
+    card = page.locator("article[data-survey='pos-inline-dark']")
+    expect(card.locator("ul.targeting")).to_contain_text("only when the page calls Iterate('install', id)")
+    codes = card.locator("textarea.code")
+    assert "iterateSettings" in codes.nth(0).input_value() and "pos-inline-dark" in codes.nth(1).input_value()
+    # One survey after another, with the keyboard: pick a look, then show it on the stage.
+    stage = page.frame_locator("iframe[name=stage]")
+    for survey_id, look, position in (("pos-bottom-left-light", "top-right.dark", "top-right"),
+                                      ("pos-center-light", "inline.light", "inline")):
+        form = page.locator(f"article[data-survey='{survey_id}'] form.show")
+        form.locator("select").select_option(look)
+        form.locator("button").focus()
+        page.keyboard.press("Enter")
+        survey = stage.frame_locator("iframe[title=Survey]")
+        expect(survey.locator(".sondage-prompt")).to_have_text("Where am I?", timeout=30000)
+        expect(survey.locator(f"[data-survey='{survey_id}']")).to_have_attribute("data-theme", look.split(".")[1])
+        frame = stage.locator("iframe[title=Survey]")
+        if position == "inline":   # over the stage's slot, in the page's flow
+            slot = stage.locator("#sondage-stage-slot")
+            expect(slot).not_to_have_css("min-height", "0px")
+            box, slot_box = frame.bounding_box(), slot.bounding_box()
+            assert box and slot_box and abs(box["y"] - slot_box["y"]) < 4 and abs(box["x"] - slot_box["x"]) < 4
+        else:
+            box = frame.bounding_box()
+            stage_box = page.locator("iframe[name=stage]").bounding_box()
+            assert box and stage_box and box["y"] < stage_box["y"] + 100            # at the top ...
+            assert box["x"] + box["width"] > stage_box["x"] + stage_box["width"] - 40   # ... on the right
+        page.screenshot(path=str(SHOTS / f"gallery-{survey_id}-{look}.png"))
+    context.close()
