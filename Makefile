@@ -8,7 +8,7 @@ NODE_DEPS := node_modules/.package-lock.json
 export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint unit e2e bench bench-collector build install tools chromium postgres clean
+.PHONY: demo test lint unit e2e bench bench-collector bench-dashboard build install tools chromium postgres clean
 
 demo: install
 	$(SONDAGE) build --surveys examples/surveys --out dist
@@ -42,6 +42,10 @@ bench: install chromium
 # The collector alone: answers per second and POST /collect latency, SQLite and PostgreSQL.
 bench-collector: install postgres
 	$(PY) bench/collector.py
+
+# The dashboard over 100,000 seeded answers: GET /dashboard response time, SQLite and PostgreSQL.
+bench-dashboard: install postgres
+	$(PY) bench/dashboard.py
 
 build: install
 	$(SONDAGE) build --surveys examples/surveys --out dist

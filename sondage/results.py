@@ -176,7 +176,11 @@ def compute(store: Store, f: Filter, catalogue: Catalogue | None = None) -> Resu
     dialect = store.engine.dialect.name
     answered = answer_conditions(f, dialect)
     seen = view_conditions(f)
-    showing = sa.func.coalesce(responses.c.response_id, responses.c.id)
+    # Showings with an answer: distinct response ids (an answer of format 1 has none: one each).
+    def showings(completing: bool = False) -> sa.ColumnElement[Any]:
+        rid = sa.case((responses.c.completes == 1, responses.c.response_id)) if completing else responses.c.response_id
+        alone = responses.c.response_id.is_(None) & (responses.c.completes == 1 if completing else sa.true())
+        return sa.func.count(sa.distinct(rid)) + sa.func.sum(sa.case((alone, 1), else_=0))
     site = catalogue.sites.get(f.site) if catalogue else None
     known = [s for s in (site.surveys if site else []) if not f.survey or s.id == f.survey]
     types = {(s.id, q.id): q.type for s in known for q in s.questions}
@@ -185,21 +189,24 @@ def compute(store: Store, f: Filter, catalogue: Catalogue | None = None) -> Resu
         view_counts: dict[str, int] = {} if seen is None else dict(db.execute(
             sa.select(views.c.survey_id, sa.func.count()).where(*seen).group_by(views.c.survey_id)).all())
         totals = {row[0]: row[1:] for row in db.execute(
-            sa.select(responses.c.survey_id, sa.func.count(), sa.func.count(sa.distinct(showing)),
-                      sa.func.count(sa.distinct(sa.case((responses.c.completes == 1, showing)))))
+            sa.select(responses.c.survey_id, sa.func.count(), showings(), showings(completing=True))
             .where(*answered).group_by(responses.c.survey_id)).all()}
-        per_question = db.execute(
-            sa.select(responses.c.survey_id, responses.c.question_id, sa.func.count())
-            .where(*answered).group_by(responses.c.survey_id, responses.c.question_id)).all()
-        scales = db.execute(
+        # Answers per question and value in one pass (the value is null but for scales).
+        by_value = db.execute(
             sa.select(responses.c.survey_id, responses.c.question_id, responses.c.response_int, sa.func.count())
-            .where(*answered, responses.c.response_int.is_not(None))
+            .where(*answered)
             .group_by(responses.c.survey_id, responses.c.question_id, responses.c.response_int)).all()
+        per_question: dict[tuple[str, str], int] = {}
+        for survey_id, question_id, _value, count in by_value:
+            per_question[(survey_id, question_id)] = per_question.get((survey_id, question_id), 0) + count
+        scales = [row for row in by_value if row[2] is not None]
+        multi = [(s, q) for (s, q), t in types.items() if t == "multiple_choice"]
         picked = db.execute(
             sa.select(responses.c.survey_id, responses.c.question_id, response_choices.c.choice, sa.func.count())
             .select_from(response_choices.join(responses, responses.c.id == response_choices.c.answer_id))
-            .where(*answered)
-            .group_by(responses.c.survey_id, responses.c.question_id, response_choices.c.choice)).all()
+            .where(*answered, _questions(multi) if site else sa.true())
+            .group_by(responses.c.survey_id, responses.c.question_id, response_choices.c.choice)).all() \
+            if multi or not site else []
         single = [(s, q) for (s, q), t in types.items() if t in SINGLE_CHOICE_TYPES]
         choice = sa.case((responses.c.response_text.startswith(OTHER_PREFIX, autoescape=True), "Other"),
                          else_=responses.c.response_text)
@@ -208,18 +215,18 @@ def compute(store: Store, f: Filter, catalogue: Catalogue | None = None) -> Resu
             .where(*answered, _questions(single))
             .group_by(responses.c.survey_id, responses.c.question_id, choice)).all() if single else []
         texts = [(s, q) for (s, q), t in types.items() if t not in (*SCALE_TYPES, *CHOICE_TYPES, "yes_no")]
-        rank = sa.func.row_number().over(partition_by=(responses.c.survey_id, responses.c.question_id),
-                                         order_by=(responses.c.answered_at.desc(), responses.c.id.desc()))
-        latest_rows = sa.select(responses.c.survey_id, responses.c.question_id, responses.c.answered_at,
-                                responses.c.response_text, rank.label("rank")).where(
-            *answered, responses.c.response_text.is_not(None),
-            _questions(texts) if site else responses.c.response_int.is_(None)).subquery()
-        latest = db.execute(sa.select(latest_rows.c.survey_id, latest_rows.c.question_id, latest_rows.c.answered_at,
-                                      latest_rows.c.response_text)
-                            .where(latest_rows.c.rank <= LATEST)
-                            .order_by(latest_rows.c.answered_at.desc())).all() if texts or not site else []
+        if not site:      # no survey definitions: every question without a number may be text
+            texts = [(s, q) for (s, q, v, _) in by_value if v is None]
+        latest: list[Any] = []
+        for survey_id, question_id in texts:    # newest first, read backwards along the index
+            latest += db.execute(
+                sa.select(responses.c.survey_id, responses.c.question_id, responses.c.answered_at,
+                          responses.c.response_text)
+                .where(*answered, responses.c.survey_id == survey_id, responses.c.question_id == question_id,
+                       responses.c.response_text.is_not(None))
+                .order_by(responses.c.answered_at.desc(), responses.c.id.desc()).limit(LATEST)).all()
         answers_per_day: dict[str, int] = dict(db.execute(
-            sa.select(day, sa.func.count(sa.distinct(showing))).where(*answered).group_by(day)).all())
+            sa.select(day, showings()).where(*answered).group_by(day)).all())
         shown_day = sa.func.substr(views.c.shown_at, 1, 10)
         views_per_day: dict[str, int] = {} if seen is None else dict(db.execute(
             sa.select(shown_day, sa.func.count()).where(*seen).group_by(shown_day)).all())
@@ -246,7 +253,7 @@ def compute(store: Store, f: Filter, catalogue: Catalogue | None = None) -> Resu
             results[survey_id].questions.append(by_question[key])
         return by_question.get(key)
 
-    for survey_id, question_id, count in per_question:
+    for (survey_id, question_id), count in per_question.items():
         q = question(survey_id, question_id)
         if q is not None:
             q.answers = int(count)

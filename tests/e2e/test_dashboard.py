@@ -17,7 +17,6 @@ from sondage.runtime.responses import answer_record, view_record
 from sondage.seed import showings
 from sondage.server import start
 from sondage.store import Store
-
 from tests.conftest import POSITIONS
 
 from .test_screens import SCREENS as SHOTS
@@ -138,3 +137,31 @@ def test_gallery_draws_each_survey_live_with_its_codes(browser, servers):
             assert box["x"] + box["width"] > stage_box["x"] + stage_box["width"] - 40   # ... on the right
         page.screenshot(path=str(SHOTS / f"gallery-{survey_id}-{look}.png"))
     context.close()
+
+
+def _views(store, url):
+    import sqlalchemy as sa
+
+    from sondage.store import views
+    with store.engine.connect() as db:
+        return [dict(r._mapping) for r in db.execute(sa.select(views).where(views.c.url == url))]
+
+
+def test_a_survey_seen_and_closed_unanswered_is_a_view(host, servers):
+    """The real runtime records the showing: sent when the visitor closes the survey (or
+    with the first answer), nothing of the visitor in it, so the completion rate is real."""
+    host.open("<p>shop</p>", query="?email=someone@example.com")
+    host.page.evaluate("Iterate('identify', {external_id: 'u-view-1', email: 'someone@example.com'});"
+                       "Iterate('event', 'checkout-done')")
+    survey = host.survey()
+    expect(survey.locator(".sondage-prompt")).to_be_visible(timeout=30000)
+    survey.locator("button.sondage-close").click()
+    page_url = host.page.url.split("?")[0]
+    for _ in range(100):
+        rows = _views(servers.store, page_url)
+        if rows:
+            break
+        host.page.wait_for_timeout(100)
+    [view] = rows
+    assert view["survey_id"] == "e2e-nps" and view["preview"] == 0 and len(view["response_id"]) >= 8
+    assert "someone" not in str(view) and "u-view-1" not in str(view)
