@@ -97,39 +97,32 @@ def _trait_value(dialect: str, key: str) -> sa.ColumnElement[Any]:
     return sa.cast(sa.func.json_extract(responses.c.record, f'$.user."{key}"'), sa.Text)
 
 
-def answer_conditions(f: Filter, dialect: str) -> list[sa.ColumnElement[bool]]:
-    where: list[sa.ColumnElement[bool]] = [responses.c.site == f.site]
+def _conditions(f: Filter, table: sa.Table, at: sa.Column[Any]) -> list[sa.ColumnElement[bool]]:
+    """The filter's site, survey, days, page and preview on answers or views (``at``: their time)."""
+    where: list[sa.ColumnElement[bool]] = [table.c.site == f.site]
     if f.survey:
-        where.append(responses.c.survey_id == f.survey)
+        where.append(table.c.survey_id == f.survey)
     if f.since:
-        where.append(responses.c.answered_at >= f.since)
+        where.append(at >= f.since)
     if f.until:
-        where.append(responses.c.answered_at < _next_day(f.until))
+        where.append(at < _next_day(f.until))
     if f.url:
-        where.append(responses.c.url.contains(f.url, autoescape=True))
+        where.append(table.c.url.contains(f.url, autoescape=True))
+    if f.mode != "all":
+        where.append(table.c.preview == (1 if f.mode == "preview" else 0))
+    return where
+
+
+def answer_conditions(f: Filter, dialect: str) -> list[sa.ColumnElement[bool]]:
+    where = _conditions(f, responses, responses.c.answered_at)
     if f.trait:
         where.append(_trait_value(dialect, f.trait[0]) == f.trait[1])
-    if f.mode != "all":
-        where.append(responses.c.preview == (1 if f.mode == "preview" else 0))
     return where
 
 
 def view_conditions(f: Filter) -> list[sa.ColumnElement[bool]] | None:
     """None with a trait filter: views carry nothing of the visitor, traits included."""
-    if f.trait:
-        return None
-    where: list[sa.ColumnElement[bool]] = [views.c.site == f.site]
-    if f.survey:
-        where.append(views.c.survey_id == f.survey)
-    if f.since:
-        where.append(views.c.shown_at >= f.since)
-    if f.until:
-        where.append(views.c.shown_at < _next_day(f.until))
-    if f.url:
-        where.append(views.c.url.contains(f.url, autoescape=True))
-    if f.mode != "all":
-        where.append(views.c.preview == (1 if f.mode == "preview" else 0))
-    return where
+    return None if f.trait else _conditions(f, views, views.c.shown_at)
 
 
 def _next_day(day: str) -> str:
