@@ -198,6 +198,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 1
     print(f"runtime and collector: {running.runtime_url}  (database {args.db})")
     print(f"answers (admin):       {running.runtime_url}responses?token={running.admin_token}")
+    print(f"results (admin):       {running.runtime_url}dashboard?token={running.admin_token}")
+    print(f"survey gallery (admin): {running.runtime_url}gallery?token={running.admin_token}")
     if running.site_url:
         print(f"demo shop:             {running.site_url}")
     print("Ctrl-C stops.", flush=True)
