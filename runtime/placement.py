@@ -12,9 +12,9 @@ at the bottom (or top) without a media query.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, get_args
 
-from .survey_format import Survey
+from .survey_format import Position, Survey, Theme
 
 Z = "2147483647"
 BASE = {"all": "initial", "border": "0", "margin": "0", "padding": "0", "background": "transparent",
@@ -55,8 +55,8 @@ def placement(position: str, inline_target: str = "") -> dict[str, Any]:
 
 
 # -- a previewed survey in another look (``?iterate_preview=<id>&iterate_look=<position>.<theme>``) --
-POSITIONS = ("bottom-right", "bottom-left", "top-right", "top-left", "center", "bottom-bar", "inline")
-THEMES = ("light", "dark", "auto")
+POSITIONS: tuple[str, ...] = get_args(Position)
+THEMES: tuple[str, ...] = get_args(Theme)
 STAGE_SLOT = "#sondage-stage-slot"    # the gallery's stage element, for position inline
 
 

@@ -23,6 +23,8 @@ ORIGIN_PATTERN = r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?"
 QuestionType = Literal["nps", "rating", "csat", "single_choice", "multiple_choice", "dropdown", "yes_no",
                        "short_text", "long_text", "text", "email", "number", "date"]
 CHOICE_TYPES = ("single_choice", "multiple_choice", "dropdown")
+Position = Literal["bottom-right", "bottom-left", "top-right", "top-left", "center", "bottom-bar", "inline"]
+Theme = Literal["light", "dark", "auto"]
 SCALE_TYPES = ("nps", "rating", "csat")
 TEXT_TYPES = ("short_text", "long_text", "text", "email")
 
@@ -309,15 +311,13 @@ class Appearance:
 
     color: str = spec("Brand color of buttons and highlights.", default="#7457be",
                       pattern=COLOR_PATTERN)
-    position: Literal["bottom-right", "bottom-left", "top-right", "top-left", "center", "bottom-bar",
-                      "inline"] = spec(
+    position: Position = spec(
         "Where the widget sits: a corner (a full-width sheet on narrow screens), the centre over a "
         "backdrop, a full-width bar at the bottom, or inline in a host element (inline_target).",
         default="bottom-right")
     inline_target: str = spec("For position inline: the CSS selector of the host element it goes in.",
                               default="", max_len=200, pattern=r"[^<>{}]*")
-    theme: Literal["light", "dark", "auto"] = spec("light, dark, or auto: the visitor's system setting.",
-                                                   default="light")
+    theme: Theme = spec("light, dark, or auto: the visitor's system setting.", default="light")
     dark_color: str = spec("Brand color in the dark theme (default: color).", default="",
                            pattern=r"(?:#[0-9a-fA-F]{6})?")
     text_color: str = spec("Text color in the light theme (default: a near-black).", default="",

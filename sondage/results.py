@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from .catalogue import Catalogue
+from .runtime.responses import NO, OTHER, YES
 from .runtime.survey_format import CHOICE_TYPES, SCALE_TYPES, Survey
 from .store import Store, response_choices, responses, views
 
@@ -28,7 +29,6 @@ MODES = ("live", "preview", "all")
 LATEST = 10                                    # free-text answers shown per question
 TRAIT = re.compile(r"([^=\"\\\x00-\x1f]{1,100})=(.{0,1000})", re.S)
 SINGLE_CHOICE_TYPES = ("single_choice", "dropdown", "yes_no")
-OTHER_PREFIX = "Other: "
 
 
 class FilterError(ValueError):
@@ -201,7 +201,7 @@ def compute(store: Store, f: Filter, catalogue: Catalogue | None = None) -> Resu
             .group_by(responses.c.survey_id, responses.c.question_id, response_choices.c.choice)).all() \
             if multi or not site else []
         single = [(s, q) for (s, q), t in types.items() if t in SINGLE_CHOICE_TYPES]
-        choice = sa.case((responses.c.response_text.startswith(OTHER_PREFIX, autoescape=True), "Other"),
+        choice = sa.case((responses.c.response_text.startswith(f"{OTHER}: ", autoescape=True), OTHER),
                          else_=responses.c.response_text)
         chosen = db.execute(
             sa.select(responses.c.survey_id, responses.c.question_id, choice, sa.func.count())
@@ -287,9 +287,9 @@ def _finish(q: QuestionResult, survey: Survey | None) -> None:
     q.choices.sort(key=lambda c: (-c[1], c[0]))
     if survey is not None and q.type in CHOICE_TYPES + ("yes_no",):
         question = survey.question(q.id)
-        listed = list(question.choices) if question and q.type != "yes_no" else ["Yes", "No"]
+        listed = list(question.choices) if question and q.type != "yes_no" else [YES, NO]
         if question is not None and question.other:
-            listed.append("Other")
+            listed.append(OTHER)
         have = dict(q.choices)
         q.choices = sorted([(c, have.get(c, 0)) for c in listed] + [(c, n) for c, n in q.choices if c not in listed],
                            key=lambda c: -c[1])
