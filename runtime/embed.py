@@ -40,7 +40,7 @@ from . import (
 from .delivery import Delivery
 from .placement import survey_look, with_look
 from .protocol import Effects
-from .responses import MAX_PROPERTIES, AnswerError, answer_record, parse_answer, view_record
+from .responses import MAX_PROPERTIES, AnswerError, answer_record, is_view, parse_answer, view_record
 from .screen import Screen
 from .survey_format import Question, SiteData, Survey, load_site_data
 from .targeting import Context, Decision, History, Occurrence, choose, device_type, visitor_language
@@ -231,10 +231,11 @@ class Runtime:
 
     def _stamp(self, field: str, values: dict[str, Any]) -> Effects:
         """What was learnt about the visitor after they answered goes on this showing's
-        answers not yet sent (what each answer already had is kept)."""
+        answers not yet sent (what each answer already had is kept); its view says nothing of them."""
         stamped = False
         for record in self.delivery.outbox.items:
-            if self.screen.response_id and record.get("response_id") == self.screen.response_id:
+            if self.screen.response_id and record.get("response_id") == self.screen.response_id \
+                    and not is_view(record):
                 merged = {**values, **(record.get(field) or {})}
                 if merged != record.get(field):
                     record[field], stamped = merged, True

@@ -93,6 +93,7 @@ def test_identities_are_asked_for_when_shown_and_stored_with_each_answer(site, c
     # Every id is known: the hold ends, and the showing's view is sent (and stored).
     [view] = of(rt.handle({"type": "sdk_reply", "name": "braze_device_id", "value": None}), "deliver")
     assert [r["kind"] for r in view["records"]] == ["view"]
+    assert "identities" not in view["records"][0]          # a view says nothing of the visitor
     rt.handle({"type": "delivered", "ids": [r["id"] for r in view["records"]]})
     [deliver] = of(ui(rt, "answer", "score", value="5"), "deliver")
     assert answers(deliver)[0]["identities"] == {"braze_external_id": "u-42", "clevertap_id": "12345"}
