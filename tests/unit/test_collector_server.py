@@ -227,3 +227,28 @@ def test_a_lone_surrogate_or_nul_is_stored_and_every_page_still_answers(server, 
         status, _, body = request(server.runtime_url + path, headers=auth())
         assert status == 200, path
         body.decode("utf-8")
+
+
+def test_the_results_pages_refuse_what_they_cannot_show_and_name_it(server, tmp_path, db_url):
+    base = server.runtime_url
+    status, _, body = request(f"{base}gallery?site=nope&token=t0ken-for-tests")
+    assert status == 404 and b"site: no site 'nope' in this bundle (known: shop)" in body
+    status, _, body = request(f"{base}_sondage/stage/nope.html")
+    assert status == 404 and b"no site 'nope'" in body
+    status, _, body = request(f"{base}_sondage/stage/shop.html?iterate_preview=nps")
+    assert status == 200 and b"iterateSettings" in body and b"sondage-stage-slot" in body
+    status, _, body = request(f"{base}dashboard/export.csv?site=shop&until=someday&token=t0ken-for-tests")
+    assert status == 400 and b"until: a date as YYYY-MM-DD, got 'someday'" in body
+    status, _, _ = request(f"{base}dashboard/export.csv?site=shop")
+    assert status == 401
+    status, headers, _ = request(f"{base}dashboard?token=t0ken-for-tests")
+    assert status == 200 and "frame-ancestors 'none'" in headers["content-security-policy"]
+    # A collector without a bundle has no surveys to show in a gallery.
+    alone = start(None, port=0, db=str(tmp_path / "alone.db"), config=CollectorConfig(admin_token="t"))
+    try:
+        status, _, body = request(f"{alone.runtime_url}gallery?token=t")
+        assert status == 404 and b"the gallery shows the surveys of a bundle" in body
+        status, _, body = request(f"{alone.runtime_url}dashboard?token=t")
+        assert status == 400 and b"site: which site" in body      # no bundle and no answers yet
+    finally:
+        alone.stop()
