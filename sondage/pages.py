@@ -21,7 +21,7 @@ from markupsafe import Markup
 from .catalogue import Catalogue
 from .embeds import embed_html
 from .links import survey_link
-from .results import Results
+from .results import QuestionResult, Results
 from .runtime.placement import POSITIONS, THEMES
 from .runtime.survey_format import Survey, ValueRules
 from .snippet import snippet
@@ -55,7 +55,7 @@ def _bars(values: list[dict[str, Any]], x: dict[str, Any], y: dict[str, Any], de
             "encoding": encoding, "config": {"font": "system-ui, sans-serif", "view": {"stroke": None}}}
 
 
-def scale_chart(question: Any) -> dict[str, Any]:
+def scale_chart(question: QuestionResult) -> dict[str, Any]:
     values = [{"value": str(v), "answers": n,
                "group": ("promoter" if v >= 9 else "passive" if v >= 7 else "detractor")}
               for v, n in question.distribution]
@@ -68,7 +68,7 @@ def scale_chart(question: Any) -> dict[str, Any]:
                  f"Distribution of answers to {question.prompt!r}", color)
 
 
-def choice_chart(question: Any) -> dict[str, Any]:
+def choice_chart(question: QuestionResult) -> dict[str, Any]:
     values = [{"choice": c, "answers": n} for c, n in question.choices]
     return _bars(values, {"field": "answers", "type": "quantitative", "title": "answers", "axis": {"tickMinStep": 1}},
                  {"field": "choice", "type": "nominal", "sort": "-x", "title": None},
