@@ -227,7 +227,7 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
             f = results.Filter.from_query(request.query_params)
         except results.FilterError as e:
             return error(400, str(e))
-        where = results.answer_conditions(f, store.engine.dialect.name)
+        where = results.answer_conditions(f)
         records = await run_in_threadpool(store.export_where, where)
         return Response(export.to_csv(records), media_type="text/csv; charset=utf-8", headers={
             "Cache-Control": "no-store",

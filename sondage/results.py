@@ -18,12 +18,11 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from .catalogue import Catalogue
 from .runtime.responses import NO, OTHER, YES
 from .runtime.survey_format import CHOICE_TYPES, SCALE_TYPES, Survey
-from .store import Store, response_choices, responses, views
+from .store import Store, answer_traits, response_choices, responses, views
 
 MODES = ("live", "preview", "all")
 LATEST = 10                                    # free-text answers shown per question
@@ -90,22 +89,15 @@ class Filter:
         return urlencode(self.params())
 
 
-def _trait_value(dialect: str, key: str) -> sa.ColumnElement[Any]:
-    """The visitor's trait ``key`` of an answer, as text."""
-    if dialect == "postgresql":
-        return sa.func.jsonb_extract_path_text(sa.cast(responses.c.record, postgresql.JSONB), "user", key)
-    return sa.cast(sa.func.json_extract(responses.c.record, f'$.user."{key}"'), sa.Text)
-
-
-def _conditions(f: Filter, table: sa.Table, at: sa.Column[Any]) -> list[sa.ColumnElement[bool]]:
-    """The filter's site, survey, days, page and preview on answers or views (``at``: their time)."""
+def _conditions(f: Filter, table: sa.Table) -> list[sa.ColumnElement[bool]]:
+    """The filter's site, survey, days, page and preview, on answers or views."""
     where: list[sa.ColumnElement[bool]] = [table.c.site == f.site]
     if f.survey:
         where.append(table.c.survey_id == f.survey)
     if f.since:
-        where.append(at >= f.since)
+        where.append(table.c.day >= f.since)
     if f.until:
-        where.append(at < _next_day(f.until))
+        where.append(table.c.day <= f.until)
     if f.url:
         where.append(table.c.url.contains(f.url, autoescape=True))
     if f.mode != "all":
@@ -113,20 +105,18 @@ def _conditions(f: Filter, table: sa.Table, at: sa.Column[Any]) -> list[sa.Colum
     return where
 
 
-def answer_conditions(f: Filter, dialect: str) -> list[sa.ColumnElement[bool]]:
-    where = _conditions(f, responses, responses.c.answered_at)
+def answer_conditions(f: Filter) -> list[sa.ColumnElement[bool]]:
+    where = _conditions(f, responses)
     if f.trait:
-        where.append(_trait_value(dialect, f.trait[0]) == f.trait[1])
+        key, value = f.trait
+        where.append(responses.c.id.in_(sa.select(answer_traits.c.answer_id).where(
+            answer_traits.c.key == key, answer_traits.c.value == value)))
     return where
 
 
 def view_conditions(f: Filter) -> list[sa.ColumnElement[bool]] | None:
     """None with a trait filter: views carry nothing of the visitor, traits included."""
-    return None if f.trait else _conditions(f, views, views.c.shown_at)
-
-
-def _next_day(day: str) -> str:
-    return (_dt.date.fromisoformat(day) + _dt.timedelta(days=1)).isoformat()
+    return None if f.trait else _conditions(f, views)
 
 
 @dataclass
@@ -165,64 +155,66 @@ class Results:
 
 
 def compute(store: Store, f: Filter, catalogue: Catalogue | None = None) -> Results:
-    """Every figure of the dashboard for ``f``."""
-    dialect = store.engine.dialect.name
-    answered = answer_conditions(f, dialect)
+    """Every figure of the dashboard for ``f``.
+
+    A response (a showing with an answer) counts on the day, page and traits of its first
+    stored answer, and is completed on those of the answer that completed it (the `opens` and
+    `closes` flags, kept at insert time): sums over narrow index entries, no distinct counts.
+    """
+    answered = answer_conditions(f)
     seen = view_conditions(f)
-    # Showings with an answer: distinct response ids (an answer of format 1 has none: one each).
-    def showings(completing: bool = False) -> sa.ColumnElement[Any]:
-        rid = sa.case((responses.c.completes == 1, responses.c.response_id)) if completing else responses.c.response_id
-        alone = responses.c.response_id.is_(None) & (responses.c.completes == 1 if completing else sa.true())
-        return sa.func.count(sa.distinct(rid)) + sa.func.sum(sa.case((alone, 1), else_=0))
     site = catalogue.sites.get(f.site) if catalogue else None
     known = [s for s in (site.surveys if site else []) if not f.survey or s.id == f.survey]
     types = {(s.id, q.id): q.type for s in known for q in s.questions}
-    day = sa.func.substr(responses.c.answered_at, 1, 10)
+    c = responses.c
     with store.engine.connect() as db:
-        view_counts: dict[str, int] = {} if seen is None else dict(db.execute(
-            sa.select(views.c.survey_id, sa.func.count()).where(*seen).group_by(views.c.survey_id)).all())
-        totals = {row[0]: row[1:] for row in db.execute(
-            sa.select(responses.c.survey_id, sa.func.count(), showings(), showings(completing=True))
-            .where(*answered).group_by(responses.c.survey_id)).all()}
-        # Answers per question and value in one pass (the value is null but for scales).
-        by_value = db.execute(
-            sa.select(responses.c.survey_id, responses.c.question_id, responses.c.response_int, sa.func.count())
-            .where(*answered)
-            .group_by(responses.c.survey_id, responses.c.question_id, responses.c.response_int)).all()
-        per_question: dict[tuple[str, str], int] = {}
-        for survey_id, question_id, _value, count in by_value:
-            per_question[(survey_id, question_id)] = per_question.get((survey_id, question_id), 0) + count
-        scales = [row for row in by_value if row[2] is not None]
+        shown = [] if seen is None else db.execute(
+            sa.select(views.c.survey_id, views.c.day, sa.func.count()).where(*seen)
+            .group_by(views.c.survey_id, views.c.day)).all()
+        # One pass over the answers: per question, value (null but for scales) and day.
+        facts = db.execute(
+            sa.select(c.survey_id, c.question_id, c.response_int, c.day, sa.func.count(),
+                      sa.func.sum(c.opens), sa.func.sum(c.closes))
+            .where(*answered).group_by(c.survey_id, c.question_id, c.response_int, c.day)).all()
         multi = [(s, q) for (s, q), t in types.items() if t == "multiple_choice"]
         picked = db.execute(
-            sa.select(responses.c.survey_id, responses.c.question_id, response_choices.c.choice, sa.func.count())
-            .select_from(response_choices.join(responses, responses.c.id == response_choices.c.answer_id))
+            sa.select(c.survey_id, c.question_id, response_choices.c.choice, sa.func.count())
+            .select_from(response_choices.join(responses, c.id == response_choices.c.answer_id))
             .where(*answered, _questions(multi) if site else sa.true())
-            .group_by(responses.c.survey_id, responses.c.question_id, response_choices.c.choice)).all() \
-            if multi or not site else []
+            .group_by(c.survey_id, c.question_id, response_choices.c.choice)).all() if multi or not site else []
         single = [(s, q) for (s, q), t in types.items() if t in SINGLE_CHOICE_TYPES]
-        choice = sa.case((responses.c.response_text.startswith(f"{OTHER}: ", autoescape=True), OTHER),
-                         else_=responses.c.response_text)
         chosen = db.execute(
-            sa.select(responses.c.survey_id, responses.c.question_id, choice, sa.func.count())
-            .where(*answered, _questions(single))
-            .group_by(responses.c.survey_id, responses.c.question_id, choice)).all() if single else []
+            sa.select(c.survey_id, c.question_id, c.choice, sa.func.count())
+            .where(*answered, _questions(single), c.choice.is_not(None))
+            .group_by(c.survey_id, c.question_id, c.choice)).all() if single else []
         texts = [(s, q) for (s, q), t in types.items() if t not in (*SCALE_TYPES, *CHOICE_TYPES, "yes_no")]
         if not site:      # no survey definitions: every question without a number may be text
-            texts = [(s, q) for (s, q, v, _) in by_value if v is None]
+            texts = sorted({(s, q) for (s, q, v, *_) in facts if v is None})
         latest: list[Any] = []
         for survey_id, question_id in texts:    # newest first, read backwards along the index
             latest += db.execute(
-                sa.select(responses.c.survey_id, responses.c.question_id, responses.c.answered_at,
-                          responses.c.response_text)
-                .where(*answered, responses.c.survey_id == survey_id, responses.c.question_id == question_id,
-                       responses.c.response_text.is_not(None))
-                .order_by(responses.c.answered_at.desc(), responses.c.id.desc()).limit(LATEST)).all()
-        answers_per_day: dict[str, int] = dict(db.execute(
-            sa.select(day, showings()).where(*answered).group_by(day)).all())
-        shown_day = sa.func.substr(views.c.shown_at, 1, 10)
-        views_per_day: dict[str, int] = {} if seen is None else dict(db.execute(
-            sa.select(shown_day, sa.func.count()).where(*seen).group_by(shown_day)).all())
+                sa.select(c.survey_id, c.question_id, c.answered_at, c.response_text)
+                .where(*answered, c.survey_id == survey_id, c.question_id == question_id,
+                       c.response_text.is_not(None))
+                .order_by(c.answered_at.desc(), c.id.desc()).limit(LATEST)).all()
+    view_counts: dict[str, int] = {}
+    views_per_day: dict[str, int] = {}
+    for survey_id, day, count in shown:
+        view_counts[survey_id] = view_counts.get(survey_id, 0) + count
+        views_per_day[day] = views_per_day.get(day, 0) + count
+    totals: dict[str, list[int]] = {}
+    per_question: dict[tuple[str, str], int] = {}
+    by_value: dict[tuple[str, str, int], int] = {}
+    answers_per_day: dict[str, int] = {}
+    for survey_id, question_id, value, day, count, opened, closed in facts:
+        total = totals.setdefault(survey_id, [0, 0, 0])
+        total[0] += count
+        total[1] += int(opened)
+        total[2] += int(closed)
+        per_question[(survey_id, question_id)] = per_question.get((survey_id, question_id), 0) + count
+        if value is not None:
+            by_value[(survey_id, question_id, value)] = by_value.get((survey_id, question_id, value), 0) + count
+        answers_per_day[day] = answers_per_day.get(day, 0) + int(opened)
     by_question: dict[tuple[str, str], QuestionResult] = {}
     surveys: list[SurveyResult] = []
     ids = [s.id for s in known] + sorted((set(totals) | set(view_counts)) - {s.id for s in known})
@@ -250,7 +242,7 @@ def compute(store: Store, f: Filter, catalogue: Catalogue | None = None) -> Resu
         q = question(survey_id, question_id)
         if q is not None:
             q.answers = int(count)
-    for survey_id, question_id, value, count in scales:
+    for (survey_id, question_id, value), count in by_value.items():
         q = question(survey_id, question_id)
         if q is not None:
             q.distribution.append((int(value), int(count)))

@@ -19,7 +19,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .runtime.responses import is_view
+from .runtime.responses import OTHER, is_view
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -45,6 +45,10 @@ responses = sa.Table(
     sa.Column("completes", sa.Integer, nullable=False),
     sa.Column("response_int", sa.Integer),
     sa.Column("response_text", sa.Text),
+    sa.Column("day", sa.Text, nullable=False),
+    sa.Column("opens", sa.Integer, nullable=False),
+    sa.Column("closes", sa.Integer, nullable=False),
+    sa.Column("choice", sa.Text),
 )
 # One row per choice picked in a multiple-choice answer (choice counts in SQL).
 response_choices = sa.Table(
@@ -64,8 +68,37 @@ views = sa.Table(
     sa.Column("shown_at", sa.Text, nullable=False),
     sa.Column("received_at", sa.Float, nullable=False),
     sa.Column("record_version", sa.Integer, nullable=False),
+    sa.Column("day", sa.Text, nullable=False),
+)
+# Showings with an answer (and whether one completed them): decides `opens` and `closes`.
+showings = sa.Table(
+    "showings", metadata,
+    sa.Column("site", sa.Text, primary_key=True),
+    sa.Column("response_id", sa.Text, primary_key=True),
+    sa.Column("completed", sa.Integer, nullable=False),
+)
+# The visitor's traits of each answer, one row each (the dashboard's trait filter).
+answer_traits = sa.Table(
+    "answer_traits", metadata,
+    sa.Column("answer_id", sa.Text, primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
 )
 IDENTITY_COLUMNS = ("braze_external_id", "braze_device_id", "clevertap_id")
+CHOICE_MAX = 200        # the survey format's longest choice: longer text answers get no `choice`
+TRAIT_MAX = 500         # longer trait values stay in the record, not filterable
+
+
+def choice_of(text: Any) -> str | None:
+    """The `choice` column of an answer: a short text answer, "Other" for an "Other: ..." one."""
+    if not isinstance(text, str) or not text or len(text) > CHOICE_MAX:
+        return None
+    return OTHER if text.startswith(f"{OTHER}: ") else text
+
+
+def trait_text(value: Any) -> str:
+    """A trait's value as the dashboard's filter compares it (JSON for numbers and booleans)."""
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def database_url(db: str | Path) -> str:
@@ -130,10 +163,12 @@ class Store:
                     result = connection.execute(self.insert_ignoring(views, ["id"]).returning(views.c.id), {
                         "id": r["id"], "site": r["site"], "survey_id": r["survey_id"],
                         "response_id": r["response_id"], "url": r["url"], "preview": int(bool(r["preview"])),
-                        "shown_at": r["shown_at"], "received_at": now, "record_version": int(r["version"])})
+                        "shown_at": r["shown_at"], "received_at": now, "record_version": int(r["version"]),
+                        "day": r["shown_at"][:10]})
                     (stored if result.first() is not None else duplicates).append(r["id"])
                     continue
                 value = r.get("response_int")
+                opens, closes = self._showing(connection, r)
                 result = connection.execute(self.insert_ignoring(responses, ["id"]).returning(responses.c.id), {
                     "id": r["id"], "site": r["site"], "survey_id": r["survey_id"],
                     "question_id": r["question_id"], "answered_at": r["answered_at"], "received_at": now,
@@ -145,6 +180,8 @@ class Store:
                     "url": str(r.get("url") or ""), "completes": int(bool(r.get("completes_response"))),
                     "response_int": value if isinstance(value, int) and not isinstance(value, bool) else None,
                     "response_text": r.get("response_string"),
+                    "day": r["answered_at"][:10], "opens": opens, "closes": closes,
+                    "choice": choice_of(r.get("response_string")),
                 })
                 if result.first() is None:
                     duplicates.append(r["id"])
@@ -154,7 +191,29 @@ class Store:
                 if isinstance(picked, list) and picked:
                     connection.execute(response_choices.insert(),
                                        [{"answer_id": r["id"], "choice": str(c)} for c in dict.fromkeys(picked)])
+                traits = [{"answer_id": r["id"], "key": str(k), "value": trait_text(v)}
+                          for k, v in (r.get("user") or {}).items()]
+                traits = [t for t in traits if len(t["value"]) <= TRAIT_MAX]
+                if traits:
+                    connection.execute(answer_traits.insert(), traits)
         return stored, duplicates
+
+    def _showing(self, connection: sa.Connection, r: dict[str, Any]) -> tuple[int, int]:
+        """(opens, closes) of an answer about to be stored: is it its showing's first answer, its
+        first completing one. Decided by the `showings` row, atomically on both databases; a
+        duplicate record finds its showing's row already written by its first copy (0, 0)."""
+        showing = _text(r.get("response_id"))
+        completes = bool(r.get("completes_response"))
+        if showing is None:
+            return 1, int(completes)
+        key = {"site": r["site"], "response_id": showing}
+        opened = connection.execute(self.insert_ignoring(showings, ["site", "response_id"])
+                                    .returning(showings.c.response_id), {**key, "completed": 0}).first()
+        closed = completes and connection.execute(
+            showings.update().where(showings.c.site == r["site"], showings.c.response_id == showing,
+                                    showings.c.completed == 0)
+            .values(completed=1).returning(showings.c.response_id)).first() is not None
+        return int(opened is not None), int(closed)
 
     def list(self, *, site: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
         query = sa.select(responses.c.record)

@@ -29,7 +29,7 @@ def record(site_data):
 
 def test_a_new_database_gets_every_migration(db_url):
     store = Store(db_url)
-    assert schema_version(store.engine) == "0006"
+    assert schema_version(store.engine) == "0007"
     store.close()
 
 
@@ -43,11 +43,12 @@ def test_a_database_from_before_migrations_keeps_its_answers(tmp_path, record):
     db.commit()
     db.close()
     store = Store(path)
-    assert schema_version(store.engine) == "0006"
+    assert schema_version(store.engine) == "0007"
     assert [r["id"] for r in store.list()] == [record["id"]]
     with store.engine.connect() as connection:   # the dashboard's columns, from the record kept
-        row = connection.execute(sa.text("SELECT response_int, response_text, url, completes FROM responses")).one()
-    assert tuple(row) == (8, "8", record["url"], 0)
+        row = connection.execute(sa.text("SELECT response_int, response_text, url, completes, day, opens, closes, "
+                                         "choice FROM responses")).one()
+    assert tuple(row) == (8, "8", record["url"], 0, record["answered_at"][:10], 1, 0, "8")
     assert store.add([record]) == ([], [record["id"]])          # still de-duplicated
     assert store.add([{**record, "id": "rec-000009"}]) == (["rec-000009"], [])
     versions = sqlite3.connect(path).execute("SELECT record_version FROM responses ORDER BY id").fetchall()
