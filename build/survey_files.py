@@ -10,9 +10,13 @@ from typing import Any
 
 import yaml
 
+from ..runtime.extensions import BUILTIN_NAMES
 from ..runtime.survey_format import FormatError, SiteSettings, Survey, load_site_settings, load_survey
 
 SITES_FILE = "sites.yaml"
+# The question types of the extensions that come with Sondage (examples/extensions), named
+# when a survey uses one its site has not declared.
+EXAMPLE_TYPES = {"slider": "sondage-slider (examples/extensions/slider)"}
 
 
 class SurveyFileError(ValueError):
@@ -106,18 +110,41 @@ def read_site_settings(directory: Path) -> dict[str, SiteSettings]:
 
 
 def read_folder(directory: Path) -> SurveyFolder:
-    """The survey files and site settings of ``directory``, validated."""
-    folder = SurveyFolder(read_surveys(directory), read_site_settings(directory))
+    """The survey files and site settings of ``directory``, validated. Question types of a
+    site with extensions are checked once they are resolved (:func:`check_question_types`)."""
+    folder = SurveyFolder(read_surveys(directory, check_types=False), read_site_settings(directory))
     sites = {f.survey.site for f in folder.files}
     for site in folder.settings:
         if site not in sites:
             raise SurveyFileError(directory / SITES_FILE, f"{site}: no survey file is for this site")
+    check_question_types([f for f in folder.files if not folder.settings_of(f.survey.site).extensions], {})
     return folder
 
 
-def read_surveys(directory: Path) -> list[SurveyFile]:
+def check_question_types(files: list[SurveyFile], provided: dict[str, dict[str, str]],
+                         known: dict[str, str] | None = None) -> None:
+    """Every question's type is built in or provided by an extension of its site
+    (``provided``: site -> type -> extension). An unknown one names the extension that
+    would provide it (``known``: type -> extension, from every extension the build knows)."""
+    known = {**EXAMPLE_TYPES, **(known or {})}
+    for f in files:
+        mine = provided.get(f.survey.site, {})
+        for i, q in enumerate(f.survey.questions):
+            if q.type in BUILTIN_NAMES or q.type in mine:
+                continue
+            where = f"questions[{i}].type: unknown question type {q.type!r}"
+            if q.type in known:
+                raise SurveyFileError(f.path, f"{where}: the extension {known[q.type]} provides it; add it to "
+                                              f"`extensions` of site {f.survey.site!r} in {SITES_FILE}")
+            raise SurveyFileError(f.path, f"{where}: not a built-in type ({', '.join(BUILTIN_NAMES)}) and no "
+                                          f"extension of site {f.survey.site!r} provides it")
+
+
+def read_surveys(directory: Path, *, check_types: bool = True) -> list[SurveyFile]:
     """All survey files of ``directory``, validated; raises on the first bad one."""
     files = [read_survey_file(p) for p in survey_paths(directory)]
+    if check_types:
+        check_question_types(files, {})
     if not files:
         raise SurveyFileError(directory, "has no survey files (*.yaml)")
     seen: dict[tuple[str, str], Path] = {}

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
+from .extensions import REGISTRY, ForwardContext, Forwarder
 from .survey_format import Question, SiteSettings, Survey
 
 SEGMENT_EVENT = "Survey Question Response"
@@ -153,19 +154,53 @@ def clevertap_calls(record: dict[str, Any], question: Question, value: Any, sett
     ]
 
 
+def _segment(ctx: ForwardContext) -> list[SdkCall]:
+    return segment_calls(ctx.record) if vendors(ctx.settings, ctx.survey, ctx.channel).segment else []
+
+
+def _braze(ctx: ForwardContext) -> list[SdkCall]:
+    return braze_calls(ctx.record, ctx.question, ctx.value, ctx.channel) \
+        if vendors(ctx.settings, ctx.survey, ctx.channel).braze else []
+
+
+def _clevertap(ctx: ForwardContext) -> list[SdkCall]:
+    return clevertap_calls(ctx.record, ctx.question, ctx.value, ctx.settings, ctx.traits) \
+        if vendors(ctx.settings, ctx.survey, ctx.channel).clevertap else []
+
+
+BUILTIN_FORWARDERS = ("segment", "braze", "clevertap")
+for _forwarder in (Forwarder("segment", _segment), Forwarder("braze", _braze), Forwarder("clevertap", _clevertap)):
+    REGISTRY.forwarder(_forwarder)
+
+
 def answer_calls(record: dict[str, Any], question: Question, value: Any, survey: Survey, settings: SiteSettings,
                  channel: Channel, traits: dict[str, Any]) -> list[SdkCall]:
-    """Every SDK call for one answered question, in order."""
+    """Every SDK call for one answered question, in order: the built-in vendors, then the
+    site's extension forwarders (a forwarder that is not loaded, or fails, is skipped: the
+    answer is already stored for the collector)."""
     if record.get("preview") or channel == "hosted":
         return []   # preview answers reach no profile; a hosted page's are relayed by the server
-    chosen = vendors(settings, survey, channel)
     calls: list[SdkCall] = []
-    if chosen.segment:
-        calls += segment_calls(record)
-    if chosen.braze:
-        calls += braze_calls(record, question, value, channel)
-    if chosen.clevertap:
-        calls += clevertap_calls(record, question, value, settings, traits)
+    wanted: list[tuple[str, dict[str, Any]]] = [(name, {}) for name in BUILTIN_FORWARDERS]
+    wanted += [(f.name, dict(f.options)) for f in settings.forwarders]
+    for name, options in wanted:
+        forwarder = REGISTRY.forwarders.get(name)
+        if forwarder is None:
+            continue
+        ctx = ForwardContext(record=record, question=question, value=value, survey=survey, settings=settings,
+                             channel=channel, traits=traits, options=dict(options))
+        if name in BUILTIN_FORWARDERS:
+            calls += forwarder.forward(ctx)
+            continue
+        try:
+            made = forwarder.forward(ctx)
+            if not isinstance(made, list) or not all(isinstance(c, dict) and {"target", "chain"} <= set(c)
+                                                     for c in made):
+                raise TypeError(f"returned {type(made).__name__}, not a list of SdkCall")
+        except Exception as e:      # an extension's bug never costs the answer or the page
+            made = [_call("Sondage", "console", [["warn", [f"Sondage: forwarder {name!r} failed: "
+                                                          f"{type(e).__name__}: {str(e)[:200]}"]]])]
+        calls += made
     return calls
 
 

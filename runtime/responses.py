@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from . import strings
+from .extensions import BUILTIN_NAMES, REGISTRY, ExtensionError, QuestionType, RawAnswer
 from .schema import FormatError, dump, load, spec
 from .survey_format import ID_PATTERN, SITE_PATTERN, Question, Survey
 
@@ -51,7 +52,27 @@ def scale_range(question: Question) -> tuple[int, int]:
 
 def parse_answer(question: Question, raw: Any, other: Any = None) -> Any:
     """Turn what the widget sent into the answer value for ``question`` (``other``: the
-    text of a single choice's "Other")."""
+    text of a single choice's "Other"), by the question type registered under its name."""
+    kind = REGISTRY.question_types.get(question.type)
+    if kind is None:
+        raise AnswerError("e_unavailable")
+    if question.type in BUILTIN_NAMES:
+        return kind.parse(RawAnswer(question, raw, other))
+    try:
+        value = kind.parse(RawAnswer(question, raw, other))
+    except AnswerError:
+        raise
+    except ValueError as e:     # an extension's own message for the visitor
+        raise AnswerError("e_extension", message=str(e)[:200]) from None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, list)) or \
+            isinstance(value, list) and not all(isinstance(v, str) for v in value):
+        raise ExtensionError(f"question type {question.type!r} parsed {type(value).__name__}: an answer is "
+                             "an int, a float, a str or a list of str")
+    return value[:MAX_TEXT] if isinstance(value, str) else value
+
+
+def _parse_builtin(answer: RawAnswer) -> Any:
+    question, raw, other = answer.question, answer.raw, answer.other
     kind = question.type
     if kind in ("nps", "rating", "csat"):
         low, high = scale_range(question)
@@ -110,6 +131,10 @@ def parse_answer(question: Question, raw: Any, other: Any = None) -> Any:
         except ValueError:
             raise AnswerError("e_date") from None
     return text[:MAX_TEXT]
+
+
+for _name in BUILTIN_NAMES:
+    REGISTRY.question_type(QuestionType(_name, parse=_parse_builtin))
 
 
 Scalar = str | int | float | bool

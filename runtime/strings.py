@@ -121,6 +121,16 @@ STRINGS: dict[str, dict[str, str]] = {
            "e_a_number": "יש לכתוב מספר.", "e_min": "יש לכתוב מספר של {n} לפחות.", "e_max": "יש לכתוב מספר של {n} לכל היותר.",
            "e_date": "יש לבחור תאריך.", "e_required": "לשאלה זו נדרשת תשובה."},
 }
+# An extension's question type: its own message, as it wrote it; a type not loaded here.
+UNAVAILABLE = {"en": "this question cannot be answered here", "fr": "Impossible de répondre à cette question ici.",
+               "de": "Diese Frage kann hier nicht beantwortet werden.",
+               "es": "Esta pregunta no se puede responder aquí.", "pt": "Não é possível responder a esta pergunta aqui.",
+               "nl": "Deze vraag kan hier niet worden beantwoord.", "it": "Non è possibile rispondere qui a questa domanda.",
+               "ja": "この質問にはここでは回答できません。", "ar": "لا يمكن الإجابة عن هذا السؤال هنا.",
+               "he": "לא ניתן לענות על שאלה זו כאן."}
+for _language, _words in STRINGS.items():
+    _words["e_extension"] = "{message}"
+    _words["e_unavailable"] = UNAVAILABLE[_language]
 LANGUAGES = tuple(STRINGS)
 assert all(set(words) == set(STRINGS["en"]) for words in STRINGS.values()), "every language has every key"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from .schema import FormatError, dump, join_path, json_schema, load, spec
 
@@ -63,10 +63,11 @@ class Question:
     """One question of a survey."""
 
     id: str = spec("Stable id of the question, unique within the survey.", pattern=ID_PATTERN)
-    type: QuestionType = spec(
+    type: str = spec(
         "nps: 0-10; rating: 1..scale (numbers, stars or emoji); csat: 1-5; single_choice, multiple_choice, "
         "dropdown: from `choices`; yes_no; short_text, long_text (text: the same as long_text); email; "
-        "number; date."
+        "number; date. Or a type an extension of the site provides (sites.yaml `extensions`).",
+        pattern=r"[a-z][a-z0-9_]{0,39}",
     )
     prompt: str = spec("The question as the visitor reads it.", min_len=1, max_len=500)
     label: str | None = spec(
@@ -88,8 +89,13 @@ class Question:
     shuffle: bool = spec("Show the choices in an order of their own for each visitor (always the same "
                          "for that visitor).", default=False)
     logic: list[Jump] = spec("Skip logic, checked in order after the answer.", default_factory=list, max_items=20)
+    options: dict[str, Scalar] = spec("Settings of an extension's question type (its own names).",
+                                      default_factory=dict, max_items=50)
 
     def validate(self, path: str) -> None:
+        if self.options and self.type in get_args(QuestionType):
+            raise FormatError(join_path(path, "options"), f"only extensions' question types take options, "
+                                                          f"not {self.type}")
         if self.type == "rating" and self.style == "emoji" and self.scale > 5:
             raise FormatError(join_path(path, "scale"), "an emoji rating goes up to 5")
         if self.style != "numbers" and self.type != "rating":
@@ -291,6 +297,15 @@ class SurveyForwarding:
 
 
 @dataclass
+class ForwarderSetting:
+    """An extension's answer forwarder, turned on for the site."""
+
+    name: str = spec("The forwarder's name, as its extension registers it.", pattern=r"[a-z][a-z0-9_]{0,39}")
+    options: dict[str, Scalar] = spec("Its settings (its own names, e.g. url).", default_factory=dict,
+                                      max_items=50)
+
+
+@dataclass
 class SiteSettings:
     """Settings of one site (``surveys/sites.yaml``, keyed by the site's embed API key)."""
 
@@ -303,6 +318,12 @@ class SiteSettings:
         "The site's page origins (https://shop.example): the collector takes answers for this site "
         "only from them (CORS). Empty: from any page.", default_factory=list, max_items=50,
         pattern=ORIGIN_PATTERN)
+    extensions: list[str] = spec(
+        "Python extensions of the site (question types, forwarders): a folder of a Python project or a "
+        ".whl file, relative to the surveys folder. The build installs them with micropip in Pyodide.",
+        default_factory=list, max_items=20, min_len=1, max_len=500)
+    forwarders: list[ForwarderSetting] = spec(
+        "Extensions' forwarders that get each answer, with their settings.", default_factory=list, max_items=20)
 
 
 @dataclass

@@ -27,7 +27,16 @@ def test_field_error_names_file_and_field(tmp_path):
     (tmp_path / "bad.yaml").write_text(GOOD.replace("type: nps", "type: stars"))
     with pytest.raises(SurveyFileError) as e:
         read_surveys(tmp_path)
-    assert "bad.yaml: questions[0].type: must be one of" in str(e.value)
+    assert "bad.yaml: questions[0].type: unknown question type 'stars': not a built-in type (nps, " in str(e.value)
+
+
+def test_an_extension_type_names_the_extension_that_provides_it(tmp_path):
+    (tmp_path / "a.yaml").write_text(GOOD.replace("type: nps", "type: slider"))
+    with pytest.raises(SurveyFileError) as e:
+        read_surveys(tmp_path)
+    assert str(e.value).endswith("a.yaml: questions[0].type: unknown question type 'slider': the extension "
+                                 "sondage-slider (examples/extensions/slider) provides it; add it to `extensions` "
+                                 "of site 'key' in sites.yaml")
 
 
 def test_yaml_syntax_error_names_line(tmp_path):

@@ -43,7 +43,7 @@ def test_unknown_key_is_an_error_naming_the_field():
 
 
 @pytest.mark.parametrize("change, path, words", [
-    ({"questions": [{"id": "q", "type": "stars", "prompt": "P"}]}, "questions[0].type", "must be one of"),
+    ({"questions": [{"id": "q", "type": "Stars!", "prompt": "P"}]}, "questions[0].type", "does not match the pattern"),
     ({"questions": [{"id": "q", "type": "nps"}]}, "questions[0].prompt", "is required"),
     ({"questions": []}, "questions", "at least one question"),
     ({"questions": [{"id": "q", "type": "single_choice", "prompt": "P", "choices": ["a"]}]},
