@@ -11,6 +11,8 @@ Layout of ``--out``::
     python-<hash>.zip          runtime + jinja2 + markupsafe + stdlib subset, .pyc
     pyodide-<hash>/            pyodide.mjs, pyodide.asm.mjs, pyodide.asm.wasm (pinned npm)
     sites/<apiKey>-<hash>.json the site's validated surveys
+    ext/<name>-<hash>.zip      a site's Python extension, as bytecode (imported when needed)
+    extensions-lock.json       the extensions' lock, made by micropip.freeze() in Pyodide
 
 Compressible files get precompressed ``.br`` (brotli-11) and ``.gz`` siblings.
 The same inputs give the same bytes.
@@ -37,6 +39,8 @@ from ..runtime.hints import event_ahead_file, hint
 from ..runtime.survey_format import FORMAT_VERSION, dump, survey_json_schema
 from . import pyodide_dist
 from .compress import precompress
+from .extensions import ExtensionBuildError
+from .extensions import resolve as resolve_extensions
 from .pyodide_dist import PYODIDE_VERSION
 from .python_bundle import build_python_zip
 from .survey_files import SurveyFile, read_folder
@@ -149,6 +153,10 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
     survey_files = folder.files
     lock = check_pyodide(pyodide_dir)
     python_zip, listing = build_python_zip(pyodide_dir)
+    try:
+        extensions = resolve_extensions(folder, surveys_dir, pyodide_dir)
+    except ExtensionBuildError as e:
+        raise BuildError(str(e)) from None
 
     files: dict[str, bytes] = {}
 
@@ -178,6 +186,8 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
     }, "loader.js")
     files["loader.js"] = minify_js(loader).encode()
     files["survey.schema.json"] = _json(survey_json_schema())
+    if extensions.lock:
+        files["extensions-lock.json"] = _json(extensions.lock)       # micropip.freeze() in Pyodide
 
     result = BuildResult(out=out, python_modules=len(listing["stdlib"]) + len(listing["stage"]))
     by_site: dict[str, list[SurveyFile]] = {}
@@ -186,9 +196,12 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
     for site, site_files in sorted(by_site.items()):
         surveys = [f.survey for f in site_files]
         settings = folder.settings_of(site)
+        refs = [{"name": e.name, "version": e.version, "zip": "../" + hashed(f"ext/{e.name}", ".zip", e.zip),
+                 "register": e.register, "templates": e.templates, "types": e.types, "forwarders": e.forwarders}
+                for e in extensions.of_site(site)]
         data_name = hashed(f"sites/{site}", ".json", _json(
             {"format": FORMAT_VERSION, "site": site, "surveys": [dump(s) for s in surveys],
-             "settings": dump(settings)}))
+             "settings": dump(settings), "extensions": refs}))
         ahead = event_ahead_file(surveys)
         ahead_name = hashed(f"ahead/{site}", ".json", _json(ahead)) if ahead else None
         files[f"manifests/{site}.json"] = _json({

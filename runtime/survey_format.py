@@ -473,6 +473,19 @@ class Survey:
 
 
 @dataclass
+class ExtensionRef:
+    """One of the site's extensions in the bundle: imported only when a survey shown needs it."""
+
+    name: str = spec("The extension's distribution name.", pattern=r"[A-Za-z0-9_.]{1,100}")
+    version: str = spec("Its version.", max_len=100)
+    zip: str = spec("Its modules as bytecode: a zip in the bundle, relative to the site data.", max_len=300)
+    register: list[str] = spec("module:function of each of its entry points.", max_items=20, max_len=300)
+    templates: str = spec("The module of its compiled question templates.", pattern=r"[A-Za-z0-9_]{1,200}")
+    types: list[str] = spec("The question types it provides.", default_factory=list, max_items=50)
+    forwarders: list[str] = spec("The forwarders it provides.", default_factory=list, max_items=50)
+
+
+@dataclass
 class SiteData:
     """The surveys of one site, as the build writes them for the runtime."""
 
@@ -480,6 +493,8 @@ class SiteData:
     site: str = spec("Embed API key of the site.", pattern=SITE_PATTERN)
     surveys: list[Survey] = spec("The site's surveys.", max_items=500)
     settings: SiteSettings = spec("The site's settings.", default_factory=SiteSettings)
+    extensions: list[ExtensionRef] = spec("The site's extensions in the bundle (sites.yaml `extensions`, "
+                                          "resolved by the build).", default_factory=list, max_items=20)
 
 
 def load_survey(data: Any) -> Survey:

@@ -1,0 +1,148 @@
+"""The sites' Python extensions, resolved for the bundle (``extensions`` in sites.yaml).
+
+Each entry is a folder of a Python project (built into a wheel here with pip, no network)
+or a ``.whl`` file, relative to the surveys folder. The wheels must be pure Python; they
+are installed with micropip inside the pinned Pyodide under Node (extensions_in_pyodide.py),
+where each extension's ``register`` runs and its modules and question templates are compiled
+to bytecode. The result: one zip per extension (imported by the visitor's browser only when
+a survey shown needs it), the types and forwarders each provides, and micropip's lock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .python_bundle import HERE, _run_in_pyodide, _stored_zip, stage
+from .survey_files import SITES_FILE, SurveyFileError, SurveyFolder, check_question_types
+
+MICROPIP = "micropip-0.11.1-py3-none-any.whl"
+PROJECT = HERE.parent
+# micropip's wheel (from PyPI, fetched by `make install`): the build's installer in Pyodide.
+WHEELS = Path(os.environ.get("SONDAGE_WHEELS", PROJECT / ".cache" / "wheels"))
+WHEEL_NAME = re.compile(r"(?P<name>[^-]+)-(?P<version>[^-]+)(?:-\d[^-]*)?-(?P<py>[^-]+)-(?P<abi>[^-]+)-"
+                        r"(?P<plat>[^-]+)\.whl")
+
+
+class ExtensionBuildError(RuntimeError):
+    pass
+
+
+@dataclass
+class Extension:
+    name: str                   # the distribution's name, normalised (sondage_slider)
+    version: str
+    site: str
+    register: list[str]         # module:function of each entry point
+    templates: str              # the module of its compiled question templates
+    types: list[str]
+    forwarders: list[str]
+    zip: bytes                  # its modules as bytecode, imported by the browser
+
+
+@dataclass
+class Resolved:
+    extensions: list[Extension] = field(default_factory=list)
+    lock: dict[str, Any] = field(default_factory=dict)
+
+    def of_site(self, site: str) -> list[Extension]:
+        return [e for e in self.extensions if e.site == site]
+
+
+def _wheel_of(entry: str, surveys_dir: Path, site: str, out: Path) -> Path:
+    where = f"{surveys_dir / SITES_FILE}: {site}.extensions: {entry!r}"
+    path = (surveys_dir / entry).resolve()
+    if path.is_file() and path.suffix == ".whl":
+        return path
+    if path.is_dir() and (path / "pyproject.toml").is_file():
+        built = out / path.name
+        proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                               "--no-index", "-q", "-w", str(built), str(path)],
+                              capture_output=True, text=True, timeout=300)
+        wheels = sorted(built.glob("*.whl"))
+        if proc.returncode != 0 or not wheels:
+            raise ExtensionBuildError(f"{where}: could not build a wheel:\n{(proc.stderr or proc.stdout)[-2000:]}")
+        return wheels[0]
+    raise ExtensionBuildError(f"{where}: neither a .whl file nor a folder with a pyproject.toml")
+
+
+def resolve(folder: SurveyFolder, surveys_dir: Path, pyodide_dir: Path, node: str = "node") -> Resolved:
+    """Install and check every site's extensions in Pyodide; then check every survey's
+    question types against what its site's extensions provide."""
+    wanted = {site: s.extensions for site, s in folder.settings.items() if s.extensions}
+    if not wanted:
+        return Resolved()
+    micropip = WHEELS / MICROPIP
+    if not micropip.is_file():
+        raise ExtensionBuildError(f"{micropip}: micropip's wheel is missing (`make install` fetches it from PyPI: "
+                                  f"pip download --no-deps micropip==0.11.1 -d {WHEELS})")
+    with tempfile.TemporaryDirectory(prefix="sondage-ext-") as tmp:
+        stage_dir, out_dir = Path(tmp, "stage"), Path(tmp, "out")
+        out_dir.mkdir()
+        stage(stage_dir)
+        (stage_dir / "wheels").mkdir()
+        wheels: list[dict[str, str]] = []
+        for site, entries in sorted(wanted.items()):
+            for entry in entries:
+                wheel = _wheel_of(entry, surveys_dir, site, Path(tmp, "built"))
+                tags = WHEEL_NAME.fullmatch(wheel.name)
+                if tags is None:
+                    raise ExtensionBuildError(f"{wheel}: not a wheel's file name")
+                if tags["abi"] != "none" or tags["plat"] != "any":
+                    raise ExtensionBuildError(
+                        f"{surveys_dir / SITES_FILE}: {site}.extensions: {entry!r}: {tags['name']} is not pure Python "
+                        f"(wheel tags {tags['py']}-{tags['abi']}-{tags['plat']}); the visitors' Pyodide runs "
+                        "pure-Python wheels only")
+                shutil.copyfile(wheel, stage_dir / "wheels" / wheel.name)
+                wheels.append({"name": tags["name"], "path": f"/stage/wheels/{wheel.name}", "site": site})
+        shutil.copyfile(micropip, stage_dir / MICROPIP)
+        questions = [{"file": str(f.path), "index": i, "type": q.type, "options": q.options}
+                     for f in folder.files for i, q in enumerate(f.survey.questions) if f.survey.site in wanted]
+        (stage_dir / "request.json").write_text(json.dumps(
+            {"micropip": f"/stage/{MICROPIP}", "wheels": wheels, "questions": questions}))
+        try:
+            _run_in_pyodide(node, pyodide_dir, stage_dir, out_dir, "extensions_in_pyodide.py",
+                            "installing the extensions in Pyodide")
+        except Exception as failed:
+            problem = out_dir / "problem.json"
+            raise ExtensionBuildError(_problem(problem.read_text()) if problem.is_file() else str(failed)) from None
+        found = json.loads((out_dir / "extensions.json").read_text())
+        lock = found["lock"]        # Pyodide's own packages left out: only what the build installed
+        lock["packages"] = {k: {**v, "file_name": v["file_name"].rpartition("/")[2]}
+                            for k, v in lock["packages"].items()
+                            if str(v.get("file_name", "")).startswith("emfs:/stage/wheels/")}
+        resolved = Resolved(lock=lock)
+        for e in found["extensions"]:
+            files = {p.relative_to(out_dir / e["name"]).as_posix(): p.read_bytes()
+                     for p in sorted((out_dir / e["name"]).rglob("*.pyc"))}
+            resolved.extensions.append(Extension(
+                name=e["name"], version=e["version"], site=e["site"], register=e["register"],
+                templates=e["templates"], types=e["types"], forwarders=e["forwarders"], zip=_stored_zip(files)))
+    provided = {site: {t: f"{e.name} {e.version}" for e in resolved.of_site(site) for t in e.types}
+                for site in wanted}
+    known = {t: f"{e.name} {e.version}" for e in resolved.extensions for t in e.types}
+    check_question_types([f for f in folder.files if f.survey.site in wanted], provided, known)
+    for site in wanted:
+        mine = {name for e in resolved.of_site(site) for name in e.forwarders}
+        for forwarder in folder.settings_of(site).forwarders:
+            if forwarder.name not in mine:
+                raise SurveyFileError(surveys_dir / SITES_FILE,
+                                      f"{site}.forwarders: no extension of the site provides {forwarder.name!r}"
+                                      + (f" (they provide: {', '.join(sorted(mine))})" if mine else ""))
+    return resolved
+
+
+def _problem(text: str) -> str:
+    """The extension script's problem (package and error, or file and field), readable."""
+    data = json.loads(text)
+    if "package" in data:
+        return f"extension {data['package']}: {data['error']}"
+    return f"{data['file']}: {data['field']}: {data['error']}"
