@@ -64,8 +64,10 @@ def _wheel_of(entry: str, surveys_dir: Path, site: str, out: Path) -> Path:
         return path
     if path.is_dir() and (path / "pyproject.toml").is_file():
         built = out / path.name
+        source = out / "src" / path.name        # a copy: setuptools writes build/ and *.egg-info beside it
+        shutil.copytree(path, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
         proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                               "--no-index", "-q", "-w", str(built), str(path)],
+                               "--no-index", "-q", "-w", str(built), str(source)],
                               capture_output=True, text=True, timeout=300)
         wheels = sorted(built.glob("*.whl"))
         if proc.returncode != 0 or not wheels:
