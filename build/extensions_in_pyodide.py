@@ -87,13 +87,10 @@ for wheel in request["wheels"]:
     lines = []
     for type_name in types:
         try:
-            code = env.compile(registry.question_types[type_name].template, type_name, f"{name}/{type_name}",
-                               raw=True)
+            lines.append(render.compiled_source(env, registry.question_types[type_name].template, type_name,
+                                                f"{name}/{type_name}", function=type_name))
         except Exception as e:
             fail(name, f"question type {type_name!r}: its template does not compile: {e}")
-        body = "".join(f"    {line}\n" if line.strip() else "\n" for line in code.splitlines())
-        lines.append(f"def {type_name}(environment):\n{body}"
-                     f"    return dict(locals(), __file__={f'{name}/{type_name}'!r})\n")
     source = ("\n".join(lines) or "pass\n").encode()
     code = compile(source, f"{templates}.py", "exec", dont_inherit=True, optimize=2)
     with open(os.path.join("/out", name, f"{templates}.pyc"), "wb") as f:

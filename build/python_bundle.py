@@ -89,11 +89,7 @@ def compile_templates(runtime_dir: Path) -> None:
         "".join(f"from . import {render.compiled_module_name(n)}\n" for n in render.TEMPLATES))
     for name in render.TEMPLATES:
         source = (runtime_dir / "templates" / name).read_text(encoding="utf-8")
-        code = env.compile(source, name, f"templates/{name}", raw=True)
-        # jinja2 runs this code with `environment` in its namespace: a function gives it one.
-        body = "".join(f"    {line}\n" if line.strip() else "\n" for line in code.splitlines())
-        module = (f"def namespace(environment):\n{body}"
-                  f"    return dict(locals(), __file__={f'templates/{name}'!r})\n")
+        module = render.compiled_source(env, source, name, f"templates/{name}")
         (package / f"{render.compiled_module_name(name)}.py").write_text(module, encoding="utf-8")
 
 

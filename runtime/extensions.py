@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, get_args
 
 from .survey_format import QuestionType as BuiltinType
+from .survey_format import Scalar
 
 if TYPE_CHECKING:
     from .forwarding import Channel, SdkCall
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 GROUP = "sondage.extensions"
 NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
-Options = dict[str, str | int | float | bool]
+Options = dict[str, Scalar]          # a question's or a forwarder's `options` in the survey format
 
 
 class ExtensionError(ValueError):

@@ -176,8 +176,8 @@ for _forwarder in (Forwarder("segment", _segment), Forwarder("braze", _braze), F
 def answer_calls(record: dict[str, Any], question: Question, value: Any, survey: Survey, settings: SiteSettings,
                  channel: Channel, traits: dict[str, Any]) -> list[SdkCall]:
     """Every SDK call for one answered question, in order: the built-in vendors, then the
-    site's extension forwarders (a forwarder that is not loaded, or fails, is skipped: the
-    answer is already stored for the collector)."""
+    site's extension forwarders. One that is not loaded is skipped; one that fails costs a
+    console warning (the answer is already stored for the collector)."""
     if record.get("preview") or channel == "hosted":
         return []   # preview answers reach no profile; a hosted page's are relayed by the server
     calls: list[SdkCall] = []
@@ -189,15 +189,12 @@ def answer_calls(record: dict[str, Any], question: Question, value: Any, survey:
             continue
         ctx = ForwardContext(record=record, question=question, value=value, survey=survey, settings=settings,
                              channel=channel, traits=traits, options=dict(options))
-        if name in BUILTIN_FORWARDERS:
-            calls += forwarder.forward(ctx)
-            continue
         try:
             made = forwarder.forward(ctx)
             if not isinstance(made, list) or not all(isinstance(c, dict) and {"target", "chain"} <= set(c)
                                                      for c in made):
                 raise TypeError(f"returned {type(made).__name__}, not a list of SdkCall")
-        except Exception as e:      # an extension's bug never costs the answer or the page
+        except Exception as e:      # a forwarder's bug never costs the answer or the page
             made = [_call("Sondage", "console", [["warn", [f"Sondage: forwarder {name!r} failed: "
                                                           f"{type(e).__name__}: {str(e)[:200]}"]]])]
         calls += made

@@ -42,6 +42,16 @@ def compiled_module_name(name: str) -> str:
     return "_tmpl_" + name.replace(".", "_")
 
 
+def compiled_source(env: jinja2.Environment, source: str, name: str, filename: str,
+                    function: str = "namespace") -> str:
+    """A template compiled to Python by jinja2, as the source of a function taking the
+    environment (jinja2 runs the code with `environment` in its namespace) and returning the
+    namespace :class:`_Precompiled` loads. Only the build calls it (the browser has no compiler)."""
+    code = env.compile(source, name, filename, raw=True)
+    body = "".join(f"    {line}\n" if line.strip() else "\n" for line in code.splitlines())
+    return f"def {function}(environment):\n{body}    return dict(locals(), __file__={filename!r})\n"
+
+
 class _Precompiled(jinja2.BaseLoader):
     """Templates the build compiled to Python (``_compiled_templates``)."""
 

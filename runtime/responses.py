@@ -56,13 +56,11 @@ def parse_answer(question: Question, raw: Any, other: Any = None) -> Any:
     kind = REGISTRY.question_types.get(question.type)
     if kind is None:
         raise AnswerError("e_unavailable")
-    if question.type in BUILTIN_NAMES:
-        return kind.parse(RawAnswer(question, raw, other))
     try:
         value = kind.parse(RawAnswer(question, raw, other))
     except AnswerError:
         raise
-    except ValueError as e:     # an extension's own message for the visitor
+    except ValueError as e:     # an extension's own message for the visitor (built-ins raise AnswerError)
         raise AnswerError("e_extension", message=str(e)[:200]) from None
     if isinstance(value, bool) or not isinstance(value, (int, float, str, list)) or \
             isinstance(value, list) and not all(isinstance(v, str) for v in value):
