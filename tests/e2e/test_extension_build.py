@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from sondage.build import extensions
 from sondage.build.bundle import BuildError, build
+from sondage.build.extensions import ExtensionBuildError, resolve
+from sondage.build.survey_files import read_folder
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "extensions"
 
@@ -87,3 +90,18 @@ def test_a_wheel_that_is_not_pure_python_is_refused(tmp_path):
                           "    options: {min: 1, max: 14, start: 3, unit: \" d\"}\n", ""))
     with pytest.raises(BuildError, match=r"fast_thing is not pure Python \(wheel tags cp311-cp311-linux_x86_64\)"):
         build(surveys, tmp_path / "dist")
+
+
+def test_an_extension_that_is_neither_a_wheel_nor_a_project_is_named(tmp_path):
+    surveys = _folder(tmp_path, "ext-demo-key:\n  extensions: [../nothing-here]\n")
+    with pytest.raises(ExtensionBuildError, match=r"sites\.yaml: ext-demo-key\.extensions: '\.\./nothing-here': "
+                                                  r"neither a \.whl file nor a folder with a pyproject\.toml"):
+        resolve(read_folder(surveys), surveys, Path("unused"))
+
+
+def test_a_missing_micropip_wheel_says_how_to_fetch_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(extensions, "WHEELS", tmp_path / "no-wheels")
+    surveys = _folder(tmp_path, SITES)
+    with pytest.raises(ExtensionBuildError, match=r"micropip's wheel is missing \(`make install` fetches it from "
+                                                  r"PyPI: pip download --no-deps micropip==0\.11\.1"):
+        resolve(read_folder(surveys), surveys, Path("unused"))
