@@ -202,7 +202,7 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
         data_name = hashed(f"sites/{site}", ".json", _json(
             {"format": FORMAT_VERSION, "site": site, "surveys": [dump(s) for s in surveys],
              "settings": dump(settings), "extensions": refs}))
-        ahead = event_ahead_file(surveys)
+        ahead = event_ahead_file(surveys, settings)
         ahead_name = hashed(f"ahead/{site}", ".json", _json(ahead)) if ahead else None
         files[f"manifests/{site}.json"] = _json({
             "format": FORMAT_VERSION, "site": site, "frame": frame_name, "surveys": data_name,

@@ -7,8 +7,10 @@ exactly those modules (see in_pyodide.py). Keep it in step with what the runtime
 import asyncio
 import json
 
-from sondage.runtime import browser
+from sondage.runtime import browser, extensions
 from sondage.runtime.embed import Runtime
+from sondage.runtime.schema import load
+from sondage.runtime.survey_format import ExtensionRef
 
 QUESTIONS = [
     {"id": "nps", "type": "nps", "prompt": "How likely?", "logic": [{"less_than": 3, "goto": "words"}]},
@@ -102,9 +104,37 @@ effects += hosted.handle({"type": "init", "site_data": SITE, "collector": "/coll
                           "page": {"channel": "hosted", "url": "https://x.test/s/exercise/s/?user_braze_id=b"
                                    "&user_number_n=2&user_boolean_b=true&user_date_d=2024-01-01&answer=9"}})
 effects += hosted.command("install", ["s"])
+# A site with an extension (the build staged it as a folder; a site's ships as a zip): the
+# survey that uses it waits for it, is rendered by its compiled template, and each answer
+# goes to its forwarder.
+KNOB = {"name": "exercise_knob", "version": "1", "zip": "../ext/exercise_knob.zip",
+        "register": ["_exercise_knob:register"], "templates": "_exercise_knob_templates", "types": ["knob"],
+        "forwarders": ["beacon"]}
+
+
+def ext_site(ref):
+    return {"format": 1, "site": "exercise-ext", "extensions": [ref],
+            "settings": {"forwarders": [{"name": "beacon", "options": {"url": "https://hooks.test/"}}]},
+            "surveys": [{"id": "k", "site": "exercise-ext", "name": "K", "trigger": {"type": "page_view"},
+                         "questions": [{"id": "knob", "type": ref["types"][0], "prompt": "How much?",
+                                        "options": {"max": 5}}]}]}
+
+
+knob = Runtime(clock=lambda: float(clock()))
+effects += knob.handle({"type": "init", "site_data": ext_site(KNOB), "collector": "/collect", "storage": {},
+                        "page": {"url": "https://example.test/"}})
+effects += knob.command("install", [])
+assert any(e["type"] == "load" for e in effects), "the extension was not asked for"
+extensions.install(load(ExtensionRef, KNOB), "/stage/_exercise_ext")
+effects += knob.handle({"type": "loaded", "names": ["exercise_knob"], "failed": []})
+assert knob.screen.survey is not None and knob.screen.survey.id == "k", "the extension's survey did not show"
+for value in ("9", "3"):
+    effects += knob.handle({"type": "ui", "survey_id": "k", "question_id": "knob", "action": "submit",
+                            "values": [value]})
+assert any(e["type"] == "sdk" and e["calls"][0]["target"] == "navigator" for e in effects), "no forwarder call"
 json.dumps(effects)
 kinds = {e["type"] for e in effects}
-assert {"mount", "unmount", "store", "deliver", "callback", "console", "wake", "sdk"} <= kinds, kinds
+assert {"mount", "unmount", "store", "deliver", "callback", "console", "wake", "sdk", "load"} <= kinds, kinds
 assert any(e["type"] == "mount" and e["survey_id"] == "s" for e in effects), "survey s never showed"
 
 
@@ -117,11 +147,19 @@ browser.receive(json.dumps({"type": "init", "site_data": SITE, "collector": "dat
 browser.receive(json.dumps({"type": "command", "name": "event", "args": ["go"]}))
 browser.receive(json.dumps({"type": "ui", "survey_id": "s", "question_id": "nps",
                             "action": "answer", "value": "7"}))
+# An extension the worker cannot fetch (here: no page to fetch it from): named, not shown.
+GONE = {**KNOB, "name": "exercise_gone", "zip": "../ext/gone.zip", "types": ["gone"], "forwarders": []}
+browser.start(posted.append)
+browser.receive(json.dumps({"type": "init", "site_data": ext_site(GONE), "collector": "data:,refused",
+                            "page": {"url": "https://example.test/"}, "storage": {}}))
+browser.receive(json.dumps({"type": "command", "name": "install", "args": []}))
 
 
 async def settle() -> None:
     for _ in range(50):
         if not browser._tasks:
-            return
+            break
         await asyncio.sleep(0.02)
-    raise AssertionError("the delivery never finished")
+    else:
+        raise AssertionError("the delivery never finished")
+    assert any("exercise_gone did not load" in p for p in posted), "an extension that failed to load was not named"

@@ -107,7 +107,7 @@ for root, dirs, files in os.walk(STAGE):
     for fname in sorted(files):
         full = os.path.join(root, fname)
         rel = os.path.relpath(full, STAGE)
-        if not fname.endswith(".py") or rel == "_exercise.py":
+        if not fname.endswith(".py") or rel.startswith("_exercise"):
             continue
         if not rel.startswith("sondage/") and full not in imported:
             mod = rel[:-3].replace("/__init__", "").replace("/", ".")

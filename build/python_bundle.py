@@ -75,6 +75,42 @@ def stage(stage_dir: Path) -> None:
         _copy_py_tree(_package_dir(dep), stage_dir / dep)
     compile_templates(stage_dir / "sondage" / "runtime")
     shutil.copyfile(HERE / "exercise.py", stage_dir / "_exercise.py")
+    _stage_exercise_extension(stage_dir / "_exercise_ext")
+
+
+# The extension the build's session loads (as a folder; a site's ships as a zip): a question
+# type whose template the build compiles, and a forwarder. Never in the bundle itself.
+EXERCISE_EXTENSION = '''
+from sondage.runtime.extensions import Forwarder, QuestionType
+
+
+def parse(answer):
+    value = int(str(answer.raw))
+    if not 0 <= value <= int(answer.question.options.get("max", 10)):
+        raise ValueError("out of range")
+    return value
+
+
+def forward(ctx):
+    return [{"vendor": "Beacon", "target": "navigator", "reply": None, "wait_for": None, "optional": False,
+             "chain": [["sendBeacon", [ctx.options["url"], str(ctx.record["response"])]]]}]
+
+
+def register(registry):
+    registry.question_type(QuestionType("knob", parse=parse, template=TEMPLATE))
+    registry.forwarder(Forwarder("beacon", forward))
+'''
+EXERCISE_TEMPLATE = ('<input name="value" type="range" max="{{ options.get(\'max\', 10) }}">'
+                     '<button type="submit" data-action="submit">{{ w.say(\'submit\') }}</button>')
+
+
+def _stage_exercise_extension(folder: Path) -> None:
+    from sondage.runtime import render
+
+    folder.mkdir()
+    (folder / "_exercise_knob.py").write_text(f"TEMPLATE = {EXERCISE_TEMPLATE!r}\n{EXERCISE_EXTENSION}")
+    (folder / "_exercise_knob_templates.py").write_text(render.compiled_source(
+        render.make_environment(), EXERCISE_TEMPLATE, "knob", "exercise/knob", function="knob"))
 
 
 def compile_templates(runtime_dir: Path) -> None:

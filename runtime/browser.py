@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -17,8 +18,13 @@ from typing import Any
 import js  # type: ignore[import-not-found]
 from pyodide.ffi import create_once_callable, to_js  # type: ignore[import-not-found]
 
+from . import extensions
 from .embed import Runtime
 from .protocol import Effect
+from .schema import load
+from .survey_format import ExtensionRef
+
+EXTENSIONS_DIR = "/tmp/sondage-extensions"
 
 _runtime: Runtime | None = None
 _post: Callable[[str], Any] | None = None
@@ -50,6 +56,10 @@ def _carry_out(effects: list[Effect]) -> None:
     for effect in effects:
         if effect["type"] == "deliver":
             task = asyncio.ensure_future(_deliver(effect["url"], effect["records"]))
+            _tasks.add(task)
+            task.add_done_callback(_tasks.discard)
+        elif effect["type"] == "load":
+            task = asyncio.ensure_future(_load(effect["extensions"]))
             _tasks.add(task)
             task.add_done_callback(_tasks.discard)
         elif effect["type"] == "wake":
@@ -89,3 +99,27 @@ async def _deliver(url: str, records: list[dict[str, Any]]) -> None:
         status = 0
     receive(json.dumps({"type": "delivered", "ids": ids, "status": status, "retry_after": retry_after,
                         "body": body}))
+
+
+async def _load(refs: list[dict[str, Any]]) -> None:
+    """Fetch each extension's zip from the bundle (its path is relative to the site data),
+    import it and register it; then tell the runtime, naming each that failed and why."""
+    failed = []
+    for data in refs:
+        try:
+            ref = load(ExtensionRef, data)
+            base = js.URL.new(js.URLSearchParams.new(str(js.location.hash)[1:]).get("data") or "",
+                              js.location.href).href
+            file = ref.zip.rpartition("/")[2]
+            response = await js.fetch(js.URL.new(ref.zip, base).href,
+                                      to_js({"credentials": "omit"}, dict_converter=js.Object.fromEntries))
+            if not response.ok:
+                raise OSError(f"{file}: HTTP {response.status}")
+            zipped = (await response.arrayBuffer()).to_bytes()
+            os.makedirs(EXTENSIONS_DIR, exist_ok=True)
+            with open(f"{EXTENSIONS_DIR}/{file}", "wb") as f:
+                f.write(zipped)
+            extensions.install(ref, f"{EXTENSIONS_DIR}/{file}")
+        except Exception as e:   # named to the site owner; the page and the other surveys go on
+            failed.append({"name": str(data.get("name")), "error": f"{type(e).__name__}: {e}"})
+    receive(json.dumps({"type": "loaded", "names": [r.get("name") for r in refs], "failed": failed}))

@@ -25,6 +25,7 @@ from typing import Any, Literal
 from . import (
     commands,
     debug,
+    extensions,
     flow,
     forwarding,
     hints,
@@ -41,6 +42,7 @@ from .delivery import Delivery
 from .placement import survey_look, with_look
 from .protocol import Effects
 from .responses import MAX_PROPERTIES, AnswerError, answer_record, is_view, parse_answer, view_record
+from .schema import dump
 from .screen import Screen
 from .survey_format import Question, SiteData, Survey, load_site_data
 from .targeting import Context, Decision, History, Occurrence, choose, device_type, visitor_language
@@ -95,6 +97,10 @@ class Runtime:
         self.close_at: float | None = None    # auto-close of an embed after its thank-you
         self._early_id: str | None = None
         self.link_answer: str | None = None   # a hosted page's answer=, for question 1
+        # A survey decided but waiting for its extensions to load (nothing else shows meanwhile),
+        # and the extensions that failed to load on this page (never asked for again), with why.
+        self.loading: tuple[Survey, Decision] | None = None
+        self.unloadable: dict[str, str] = {}
         self._handlers: dict[str, Callable[..., Effects]] = {
             "identify": self._cmd_identify, "event": self._cmd_event, "install": self._cmd_install,
             "url": self._cmd_url, "uninstall": self._cmd_uninstall, "segment": self._cmd_segment,
@@ -144,6 +150,8 @@ class Runtime:
             return self._sdk_reply(message.get("name"), message.get("value"))
         if kind == "online":
             return self.delivery.online(self.clock())
+        if kind == "loaded":
+            return self._loaded(message.get("failed"))
         assert kind == "wake"
         return [*self._fire_timers(), *self._auto_close(), *self.delivery.woken(self.clock())]
 
@@ -317,6 +325,7 @@ class Runtime:
         self.mode = "uninstalled"
         self.timers.clear()
         self.awaiting.clear()
+        self.loading = None
         on_screen = self.screen.state != "empty"
         self.screen.clear()
         return [protocol.unmount()] if on_screen else []
@@ -446,13 +455,13 @@ class Runtime:
         survey, decision, decisions = choose(self.site.surveys, what, self._context(), self.history,
                                              self.site.settings)
         effects: Effects = []
-        kept = [] if survey is not None or self.screen.busy else \
+        kept = [] if survey is not None or self._busy else \
             self.awaiting.keep(what, self.url, decisions, self.clock())
         if self.debug:
             effects.append(protocol.console("info", debug.occurrence(
                 what, decisions, awaiting=kept, identified="external_id" in self.traits)))
         effects.extend(self._start_timers(decisions))
-        if survey is None or decision is None or self.screen.busy:
+        if survey is None or decision is None or self._busy:
             return effects   # one survey on screen at a time
         effects += self._show(survey, decision)
         if what.kind == "event" and self.awaiting.starting and not self.identified and self.screen.survey is survey:
@@ -470,7 +479,7 @@ class Runtime:
         assert self.site is not None
         effects: Effects = []
         for item in self.awaiting.live(self.clock()):
-            if self.mode == "uninstalled" or self.screen.busy:
+            if self.mode == "uninstalled" or self._busy:
                 break   # one survey on screen at a time
             surveys = [s for s in self.site.surveys if s.id in item.survey_ids]
             ctx = self._context()
@@ -485,8 +494,21 @@ class Runtime:
         return effects
 
     # -- the survey on screen ----------------------------------------------------------
+    @property
+    def _busy(self) -> bool:
+        """One survey at a time: one on screen, or one whose extensions are loading."""
+        return self.screen.busy or self.loading is not None
+
     def _show(self, survey: Survey, decision: Decision) -> Effects:
         assert self.site is not None
+        missing = extensions.needed(self.site, survey)
+        if missing:   # its extensions first: the worker fetches them from the bundle, then `loaded`
+            broken = [e.name for e in missing if e.name in self.unloadable]
+            if broken:
+                return self._misuse(f"Sondage: survey {survey.id!r} is not shown: its extension {broken[0]} did not "
+                                    f"load ({self.unloadable[broken[0]]})")
+            self.loading = (survey, decision)
+            return [protocol.load([dump(e) for e in missing])]
         self.screen.seed = self.visitor_id
         self.screen.language = locale.pick_language(survey, visitor_language(self._context()))
         if decision.preview and self.look is not None:   # QA's gallery: a previewed survey in another look
@@ -519,6 +541,17 @@ class Runtime:
         if self.link_answer is not None:
             effects += self._answer_from_link(survey)
         return effects
+
+    def _loaded(self, failed: Any) -> Effects:
+        """The worker loaded the extensions asked for (or says why one failed): the survey
+        that waited for them shows now, unless one failed (then it is not shown, and said once)."""
+        pending, self.loading = self.loading, None
+        for item in failed if isinstance(failed, list) else []:
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                self.unloadable[item["name"]] = str(item.get("error") or "unknown error")[:300]
+        if pending is None or self.mode == "uninstalled" or self.screen.busy:
+            return []
+        return self._show(*pending)
 
     def _answer_from_link(self, survey: Survey) -> Effects:
         """The first question was answered in an email (``answer=`` in the link): record it

@@ -19,7 +19,9 @@ through the same two classes.
 
 from __future__ import annotations
 
+import importlib
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, get_args
@@ -29,7 +31,7 @@ from .survey_format import Scalar
 
 if TYPE_CHECKING:
     from .forwarding import Channel, SdkCall
-    from .survey_format import Question, SiteSettings, Survey
+    from .survey_format import ExtensionRef, Question, SiteData, SiteSettings, Survey
 
 GROUP = "sondage.extensions"
 NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
@@ -107,6 +109,10 @@ class Registry:
     forwarders: dict[str, Forwarder] = field(default_factory=dict)
     provider: dict[str, str] = field(default_factory=dict)
     registering: str = "sondage"
+    # Loaded in the browser from the bundle: the extensions' names, and each extension
+    # question type's template compiled by the build (a function of the environment).
+    loaded: set[str] = field(default_factory=set)
+    compiled: dict[str, Callable[[Any], dict[str, Any]]] = field(default_factory=dict)
 
     def question_type(self, kind: QuestionType) -> None:
         self._check(kind.name, "question type", self.question_types)
@@ -138,3 +144,43 @@ class Registry:
 
 BUILTIN_NAMES: tuple[str, ...] = get_args(BuiltinType)
 REGISTRY = Registry()       # the runtime's: the built-ins (registered by responses and forwarding), then extensions
+
+
+def uses_extensions(survey: Survey, settings: SiteSettings | None) -> bool:
+    """Does showing this survey need an extension (a question type of one, or the site's
+    forwarders, which get every answer)? Such a survey is never shown ahead of the runtime."""
+    return any(q.type not in BUILTIN_NAMES for q in survey.questions) or bool(settings and settings.forwarders)
+
+
+def needed(site: SiteData, survey: Survey, registry: Registry | None = None) -> list[ExtensionRef]:
+    """The site's extensions this survey needs that are not loaded yet, in the site's order."""
+    registry = registry or REGISTRY
+    types = {q.type for q in survey.questions if q.type not in BUILTIN_NAMES}
+    forwarders = {f.name for f in site.settings.forwarders}
+    return [e for e in site.extensions if e.name not in registry.loaded
+            and (types & set(e.types) or forwarders & set(e.forwarders))]
+
+
+def install(ref: ExtensionRef, path: str, registry: Registry | None = None) -> None:
+    """Import an extension shipped in the bundle (``path``: its zip of bytecode, or a folder)
+    and register it: its entry points' ``register`` run with the registry, and its question
+    templates come from the module the build compiled them into. Loading one twice is a no-op."""
+    registry = registry or REGISTRY
+    if ref.name in registry.loaded:
+        return
+    if path not in sys.path:
+        sys.path.append(path)      # after the runtime's own: an extension never shadows it
+    importlib.invalidate_caches()
+    for entry in ref.register:
+        module_name, _, attribute = entry.partition(":")
+        target: Any = importlib.import_module(module_name.strip())
+        for part in attribute.strip().split("."):
+            target = getattr(target, part)
+        registry.load(ref.name, target)
+    templates = importlib.import_module(ref.templates)
+    for kind in ref.types:
+        compiled = getattr(templates, kind, None)
+        if kind not in registry.question_types or compiled is None:
+            raise ExtensionError(f"{ref.name} did not provide question type {kind!r} as its build did")
+        registry.compiled[kind] = compiled
+    registry.loaded.add(ref.name)

@@ -42,7 +42,7 @@ def shown_ahead(survey: Survey) -> dict[str, Any]:
     }
 
 
-def event_ahead_file(surveys: Iterable[Survey]) -> dict[str, Any]:
+def event_ahead_file(surveys: Iterable[Survey], settings: SiteSettings | None = None) -> dict[str, Any]:
     """The bundle's "ahead" file of a site: the first step of every survey an event could
     show before the runtime is up, by survey id."""
-    return {s.id: shown_ahead(s) for s in surveys if could_be_ahead_on_event(s)}
+    return {s.id: shown_ahead(s) for s in surveys if could_be_ahead_on_event(s, settings)}

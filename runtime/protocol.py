@@ -34,9 +34,10 @@ TO_RUNTIME = (
     "online",        # the browser is back online (from the frame's window)
     "started",       # the worker has handed over everything queued before start-up
     "sdk_reply",     # what an `sdk` call with a `reply` returned (e.g. a vendor's user id)
+    "loaded",        # the extensions a `load` asked for: the names loaded, and why others failed
 )
 # Effects: what Python asks the JavaScript to do (it decides nothing itself).
-EFFECTS = ("mount", "unmount", "store", "deliver", "callback", "console", "wake", "sdk")
+EFFECTS = ("mount", "unmount", "store", "deliver", "callback", "console", "wake", "sdk", "load")
 # What the loader needs (its bytes are paid by every page view, surveys or not).
 FOR_LOADER = ("commands", "callbacks", "storage_version", "hint_version", "frame_to_host")
 # The worker's own messages to the frame, besides the effects it passes on.
@@ -46,10 +47,10 @@ FRAME_TO_HOST = ("hello", "ready", "failed", "show", "resize", "hide", "store", 
                  "early")
 # The loader to the frame: what goes into Python, all relayed by the frame.
 HOST_TO_FRAME = tuple(t for t in TO_RUNTIME
-                      if t not in ("delivered", "undelivered", "wake", "online", "started"))
+                      if t not in ("delivered", "undelivered", "wake", "online", "started", "loaded"))
 
 MessageType = Literal["init", "command", "page", "scroll", "exit_intent", "storage", "ui", "delivered",
-                      "undelivered", "wake", "online", "started", "sdk_reply"]
+                      "undelivered", "wake", "online", "started", "sdk_reply", "loaded"]
 
 # -- Iterate's commands and callbacks ------------------------------------------------
 COMMANDS = ("identify", "event", "install", "url", "uninstall", "segment", "debug")
@@ -129,8 +130,13 @@ class SdkEffect(TypedDict):
     calls: list[Any]      # forwarding.SdkCall, carried out in order by the loader
 
 
+class LoadEffect(TypedDict):
+    type: Literal["load"]
+    extensions: list[dict[str, Any]]   # survey_format.ExtensionRef, as in the site data (the worker loads them)
+
+
 Effect = (MountEffect | UnmountEffect | StoreEffect | DeliverEffect | CallbackEffect | ConsoleEffect | WakeEffect
-          | SdkEffect)
+          | SdkEffect | LoadEffect)
 Effects = list[Effect]
 
 
@@ -167,6 +173,10 @@ def wake(after: float) -> WakeEffect:
 
 def sdk(calls: list[Any]) -> SdkEffect:
     return {"type": "sdk", "calls": calls}
+
+
+def load(extensions: list[dict[str, Any]]) -> LoadEffect:
+    return {"type": "load", "extensions": extensions}
 
 
 def for_javascript(only: tuple[str, ...] = ()) -> dict[str, Any]:

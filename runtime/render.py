@@ -7,8 +7,10 @@ from functools import lru_cache
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from . import locale, markup
+from .extensions import BUILTIN_NAMES, REGISTRY
 from .flow import choice_order
 from .responses import scale_range
 from .survey_format import Survey
@@ -87,20 +89,39 @@ def _render(survey: Survey, language: str | None, **values: Any) -> str:
     return environment().get_template("widget.html").render(survey=survey, w=w, on_color=on_color, **values)
 
 
+@lru_cache(maxsize=64)
+def extension_template(type_name: str) -> jinja2.Template:
+    """An extension question type's template: compiled by the build (in the browser, which
+    has no jinja2 compiler), or from its source (under CPython)."""
+    env = environment()
+    compiled = REGISTRY.compiled.get(type_name)
+    if compiled is not None:
+        return env.template_class.from_module_dict(env, compiled(env), env.make_globals(None))
+    kind = REGISTRY.question_types.get(type_name)
+    if kind is None or kind.template is None:
+        raise jinja2.TemplateNotFound(f"question type {type_name!r}: no extension loaded provides it")
+    return env.from_string(kind.template)
+
+
 def question(survey: Survey, index: int, *, preview: bool = False, error: str = "", seed: str = "",
              language: str | None = None) -> str:
     q = survey.questions[index]
     low, high = scale_range(q) if q.type in ("nps", "rating", "csat") else (0, 0)
+    w = locale.words(survey, language or survey.language)
+    # An extension's controls, rendered by its own template (autoescaped like the widget's).
+    controls = None if q.type in BUILTIN_NAMES else Markup(extension_template(q.type).render(
+        q=q, options=q.options, w=w, error=error))
     return _render(survey, language, q=q, qt=locale.question_text(survey, q, language or survey.language),
                    step="question", index=index, total=len(survey.questions), preview=preview, error=error,
-                   choices=choice_order(q, seed), low=low, high=high, emoji=EMOJI.get(q.scale, []))
+                   choices=choice_order(q, seed), low=low, high=high, emoji=EMOJI.get(q.scale, []),
+                   controls=controls)
 
 
 def welcome(survey: Survey, *, preview: bool = False, language: str | None = None) -> str:
     assert survey.welcome is not None
     w = locale.words(survey, language or survey.language)
     return _render(survey, language, q=None, step="welcome", index=0, total=len(survey.questions), preview=preview,
-                   error="", text=markup.render(w.welcome_text))
+                   error="", text=markup.render(w.welcome_text), controls=None)
 
 
 def first_step(survey: Survey) -> str:
@@ -110,7 +131,7 @@ def first_step(survey: Survey) -> str:
 
 def thank_you(survey: Survey, *, preview: bool = False, language: str | None = None) -> str:
     return _render(survey, language, q=None, step="thanks", index=len(survey.questions),
-                   total=len(survey.questions), preview=preview, error="")
+                   total=len(survey.questions), preview=preview, error="", controls=None)
 
 
 def warm_up() -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from .extensions import uses_extensions
 from .survey_format import PageRule, PageRules, SiteSettings, Survey, ValueRule, ValueRules, parse_date
 
 DAY = 86400.0
@@ -417,18 +418,19 @@ def next_page_view_survey(surveys: Iterable[Survey], history: History,
         if depends_on_page(survey) or (survey.audience.sample < 100 and not visitor_id):
             return None
         d = decide(survey, Occurrence("page_view"), ctx, history, settings)
-        if d.show:
-            return survey
+        if d.show:   # one that needs an extension shows once the runtime has loaded it
+            return None if uses_extensions(survey, settings) else survey
         if d.wait or survey.trigger.type != "page_view":
             return None               # a page-bound survey may show later on that page
     return None
 
 
-def could_be_ahead_on_event(survey: Survey) -> bool:
+def could_be_ahead_on_event(survey: Survey, settings: SiteSettings | None = None) -> bool:
     """Could an event show this survey before the runtime is up (by a hint)? Only if the
-    decision needs neither the page, the visitor's traits nor the event's properties."""
+    decision needs neither the page, the visitor's traits nor the event's properties, and
+    showing it needs no extension (the runtime loads those first)."""
     return survey.trigger.type == "event" and survey.status == "published" and \
-        not depends_on_page(survey) and survey.trigger.properties is None
+        not depends_on_page(survey) and survey.trigger.properties is None and not uses_extensions(survey, settings)
 
 
 def next_event_surveys(surveys: Iterable[Survey], history: History,
@@ -450,7 +452,7 @@ def next_event_surveys(surveys: Iterable[Survey], history: History,
         for survey in surveys:
             if survey.trigger.type != "event" or survey.trigger.event != name:
                 continue
-            if not could_be_ahead_on_event(survey) or (survey.audience.sample < 100 and not visitor_id):
+            if not could_be_ahead_on_event(survey, settings) or (survey.audience.sample < 100 and not visitor_id):
                 break
             if decide(survey, what, ctx, history, settings).show:
                 out[name] = survey.id

@@ -2,7 +2,8 @@
 
 A record for a site or survey this collector does not serve, for a question its survey does
 not have, or with a value outside the question's scale or choices is refused with the field
-that is wrong (nothing of it is stored). A collector started without a bundle knows no
+that is wrong (nothing of it is stored). An extension's question type is checked by the
+extension in the visitor's browser; here only that an answer is there. A collector started without a bundle knows no
 surveys and checks records against the record format only.
 """
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .runtime.extensions import BUILTIN_NAMES
 from .runtime.responses import OTHER, AnswerError, is_view, parse_answer
 from .runtime.survey_format import Question, SiteData, Survey, load_site_data
 
@@ -63,6 +65,12 @@ class Catalogue:
 
 def _value_problem(survey: Survey, question: Question, record: dict[str, Any]) -> str | None:
     kind = question.type
+    if kind not in BUILTIN_NAMES:
+        # An extension's type: its parse() ran in the visitor's Pyodide (the collector does not
+        # run extensions' code); the record's own format is checked, and an answer must be there.
+        if all(record.get(f) is None for f in ("response_int", "response_string", "response_array")):
+            return f"response: question {question.id!r} ({kind}) has no answer"
+        return None
     if kind in ("nps", "rating", "csat"):
         raw: Any = record.get("response_int")
         if raw is None or isinstance(raw, bool):

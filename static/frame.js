@@ -175,6 +175,15 @@ root.addEventListener("submit", (e) => {
   const data = new FormData(/** @type {HTMLFormElement} */ (e.target));
   send("submit", { values: data.getAll("value"), other: data.get("other") });
 });
+// An <output for="id"> shows the current value of that control as it moves (e.g. a slider
+// of an extension's question type): display only, nothing is decided here.
+root.addEventListener("input", (e) => {
+  const input = /** @type {HTMLInputElement} */ (e.target);
+  if (!input.id) return;
+  for (const out of Array.from(root.querySelectorAll("output"))) {
+    if (Array.from(out.htmlFor).indexOf(input.id) >= 0) out.value = input.value;
+  }
+});
 addEventListener("keydown", (e) => { if (e.key === "Escape" && current) send("close", {}); });
 new ResizeObserver(() => { if (current) toHost({ type: "resize", height: height() }); }).observe(root);
 

@@ -88,3 +88,158 @@ def test_forwarders_of_the_site_get_each_answer_and_a_broken_one_is_contained(re
     assert warning["chain"][0][1][0].startswith("Sondage: forwarder 'test_broken' failed: ZeroDivisionError")
     preview = answer_record(survey, question, 4, record_id="rec-000002", site=site.site, now=1.0, preview=True)
     assert answer_calls(preview, question, 4, survey, site.settings, "page", {}) == []
+
+
+# -- loading an extension shipped in the bundle, when a survey needs it ------------------
+
+KNOB_MODULE = '''
+from sondage.runtime.extensions import Forwarder, QuestionType
+
+def parse(answer):
+    return int(str(answer.raw))
+
+def register(registry):
+    registry.question_type(QuestionType("test_knob", parse=parse, template=TEMPLATE))
+    registry.forwarder(Forwarder("test_beacon", lambda ctx: [{"vendor": "Beacon", "target": "navigator",
+        "chain": [["sendBeacon", [ctx.options["url"], str(ctx.value)]]], "wait_for": None, "reply": None,
+        "optional": False}]))
+'''
+KNOB_TEMPLATE = '<input name="value" type="range" max="{{ options.get(\'max\', 10) }}" aria-label="{{ q.prompt }}">'
+KNOB = {"name": "test_knob", "version": "1", "zip": "../ext/test_knob.zip", "register": ["test_knob_ext:register"],
+        "templates": "test_knob_templates", "types": ["test_knob"], "forwarders": ["test_beacon"]}
+
+
+@pytest.fixture
+def shipped(tmp_path):
+    """The test extension as the build ships it (a folder here, a zip in the bundle): its
+    module, and its template compiled by the build; removed from the runtime afterwards."""
+    import sys
+
+    from sondage.runtime import render
+
+    (tmp_path / "test_knob_ext.py").write_text(f"TEMPLATE = {KNOB_TEMPLATE!r}\n{KNOB_MODULE}")
+    (tmp_path / "test_knob_templates.py").write_text(render.compiled_source(
+        render.make_environment(), KNOB_TEMPLATE, "test_knob", "test/knob", function="test_knob"))
+    before = (dict(REGISTRY.question_types), dict(REGISTRY.forwarders), set(REGISTRY.loaded),
+              dict(REGISTRY.compiled))
+    yield str(tmp_path)
+    REGISTRY.question_types, REGISTRY.forwarders, REGISTRY.loaded, REGISTRY.compiled = before
+    render.extension_template.cache_clear()
+    sys.path[:] = [p for p in sys.path if p != str(tmp_path)]
+    for name in ("test_knob_ext", "test_knob_templates"):
+        sys.modules.pop(name, None)
+
+
+def _knob_site(site_data, *, questions=None, forwarders=True, extensions=(KNOB,)):
+    data = dict(site_data)
+    survey = dict(site_data["surveys"][0], id="knob", trigger={"type": "page_view"}, frequency="always")
+    survey.pop("pages", None)
+    survey["questions"] = questions or [{"id": "k", "type": "test_knob", "prompt": "How much?", "options": {"max": 5}}]
+    plain = dict(survey, id="plain", questions=[{"id": "t", "type": "text", "prompt": "Why?"}])
+    data["surveys"] = [survey, plain]
+    data["settings"] = {"cooldown_hours": 0, **({"forwarders": [{"name": "test_beacon", "options": {
+        "url": "https://hooks.example/in"}}]} if forwarders else {})}
+    data["extensions"] = list(extensions)
+    return data
+
+
+def _started(data, clock):
+    from sondage.runtime.embed import Runtime
+
+    rt = Runtime(clock=clock)
+    rt.handle({"type": "init", "site_data": data, "collector": "/collect", "storage": {},
+               "page": {"url": "https://shop.example/"}})
+    return rt
+
+
+def test_needed_names_the_extensions_a_survey_uses_and_only_those(site_data):
+    from sondage.runtime.extensions import needed, uses_extensions
+
+    site = load_site_data(_knob_site(site_data, forwarders=False))
+    knob, plain = site.surveys
+    assert [e.name for e in needed(site, knob)] == ["test_knob"]
+    assert needed(site, plain) == [] and not uses_extensions(plain, site.settings)   # a built-in survey pays nothing
+    with_forwarder = load_site_data(_knob_site(site_data))
+    assert [e.name for e in needed(with_forwarder, with_forwarder.surveys[1])] == ["test_knob"]   # every answer
+
+
+def test_a_survey_waits_for_its_extension_then_shows_rendered_by_its_compiled_template(site_data, clock, shipped):
+    from sondage.runtime.extensions import install
+    from sondage.runtime.schema import load
+    from sondage.runtime.survey_format import ExtensionRef
+
+    rt = _started(_knob_site(site_data), clock)
+    effects = rt.command("install", [])
+    [load_effect] = [e for e in effects if e["type"] == "load"]
+    assert [e["name"] for e in load_effect["extensions"]] == ["test_knob"]
+    assert not [e for e in effects if e["type"] == "mount"] and rt.screen.survey is None
+    assert not [e for e in rt.command("install", ["plain"]) if e["type"] == "mount"]   # one survey at a time
+    install(load(ExtensionRef, KNOB), shipped)
+    assert "test_knob" in REGISTRY.compiled                    # the build's compiled template, not the source
+    effects = rt.handle({"type": "loaded", "names": ["test_knob"], "failed": []})
+    [mount] = [e for e in effects if e["type"] == "mount"]
+    assert '<input name="value" type="range" max="5" aria-label="How much?">' in mount["html"]
+    effects = rt.handle({"type": "ui", "survey_id": "knob", "question_id": "k", "action": "submit", "values": ["4"]})
+    [sdk] = [e for e in effects if e["type"] == "sdk"]
+    assert sdk["calls"][-1]["chain"] == [["sendBeacon", ["https://hooks.example/in", "4"]]]
+    records = [r for r in rt.delivery.outbox.items if r.get("question_id") == "k"]
+    assert records[0]["response_int"] == 4
+    # Loaded once per page: a second showing asks for nothing.
+    rt.handle({"type": "ui", "survey_id": "knob", "action": "close"})
+    again = rt.command("install", ["knob"])
+    assert not [e for e in again if e["type"] == "load"] and [e for e in again if e["type"] == "mount"]
+
+
+def test_an_extension_that_failed_to_load_is_named_once_and_never_asked_for_again(site_data, clock):
+    rt = _started(_knob_site(site_data, forwarders=False), clock)
+    assert [e for e in rt.command("install", []) if e["type"] == "load"]
+    effects = rt.handle({"type": "loaded", "names": ["test_knob"], "failed": [
+        {"name": "test_knob", "error": "OSError: test_knob.zip: HTTP 404"}]})
+    assert effects == [{"type": "console", "level": "warn", "message":
+                        "Sondage: survey 'knob' is not shown: its extension test_knob did not load "
+                        "(OSError: test_knob.zip: HTTP 404)"}]
+    assert rt.screen.survey is None and not rt._busy
+    again = rt.command("install", ["knob"])
+    assert not [e for e in again if e["type"] in ("load", "mount", "console")]   # said once, not fetched again
+    shown = rt.command("install", ["plain"])                  # a survey without it still shows
+    assert [e for e in shown if e["type"] == "mount"]
+
+
+def test_uninstall_while_loading_shows_nothing(site_data, clock, shipped):
+    from sondage.runtime.extensions import install
+    from sondage.runtime.schema import load
+    from sondage.runtime.survey_format import ExtensionRef
+
+    rt = _started(_knob_site(site_data), clock)
+    rt.command("install", [])
+    rt.command("uninstall", [])
+    install(load(ExtensionRef, KNOB), shipped)
+    assert rt.handle({"type": "loaded", "names": ["test_knob"], "failed": []}) == []
+    assert rt.screen.survey is None
+
+
+def test_surveys_that_need_an_extension_are_never_shown_ahead(site_data):
+    from sondage.runtime.hints import event_ahead_file, hint
+
+    site = load_site_data(_knob_site(site_data, forwarders=False))
+    assert hint(site.surveys, settings=site.settings)["page_view_survey"] is None   # knob is first: not knowable
+    plain_first = load_site_data({**_knob_site(site_data, forwarders=False),
+                                  "surveys": _knob_site(site_data, forwarders=False)["surveys"][::-1]})
+    assert hint(plain_first.surveys, settings=plain_first.settings)["page_view_survey"]["id"] == "plain"
+    event = _knob_site(site_data, forwarders=False)
+    for s in event["surveys"]:
+        s["trigger"] = {"type": "event", "event": "buy"}
+    event_site = load_site_data(event)
+    assert set(event_ahead_file(event_site.surveys, event_site.settings)) == {"plain"}
+
+
+def test_the_collector_takes_an_extension_type_answer_without_running_its_code(site_data):
+    from sondage.catalogue import Catalogue
+
+    site = load_site_data(_knob_site(site_data))
+    catalogue = Catalogue({site.site: site})
+    survey = site.surveys[0]
+    record = answer_record(survey, survey.questions[0], 4, record_id="rec-000003", site=site.site, now=1.0)
+    assert catalogue.problem(record) is None
+    empty = {**record, "response_int": None, "response_string": None, "response_array": None}
+    assert catalogue.problem(empty) == "response: question 'k' (test_knob) has no answer"

@@ -5,13 +5,12 @@ The answer is a number (``response_int`` when whole), checked against the option
 from sondage.runtime.extensions import QuestionType, RawAnswer, Registry
 
 TEMPLATE = """\
-{% set low = options.get('min', 0) %}{% set high = options.get('max', 10) %}
+{% set low = options.get('min', 0) %}{% set high = options.get('max', 10) %}{% set unit = options.get('unit', '') %}
 <div class="sondage-slider">
-  <input name="value" type="range" class="sondage-input" aria-labelledby="sondage-prompt"
-         min="{{ low }}" max="{{ high }}" step="{{ options.get('step', 1) }}"
-         value="{{ options.get('start', low) }}">
-  <span class="sondage-ends"><span>{{ low }}{{ options.get('unit', '') }}</span>
-  <span>{{ high }}{{ options.get('unit', '') }}</span></span>
+  <p aria-hidden="true"><output for="sondage-slider-{{ q.id }}">{{ options.get('start', low) }}</output>{{ unit }}</p>
+  <input id="sondage-slider-{{ q.id }}" name="value" type="range" aria-labelledby="sondage-prompt"
+         min="{{ low }}" max="{{ high }}" step="{{ options.get('step', 1) }}" value="{{ options.get('start', low) }}">
+  <div class="sondage-ends" aria-hidden="true"><span>{{ low }}{{ unit }}</span><span>{{ high }}{{ unit }}</span></div>
 </div>
 <button type="submit" class="sondage-submit" data-action="submit">{{ w.say('submit') }}</button>
 """

@@ -1,0 +1,137 @@
+"""The example extensions (examples/extensions) in Chromium: a slider question type and a
+webhook forwarder, loaded by the visitor's Pyodide from the bundle only when the survey that
+needs them shows; the slider used with the keyboard, its answer stored by the collector and
+POSTed to the webhook; an extension that cannot load is named, and the page goes on."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from sondage.build.bundle import BuildResult, build
+from sondage.server import Running, serve_site, start
+from tests.conftest import Host, free_port
+from tests.e2e.test_spine import wait_for_rows
+from tests.receiver import Receiver
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "extensions"
+SITE = "ext-demo-key"
+
+
+@dataclass
+class ExtensionSite:
+    bundle: BuildResult
+    running: Running
+    site_url: str
+    folder: Path
+    webhook: Receiver
+
+
+@pytest.fixture(scope="module")
+def ext_site(tmp_path_factory) -> Iterator[ExtensionSite]:
+    """The example extension site built and served, its webhook pointed at a local receiver."""
+    webhook = Receiver()
+    work = tmp_path_factory.mktemp("ext-site")
+    shutil.copytree(EXAMPLES, work / "extensions", ignore=shutil.ignore_patterns("build", "*.egg-info"))
+    sites = work / "extensions" / "surveys" / "sites.yaml"
+    sites.write_text(sites.read_text().replace("http://127.0.0.1:9/sondage-webhook", webhook.url))
+    port = free_port()
+    bundle = build(work / "extensions" / "surveys", work / "dist", base_url=f"http://localhost:{port}/")
+    running = start(bundle.out, port=port, db=work / "answers.db")
+    pages = work / "pages"
+    pages.mkdir()
+    server, site_url = serve_site(pages, SITE, running.runtime_url, port=0)
+    yield ExtensionSite(bundle, running, site_url, pages, webhook)
+    server.shutdown()
+    server.server_close()
+    running.stop()
+    webhook.close()
+
+
+@pytest.fixture
+def ext_host(browser, ext_site, request) -> Iterator[Host]:
+    context = browser.new_context()
+    page = context.new_page()
+    console: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+    context.on("request", lambda r: requests.append(r.url))
+    yield Host(page, ext_site.site_url, ext_site.running.runtime_url, console, requests, ext_site.folder,
+               request.node.name)
+    context.close()
+
+
+def _zip_files(ext_site: ExtensionSite, name: str) -> list[Path]:
+    return sorted((ext_site.bundle.out / "ext").glob(f"{name}-*.zip*"))
+
+
+def test_the_slider_loads_when_its_survey_shows_and_its_answer_reaches_the_collector_and_the_webhook(
+        ext_host, ext_site):
+    ext_host.open("<h1>Orders</h1>", api_key=SITE)
+    survey = ext_host.survey()
+    slider = survey.locator("input[type=range][name=value]")
+    expect(slider).to_be_visible(timeout=30000)
+    expect(survey.locator(".sondage-prompt")).to_have_text("How many days did your delivery take?")
+    assert slider.get_attribute("min") == "1" and slider.get_attribute("max") == "14"
+    # Both extensions came from the bundle: the slider (its type) and the webhook (the site's forwarder).
+    fetched = [u for u in ext_host.requests if "/ext/" in u]
+    assert sorted(u.rsplit("/", 1)[1].split("-")[0] for u in fetched) == ["sondage_slider", "sondage_webhook"]
+    # With the keyboard: the slider starts at 3; two steps right, then Tab to the button and Enter.
+    slider.focus()
+    ext_host.page.keyboard.press("ArrowRight")
+    ext_host.page.keyboard.press("ArrowRight")
+    assert slider.input_value() == "5"
+    expect(survey.locator("output")).to_have_text("5")      # the value shown as it moves
+    ext_host.page.keyboard.press("Tab")
+    assert survey.locator(":focus").get_attribute("data-action") == "submit"
+    ext_host.page.keyboard.press("Enter")
+    expect(survey.locator("textarea")).to_be_visible()     # question 2, a built-in type
+    [row] = wait_for_rows(ext_site.running.store, 1, survey_id="delivery", question_id="days")
+    assert row["response"] == 5 and row["url"] == ext_host.page.url
+    for _ in range(100):
+        if ext_site.webhook.got:
+            break
+        ext_host.page.wait_for_timeout(50)
+    sent = json.loads(ext_site.webhook.got[-1]["body"])
+    assert sent["survey_id"] == "delivery" and sent["question_id"] == "days" and sent["response"] == 5
+    assert sent["id"] == row["id"]            # the same record the collector stored
+    assert not [m for m in ext_host.console if "Sondage" in m or m.startswith("pageerror")], ext_host.console
+
+
+def test_a_value_the_extension_refuses_shows_its_message(ext_host):
+    ext_host.open("<h1>Orders</h1>", api_key=SITE, path="refused")
+    survey = ext_host.survey()
+    slider = survey.locator("input[type=range][name=value]")
+    expect(slider).to_be_visible(timeout=30000)
+    # What a tampered or broken form could send: the extension's parse() refuses it.
+    slider.evaluate("e => { e.type = 'text'; e.value = '99'; }")
+    survey.locator("button[data-action=submit]").click()
+    expect(survey.locator(".sondage-error")).to_have_text("choose a value from 1 to 14")
+    expect(survey.locator(".sondage-prompt")).to_have_text("How many days did your delivery take?")
+
+
+def test_an_extension_that_cannot_load_is_named_and_the_page_goes_on(ext_host, ext_site, tmp_path):
+    files = _zip_files(ext_site, "sondage_slider")
+    assert files
+    for f in files:                      # the zip missing from the bundle: HTTP 404
+        f.rename(tmp_path / f.name)
+    try:
+        ext_host.open("<h1>Orders</h1><button id=b onclick=\"this.textContent='still works'\">b</button>",
+                      api_key=SITE, path="missing")
+        ext_host.wait_for_warning("its extension sondage_slider did not load", timeout_ms=30000)
+        warning = next(m for m in ext_host.console if "did not load" in m)
+        assert "survey 'delivery' is not shown" in warning and "HTTP 404" in warning, warning
+        assert ext_host.page.locator("iframe[title=Survey]").is_hidden()
+        ext_host.page.click("#b")
+        expect(ext_host.page.locator("#b")).to_have_text("still works")
+        assert not [m for m in ext_host.console if m.startswith("pageerror")]
+    finally:
+        for f in files:
+            (tmp_path / f.name).rename(f)
