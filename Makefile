@@ -64,9 +64,9 @@ $(VENV)/bin/python: | tools
 $(INSTALLED): pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test,serve,postgres]'
-	# micropip's wheel (PyPI): `sondage build` installs sites' extensions with it inside Pyodide.
-	$(PY) -m pip download -q --no-deps --only-binary=:all: --platform any --python-version 3.14 \
-	  -d .cache/wheels micropip==0.11.1
+	# The wheels `sondage build` installs with micropip inside Pyodide (PyPI): micropip, jinja2,
+	# and a pure-Python markupsafe built from its sdist (see build/wheels.py).
+	$(PY) -m sondage.build.wheels
 	touch $@
 
 $(NODE_DEPS): package.json package-lock.json | tools

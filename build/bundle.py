@@ -12,7 +12,8 @@ Layout of ``--out``::
     pyodide-<hash>/            pyodide.mjs, pyodide.asm.mjs, pyodide.asm.wasm (pinned npm)
     sites/<apiKey>-<hash>.json the site's validated surveys
     ext/<name>-<hash>.zip      a site's Python extension, as bytecode (imported when needed)
-    extensions-lock.json       the extensions' lock, made by micropip.freeze() in Pyodide
+    python-lock.json           what micropip installed in Pyodide for the bundle (jinja2,
+                               markupsafe, the sites' extensions): micropip.freeze()
 
 Compressible files get precompressed ``.br`` (brotli-11) and ``.gz`` siblings.
 The same inputs give the same bytes.
@@ -42,7 +43,7 @@ from .compress import precompress
 from .extensions import ExtensionBuildError
 from .extensions import resolve as resolve_extensions
 from .pyodide_dist import PYODIDE_VERSION
-from .python_bundle import build_python_zip
+from .python_bundle import browser_packages, build_python_zip
 from .survey_files import SurveyFile, read_folder
 
 # In a checkout, static/ sits beside build/; installed, both are inside the sondage package.
@@ -186,8 +187,9 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
     }, "loader.js")
     files["loader.js"] = minify_js(loader).encode()
     files["survey.schema.json"] = _json(survey_json_schema())
-    if extensions.lock:
-        files["extensions-lock.json"] = _json(extensions.lock)       # micropip.freeze() in Pyodide
+    python_lock = dict(browser_packages(pyodide_dir).lock)          # micropip.freeze() in Pyodide
+    python_lock["packages"] = {**python_lock["packages"], **extensions.lock.get("packages", {})}
+    files["python-lock.json"] = _json(python_lock)
 
     result = BuildResult(out=out, python_modules=len(listing["stdlib"]) + len(listing["stage"]))
     by_site: dict[str, list[SurveyFile]] = {}

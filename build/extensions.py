@@ -11,7 +11,6 @@ a survey shown needs it), the types and forwarders each provides, and micropip's
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -21,13 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .python_bundle import HERE, _run_in_pyodide, _stored_zip, stage
+from . import wheels
+from .python_bundle import _run_in_pyodide, _stored_zip, browser_packages, stage
 from .survey_files import SITES_FILE, SurveyFileError, SurveyFolder, check_question_types
 
-MICROPIP = "micropip-0.11.1-py3-none-any.whl"
-PROJECT = HERE.parent
-# micropip's wheel (from PyPI, fetched by `make install`): the build's installer in Pyodide.
-WHEELS = Path(os.environ.get("SONDAGE_WHEELS", PROJECT / ".cache" / "wheels"))
+MICROPIP = wheels.MICROPIP
 WHEEL_NAME = re.compile(r"(?P<name>[^-]+)-(?P<version>[^-]+)(?:-\d[^-]*)?-(?P<py>[^-]+)-(?P<abi>[^-]+)-"
                         r"(?P<plat>[^-]+)\.whl")
 
@@ -82,16 +79,14 @@ def resolve(folder: SurveyFolder, surveys_dir: Path, pyodide_dir: Path, node: st
     wanted = {site: s.extensions for site, s in folder.settings.items() if s.extensions}
     if not wanted:
         return Resolved()
-    micropip = WHEELS / MICROPIP
-    if not micropip.is_file():
-        raise ExtensionBuildError(f"{micropip}: micropip's wheel is missing (`make install` fetches it from PyPI: "
-                                  f"pip download --no-deps micropip==0.11.1 -d {WHEELS})")
+    try:
+        micropip = wheels.need(MICROPIP)       # the build's installer in Pyodide
+    except wheels.WheelError as e:
+        raise ExtensionBuildError(f"micropip's wheel: {e}") from None
     with tempfile.TemporaryDirectory(prefix="sondage-ext-") as tmp:
         stage_dir, out_dir = Path(tmp, "stage"), Path(tmp, "out")
         out_dir.mkdir()
-        stage(stage_dir)
-        (stage_dir / "wheels").mkdir()
-        wheels: list[dict[str, str]] = []
+        staged: list[tuple[Path, dict[str, str]]] = []
         for site, entries in sorted(wanted.items()):
             for entry in entries:
                 wheel = _wheel_of(entry, surveys_dir, site, Path(tmp, "built"))
@@ -103,13 +98,17 @@ def resolve(folder: SurveyFolder, surveys_dir: Path, pyodide_dir: Path, node: st
                         f"{surveys_dir / SITES_FILE}: {site}.extensions: {entry!r}: {tags['name']} is not pure Python "
                         f"(wheel tags {tags['py']}-{tags['abi']}-{tags['plat']}); the visitors' Pyodide runs "
                         "pure-Python wheels only")
-                shutil.copyfile(wheel, stage_dir / "wheels" / wheel.name)
-                wheels.append({"name": tags["name"], "path": f"/stage/wheels/{wheel.name}", "site": site})
+                staged.append((wheel, {"name": tags["name"], "path": f"/stage/wheels/{wheel.name}", "site": site}))
+        stage(stage_dir, browser_packages(pyodide_dir, node))
+        (stage_dir / "wheels").mkdir()
+        for wheel, _ in staged:
+            shutil.copyfile(wheel, stage_dir / "wheels" / wheel.name)
+        requested = [w for _, w in staged]
         shutil.copyfile(micropip, stage_dir / MICROPIP)
         questions = [{"file": str(f.path), "index": i, "type": q.type, "options": q.options}
                      for f in folder.files for i, q in enumerate(f.survey.questions) if f.survey.site in wanted]
         (stage_dir / "request.json").write_text(json.dumps(
-            {"micropip": f"/stage/{MICROPIP}", "wheels": wheels, "questions": questions}))
+            {"micropip": f"/stage/{MICROPIP}", "wheels": requested, "questions": questions}))
         try:
             _run_in_pyodide(node, pyodide_dir, stage_dir, out_dir, "extensions_in_pyodide.py",
                             "installing the extensions in Pyodide")
@@ -122,12 +121,13 @@ def resolve(folder: SurveyFolder, surveys_dir: Path, pyodide_dir: Path, node: st
                             for k, v in lock["packages"].items()
                             if str(v.get("file_name", "")).startswith("emfs:/stage/wheels/")}
         resolved = Resolved(lock=lock)
-        for e in found["extensions"]:
-            files = {p.relative_to(out_dir / e["name"]).as_posix(): p.read_bytes()
-                     for p in sorted((out_dir / e["name"]).rglob("*.pyc"))}
+        for ext in found["extensions"]:
+            files = {p.relative_to(out_dir / ext["name"]).as_posix(): p.read_bytes()
+                     for p in sorted((out_dir / ext["name"]).rglob("*.pyc"))}
             resolved.extensions.append(Extension(
-                name=e["name"], version=e["version"], site=e["site"], register=e["register"],
-                templates=e["templates"], types=e["types"], forwarders=e["forwarders"], zip=_stored_zip(files)))
+                name=ext["name"], version=ext["version"], site=ext["site"], register=ext["register"],
+                templates=ext["templates"], types=ext["types"], forwarders=ext["forwarders"],
+                zip=_stored_zip(files)))
     provided = {site: {t: f"{e.name} {e.version}" for e in resolved.of_site(site) for t in e.types}
                 for site in wanted}
     known = {t: f"{e.name} {e.version}" for e in resolved.extensions for t in e.types}

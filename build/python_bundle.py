@@ -1,14 +1,16 @@
 """The Python the visitor's browser runs, as one STORED zip passed to Pyodide as its stdlib.
 
-The runtime, jinja2 and a pure-Python markupsafe are staged, exercised inside the pinned
-Pyodide under Node (so the stdlib modules they import are recorded from a real run) and
-compiled to bytecode by that same interpreter. The zip holds only those modules, as
-.pyc, plus the runtime's templates: no micropip and no second download at run time.
+The runtime's dependencies (jinja2, a pure-Python markupsafe) are installed with micropip
+inside the pinned Pyodide under Node (deps_in_pyodide.py, from the wheels in .cache/wheels),
+staged with the runtime, exercised there (so the stdlib modules they import are recorded
+from a real run) and compiled to bytecode by that same interpreter. The zip holds only
+those modules, as .pyc, plus the runtime's templates: no micropip and no second download
+at run time.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import atexit
 import io
 import json
 import os
@@ -16,18 +18,20 @@ import shutil
 import subprocess
 import tempfile
 import zipfile
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import sondage
 from sondage import runtime
+
+from . import wheels
 
 HERE = Path(__file__).resolve().parent
 PROJECT_RUNTIME = Path(runtime.__file__).parent
 PROJECT_PACKAGE = Path(sondage.__file__).parent
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-# Dependencies shipped to the browser: pure Python only (markupsafe's C speedups are left
-# out; it falls back to its own pure-Python implementation).
-BROWSER_DEPENDENCIES = ("jinja2", "markupsafe")
 # Modules that Pyodide (or a dependency) imports while starting but the runtime never
 # uses: they ship as stubs (any use raises), ~110 KB less brotli. Every build boots from
 # the finished zip and replays a survey session, so a wrong entry fails the build.
@@ -49,13 +53,6 @@ class PythonBundleError(RuntimeError):
     pass
 
 
-def _package_dir(name: str) -> Path:
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.origin is None:
-        raise PythonBundleError(f"the build needs the Python package {name!r} installed")
-    return Path(spec.origin).parent
-
-
 def _copy_py_tree(src: Path, dest: Path, *, data_suffixes: tuple[str, ...] = ()) -> None:
     for path in sorted(src.rglob("*")):
         if "__pycache__" in path.parts or not path.is_file():
@@ -66,13 +63,43 @@ def _copy_py_tree(src: Path, dest: Path, *, data_suffixes: tuple[str, ...] = ())
             shutil.copyfile(path, target)
 
 
-def stage(stage_dir: Path) -> None:
+@dataclass(frozen=True)
+class BrowserPackages:
+    site: Path               # jinja2/, markupsafe/: as micropip installed them in Pyodide
+    lock: dict[str, Any]     # micropip.freeze(), reduced to them
+
+
+@cache
+def browser_packages(pyodide_dir: Path, node: str = "node") -> BrowserPackages:
+    """The browser's dependencies, installed by micropip inside the pinned Pyodide (once per
+    build process)."""
+    try:
+        names = [wheels.browser_wheel(n) for n in wheels.BROWSER_DEPENDENCIES]
+        paths = [wheels.need(wheels.MICROPIP), *(wheels.need(n) for n in names)]
+    except wheels.WheelError as e:
+        raise PythonBundleError(str(e)) from None
+    work = Path(tempfile.mkdtemp(prefix="sondage-deps-"))
+    atexit.register(shutil.rmtree, work, True)
+    stage_dir, out_dir = work / "stage", work / "out"
+    stage_dir.mkdir()
+    out_dir.mkdir()
+    for path in paths:
+        shutil.copyfile(path, stage_dir / path.name)
+    (stage_dir / "request.json").write_text(json.dumps({
+        "micropip": f"/stage/{wheels.MICROPIP}", "wheels": [f"/stage/{n}" for n in names],
+        "names": list(wheels.BROWSER_DEPENDENCIES)}))
+    _run_in_pyodide(node, pyodide_dir, stage_dir, out_dir, "deps_in_pyodide.py",
+                    "installing the runtime's dependencies with micropip in Pyodide")
+    return BrowserPackages(out_dir / "site", json.loads((out_dir / "lock.json").read_text()))
+
+
+def stage(stage_dir: Path, packages: BrowserPackages) -> None:
     """Lay out the browser's packages as they will sit in the zip."""
     (stage_dir / "sondage").mkdir(parents=True)
     shutil.copyfile(PROJECT_PACKAGE / "__init__.py", stage_dir / "sondage" / "__init__.py")
     _copy_py_tree(PROJECT_RUNTIME, stage_dir / "sondage" / "runtime", data_suffixes=(".html",))
-    for dep in BROWSER_DEPENDENCIES:
-        _copy_py_tree(_package_dir(dep), stage_dir / dep)
+    for dep in wheels.BROWSER_DEPENDENCIES:
+        _copy_py_tree(packages.site / dep, stage_dir / dep)
     compile_templates(stage_dir / "sondage" / "runtime")
     shutil.copyfile(HERE / "exercise.py", stage_dir / "_exercise.py")
     _stage_exercise_extension(stage_dir / "_exercise_ext")
@@ -139,7 +166,11 @@ def _run_in_pyodide(node: str, pyodide_dir: Path, stage_dir: Path, out_dir: Path
     except FileNotFoundError:
         raise PythonBundleError(f"the build needs Node.js ({node!r} was not found)") from None
     if proc.returncode != 0:
-        raise PythonBundleError(f"{what} failed:\n" + (proc.stderr + proc.stdout)[-4000:])
+        # Node prints the minified line of Pyodide's code a Python exception left by, and a JS
+        # stack: what is Python's to say (the traceback) is kept.
+        said = [line for line in (proc.stderr + proc.stdout).splitlines()
+                if len(line) < 500 and not line.lstrip().startswith("at ")]
+        raise PythonBundleError(f"{what} failed:\n" + "\n".join(said)[-4000:])
     return proc.stdout
 
 
@@ -148,7 +179,7 @@ def build_python_zip(pyodide_dir: Path, node: str = "node") -> tuple[bytes, dict
     with tempfile.TemporaryDirectory(prefix="sondage-py-") as tmp:
         stage_dir, out_dir = Path(tmp, "stage"), Path(tmp, "out")
         out_dir.mkdir()
-        stage(stage_dir)
+        stage(stage_dir, browser_packages(pyodide_dir, node))
         _run_in_pyodide(node, pyodide_dir, stage_dir, out_dir, "in_pyodide.py",
                         "compiling the runtime inside Pyodide")
         listing = json.loads((out_dir / "modules.json").read_text())

@@ -30,7 +30,8 @@ def test_bundle_layout(bundle):
     hashed = re.compile(r"^(frame-[0-9a-f]{12}\.(html|js)|widget-[0-9a-f]{12}\.css|worker-[0-9a-f]{12}\.mjs|"
                         r"python-[0-9a-f]{12}\.zip|(sites|ahead)/[\w.-]+-[0-9a-f]{12}\.json|"
                         r"pyodide-[0-9a-f]{12}/pyodide(\.asm)?\.(mjs|wasm))$")
-    unhashed = {"loader.js", "survey.schema.json"} | {n for n in names if re.fullmatch(r"manifests/[\w.-]+\.json", n)}
+    unhashed = {"loader.js", "survey.schema.json", "python-lock.json"}
+    unhashed |= {n for n in names if re.fullmatch(r"manifests/[\w.-]+\.json", n)}
     # Each survey's own page (for links and emails), at a stable address.
     hosted = {n for n in names if re.fullmatch(r"s/[\w.-]+/[\w.-]+/index\.html", n)}
     assert "s/e2e-site/e2e-nps/index.html" in hosted
@@ -61,7 +62,7 @@ def test_bundle_layout(bundle):
     assert welcome["id"] == "e2e-welcome" and "Is this your first visit?" in welcome["html"]
     assert manifest["frame"] in names and manifest["surveys"] in names
     # The Python zip: bytecode only (plus templates), STORED, with the runtime and its deps.
-    python = next(n for n in names if n.startswith("python-"))
+    python = next(n for n in names if n.startswith("python-") and n.endswith(".zip"))
     with zipfile.ZipFile(bundle.out / python) as z:
         entries = z.namelist()
         assert all(i.compress_type == zipfile.ZIP_STORED for i in z.infolist())
@@ -71,6 +72,15 @@ def test_bundle_layout(bundle):
                    "encodings/cp437.pyc", "_pyodide/__init__.pyc"):
         assert needed in entries, needed
     assert not [e for e in entries if "_speedups" in e]
+    # jinja2 and markupsafe: installed by micropip in Pyodide from the pinned wheels, and locked.
+    import hashlib
+
+    from sondage.build import wheels
+    lock = json.loads(files["python-lock.json"])
+    assert {p["name"]: p["version"] for p in lock["packages"].values()} == {"Jinja2": "3.1.6", "MarkupSafe": "3.0.3"}
+    for dist in ("jinja2", "markupsafe"):
+        wheel = wheels.need(wheels.browser_wheel(dist))
+        assert lock["packages"][dist]["sha256"] == hashlib.sha256(wheel.read_bytes()).hexdigest()
     # Left-out modules ship as small stubs, and what only they imported is gone.
     from sondage.build.python_bundle import LEFT_OUT
     with zipfile.ZipFile(bundle.out / python) as z:
@@ -81,6 +91,23 @@ def test_bundle_layout(bundle):
     assert "pickle.pyc" not in entries and "jinja2/bccache.pyc" in entries
     # What a page view with no survey downloads: the loader and a manifest (budget: 6 KB).
     assert len(files["loader.js.br"]) + len(files["manifests/e2e-site.json"]) < 6 * 1024
+
+
+def test_a_missing_browser_wheel_fails_the_build_saying_how_to_fetch_it(tmp_path, monkeypatch):
+    import pytest
+
+    from sondage.build import python_bundle, wheels
+    from sondage.build.bundle import default_pyodide_dir
+
+    monkeypatch.setattr(wheels, "WHEELS", tmp_path / "wheels")
+    python_bundle.browser_packages.cache_clear()
+    try:
+        with pytest.raises(python_bundle.PythonBundleError,
+                           match=r"wheels/micropip-0\.11\.1-py3-none-any\.whl: missing; "
+                                 r"make install \(python -m sondage\.build\.wheels\)"):
+            python_bundle.browser_packages(default_pyodide_dir())
+    finally:
+        python_bundle.browser_packages.cache_clear()
 
 
 def test_bad_survey_fails_the_build_naming_file_and_field(tmp_path, capsys):

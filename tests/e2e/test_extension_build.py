@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sondage.build import extensions
+from sondage.build import wheels
 from sondage.build.bundle import BuildError, build
 from sondage.build.extensions import ExtensionBuildError, resolve
 from sondage.build.survey_files import read_folder
@@ -53,10 +53,10 @@ def test_extensions_are_shipped_as_bytecode_zips_with_a_lock(built):
         names = z.namelist()
     assert "sondage_slider/__init__.pyc" in names and "_sondage_templates_sondage_slider.pyc" in names
     assert not [n for n in names if n.endswith(".py")]                    # bytecode only
-    lock = json.loads((built.out / "extensions-lock.json").read_text())
+    lock = json.loads((built.out / "python-lock.json").read_text())
     assert lock["info"]["python"].startswith("3.14")
     assert {p["name"]: p["version"] for p in lock["packages"].values()} == {
-        "sondage-slider": "0.1.0", "sondage-webhook": "0.1.0"}
+        "sondage-slider": "0.1.0", "sondage-webhook": "0.1.0", "Jinja2": "3.1.6", "MarkupSafe": "3.0.3"}
     assert all(len(p["sha256"]) == 64 for p in lock["packages"].values())
 
 
@@ -100,8 +100,9 @@ def test_an_extension_that_is_neither_a_wheel_nor_a_project_is_named(tmp_path):
 
 
 def test_a_missing_micropip_wheel_says_how_to_fetch_it(tmp_path, monkeypatch):
-    monkeypatch.setattr(extensions, "WHEELS", tmp_path / "no-wheels")
+    monkeypatch.setattr(wheels, "WHEELS", tmp_path / "no-wheels")
     surveys = _folder(tmp_path, SITES)
-    with pytest.raises(ExtensionBuildError, match=r"micropip's wheel is missing \(`make install` fetches it from "
-                                                  r"PyPI: pip download --no-deps micropip==0\.11\.1"):
+    with pytest.raises(ExtensionBuildError, match=r"micropip's wheel: .*no-wheels/micropip-0\.11\.1-py3-none-any\.whl: "
+                                                  r"missing; make install \(python -m sondage\.build\.wheels\) "
+                                                  r"fetches it from PyPI"):
         resolve(read_folder(surveys), surveys, Path("unused"))

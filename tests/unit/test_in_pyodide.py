@@ -13,7 +13,7 @@ import pytest
 
 from sondage.build.bundle import check_pyodide, default_pyodide_dir
 from sondage.build.python_bundle import HERE as BUILD_DIR
-from sondage.build.python_bundle import stage
+from sondage.build.python_bundle import browser_packages, stage
 
 ROOT = Path(__file__).resolve().parents[2]
 # The tests of what runs in the visitor's browser (the rest test the build and the server).
@@ -52,7 +52,7 @@ def test_runtime_unit_tests_pass_inside_pyodide(tmp_path):
     node = shutil.which("node")
     assert node, "Node.js is needed (make test installs it)"
     stage_dir, out = tmp_path / "stage", tmp_path / "out"
-    stage(stage_dir)   # the runtime, jinja2 and markupsafe exactly as the bundle ships them
+    stage(stage_dir, browser_packages(pyodide_dir))   # the runtime, jinja2 and markupsafe as the bundle ships them
     out.mkdir()
     for name in TEST_PACKAGES:
         _copy_module(name, stage_dir)
