@@ -61,7 +61,7 @@ tools:
 $(VENV)/bin/python: | tools
 	python3 -m venv $(VENV)
 
-$(INSTALLED): pyproject.toml | $(VENV)/bin/python
+$(INSTALLED): pyproject.toml build/wheels.py | $(VENV)/bin/python
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test,serve,postgres]'
 	# The wheels `sondage build` installs with micropip inside Pyodide (PyPI): micropip, jinja2,

@@ -188,8 +188,8 @@ class Host:
         raise AssertionError(f"no console message with {text!r}; got {self.console}")
 
 
-@pytest.fixture
-def host(browser, servers, pages, request) -> Iterator[Host]:
+def host_in(browser: Browser, site_url: str, runtime_url: str, folder: Path, test_name: str) -> Iterator[Host]:
+    """A fresh browser context on a host site; its console and its requests are kept."""
     context = browser.new_context()
     page = context.new_page()
     console: list[str] = []
@@ -197,9 +197,14 @@ def host(browser, servers, pages, request) -> Iterator[Host]:
     page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
     page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
     page.on("request", lambda r: requests.append(r.url))
-    folder, site_url = pages
-    yield Host(page, site_url, servers.runtime_url, console, requests, folder, request.node.name)
+    yield Host(page, site_url, runtime_url, console, requests, folder, test_name)
     context.close()
+
+
+@pytest.fixture
+def host(browser, servers, pages, request) -> Iterator[Host]:
+    folder, site_url = pages
+    yield from host_in(browser, site_url, servers.runtime_url, folder, request.node.name)
 
 
 SEGMENT_NEXT = ROOT / "node_modules" / "@segment" / "analytics-next" / "dist" / "umd"

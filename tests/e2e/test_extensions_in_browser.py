@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from sondage.build.bundle import BuildResult, build
 from sondage.server import Running, serve_site, start
-from tests.conftest import Host, free_port
+from tests.conftest import Host, free_port, host_in
 from tests.e2e.test_spine import wait_for_rows
 from tests.receiver import Receiver
 
@@ -56,16 +56,7 @@ def ext_site(tmp_path_factory) -> Iterator[ExtensionSite]:
 
 @pytest.fixture
 def ext_host(browser, ext_site, request) -> Iterator[Host]:
-    context = browser.new_context()
-    page = context.new_page()
-    console: list[str] = []
-    requests: list[str] = []
-    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
-    context.on("request", lambda r: requests.append(r.url))
-    yield Host(page, ext_site.site_url, ext_site.running.runtime_url, console, requests, ext_site.folder,
-               request.node.name)
-    context.close()
+    yield from host_in(browser, ext_site.site_url, ext_site.running.runtime_url, ext_site.folder, request.node.name)
 
 
 def _zip_files(ext_site: ExtensionSite, name: str) -> list[Path]:
