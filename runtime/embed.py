@@ -57,6 +57,8 @@ IDENTITY_WAIT = 2.0
 # A wake may arrive a little before what it was set for (its delay is in whole milliseconds
 # and the browser's timers and clock differ): a timer that close is due.
 TIMER_SLACK = 0.01
+# How long a survey waits for its extensions to load before it is given up (and said why).
+LOAD_SECONDS = 15.0
 IDENTITY_NAMES = ("braze_external_id", "braze_device_id", "clevertap_id")
 _EARLY_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
@@ -100,6 +102,7 @@ class Runtime:
         # A survey decided but waiting for its extensions to load (nothing else shows meanwhile),
         # and the extensions that failed to load on this page (never asked for again), with why.
         self.loading: tuple[Survey, Decision] | None = None
+        self.loading_until = 0.0
         self.unloadable: dict[str, str] = {}
         self._handlers: dict[str, Callable[..., Effects]] = {
             "identify": self._cmd_identify, "event": self._cmd_event, "install": self._cmd_install,
@@ -153,7 +156,8 @@ class Runtime:
         if kind == "loaded":
             return self._loaded(message.get("failed"))
         assert kind == "wake"
-        return [*self._fire_timers(), *self._auto_close(), *self.delivery.woken(self.clock())]
+        return [*self._fire_timers(), *self._auto_close(), *self._load_timeout(),
+                *self.delivery.woken(self.clock())]
 
     # -- init --------------------------------------------------------------------------
     def _init(self, message: dict[str, Any]) -> Effects:
@@ -507,8 +511,8 @@ class Runtime:
             if broken:
                 return self._misuse(f"Sondage: survey {survey.id!r} is not shown: its extension {broken[0]} did not "
                                     f"load ({self.unloadable[broken[0]]})")
-            self.loading = (survey, decision)
-            return [protocol.load([dump(e) for e in missing])]
+            self.loading, self.loading_until = (survey, decision), self.clock() + LOAD_SECONDS
+            return [protocol.load([dump(e) for e in missing]), protocol.wake(LOAD_SECONDS)]
         self.screen.seed = self.visitor_id
         self.screen.language = locale.pick_language(survey, visitor_language(self._context()))
         if decision.preview and self.look is not None:   # QA's gallery: a previewed survey in another look
@@ -552,6 +556,18 @@ class Runtime:
         if pending is None or self.mode == "uninstalled" or self.screen.busy:
             return []
         return self._show(*pending)
+
+    def _load_timeout(self) -> Effects:
+        """Extensions still not loaded after LOAD_SECONDS (a fetch that hangs): the survey is
+        given up, said once, and the page can show others."""
+        if self.loading is None or self.clock() + TIMER_SLACK < self.loading_until:
+            return []
+        assert self.site is not None
+        survey, decision = self.loading
+        self.loading = None
+        for ref in extensions.needed(self.site, survey):
+            self.unloadable.setdefault(ref.name, f"not loaded within {LOAD_SECONDS:g} s")
+        return self._show(survey, decision)
 
     def _answer_from_link(self, survey: Survey) -> Effects:
         """The first question was answered in an email (``answer=`` in the link): record it

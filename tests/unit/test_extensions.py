@@ -205,6 +205,19 @@ def test_an_extension_that_failed_to_load_is_named_once_and_never_asked_for_agai
     assert [e for e in shown if e["type"] == "mount"]
 
 
+def test_an_extension_that_never_arrives_is_given_up_and_the_page_goes_on(site_data, clock):
+    from sondage.runtime.embed import LOAD_SECONDS
+
+    rt = _started(_knob_site(site_data, forwarders=False), clock)
+    effects = rt.command("install", [])
+    assert {"type": "wake", "after": LOAD_SECONDS} in effects
+    clock.now += LOAD_SECONDS
+    effects = rt.handle({"type": "wake"})
+    assert {"type": "console", "level": "warn", "message": "Sondage: survey 'knob' is not shown: its extension "
+            f"test_knob did not load (not loaded within {LOAD_SECONDS:g} s)"} in effects
+    assert [e for e in rt.command("install", ["plain"]) if e["type"] == "mount"]   # no longer busy
+
+
 def test_uninstall_while_loading_shows_nothing(site_data, clock, shipped):
     from sondage.runtime.extensions import install
     from sondage.runtime.schema import load
