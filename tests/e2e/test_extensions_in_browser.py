@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from sondage.build.bundle import BuildResult, build
 from sondage.server import Running, serve_site, start
 from tests.conftest import Host, free_port, host_in
+from tests.e2e.test_accessibility import serious_problems, widget_frame
 from tests.e2e.test_spine import wait_for_rows
 from tests.receiver import Receiver
 
@@ -71,6 +72,7 @@ def test_the_slider_loads_when_its_survey_shows_and_its_answer_reaches_the_colle
     expect(slider).to_be_visible(timeout=30000)
     expect(survey.locator(".sondage-prompt")).to_have_text("How many days did your delivery take?")
     assert slider.get_attribute("min") == "1" and slider.get_attribute("max") == "14"
+    assert serious_problems(widget_frame(ext_host)) == []          # axe-core, in the widget's document
     # Both extensions came from the bundle: the slider (its type) and the webhook (the site's forwarder).
     fetched = [u for u in ext_host.requests if "/ext/" in u]
     assert sorted(u.rsplit("/", 1)[1].split("-")[0] for u in fetched) == ["sondage_slider", "sondage_webhook"]
