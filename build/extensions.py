@@ -54,8 +54,31 @@ class Resolved:
         return [e for e in self.extensions if e.site == site]
 
 
-def _wheel_of(entry: str, surveys_dir: Path, site: str, out: Path) -> Path:
+# A requirement on the package index: a name and a version specifier (a bare name is taken
+# for a folder, so a typo never installs whatever the index has under that name).
+REQUIREMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:==|>=|<=|~=|!=|===|<|>)\s*[A-Za-z0-9.*+!_-]+"
+                         r"(?:\s*,\s*(?:==|>=|<=|~=|!=|<|>)\s*[A-Za-z0-9.*+!_-]+)*")
+
+
+def _python_of(pyodide_dir: Path) -> str:
+    """The visitors' Python version (major.minor), from the pinned Pyodide's lock."""
+    return ".".join(json.loads((pyodide_dir / "pyodide-lock.json").read_text())["info"]["python"].split(".")[:2])
+
+
+def _wheel_of(entry: str, surveys_dir: Path, site: str, out: Path, pyodide_dir: Path) -> Path:
     where = f"{surveys_dir / SITES_FILE}: {site}.extensions: {entry!r}"
+    if REQUIREMENT.fullmatch(entry.strip()):
+        # From the package index pip is configured with (PyPI, or PIP_INDEX_URL / PIP_FIND_LINKS):
+        # a pure-Python wheel for the visitors' Python, nothing built here.
+        fetched = out / "index" / re.sub(r"[^A-Za-z0-9]+", "_", entry)
+        proc = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+                               "--platform", "any", "--python-version", _python_of(pyodide_dir), "-q",
+                               "-d", str(fetched), entry.strip()], capture_output=True, text=True, timeout=300)
+        wheels = sorted(fetched.glob("*.whl"))
+        if proc.returncode != 0 or not wheels:
+            raise ExtensionBuildError(f"{where}: no pure-Python wheel of it on the package index "
+                                      f"(pip download):\n{(proc.stderr or proc.stdout)[-1500:]}")
+        return wheels[0]
     path = (surveys_dir / entry).resolve()
     if path.is_file() and path.suffix == ".whl":
         return path
@@ -70,7 +93,8 @@ def _wheel_of(entry: str, surveys_dir: Path, site: str, out: Path) -> Path:
         if proc.returncode != 0 or not wheels:
             raise ExtensionBuildError(f"{where}: could not build a wheel:\n{(proc.stderr or proc.stdout)[-2000:]}")
         return wheels[0]
-    raise ExtensionBuildError(f"{where}: neither a .whl file nor a folder with a pyproject.toml")
+    raise ExtensionBuildError(f"{where}: neither a .whl file, a folder with a pyproject.toml, nor a requirement "
+                              "with a version (sondage-slider==0.1.0)")
 
 
 def resolve(folder: SurveyFolder, surveys_dir: Path, pyodide_dir: Path, node: str = "node") -> Resolved:
@@ -89,7 +113,7 @@ def resolve(folder: SurveyFolder, surveys_dir: Path, pyodide_dir: Path, node: st
         staged: list[tuple[Path, dict[str, str]]] = []
         for site, entries in sorted(wanted.items()):
             for entry in entries:
-                wheel = _wheel_of(entry, surveys_dir, site, Path(tmp, "built"))
+                wheel = _wheel_of(entry, surveys_dir, site, Path(tmp, "built"), pyodide_dir)
                 tags = WHEEL_NAME.fullmatch(wheel.name)
                 if tags is None:
                     raise ExtensionBuildError(f"{wheel}: not a wheel's file name")

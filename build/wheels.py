@@ -3,10 +3,13 @@ itself, and the browser's own dependencies (jinja2, markupsafe) at exactly the v
 installed here (pinned in pyproject.toml: the build compiles the runtime's templates with
 this jinja2, so the browser's must be the same).
 
-``python -m sondage.build.wheels`` fetches them from PyPI into ``.cache/wheels`` (``make
-install`` runs it). markupsafe publishes no pure-Python wheel: one is built from its sdist
-with the C compiler turned off (``CC=false``), and markupsafe falls back to its own
-pure-Python implementation, the one Pyodide needs.
+They live in ``.cache/wheels`` of a checkout (``make install`` runs ``python -m
+sondage.build.wheels``), else in Sondage's cache folder (``$SONDAGE_CACHE_DIR``, or
+``~/.cache/sondage``, beside the Pyodide the build fetches), or in ``$SONDAGE_WHEELS``. One
+that is missing is fetched from the package index pip is configured with, once.
+markupsafe publishes no pure-Python wheel: one is built from its sdist with the C compiler
+turned off (``CC=false``), and markupsafe falls back to its own pure-Python implementation,
+the one Pyodide needs.
 """
 
 from __future__ import annotations
@@ -18,12 +21,23 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .pyodide_dist import cache_dir
+
 PROJECT = Path(__file__).resolve().parent.parent
-WHEELS = Path(os.environ.get("SONDAGE_WHEELS", PROJECT / ".cache" / "wheels"))
+
+
+def _default_folder() -> Path:
+    if os.environ.get("SONDAGE_WHEELS"):
+        return Path(os.environ["SONDAGE_WHEELS"])
+    if (PROJECT / "pyproject.toml").is_file() and (PROJECT / "build" / "wheels.py").is_file():
+        return PROJECT / ".cache" / "wheels"        # a checkout
+    return cache_dir() / "wheels"                   # installed from the wheel
+
+
+WHEELS = _default_folder()
 MICROPIP_VERSION = "0.11.1"
 MICROPIP = f"micropip-{MICROPIP_VERSION}-py3-none-any.whl"
 BROWSER_DEPENDENCIES = ("jinja2", "markupsafe")
-FETCH = "make install (python -m sondage.build.wheels)"
 
 
 class WheelError(RuntimeError):
@@ -35,7 +49,7 @@ def browser_wheel(name: str) -> str:
     try:
         version = importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:
-        raise WheelError(f"the build needs the Python package {name!r} installed ({FETCH})") from None
+        raise WheelError(f"the build needs the Python package {name!r} installed (pip install sondage)") from None
     return f"{name}-{version}-py3-none-any.whl"
 
 
@@ -43,11 +57,16 @@ def wanted() -> list[str]:
     return [MICROPIP, *(browser_wheel(n) for n in BROWSER_DEPENDENCIES)]
 
 
-def need(name: str, folder: Path | None = None) -> Path:
-    """A wheel of ``.cache/wheels``, or the error that says how to fetch it."""
-    path = (folder or WHEELS) / name
+def need(name: str) -> Path:
+    """One of the wheels, fetched first if it is missing (once); or the error that says why
+    it could not be."""
+    path = WHEELS / name
     if not path.is_file():
-        raise WheelError(f"{path}: missing; {FETCH} fetches it from PyPI")
+        print(f"sondage build: fetching {name} from the package index into {WHEELS} (once)", file=sys.stderr)
+        try:
+            fetch(WHEELS, [name])
+        except WheelError as e:
+            raise WheelError(f"{path}: missing, and fetching it from the package index failed: {e}") from None
     return path
 
 
@@ -58,10 +77,11 @@ def _pip(*args: str, env: dict[str, str] | None = None) -> None:
         raise WheelError(f"pip {' '.join(args)} failed:\n{(proc.stderr or proc.stdout)[-2000:]}")
 
 
-def fetch(folder: Path = WHEELS) -> list[Path]:
+def fetch(folder: Path | None = None, names: list[str] | None = None) -> list[Path]:
     """Fetch what is missing: the pure wheels from PyPI, markupsafe's built from its sdist."""
+    folder = folder or WHEELS
     folder.mkdir(parents=True, exist_ok=True)
-    for name in wanted():
+    for name in names or wanted():
         if (folder / name).is_file():
             continue
         dist, version = name.split("-")[:2]
@@ -75,8 +95,9 @@ def fetch(folder: Path = WHEELS) -> list[Path]:
         else:
             _pip("download", "-q", "--no-deps", "--only-binary=:all:", "--platform", "any", "--python-version",
                  "3.14", "-d", str(folder), f"{dist}=={version}")
-        need(name, folder)      # the name pip wrote must be the pure wheel's
-    return [folder / n for n in wanted()]
+        if not (folder / name).is_file():      # the name pip wrote must be the pure wheel's
+            raise WheelError(f"pip did not write {name} (got: {', '.join(p.name for p in folder.glob('*.whl'))})")
+    return [folder / n for n in names or wanted()]
 
 
 if __name__ == "__main__":

@@ -320,7 +320,8 @@ class SiteSettings:
         pattern=ORIGIN_PATTERN)
     extensions: list[str] = spec(
         "Python extensions of the site (question types, forwarders): a folder of a Python project or a "
-        ".whl file, relative to the surveys folder. The build installs them with micropip in Pyodide.",
+        ".whl file, relative to the surveys folder, or a requirement with a version on the package index "
+        "(sondage-slider==0.1.0). The build installs them with micropip in Pyodide.",
         default_factory=list, max_items=20, min_len=1, max_len=500)
     forwarders: list[ForwarderSetting] = spec(
         "Extensions' forwarders that get each answer, with their settings.", default_factory=list, max_items=20)

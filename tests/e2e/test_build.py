@@ -13,6 +13,8 @@ import brotli
 from sondage.build.bundle import build
 from sondage.cli import main
 
+ROOT_WHEELS = Path(__file__).resolve().parents[2] / ".cache" / "wheels"
+
 
 def files_of(out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
@@ -93,18 +95,28 @@ def test_bundle_layout(bundle):
     assert len(files["loader.js.br"]) + len(files["manifests/e2e-site.json"]) < 6 * 1024
 
 
-def test_a_missing_browser_wheel_fails_the_build_saying_how_to_fetch_it(tmp_path, monkeypatch):
+def test_a_missing_browser_wheel_is_fetched_once_and_a_failed_fetch_says_why(tmp_path, monkeypatch):
     import pytest
 
     from sondage.build import python_bundle, wheels
     from sondage.build.bundle import default_pyodide_dir
 
+    # The package index pip is configured with: here a local one holding the checkout's wheels.
     monkeypatch.setattr(wheels, "WHEELS", tmp_path / "wheels")
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(ROOT_WHEELS))
+    fetched = wheels.need(wheels.MICROPIP)
+    assert fetched == tmp_path / "wheels" / wheels.MICROPIP and fetched.read_bytes() == \
+        (ROOT_WHEELS / wheels.MICROPIP).read_bytes()
+    # An index without them: the build fails, naming the wheel and pip's reason.
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setattr(wheels, "WHEELS", tmp_path / "none")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path / "empty"))
     python_bundle.browser_packages.cache_clear()
     try:
         with pytest.raises(python_bundle.PythonBundleError,
-                           match=r"wheels/micropip-0\.11\.1-py3-none-any\.whl: missing; "
-                                 r"make install \(python -m sondage\.build\.wheels\)"):
+                           match=r"none/micropip-0\.11\.1-py3-none-any\.whl: missing, and fetching it from the "
+                                 r"package index failed: pip download .*micropip==0\.11\.1 failed"):
             python_bundle.browser_packages(default_pyodide_dir())
     finally:
         python_bundle.browser_packages.cache_clear()

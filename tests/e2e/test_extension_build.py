@@ -92,17 +92,41 @@ def test_a_wheel_that_is_not_pure_python_is_refused(tmp_path):
         build(surveys, tmp_path / "dist")
 
 
+def test_a_requirement_comes_from_the_package_index_pip_is_configured_with(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    from sondage.build.bundle import default_pyodide_dir
+
+    index = tmp_path / "index"          # a private index: the slider's wheel, and nothing else
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
+                    "-w", str(index), str(EXAMPLES / "slider")], check=True, capture_output=True, cwd=tmp_path)
+    monkeypatch.setenv("PIP_FIND_LINKS", str(index))
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    surveys = _folder(tmp_path, 'ext-demo-key:\n  extensions: ["sondage-slider==0.1.0"]\n')
+    resolved = resolve(read_folder(surveys), surveys, default_pyodide_dir())
+    [slider] = resolved.extensions
+    assert (slider.name, slider.version, slider.types) == ("sondage_slider", "0.1.0", ["slider"])
+    (surveys / "sites.yaml").write_text('ext-demo-key:\n  extensions: ["sondage-slider==9.9"]\n')
+    with pytest.raises(ExtensionBuildError, match=r"ext-demo-key\.extensions: 'sondage-slider==9\.9': no pure-Python "
+                                                  r"wheel of it on the package index"):
+        resolve(read_folder(surveys), surveys, default_pyodide_dir())
+
+
 def test_an_extension_that_is_neither_a_wheel_nor_a_project_is_named(tmp_path):
     surveys = _folder(tmp_path, "ext-demo-key:\n  extensions: [../nothing-here]\n")
     with pytest.raises(ExtensionBuildError, match=r"sites\.yaml: ext-demo-key\.extensions: '\.\./nothing-here': "
-                                                  r"neither a \.whl file nor a folder with a pyproject\.toml"):
+                                                  r"neither a \.whl file, a folder with a pyproject\.toml, nor a "
+                                                  r"requirement with a version"):
         resolve(read_folder(surveys), surveys, Path("unused"))
 
 
-def test_a_missing_micropip_wheel_says_how_to_fetch_it(tmp_path, monkeypatch):
+def test_a_micropip_wheel_that_cannot_be_fetched_is_named(tmp_path, monkeypatch):
     monkeypatch.setattr(wheels, "WHEELS", tmp_path / "no-wheels")
+    (tmp_path / "empty-index").mkdir()
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path / "empty-index"))
     surveys = _folder(tmp_path, SITES)
     with pytest.raises(ExtensionBuildError, match=r"micropip's wheel: .*no-wheels/micropip-0\.11\.1-py3-none-any\.whl: "
-                                                  r"missing; make install \(python -m sondage\.build\.wheels\) "
-                                                  r"fetches it from PyPI"):
+                                                  r"missing, and fetching it from the package index failed"):
         resolve(read_folder(surveys), surveys, Path("unused"))
