@@ -98,12 +98,12 @@ def test_a_requirement_comes_from_the_package_index_pip_is_configured_with(tmp_p
 
     from sondage.build.bundle import default_pyodide_dir
 
-    index = tmp_path / "index"          # a private index: the slider's wheel, and nothing else
+    surveys = _folder(tmp_path, 'ext-demo-key:\n  extensions: ["sondage-slider==0.1.0"]\n')
+    index = tmp_path / "index"          # a private index: the slider's wheel (built from the copy), nothing else
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
-                    "-w", str(index), str(EXAMPLES / "slider")], check=True, capture_output=True, cwd=tmp_path)
+                    "-w", str(index), str(tmp_path / "ext" / "slider")], check=True, capture_output=True, cwd=tmp_path)
     monkeypatch.setenv("PIP_FIND_LINKS", str(index))
     monkeypatch.setenv("PIP_NO_INDEX", "1")
-    surveys = _folder(tmp_path, 'ext-demo-key:\n  extensions: ["sondage-slider==0.1.0"]\n')
     resolved = resolve(read_folder(surveys), surveys, default_pyodide_dir())
     [slider] = resolved.extensions
     assert (slider.name, slider.version, slider.types) == ("sondage_slider", "0.1.0", ["slider"])
