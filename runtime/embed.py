@@ -103,6 +103,7 @@ class Runtime:
         # and the extensions that failed to load on this page (never asked for again), with why.
         self.loading: tuple[Survey, Decision] | None = None
         self.loading_until = 0.0
+        self.identify_wait_when_shown = False
         self.unloadable: dict[str, str] = {}
         self._handlers: dict[str, Callable[..., Effects]] = {
             "identify": self._cmd_identify, "event": self._cmd_event, "install": self._cmd_install,
@@ -329,7 +330,7 @@ class Runtime:
         self.mode = "uninstalled"
         self.timers.clear()
         self.awaiting.clear()
-        self.loading = None
+        self.loading, self.identify_wait_when_shown = None, False
         on_screen = self.screen.state != "empty"
         self.screen.clear()
         return [protocol.unmount()] if on_screen else []
@@ -468,14 +469,20 @@ class Runtime:
         if survey is None or decision is None or self._busy:
             return effects   # one survey on screen at a time
         effects += self._show(survey, decision)
-        if what.kind == "event" and self.awaiting.starting and not self.identified and self.screen.survey is survey:
-            # An event from before the runtime started (Segment's destination delivers the
-            # page's buffered identify after its event): the answers of this showing wait
-            # for that identify a moment (stored, not sent), to carry its traits.
-            self.traits_until = self.clock() + undecided.WINDOW_SECONDS
-            self._hold_answers()
-            effects.append(protocol.wake(undecided.WINDOW_SECONDS))
+        if what.kind == "event" and self.awaiting.starting and not self.identified:
+            if self.screen.survey is survey:
+                effects += self._wait_for_identify()
+            elif self.loading is not None and self.loading[0] is survey:
+                self.identify_wait_when_shown = True   # once its extensions are loaded
         return effects
+
+    def _wait_for_identify(self) -> Effects:
+        """An event from before the runtime started (Segment's destination delivers the
+        page's buffered identify after its event): the answers of this showing wait for that
+        identify a moment (stored, not sent), to carry its traits."""
+        self.traits_until = self.clock() + undecided.WINDOW_SECONDS
+        self._hold_answers()
+        return [protocol.wake(undecided.WINDOW_SECONDS)]
 
     def _decide_again(self) -> Effects:
         """The visitor's traits changed: occurrences not shown only because of who the
@@ -550,12 +557,16 @@ class Runtime:
         """The worker loaded the extensions asked for (or says why one failed): the survey
         that waited for them shows now, unless one failed (then it is not shown, and said once)."""
         pending, self.loading = self.loading, None
+        wait, self.identify_wait_when_shown = self.identify_wait_when_shown, False
         for item in failed if isinstance(failed, list) else []:
             if isinstance(item, dict) and isinstance(item.get("name"), str):
                 self.unloadable[item["name"]] = str(item.get("error") or "unknown error")[:300]
         if pending is None or self.mode == "uninstalled" or self.screen.busy:
             return []
-        return self._show(*pending)
+        effects = self._show(*pending)
+        if wait and not self.identified and self.screen.survey is pending[0]:
+            effects += self._wait_for_identify()
+        return effects
 
     def _load_timeout(self) -> Effects:
         """Extensions still not loaded after LOAD_SECONDS (a fetch that hangs): the survey is
@@ -564,7 +575,7 @@ class Runtime:
             return []
         assert self.site is not None
         survey, decision = self.loading
-        self.loading = None
+        self.loading, self.identify_wait_when_shown = None, False
         for ref in extensions.needed(self.site, survey):
             self.unloadable.setdefault(ref.name, f"not loaded within {LOAD_SECONDS:g} s")
         return self._show(survey, decision)

@@ -256,3 +256,29 @@ def test_the_collector_takes_an_extension_type_answer_without_running_its_code(s
     assert catalogue.problem(record) is None
     empty = {**record, "response_int": None, "response_string": None, "response_array": None}
     assert catalogue.problem(empty) == "response: question 'k' (test_knob) has no answer"
+
+
+def test_an_event_survey_that_loaded_an_extension_still_waits_for_segments_late_identify(
+        site_data, clock, shipped):
+    """Segment delivers a page's buffered event before its identify: the answers of a survey
+    shown after loading its extension wait for that identify too, and carry its traits."""
+    from sondage.runtime.embed import Runtime
+    from sondage.runtime.extensions import install
+    from sondage.runtime.schema import load
+    from sondage.runtime.survey_format import ExtensionRef
+
+    data = _knob_site(site_data, forwarders=False)
+    data["surveys"][0]["trigger"] = {"type": "event", "event": "bought"}
+    rt = Runtime(clock=clock)
+    rt.handle({"type": "init", "site_data": data, "collector": "/collect", "storage": {},
+               "page": {"url": "https://shop.example/"}})
+    assert [e for e in rt.command("event", ["bought", {}]) if e["type"] == "load"]   # still taking in its queue
+    install(load(ExtensionRef, KNOB), shipped)
+    shown = rt.handle({"type": "loaded", "names": ["test_knob"], "failed": []})
+    assert [e for e in shown if e["type"] == "mount"] and [e for e in shown if e["type"] == "wake"]
+    answered = rt.handle({"type": "ui", "survey_id": "knob", "question_id": "k", "action": "submit",
+                          "values": ["3"]})
+    assert not [e for e in answered if e["type"] == "deliver"]          # stored, not sent yet
+    [deliver] = [e for e in rt.command("identify", [{"plan": "pro"}]) if e["type"] == "deliver"]
+    [record] = [r for r in deliver["records"] if r.get("question_id") == "k"]
+    assert record["user"] == {"plan": "pro"} and record["response_int"] == 3
