@@ -153,11 +153,11 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
     folder = read_folder(surveys_dir)               # fail early, before the slow part
     survey_files = folder.files
     lock = check_pyodide(pyodide_dir)
-    python_zip, listing = build_python_zip(pyodide_dir)
-    try:
+    try:            # the sites' extensions first: a broken one fails the build in seconds
         extensions = resolve_extensions(folder, surveys_dir, pyodide_dir)
     except ExtensionBuildError as e:
         raise BuildError(str(e)) from None
+    python_zip, listing = build_python_zip(pyodide_dir)
 
     files: dict[str, bytes] = {}
 

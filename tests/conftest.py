@@ -207,6 +207,37 @@ def host(browser, servers, pages, request) -> Iterator[Host]:
     yield from host_in(browser, site_url, servers.runtime_url, folder, request.node.name)
 
 
+@dataclass
+class ExtensionSite:
+    bundle: BuildResult
+    running: Running
+    site_url: str
+    folder: Path
+    webhook: Receiver
+
+
+@pytest.fixture(scope="session")
+def ext_site(tmp_path_factory) -> Iterator[ExtensionSite]:
+    """The example extensions' site (examples/extensions) built and served, its webhook
+    pointed at a local receiver."""
+    webhook = Receiver()
+    work = tmp_path_factory.mktemp("ext-site")
+    shutil.copytree(ROOT / "examples" / "extensions", work / "extensions", ignore=shutil.ignore_patterns("build", "*.egg-info"))
+    sites = work / "extensions" / "surveys" / "sites.yaml"
+    sites.write_text(sites.read_text().replace("http://127.0.0.1:9/sondage-webhook", webhook.url))
+    port = free_port()
+    bundle = build(work / "extensions" / "surveys", work / "dist", base_url=f"http://localhost:{port}/")
+    running = start(bundle.out, port=port, db=work / "answers.db")
+    pages = work / "pages"
+    pages.mkdir()
+    server, site_url = serve_site(pages, "ext-demo-key", running.runtime_url, port=0)
+    yield ExtensionSite(bundle, running, site_url, pages, webhook)
+    server.shutdown()
+    server.server_close()
+    running.stop()
+    webhook.close()
+
+
 SEGMENT_NEXT = ROOT / "node_modules" / "@segment" / "analytics-next" / "dist" / "umd"
 SEGMENT_DESTINATIONS = ROOT / "node_modules" / "@segment" / "browser-destinations" / "dist" / "web"
 ITERATE_DESTINATION = "30a37440eb9a28215920.js"

@@ -19,8 +19,8 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "extensions"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    return build(EXAMPLES / "surveys", tmp_path_factory.mktemp("ext") / "dist")
+def built(ext_site):
+    return ext_site.bundle       # the examples' bundle the browser tests use too
 
 
 def _folder(tmp_path, sites_yaml, survey=None, register_body=None):

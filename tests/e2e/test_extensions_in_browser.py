@@ -6,53 +6,17 @@ POSTed to the webhook; an extension that cannot load is named, and the page goes
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from sondage.build.bundle import BuildResult, build
-from sondage.server import Running, serve_site, start
-from tests.conftest import Host, free_port, host_in
+from tests.conftest import ExtensionSite, Host, host_in
 from tests.e2e.test_accessibility import serious_problems, widget_frame
 from tests.e2e.test_spine import wait_for_rows
-from tests.receiver import Receiver
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "extensions"
 SITE = "ext-demo-key"
-
-
-@dataclass
-class ExtensionSite:
-    bundle: BuildResult
-    running: Running
-    site_url: str
-    folder: Path
-    webhook: Receiver
-
-
-@pytest.fixture(scope="module")
-def ext_site(tmp_path_factory) -> Iterator[ExtensionSite]:
-    """The example extension site built and served, its webhook pointed at a local receiver."""
-    webhook = Receiver()
-    work = tmp_path_factory.mktemp("ext-site")
-    shutil.copytree(EXAMPLES, work / "extensions", ignore=shutil.ignore_patterns("build", "*.egg-info"))
-    sites = work / "extensions" / "surveys" / "sites.yaml"
-    sites.write_text(sites.read_text().replace("http://127.0.0.1:9/sondage-webhook", webhook.url))
-    port = free_port()
-    bundle = build(work / "extensions" / "surveys", work / "dist", base_url=f"http://localhost:{port}/")
-    running = start(bundle.out, port=port, db=work / "answers.db")
-    pages = work / "pages"
-    pages.mkdir()
-    server, site_url = serve_site(pages, SITE, running.runtime_url, port=0)
-    yield ExtensionSite(bundle, running, site_url, pages, webhook)
-    server.shutdown()
-    server.server_close()
-    running.stop()
-    webhook.close()
 
 
 @pytest.fixture
