@@ -58,12 +58,21 @@ def cmd_check(args: argparse.Namespace) -> int:
     folder = _read_surveys(args, "check")
     if folder is None:
         return 1
+    from .runtime.extensions import BUILTIN_NAMES
+
     for site, settings in folder.settings.items():
         print(f"sites.yaml: ok: {site} (cooldown {settings.cooldown_hours:g} h)")
+        if settings.extensions:
+            print(f"sites.yaml: {site}: extensions {', '.join(settings.extensions)}: installed and checked by "
+                  "`sondage build` (in Pyodide), not here")
     for f in folder.files:
         s = f.survey
         print(f"{f.path}: ok: {s.id} (site {s.site}, {len(s.questions)} question(s), "
               f"trigger {s.trigger.type}{' ' + repr(s.trigger.event) if s.trigger.event else ''})")
+        for q in s.questions:
+            if q.type not in BUILTIN_NAMES:
+                print(f"{f.path}: question {q.id!r}: type {q.type!r} and its options come from the site's "
+                      "extensions: `sondage build` checks them")
     return 0
 
 

@@ -71,6 +71,16 @@ def test_check_command_reports_and_exits_nonzero(tmp_path, capsys):
     assert "a.yaml: colour: unknown field" in capsys.readouterr().err
 
 
+def test_check_says_what_only_the_build_checks_for_extensions(capsys):
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[2] / "examples" / "extensions" / "surveys"
+    assert main(["check", "--surveys", str(examples)]) == 0
+    out = capsys.readouterr().out
+    assert "ext-demo-key: extensions ../slider, ../webhook: installed and checked by `sondage build`" in out
+    assert "question 'days': type 'slider' and its options come from the site's extensions" in out
+
+
 def test_build_without_surveys_folder_says_so(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as e:
