@@ -84,8 +84,8 @@ def environment() -> jinja2.Environment:
 EMOJI = {2: ["🙁", "🙂"], 3: ["🙁", "😐", "🙂"], 4: ["😞", "🙁", "🙂", "😄"], 5: ["😞", "🙁", "😐", "🙂", "😄"]}
 
 
-def _render(survey: Survey, language: str | None, **values: Any) -> str:
-    w = locale.words(survey, language or survey.language)
+def _render(survey: Survey, language: str | None, w: locale.Words | None = None, **values: Any) -> str:
+    w = w or locale.words(survey, language or survey.language)
     return environment().get_template("widget.html").render(survey=survey, w=w, on_color=on_color, **values)
 
 
@@ -111,7 +111,7 @@ def question(survey: Survey, index: int, *, preview: bool = False, error: str = 
     # An extension's controls, rendered by its own template (autoescaped like the widget's).
     controls = None if q.type in BUILTIN_NAMES else Markup(extension_template(q.type).render(
         q=q, options=q.options, w=w, error=error))
-    return _render(survey, language, q=q, qt=locale.question_text(survey, q, language or survey.language),
+    return _render(survey, language, w, q=q, qt=locale.question_text(survey, q, language or survey.language),
                    step="question", index=index, total=len(survey.questions), preview=preview, error=error,
                    choices=choice_order(q, seed), low=low, high=high, emoji=EMOJI.get(q.scale, []),
                    controls=controls)
@@ -120,7 +120,7 @@ def question(survey: Survey, index: int, *, preview: bool = False, error: str = 
 def welcome(survey: Survey, *, preview: bool = False, language: str | None = None) -> str:
     assert survey.welcome is not None
     w = locale.words(survey, language or survey.language)
-    return _render(survey, language, q=None, step="welcome", index=0, total=len(survey.questions), preview=preview,
+    return _render(survey, language, w, q=None, step="welcome", index=0, total=len(survey.questions), preview=preview,
                    error="", text=markup.render(w.welcome_text), controls=None)
 
 
