@@ -21,10 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from . import wheels
-from .python_bundle import _run_in_pyodide, _stored_zip, browser_packages, stage
+from .python_bundle import _run_in_pyodide, _stored_zip, browser_packages, installed_lock, stage
 from .survey_files import SITES_FILE, SurveyFileError, SurveyFolder, check_question_types
 
-MICROPIP = wheels.MICROPIP
 WHEEL_NAME = re.compile(r"(?P<name>[^-]+)-(?P<version>[^-]+)(?:-\d[^-]*)?-(?P<py>[^-]+)-(?P<abi>[^-]+)-"
                         r"(?P<plat>[^-]+)\.whl")
 
@@ -104,7 +103,7 @@ def resolve(folder: SurveyFolder, surveys_dir: Path, pyodide_dir: Path, node: st
     if not wanted:
         return Resolved()
     try:
-        micropip = wheels.need(MICROPIP)       # the build's installer in Pyodide
+        micropip = wheels.need(wheels.MICROPIP)       # the build's installer in Pyodide
     except wheels.WheelError as e:
         raise ExtensionBuildError(f"micropip's wheel: {e}") from None
     with tempfile.TemporaryDirectory(prefix="sondage-ext-") as tmp:
@@ -128,11 +127,11 @@ def resolve(folder: SurveyFolder, surveys_dir: Path, pyodide_dir: Path, node: st
         for wheel, _ in staged:
             shutil.copyfile(wheel, stage_dir / "wheels" / wheel.name)
         requested = [w for _, w in staged]
-        shutil.copyfile(micropip, stage_dir / MICROPIP)
+        shutil.copyfile(micropip, stage_dir / wheels.MICROPIP)
         questions = [{"file": str(f.path), "index": i, "type": q.type, "options": q.options}
                      for f in folder.files for i, q in enumerate(f.survey.questions) if f.survey.site in wanted]
         (stage_dir / "request.json").write_text(json.dumps(
-            {"micropip": f"/stage/{MICROPIP}", "wheels": requested, "questions": questions}))
+            {"micropip": f"/stage/{wheels.MICROPIP}", "wheels": requested, "questions": questions}))
         try:
             _run_in_pyodide(node, pyodide_dir, stage_dir, out_dir, "extensions_in_pyodide.py",
                             "installing the extensions in Pyodide")
@@ -140,11 +139,7 @@ def resolve(folder: SurveyFolder, surveys_dir: Path, pyodide_dir: Path, node: st
             problem = out_dir / "problem.json"
             raise ExtensionBuildError(_problem(problem.read_text()) if problem.is_file() else str(failed)) from None
         found = json.loads((out_dir / "extensions.json").read_text())
-        lock = found["lock"]        # Pyodide's own packages left out: only what the build installed
-        lock["packages"] = {k: {**v, "file_name": v["file_name"].rpartition("/")[2]}
-                            for k, v in lock["packages"].items()
-                            if str(v.get("file_name", "")).startswith("emfs:/stage/wheels/")}
-        resolved = Resolved(lock=lock)
+        resolved = Resolved(lock=installed_lock(found["lock"], "/stage/wheels/"))
         for ext in found["extensions"]:
             files = {p.relative_to(out_dir / ext["name"]).as_posix(): p.read_bytes()
                      for p in sorted((out_dir / ext["name"]).rglob("*.pyc"))}

@@ -90,7 +90,15 @@ def browser_packages(pyodide_dir: Path, node: str = "node") -> BrowserPackages:
         "names": list(wheels.BROWSER_DEPENDENCIES)}))
     _run_in_pyodide(node, pyodide_dir, stage_dir, out_dir, "deps_in_pyodide.py",
                     "installing the runtime's dependencies with micropip in Pyodide")
-    return BrowserPackages(out_dir / "site", json.loads((out_dir / "lock.json").read_text()))
+    return BrowserPackages(out_dir / "site", installed_lock(json.loads((out_dir / "lock.json").read_text()), "/stage/"))
+
+
+def installed_lock(freeze: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """micropip.freeze()'s lock reduced to what the build installed (wheels under ``prefix``,
+    not Pyodide's own packages), each by its wheel's file name."""
+    packages = {k: {**v, "file_name": v["file_name"].rpartition("/")[2]} for k, v in freeze["packages"].items()
+                if str(v.get("file_name", "")).startswith(f"emfs:{prefix}")}
+    return {**freeze, "packages": packages}
 
 
 def stage(stage_dir: Path, packages: BrowserPackages) -> None:
