@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .runtime.extensions import BUILTIN_NAMES
+from .runtime.extensions import REGISTRY
 from .runtime.responses import OTHER, AnswerError, is_view, parse_answer
 from .runtime.survey_format import Question, SiteData, Survey, load_site_data
 
@@ -65,9 +65,9 @@ class Catalogue:
 
 def _value_problem(survey: Survey, question: Question, record: dict[str, Any]) -> str | None:
     kind = question.type
-    if kind not in BUILTIN_NAMES:
+    if kind not in REGISTRY.question_types:
         # An extension's type: its parse() ran in the visitor's Pyodide (the collector does not
-        # run extensions' code); the record's own format is checked, and an answer must be there.
+        # load extensions); the record's own format is checked, and an answer must be there.
         if all(record.get(f) is None for f in ("response_int", "response_string", "response_array")):
             return f"response: question {question.id!r} ({kind}) has no answer"
         return None
