@@ -12,19 +12,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from sondage.build.bundle import BuildResult, build
 from sondage.collector_app import CollectorConfig
 from sondage.relay import BrazeRelay, CleverTapRelay, Relays
 from sondage.server import Running, serve_site, start
 from sondage.snippet import snippet
+from tests.chromium import ARGS
 from tests.receiver import Receiver
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = ROOT / "tests" / "e2e"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-gpu", "--no-first-run"]
+CHROMIUM_ARGS = [*ARGS, "--disable-gpu"]
 
 
 def chromium_path() -> str:
@@ -126,11 +126,16 @@ def pages(servers, tmp_path_factory) -> Iterator[tuple[Path, str]]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+def playwright() -> Iterator[Playwright]:
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright) -> Iterator[Browser]:
+    b = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    yield b
+    b.close()
 
 
 @dataclass
