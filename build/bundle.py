@@ -100,10 +100,11 @@ def protocol_js(only: tuple[str, ...] = ()) -> str:
     return json.dumps(protocol.for_javascript(only), sort_keys=True, separators=(",", ":"))
 
 
-def loader_logic_js() -> str:
-    """static/loader_logic.js as an expression (its function), for the loader to call."""
-    source = (STATIC / "loader_logic.js").read_text()
-    return source[source.index("(/**"):].rstrip().removesuffix(";")
+def inlined_js(name: str) -> str:
+    """A static/ file holding one function expression (loader_logic.js for the loader,
+    snapshot_pages.js for the worker), as that expression, for the file that inlines it."""
+    source = (STATIC / name).read_text()
+    return source[source.index("\n(") + 1:].rstrip().removesuffix(";")
 
 
 def frame_csp(collector: str | None) -> str:
@@ -173,6 +174,7 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
     worker = _fill((STATIC / "worker.mjs").read_text(), {
         "PYODIDE_INDEX": f"./{pyodide_dir_name}/", "PYTHON_ZIP": json.dumps(f"./{python_name}"),
         "LOCK": json.dumps(lock, sort_keys=True), "BOOT_TIMEOUT_MS": str(BOOT_TIMEOUT_MS),
+        "SNAPSHOT_PAGES": inlined_js("snapshot_pages.js"),
     }, "worker.mjs")
     worker_name = hashed("worker", ".mjs", worker.encode())
     frame_js = _fill((STATIC / "frame.js").read_text(), {
@@ -183,7 +185,7 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
     frame_name = hashed("frame", ".html", frame_html.encode())
     loader = _fill((STATIC / "loader.js").read_text(), {
         "BASE_URL": json.dumps(base_url), "BOOT_TIMEOUT_MS": str(BOOT_TIMEOUT_MS + 10000),
-        "PROTOCOL": protocol_js(protocol.FOR_LOADER), "LOADER_LOGIC": loader_logic_js(),
+        "PROTOCOL": protocol_js(protocol.FOR_LOADER), "LOADER_LOGIC": inlined_js("loader_logic.js"),
     }, "loader.js")
     files["loader.js"] = minify_js(loader).encode()
     files["survey.schema.json"] = _json(survey_json_schema())

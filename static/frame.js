@@ -84,6 +84,7 @@ worker.onmessage = (/** @type {MessageEvent} */ e) => {
       break;
     case "ready":
       pythonUp = true;
+      m.frame_ms = Math.round(performance.now());   // since the frame's navigation began
       toHost(m);
       break;
     case "failed": case "callback": case "console": case "store": case "sdk":

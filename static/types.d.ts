@@ -63,8 +63,10 @@ declare const __WORKER_JS__: string;
 declare const __PYTHON_ZIP__: string;
 declare const __PYODIDE_INDEX__: string;
 declare const __LOCK__: unknown;
+declare const __SNAPSHOT_PAGES__: () => { pack(snapshot: Uint8Array): Uint8Array<ArrayBuffer>; unpack(stored: Uint8Array): Uint8Array };
 declare module "*pyodide.mjs" {
   export function loadPyodide(options: Record<string, unknown>): Promise<any>;
+  export const version: string;
 }
 
 interface Window {

@@ -1,7 +1,7 @@
 /* Sondage worker: boots Pyodide off the host's main thread and hands every message to
  * Python (runtime/browser.py). Fetches the site's surveys while Pyodide starts. */
 // @ts-check
-import { loadPyodide } from "__PYODIDE_INDEX__pyodide.mjs";
+import { loadPyodide, version as pyodideVersion } from "__PYODIDE_INDEX__pyodide.mjs";
 
 const BOOT_TIMEOUT_MS = __BOOT_TIMEOUT_MS__;
 const params = new URLSearchParams(location.hash.slice(1));
@@ -60,6 +60,100 @@ function timeout(promise, ms) {
                  : "Python did not start within " + ms + " ms")), ms))]);
 }
 
+// Pyodide's start (about 0.6 s even with every file cached) is skipped on later page views:
+// once a view's runtime is up and has been quiet for a moment, a second worker (this file,
+// with #snapshot in its URL) starts Python afresh, imports the runtime, and keeps a memory
+// snapshot of it in Cache Storage on the runtime's origin (partitioned by the site the
+// visitor is on); later views restore it. It is taken before the runtime has seen the
+// page, the site or the visitor, so it is the same for all of them; and in a worker of its
+// own, because a Pyodide able to take one reaches JavaScript through a proxy that breaks
+// some of it (getters such as `location`), so the page's own runtime never runs that way.
+// It is keyed by the Python zip's hashed name and Pyodide's version, so a new bundle makes
+// a new one; only the latest is kept. Where the frame has no storage (third-party storage
+// blocked), or anything about the snapshot fails, Python starts the usual way.
+const SNAPSHOTS = "sondage-snapshots";
+const snapshotPages = (__SNAPSHOT_PAGES__)();
+const SNAPSHOT_WAIT_MS = 1000;
+const SNAPSHOT_WHEN_QUIET_MS = 2000;
+const snapshotKey = new URL(__PYTHON_ZIP__ + ".snapshot?pyodide=" + pyodideVersion, import.meta.url).href;
+const indexURL = new URL("__PYODIDE_INDEX__", import.meta.url).href;
+
+/** @returns {Promise<Cache | null>} */
+async function snapshotStore() {
+  try {
+    return await caches.open(SNAPSHOTS);
+  } catch (e) {
+    return null;   // no storage for this frame: a SecurityError, or no Cache Storage at all
+  }
+}
+
+/** The stored snapshot's bytes, still being read, or null when there is none.
+ * @param {Cache | null} store @returns {Promise<{bytes: Promise<Uint8Array>} | null>} */
+async function storedSnapshot(store) {
+  if (!store) return null;
+  try {
+    const hit = await timeout(store.match(snapshotKey), SNAPSHOT_WAIT_MS);
+    return hit ? { bytes: timeout(hit.arrayBuffer(), SNAPSHOT_WAIT_MS).then((b) => snapshotPages.unpack(new Uint8Array(b))) } : null;
+  } catch (e) {
+    return null;
+  }
+}
+
+/** Python from the bundle: restored from `restore`, or started afresh (`forSnapshot`: able
+ * to take a snapshot). What it prints while it starts goes into `printed`.
+ * @param {{restore?: Promise<Uint8Array> | null, forSnapshot?: boolean, printed?: string[],
+ *          pyodideModule?: Promise<any>}} how */
+async function startPython(how) {
+  const printed = how.printed || [];
+  return loadPyodide({
+    indexURL,
+    createPyodideModule: how.pyodideModule ? await how.pyodideModule : undefined,
+    stdLibURL: new URL(__PYTHON_ZIP__, import.meta.url).href,
+    lockFileContents: __LOCK__,
+    env: { HOME: "/home/pyodide" },
+    stdout: (/** @type {string} */ line) => { printed.push(line); },
+    stderr: (/** @type {string} */ line) => { printed.push(line); },
+    _loadSnapshot: how.restore || undefined,
+    _makeSnapshot: !!how.forSnapshot,
+  });
+}
+
+/** The snapshot worker's whole job: what it did, in a few words. */
+async function makeSnapshot() {
+  const store = await snapshotStore();
+  if (!store) return "no storage";
+  const pyodide = await timeout(startPython({ forSnapshot: true }), BOOT_TIMEOUT_MS);
+  pyodide.runPython("import sondage.runtime.browser");
+  const stored = snapshotPages.pack(pyodide.makeMemorySnapshot());
+  await store.put(snapshotKey, new Response(stored, { headers: { "content-type": "application/octet-stream" } }));
+  for (const request of await store.keys()) {   // an older bundle's
+    if (request.url !== snapshotKey) await store.delete(request);
+  }
+  return "stored";
+}
+
+/** Once the runtime has been quiet for a moment, the snapshot worker runs (once). */
+function snapshotWhenQuiet() {
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+  let spawned = false;
+  const spawn = () => {
+    spawned = true;
+    const url = new URL(import.meta.url);
+    url.hash = "snapshot";
+    try {
+      const maker = new Worker(url.href, { type: "module" });
+      maker.onmessage = () => maker.terminate();   // stored, or not: either way it is done
+      maker.onerror = () => maker.terminate();
+    } catch (e) { /* no nested workers here: later views start the usual way */ }
+  };
+  return () => {
+    if (spawned) return;
+    clearTimeout(timer);
+    timer = setTimeout(spawn, SNAPSHOT_WHEN_QUIET_MS);
+  };
+}
+
 async function boot() {
   const started = performance.now();
   const dataUrl = params.get("data") || "";
@@ -71,17 +165,28 @@ async function boot() {
   // What Python prints while it starts goes into the failure, not to the console.
   /** @type {string[]} */
   const printed = [];
+  // Pyodide's module, and a stored snapshot's bytes, are read at the same time.
+  const pyodideModule = import(indexURL + "pyodide.asm.mjs").then((m) => m.default);
+  pyodideModule.catch(() => {});   // reported where it is awaited
+  const store = await snapshotStore();
+  const found = await storedSnapshot(store);
+  const restore = found ? found.bytes : null;
+  restore?.catch(() => {});   // a failed read is a failed restore, below
+  const looked = performance.now();
+  /** @type {string} */
+  let snapshot = !store ? "no storage" : restore ? "restored" : "none stored";
   self.fetch = watchedFetch;
   let pyodide;
   try {
-    pyodide = await timeout(loadPyodide({
-      indexURL: new URL("__PYODIDE_INDEX__", import.meta.url).href,
-      stdLibURL: new URL(__PYTHON_ZIP__, import.meta.url).href,
-      lockFileContents: __LOCK__,
-      env: { HOME: "/home/pyodide" },
-      stdout: (/** @type {string} */ line) => { printed.push(line); },
-      stderr: (/** @type {string} */ line) => { printed.push(line); },
-    }), BOOT_TIMEOUT_MS);
+    if (restore) {
+      try {
+        pyodide = await timeout(startPython({ restore, printed, pyodideModule }), BOOT_TIMEOUT_MS);
+      } catch (e) {   // a snapshot this Pyodide cannot take (damaged, another build): start afresh
+        snapshot = "did not restore (" + String(/** @type {any} */ (e) && /** @type {any} */ (e).message || e).split("\n")[0] + ")";
+        printed.length = 0;
+      }
+    }
+    if (!pyodide) pyodide = await timeout(startPython({ printed, pyodideModule }), BOOT_TIMEOUT_MS);
   } catch (e) {
     const last = printed.filter((l) => l.trim()).pop();
     throw new Error("Python did not start: " + (/** @type {any} */ (e) && /** @type {any} */ (e).message || e) +
@@ -102,15 +207,23 @@ async function boot() {
   const imported = performance.now();
   const data = await siteData;
   browser.start((/** @type {string} */ text) => self.postMessage(text));
+  const quiet = store && snapshot !== "restored" ? snapshotWhenQuiet() : () => {};
   deliver = (m) => {
+    quiet();
     if (m.type === "init") m.site_data = data;
     browser.receive(JSON.stringify(m));
   };
   for (const m of inbox.splice(0)) deliver(m);
   deliver({ type: "started" });   // everything queued before start-up has been taken in
   self.postMessage({ type: "ready", boot_ms: Math.round(performance.now() - started),
-                    pyodide_ms: Math.round(booted - started), import_ms: Math.round(imported - booted),
+                    snapshot_lookup_ms: Math.round(looked - started), pyodide_ms: Math.round(booted - looked),
+                    import_ms: Math.round(imported - booted), snapshot,
                     wasm_bytes: pyodide._module && pyodide._module.HEAP8 ? pyodide._module.HEAP8.length : null });
 }
 
-boot().catch((e) => fail(String(e && e.message || e)));
+if (params.has("snapshot")) {
+  makeSnapshot().then((state) => self.postMessage(state),
+                      (e) => self.postMessage("not stored: " + String(e && e.message || e).split("\n")[0]));
+} else {
+  boot().catch((e) => fail(String(e && e.message || e)));
+}
