@@ -1,7 +1,7 @@
 /* Sondage frame bridge (runtime origin, inside the iframe the loader adds).
  * Starts the Python worker, relays host commands to it, mounts the HTML Python rendered,
  * forwards clicks and form submissions. Visitor state is kept by the loader in the host's
- * (first-party) storage, since browsers block storage in third-party frames. No survey logic. */
+ * (first-party) storage: a third-party frame's is partitioned at best, blocked at worst. No survey logic. */
 // @ts-check
 const PROTOCOL = __PROTOCOL__;   // runtime/protocol.py, written in by the build
 const params = new URLSearchParams(location.hash.slice(1));
