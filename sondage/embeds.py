@@ -53,7 +53,9 @@ def hosted_page(site: str, survey_id: str, title: str) -> str:
     """The survey's own page in the bundle (static: any host or CDN serves it). It reads
     Iterate's link parameters (user_*, response_*, answer=) through the runtime."""
     return _PAGE.format(
-        title=title.replace("&", "&amp;").replace("<", "&lt;"), style="html,body{height:100%;background:#f4f5f8}",
+        title=title.replace("&", "&amp;").replace("<", "&lt;"), style="html,body{height:100%;background:#f4f5f8}"
+        # The page's own font (a survey's `font: inherit` takes it): the system's, not the browser's serif.
+        "body{font:16px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif}",
         body="<noscript><p style=\"font:16px sans-serif;margin:2rem\">This survey needs JavaScript.</p></noscript>",
         snippet=snippet(site, "", install_on_load=False, extra={"channel": "hosted"}, loader_src="../../../loader.js"),
         survey=_js(survey_id))
