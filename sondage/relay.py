@@ -6,7 +6,8 @@ An answer is relayed when it carries the identity its link gave: ``braze_id`` (f
 ``user_email={{ Profile.Identity }}``) to CleverTap, for sites whose relay is configured
 in the collector's config file (credentials only there, never in the bundle). Requests
 go through the collector's durable queue (``sondage.webhooks``): once per answer, retried
-on 429 and 5xx, kept across restarts.
+on 429 and 5xx (when the vendor's ``Retry-After`` says, bounded to 1 s .. 1 hour, else with
+backoff), kept across restarts.
 
 - Braze: ``POST <rest_endpoint>/users/track``, ``Authorization: Bearer <REST API key>``
   (a key with ``users.track``); body ``{"attributes": [{"braze_id", <label>: value}],

@@ -7,20 +7,27 @@ and the headers ``X-Sondage-Delivery`` (an id the receiver can de-duplicate on),
 ``X-Sondage-Timestamp`` and ``X-Sondage-Signature: sha256=<hex>``, the HMAC-SHA256 of
 ``<timestamp>.<body>`` with the webhook's secret. A 2xx answer takes it; anything else
 (or no answer) is retried with backoff (10 s, 20 s, ... up to an hour) up to
-``MAX_ATTEMPTS`` times. Rows are claimed with ``SELECT ... FOR UPDATE SKIP LOCKED`` on
-PostgreSQL, so several collector processes share the work and none sends a row twice.
+``MAX_ATTEMPTS`` times. A 429 or 503 that says ``Retry-After`` (seconds, or an HTTP date)
+is retried when the receiver asked instead, bounded to ``RETRY_AFTER_MIN`` ..
+``RETRY_AFTER_MAX``, and nothing else goes to that URL from this process until then; such
+waits never make a delivery give up sooner than the backoff would have. Rows are claimed
+with ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several collector processes
+share the work and none sends a row twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import hashlib
 import hmac
 import json
+import re
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -35,6 +42,11 @@ BASE_DELAY = 10.0
 MAX_DELAY = 3600.0
 BATCH = 20
 TIMEOUT = 10.0
+# A receiver's Retry-After (on 429 and 503) is honoured within these bounds: a 0, or a date
+# already past, still waits a second (the queue never spins); a longer one (a hostile or
+# broken "10 days") waits an hour at most. An unreadable one is ignored: the backoff applies.
+RETRY_AFTER_MIN = 1.0
+RETRY_AFTER_MAX = 3600.0
 
 metadata = sa.MetaData()
 deliveries = sa.Table(
@@ -72,6 +84,42 @@ def backoff(attempts: int, base: float = BASE_DELAY) -> float:
     return float(min(base * 2.0 ** max(0, attempts - 1), MAX_DELAY))
 
 
+def patience(base: float = BASE_DELAY) -> float:
+    """How long the backoff keeps a delivery before its last try: a delivery is given up only
+    after MAX_ATTEMPTS tries *and* this long, so a receiver's short Retry-After (a second,
+    over and over) never makes it give up sooner than the backoff would have."""
+    return sum(backoff(n, base) for n in range(1, MAX_ATTEMPTS))
+
+
+def retry_after(value: str | None, now: float) -> float | None:
+    """The wait a Retry-After header asks for (delta-seconds, or an HTTP date, RFC 9110
+    10.2.3), bounded to [RETRY_AFTER_MIN, RETRY_AFTER_MAX]; None if absent or unreadable."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if re.fullmatch(r"[0-9]+", text):
+        seconds = float(text) if len(text) < 10 else RETRY_AFTER_MAX
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:            # "-0000": an HTTP date is always GMT
+            when = when.replace(tzinfo=UTC)
+        seconds = when.timestamp() - now
+    return min(max(seconds, RETRY_AFTER_MIN), RETRY_AFTER_MAX)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one POST gave: None when the receiver took it; else what went wrong, whether
+    it is final, and the wait the receiver asked for (a bounded Retry-After) if any."""
+
+    error: str | None
+    final: bool = False
+    wait: float | None = None
+
+
 class WebhookQueue:
     """The collector's outgoing requests: webhooks, and relays to Braze and CleverTap."""
 
@@ -81,6 +129,8 @@ class WebhookQueue:
         self.webhooks = webhooks
         self.base_delay = base_delay
         self.relays = relays or {}
+        # URL -> the time before which this process sends it nothing (its Retry-After).
+        self.held: dict[str, float] = {}
 
     def enqueue(self, records: list[dict[str, Any]]) -> int:
         """Queue a delivery of each newly stored record, and of each response it completes."""
@@ -120,29 +170,33 @@ class WebhookQueue:
     def work_once(self, now: float | None = None) -> int:
         """Send what is due (claimed, so no other process sends it too); returns how many were taken."""
         now = time.time() if now is None else now
+        self.held = {url: until for url, until in self.held.items() if until > now}
         taken = 0
         with self.store.engine.begin() as connection:
-            rows = connection.execute(
-                sa.select(deliveries).where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now)
-                .order_by(deliveries.c.next_attempt_at, deliveries.c.id).limit(BATCH)
-                .with_for_update(skip_locked=True)).all()
+            due = sa.select(deliveries).where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now)
+            if self.held:                  # a receiver that asked to wait does not hold up the others
+                due = due.where(deliveries.c.url.not_in(sorted(self.held)))
+            rows = connection.execute(due.order_by(deliveries.c.next_attempt_at, deliveries.c.id).limit(BATCH)
+                                      .with_for_update(skip_locked=True)).all()
             for row in rows:
+                if row.url in self.held:   # it asked to wait during this pass: the row stays as it is
+                    continue
                 body = self._payload(row, connection)
                 headers = self._headers(row, body)
-                error: str | None
-                if headers is None:
-                    error, final = "this destination is no longer configured", True
-                else:
-                    error, final = self._post(row.url, body, headers)
+                outcome = (Outcome("this destination is no longer configured", final=True) if headers is None
+                           else self._post(row.url, body, headers))
                 attempts = row.attempts + 1
-                if error is None:
+                if outcome.error is None:
                     values: dict[str, Any] = {"status": "done", "attempts": attempts, "last_error": None}
                     taken += 1
-                elif attempts >= MAX_ATTEMPTS or final:
-                    values = {"status": "failed", "attempts": attempts, "last_error": error[:500]}
+                elif outcome.final or (attempts >= MAX_ATTEMPTS
+                                       and now - (row.created_at or 0.0) >= patience(self.base_delay)):
+                    values = {"status": "failed", "attempts": attempts, "last_error": outcome.error[:500]}
                 else:
-                    values = {"attempts": attempts, "last_error": error[:500],
-                              "next_attempt_at": now + backoff(attempts, self.base_delay)}
+                    wait = backoff(attempts, self.base_delay) if outcome.wait is None else outcome.wait
+                    if outcome.wait is not None:
+                        self.held[row.url] = now + wait
+                    values = {"attempts": attempts, "last_error": outcome.error[:500], "next_attempt_at": now + wait}
                 connection.execute(sa.update(deliveries).where(deliveries.c.id == row.id).values(**values))
         return taken
 
@@ -163,22 +217,24 @@ class WebhookQueue:
         return relay.headers()
 
     @staticmethod
-    def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[str | None, bool]:
-        """(None, _) when the receiver took it; else (what went wrong, whether it is final:
-        a 4xx other than 408 and 429 will not get better by trying again)."""
+    def _post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
+        """POST it. Final when it will not get better by trying again (a 4xx other than 408
+        and 429); a 429 or 503 with a readable Retry-After says when to try again."""
         request = urllib.request.Request(url, data=body, method="POST", headers={
             "Content-Type": "application/json", "User-Agent": "Sondage/1", **headers})
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
                 answer = response.read(64 * 1024)
                 problem = _vendor_problem(answer)
-                return (None, False) if problem is None else (problem, True)
+                return Outcome(None) if problem is None else Outcome(problem, final=True)
         except urllib.error.HTTPError as e:
             with e:
                 detail = e.read(500).decode("utf-8", "replace")
-            return f"HTTP {e.code}: {detail}", 400 <= e.code < 500 and e.code not in (408, 429)
+                asked = e.headers.get("Retry-After") if e.code in (429, 503) and e.headers else None
+            return Outcome(f"HTTP {e.code}: {detail}", final=400 <= e.code < 500 and e.code not in (408, 429),
+                           wait=retry_after(asked, time.time()))
         except (OSError, ValueError) as e:
-            return f"{type(e).__name__}: {e}", False
+            return Outcome(f"{type(e).__name__}: {e}")
 
     async def run(self, interval: float) -> None:
         """Work the queue until cancelled (the collector's lifespan runs this)."""

@@ -8,9 +8,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Receiver:
-    """A local HTTP receiver that answers 503 to its first ``fail`` requests."""
+    """A local HTTP receiver that answers ``fail_status`` (503) to its first ``fail`` requests,
+    with ``fail_headers`` (a Retry-After, say)."""
 
-    def __init__(self, fail: int = 0, status: int = 204, reply: bytes = b"") -> None:
+    def __init__(self, fail: int = 0, status: int = 204, reply: bytes = b"", fail_status: int = 503,
+                 fail_headers: dict[str, str] | None = None) -> None:
         self.fail = fail
         self.got: list[dict] = []
         receiver = self
@@ -23,8 +25,11 @@ class Receiver:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.got.append({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
                                      "path": self.path})
-                answer = 503 if len(receiver.got) <= receiver.fail else status
-                self.send_response(answer)
+                failing = len(receiver.got) <= receiver.fail
+                self.send_response(fail_status if failing else status)
+                for name, value in (fail_headers or {}).items():
+                    if failing:
+                        self.send_header(name, value)
                 self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
                 self.wfile.write(reply)

@@ -125,3 +125,137 @@ def test_the_relay_configuration_names_what_is_wrong(tmp_path):
     config.write_text("relay:\n  shop:\n    clevertap: {account_id: A, passcode_env: CT, region: mars}\n")
     with pytest.raises(ConfigError, match=r"relay.shop.clevertap.region: one of eu1"):
         load(config, {"CT": "p"})
+
+
+# -- Retry-After: the vendor says when to try again ---------------------------------------
+def braze_only(braze) -> dict[str, Relays]:
+    return {"shop": Relays(braze=BrazeRelay(braze.url.removesuffix("/hook"), "braze-rest-key"))}
+
+
+def next_try(queue: WebhookQueue, kind: str = "braze") -> dict:
+    return next(r for r in queue.pending() if r["kind"] == kind)
+
+
+def test_a_429s_retry_after_schedules_the_next_try_not_the_backoff(db_url, answers):
+    braze = Receiver(fail=1, fail_status=429, fail_headers={"Retry-After": "1"})
+    store = Store(db_url)
+    queue = WebhookQueue(store, {}, relays=braze_only(braze))     # the backoff's first wait: 10 s
+    queue.enqueue(answers[:1])
+    t0 = time.time()
+    assert queue.work_once(now=t0) == 0
+    row = next_try(queue)
+    assert row["status"] == "pending" and "HTTP 429" in row["last_error"]
+    assert row["next_attempt_at"] - t0 == pytest.approx(1.0)       # a second later, as Braze asked; not 10 s
+    assert queue.work_once(now=t0 + 1) == 1
+    assert next_try(queue)["status"] == "done" and len(braze.got) == 2
+    store.close()
+    braze.close()
+
+
+@pytest.mark.parametrize(("header", "status", "wait"), [
+    ("0", 429, 1.0),                                  # never sooner than a second: the queue does not spin
+    ("864000", 429, 3600.0),                          # "10 days": an hour at most
+    ("9" * 5000, 503, 3600.0),                        # a number too long to read as one
+    ("soon", 429, 10.0),                              # not a Retry-After: the backoff's 10 s
+    ("Wed, 21 Oct 2015 07:28:00 GMT", 503, 1.0),      # a date already past
+    ("", 503, 10.0),
+])
+def test_an_absurd_or_unreadable_retry_after_is_bounded_or_ignored(db_url, answers, header, status, wait):
+    braze = Receiver(fail=1, fail_status=status, fail_headers={"Retry-After": header})
+    store = Store(db_url)
+    queue = WebhookQueue(store, {}, relays=braze_only(braze))
+    queue.enqueue(answers[:1])
+    t0 = time.time()
+    queue.work_once(now=t0)
+    assert next_try(queue)["next_attempt_at"] - t0 == pytest.approx(wait)
+    store.close()
+    braze.close()
+
+
+def test_retry_after_as_an_http_date_and_on_a_webhook_too(db_url, answers):
+    from email.utils import formatdate
+
+    from sondage.webhooks import Webhook
+
+    then = int(time.time()) + 31
+    hook = Receiver(fail=1, fail_status=503, fail_headers={"Retry-After": formatdate(then, usegmt=True)})
+    store = Store(db_url)
+    queue = WebhookQueue(store, {"shop": [Webhook(hook.url, "s3cret")]})
+    queue.enqueue(answers[2:])
+    assert queue.work_once(now=time.time()) == 0
+    tried = next_try(queue, "answer")
+    assert tried["next_attempt_at"] - then == pytest.approx(0.0, abs=0.5)   # the date; not the backoff's 10 s
+    assert queue.work_once(now=then) == 1
+    store.close()
+    hook.close()
+
+
+def test_while_a_vendor_asks_to_wait_nothing_else_goes_to_it_and_other_vendors_go_on(db_url, braze, clevertap,
+                                                                                   answers, site_data):
+    slow = Receiver(fail=1, fail_status=429, fail_headers={"Retry-After": "30"})
+    nps = load_site_data(site_data).surveys[0]
+    second = answer_record(nps, nps.questions[0], 7, record_id="rec-relay-04", site="shop", now=1_800_000_030.0,
+                           identities={"braze_id": "b-2"})
+    store = Store(db_url)
+    queue = WebhookQueue(store, {}, relays=relays(slow, clevertap))
+    queue.enqueue([answers[0], second, answers[1]])
+    t0 = time.time()
+    assert queue.work_once(now=t0) == 1                 # CleverTap's answer goes; Braze said 429
+    assert len(slow.got) == 1                           # the second Braze answer waited with the first
+    assert queue.work_once(now=t0 + 10) == 0 and len(slow.got) == 1
+    assert queue.work_once(now=t0 + 30) == 2            # then both
+    assert [r["status"] for r in queue.pending()] == ["done", "done", "done"]
+    store.close()
+    slow.close()
+
+
+def test_a_vendor_that_keeps_asking_for_a_second_is_not_given_up_on_sooner_than_the_backoff(db_url, answers):
+    from sondage.webhooks import MAX_ATTEMPTS, patience
+
+    braze = Receiver(fail=10_000, fail_status=429, fail_headers={"Retry-After": "1"})
+    store = Store(db_url)
+    queue = WebhookQueue(store, {}, relays=braze_only(braze))
+    queue.enqueue(answers[:1])
+    t0 = time.time()
+    for i in range(MAX_ATTEMPTS + 5):                   # 25 tries, a second apart, as asked
+        queue.work_once(now=t0 + i)
+    row = next_try(queue)
+    assert row["status"] == "pending" and row["attempts"] == MAX_ATTEMPTS + 5
+    queue.work_once(now=row["created_at"] + patience() + 1)   # past what the backoff would have waited
+    assert next_try(queue)["status"] == "failed"
+    store.close()
+    braze.close()
+
+
+def test_the_collectors_own_worker_delivers_after_the_vendors_retry_after(tmp_path, answers):
+    """The real collector and its queue worker: Braze says 429 with Retry-After: 1, then takes
+    it. The collector's own backoff here is 10 minutes, so only Retry-After delivers it in time."""
+    import urllib.request
+
+    from sondage.collector_app import CollectorConfig
+    from sondage.server import start
+
+    braze = Receiver(fail=1, fail_status=429, fail_headers={"Retry-After": "1"})
+    config = CollectorConfig(relays=braze_only(braze), webhook_interval=0.2, webhook_base_delay=600,
+                             rate_per_second=0)
+    running = start(None, port=0, db=tmp_path / "answers.db", config=config)
+    try:
+        request = urllib.request.Request(running.runtime_url.replace("localhost", "127.0.0.1") + "collect",
+                                         data=json.dumps({"records": answers[:1]}).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert json.loads(response.read())["stored"] == ["rec-relay-01"]
+        deadline = time.monotonic() + 60
+        while len(braze.got) < 2:
+            assert time.monotonic() < deadline, f"not delivered again: {running.store.engine.url}"
+            time.sleep(0.1)   # polling the vendor's stand-in, bounded by the deadline
+        rows = WebhookQueue(running.store, {}).pending()
+        deadline = time.monotonic() + 30
+        while rows[0]["status"] != "done":                # the worker records what Braze said
+            assert time.monotonic() < deadline, rows
+            time.sleep(0.1)
+            rows = WebhookQueue(running.store, {}).pending()
+        assert rows[0]["attempts"] == 2 and json.loads(braze.got[1]["body"])["attributes"][0]["braze_id"] == "b-1"
+    finally:
+        running.stop()
+        braze.close()
