@@ -108,10 +108,16 @@ def test_every_type_looks_right(host, browser, survey_id, device):
         expect(survey.locator(".sondage-prompt")).to_be_visible(timeout=30000)
         frame = host.page.locator("iframe[title=Survey]").element_handle().content_frame()
         problems: list[str] = []
+        answered = ""
         for step in range(20):
+            # Wait for what follows the step just answered: the next question, or the thank-you.
+            # (Checking once for the thank-you raced its drawing; the old form could still be there.)
+            after = f":not([data-question='{answered}'])" if answered else ""
+            survey.locator(f"form[data-type]{after}, .sondage-thanks").first.wait_for(timeout=30000)
             if survey.locator(".sondage-thanks").count():
                 break
-            kind = survey.locator("form[data-type]").get_attribute("data-type")
+            form = survey.locator("form[data-type]")
+            kind, answered = form.get_attribute("data-type"), form.get_attribute("data-question")
             frame.evaluate("Promise.all(document.getAnimations().map(a => a.finished))")
             host.page.screenshot(path=str(SCREENS / f"{survey_id}-{device}-{step:02d}-{kind}.png"))
             problems += layout_problems(host, frame, device, kind)

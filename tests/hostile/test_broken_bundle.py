@@ -7,6 +7,7 @@ so in exactly one console warning that names the file and the cause."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 WELCOME = "<h1 id=host-title>Welcome</h1><script>window.hostScriptsRan = true</script>"
 
@@ -25,10 +26,11 @@ def assert_failed_once(host, *words: str, timeout_ms: int = 12000) -> str:
     intact, and one Sondage warning names every one of ``words``."""
     host.wait_for_loader("failed", timeout_ms=timeout_ms)
     page = host.page
-    page.wait_for_timeout(300)            # anything printed late would show now
+    # Console messages reach the test asynchronously: wait for the warning itself.
+    host.wait_for_warning(words[0])
     assert page.locator("#host-title").inner_text() == "Welcome"
     assert page.evaluate("window.hostScriptsRan === true")
-    assert page.locator("iframe").count() == 0, "the survey frame was left on the page"
+    expect(page.locator("iframe"), "the survey frame was left on the page").to_have_count(0)
     warnings = sondage_warnings(host)
     assert len(warnings) == 1, warnings
     for word in words:
