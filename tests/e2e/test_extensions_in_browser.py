@@ -85,7 +85,7 @@ def test_an_extension_that_cannot_load_is_named_and_the_page_goes_on(ext_host, e
         ext_host.wait_for_warning("its extension sondage_slider did not load", timeout_ms=30000)
         warning = next(m for m in ext_host.console if "did not load" in m)
         assert "survey 'delivery' is not shown" in warning and "HTTP 404" in warning, warning
-        assert ext_host.page.locator("iframe[title=Survey]").is_hidden()
+        expect(ext_host.page.locator("iframe[title=Survey]")).to_be_hidden()
         ext_host.page.click("#b")
         expect(ext_host.page.locator("#b")).to_have_text("still works")
         assert not [m for m in ext_host.console if m.startswith("pageerror")]

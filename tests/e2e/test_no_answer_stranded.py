@@ -68,7 +68,7 @@ def test_collector_down_then_up_a_later_page_view_sends_them_without_pyodide(hos
     rows = wait_for_rows(servers.store, 1, survey_id="e2e-welcome", url=url, timeout=60)
     assert len(rows) == 1 and rows[0]["response"] == "Yes"
     assert not [u for u in requests if "pyodide" in u or "python-" in u]     # the loader sent it
-    assert later.locator("iframe").count() == 0
+    expect(later.locator("iframe")).to_have_count(0)
 
 
 def test_two_tabs_the_open_one_sends_what_the_closed_one_left(host, servers):

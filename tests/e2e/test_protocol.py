@@ -165,4 +165,4 @@ def test_unknown_commands_warn_at_once_even_with_no_runtime(host):
     assert any("Iterate('install', surveyId) needs a survey id" in w for w in warnings)
     assert sum("unknown command Iterate('explode')" in w for w in warnings) == 1
     assert any("Iterate('onLoad', callback) needs a function" in w for w in warnings)
-    assert page.locator("iframe").count() == 0
+    expect(page.locator("iframe")).to_have_count(0)

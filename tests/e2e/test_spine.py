@@ -55,7 +55,7 @@ def test_page_view_with_nothing_eligible_loads_no_python(host):
     host.wait_for_loader("idle")
     loaded = [u for u in host.requests if u.startswith(host.runtime_url)]
     assert sorted(u[len(host.runtime_url):] for u in loaded) == ["loader.js", "manifests/e2e-site.json"], host.console
-    assert page.locator("iframe").count() == 0
+    expect(page.locator("iframe")).to_have_count(0)
     assert host.warnings() == []
     # Only Iterate's three globals were added.
     added = page.evaluate("""() => {
@@ -112,7 +112,7 @@ def test_install_on_load_false_requests_nothing_until_asked(host):
     page.evaluate("Iterate('install')")
     host.wait_for_loader("idle")
     assert host.runtime_url + "manifests/e2e-site.json" in host.requests
-    assert page.locator("iframe").count() == 0      # no page-view survey on this site
+    expect(page.locator("iframe")).to_have_count(0)      # no page-view survey on this site
 
 
 def test_preview_shows_a_draft_and_flags_its_answers(host, servers):
@@ -169,7 +169,7 @@ def test_unknown_api_key_leaves_the_page_alone_with_one_warning(host):
     page = host.page
     page.click("#buy")
     host.wait_for_loader("failed")
-    assert page.locator("iframe").count() == 0
+    expect(page.locator("iframe")).to_have_count(0)
     host.wait_for_warning("surveys are off on this page")
     warnings = host.warnings()
     assert len(warnings) == 1 and "surveys are off on this page" in warnings[0]
@@ -187,7 +187,7 @@ def test_broken_runtime_leaves_the_page_as_it_was(host):
     host.wait_for_warning("surveys are off on this page")
     warnings = host.warnings()
     assert len(warnings) == 1 and "surveys are off on this page" in warnings[0], host.console
-    assert page.locator("iframe").count() == 0
+    expect(page.locator("iframe")).to_have_count(0)
     page.evaluate("Iterate('event', 'checkout-done')")     # still callable, still silent
     assert page.locator("h1").inner_text() == "Shop"
 
@@ -210,7 +210,7 @@ def test_after_a_once_page_view_survey_is_seen_later_views_load_no_python(host):
     runtime = sorted(u[len(host.runtime_url):] for u in host.requests
                      if u.startswith(host.runtime_url) and u != f"{host.runtime_url}collect")
     assert runtime == ["loader.js", "manifests/e2e-welcome.json"] or runtime == ["manifests/e2e-welcome.json"]
-    assert page.locator("iframe").count() == 0
+    expect(page.locator("iframe")).to_have_count(0)
 
 
 def test_answer_given_while_the_runtime_still_starts_is_kept(host, servers):

@@ -35,7 +35,7 @@ def test_cooldown_keeps_a_second_survey_away_across_reloads(host):
     host.requests.clear()
     page.evaluate("Iterate('event', 'second')")     # decided at once, from the visitor's hint
     host.wait_for_loader("idle")
-    assert page.locator("iframe").count() == 0
+    expect(page.locator("iframe")).to_have_count(0)
     assert not [u for u in host.requests if "pyodide" in u or "frame-" in u]
 
 
