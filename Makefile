@@ -21,7 +21,7 @@ test: install chromium postgres lint
 # mypy reads the package as installed (sondage.runtime <- runtime/, sondage.build <- build/)
 # through a view of symlinks.
 lint: install
-	$(VENV)/bin/ruff check runtime sondage build tests bench
+	$(VENV)/bin/ruff check runtime sondage build tests bench editable hatch_build.py
 	@rm -rf .cache/typecheck && mkdir -p .cache/typecheck/sondage && \
 	  for f in sondage/*.py; do ln -s ../../../$$f .cache/typecheck/sondage/; done && \
 	  ln -s ../../../runtime .cache/typecheck/sondage/runtime && ln -s ../../../build .cache/typecheck/sondage/build
@@ -61,7 +61,7 @@ tools:
 $(VENV)/bin/python: | tools
 	python3 -m venv $(VENV)
 
-$(INSTALLED): pyproject.toml build/wheels.py | $(VENV)/bin/python
+$(INSTALLED): pyproject.toml hatch_build.py build/wheels.py | $(VENV)/bin/python
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test,serve,postgres]'
 	# The wheels `sondage build` installs with micropip inside Pyodide (PyPI): micropip, jinja2,

@@ -10,6 +10,7 @@ The gallery shows every survey of a site live, drawn by the real runtime on a st
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 from pathlib import Path
 from typing import Any
@@ -26,12 +27,12 @@ from .runtime.placement import POSITIONS, THEMES
 from .runtime.survey_format import Survey, ValueRules
 from .snippet import snippet
 
-ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-# The charting library, from npm (package.json), served at /_sondage/<name>.
-VENDOR = {"vega.min.js": ROOT / "node_modules" / "vega" / "build" / "vega.min.js",
-          "vega-lite.min.js": ROOT / "node_modules" / "vega-lite" / "build" / "vega-lite.min.js",
-          "charts.js": ROOT / "static" / "charts.js"}
+# Served at /_sondage/<name>, from the package sondage.static (static/ in a checkout, inside
+# the package when installed from the wheel): the charting library (vega and vega-lite from
+# npm, kept in static/vendor/ so the wheel ships them) and charts.js, which draws with it.
+VENDOR = {"vega.min.js": ("vendor", "vega.min.js"), "vega-lite.min.js": ("vendor", "vega-lite.min.js"),
+          "charts.js": ("charts.js",)}
 # Vega compiles its expressions with Function(): the pages allow that, and nothing else inline.
 PAGE_CSP = ("default-src 'none'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data:; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
@@ -40,8 +41,13 @@ NPS_COLORS = {"detractor": "#d1495b", "passive": "#edae49", "promoter": "#00798c
 
 
 def vendor_file(name: str) -> Path | None:
-    path = VENDOR.get(name)
-    return path if path is not None and path.is_file() else None
+    parts = VENDOR.get(name)
+    if parts is None:
+        return None
+    found = importlib.resources.files("sondage.static")
+    for part in parts:
+        found = found.joinpath(part)
+    return Path(str(found)) if found.is_file() else None
 
 
 # -- charts (Vega-Lite specifications) ---------------------------------------------------

@@ -1,6 +1,8 @@
-"""Sondage as a site owner installs it: a wheel, a fresh virtual environment in an empty
-folder, then `sondage build`, `sondage snippet` and `sondage serve` there, nothing of the
-checkout in sight."""
+"""Sondage as a site owner installs it: a wheel built from a clean copy of the sources (which
+the build leaves exactly as it was), a fresh virtual environment in an empty folder, then
+`sondage build`, `sondage snippet` and `sondage serve` there, nothing of the checkout in
+sight, and the dashboard's charts drawn from what the wheel ships. And as a developer installs
+it: `pip install -e`, with the wheel's import paths."""
 
 from __future__ import annotations
 
@@ -15,7 +17,11 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from sondage.build.pyodide_dist import PYODIDE_VERSION
+from sondage.catalogue import Catalogue
+from sondage.seed import showings
 
 ROOT = Path(__file__).resolve().parents[2]
 SURVEY = """id: hello
@@ -38,19 +44,56 @@ def test_the_pinned_pyodide_is_the_one_package_json_installs():
     assert pinned == PYODIDE_VERSION
 
 
-def test_wheel_installs_and_works_outside_the_checkout(tmp_path):
-    # From a copy of the sources: setuptools' scratch folder is build/, which here is a package.
+def test_the_dashboards_chart_libraries_are_the_ones_package_json_installs():
+    """static/vendor/ (what the wheel ships) holds exactly vega's and vega-lite's files of
+    the versions package.json pins: bump one, copy its build/*.min.js there."""
+    pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]
+    for package in ("vega", "vega-lite"):
+        installed = json.loads((ROOT / "node_modules" / package / "package.json").read_text())["version"]
+        assert installed == pinned[package], f"run `make install`: node_modules has {package} {installed}"
+        shipped = (ROOT / "static" / "vendor" / f"{package}.min.js").read_bytes()
+        assert shipped == (ROOT / "node_modules" / package / "build" / f"{package}.min.js").read_bytes(), \
+            f"static/vendor/{package}.min.js is not {package} {pinned[package]}'s: copy it from node_modules"
+
+
+def clean_copy(dest: Path) -> None:
+    """The sources as a fresh clone has them (tracked and new files, nothing .gitignore'd),
+    committed in a repository of their own so that `git status` shows anything added."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        if (ROOT / name).is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, dest / name)
+    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.invalid", "-c", "init.defaultBranch=main"]
+    for step in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "sources"]):
+        subprocess.run([*git, *step], cwd=dest, check=True, capture_output=True)
+
+
+def untouched(source: Path) -> str:
+    """What git sees changed, new or ignored in the copy: '' when a build left it as it was."""
+    return subprocess.run(["git", "status", "--porcelain", "--ignored"], cwd=source, capture_output=True,
+                          text=True, check=True).stdout
+
+
+def test_wheel_installs_and_works_outside_the_checkout(tmp_path, browser):
     source, wheels = tmp_path / "source", tmp_path / "wheels"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "node_modules", ".cache", "dist", "__pycache__", "*.egg-info", ".hypothesis"))
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(source)],
-        source, dict(os.environ))
+    clean_copy(source)
+    log = run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-v", "-w", str(wheels), "."],
+              source, dict(os.environ))
+    # The build writes nothing into the sources (build/ is our package sondage.build, not a
+    # scratch folder), and leaves out nothing it warns about.
+    assert untouched(source) == "", untouched(source)
+    assert "would be ignored" not in log, log
     [wheel] = wheels.glob("sondage-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     for needed in ["sondage/static/loader.js", "sondage/static/loader_logic.js", "sondage/static/worker.mjs",
-                   "sondage/build/pyodide_tool.mjs", "sondage/build/exercise.py",
-                   "sondage/runtime/templates/widget.html"]:
+                   "sondage/static/charts.js", "sondage/static/vendor/vega.min.js",
+                   "sondage/static/vendor/vega-lite.min.js", "sondage/build/pyodide_tool.mjs",
+                   "sondage/build/exercise.py", "sondage/runtime/templates/widget.html",
+                   "sondage/templates/dashboard.html", "sondage/migrations/versions/0001_responses.py"]:
         assert needed in names, needed
+    assert not [n for n in names if n.startswith(("build/", "runtime/", "static/", "editable/", "tests/"))]
 
     site = tmp_path / "site"       # an empty folder: no checkout, no node_modules
     (site / "surveys").mkdir(parents=True)
@@ -78,25 +121,60 @@ def test_wheel_installs_and_works_outside_the_checkout(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    log = site / "serve.log"
-    with log.open("w") as out_file:
+    serve_log = site / "serve.log"
+    env["SONDAGE_ADMIN_TOKEN"] = "wheel-admin"
+    with serve_log.open("w") as out_file:
         server = subprocess.Popen([sondage, "serve", "--bundle", "dist", "--port", str(port), "--db", "a.db"],
                                   cwd=site, env=env, stdout=out_file, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/manifests/wheel-site.json", timeout=5) as r:
+                with urllib.request.urlopen(f"{base}manifests/wheel-site.json", timeout=5) as r:
                     manifest = json.loads(r.read())
                 break
             except OSError:
-                assert server.poll() is None, log.read_text()
+                assert server.poll() is None, serve_log.read_text()
                 assert time.monotonic() < deadline, "sondage serve did not answer"
                 time.sleep(0.2)   # polling for the port, bounded by the deadline
         assert manifest["site"] == "wheel-site"
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/loader.js", timeout=5) as r:
+        with urllib.request.urlopen(f"{base}loader.js", timeout=5) as r:
             assert b"__" not in r.read()[:200] and r.status == 200
+
+        # The dashboard, from the installed package alone: its script and the chart library.
+        for name, shipped in [("charts.js", "charts.js"), ("vega.min.js", "vendor/vega.min.js"),
+                              ("vega-lite.min.js", "vendor/vega-lite.min.js")]:
+            with urllib.request.urlopen(f"{base}_sondage/{name}", timeout=5) as r:
+                assert r.status == 200 and r.read() == (ROOT / "static" / shipped).read_bytes(), name
+        records = showings(Catalogue.from_bundle(site / "dist").sites["wheel-site"], 12, seed=5)
+        request = urllib.request.Request(f"{base}collect", data=json.dumps({"records": records}).encode(),
+                                         headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(request, timeout=10) as r:
+            assert len(json.loads(r.read())["stored"]) == len(records)
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{base}dashboard?token=wheel-admin&site=wheel-site")
+        charts = page.locator("figure[data-chart]")
+        expect(charts.first).to_have_attribute("data-drawn", "1", timeout=20000)
+        expect(charts.first.locator("svg g.role-mark").first).to_be_attached()
+        assert page.locator("figure[data-drawn=failed]").count() == 0 and not errors, errors
+        page.close()
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+    # A developer's install of the same sources: the wheel's import paths, read from the
+    # folders (sondage.runtime is runtime/, ...), nothing else of them importable, and
+    # nothing written into them either.
+    run([str(venv / "bin" / "pip"), "uninstall", "-q", "-y", "sondage"], site, env)
+    run([str(venv / "bin" / "pip"), "install", "-q", "--no-deps", "-e", str(source)], site, env)
+    probe = ("import importlib.util, json, sondage.runtime.embed, sondage.build.bundle, sondage.static\n"
+             "print(json.dumps({'embed': sondage.runtime.embed.__file__, 'static': str(sondage.build.bundle.STATIC),"
+             " 'strays': [n for n in ('runtime', 'build', 'static', 'tests') if importlib.util.find_spec(n)]}))")
+    found = json.loads(run([str(venv / "bin" / "python"), "-c", probe], site, env))
+    assert found == {"embed": str(source / "runtime" / "embed.py"), "static": str(source / "static"), "strays": []}
+    written = [line for line in untouched(source).splitlines() if not line.endswith("__pycache__/")]
+    assert written == []                 # only the bytecode Python caches beside what it imports
     shutil.rmtree(venv)
