@@ -33,5 +33,7 @@ class SondageCheckoutFinder:
         return PathFinder.find_spec(fullname, [CHECKOUT])
 
 
+# After Python's own finders, as for any installed package: a folder on PYTHONPATH or the
+# current folder still comes first.
 if SondageCheckoutFinder not in sys.meta_path:
-    sys.meta_path.insert(0, SondageCheckoutFinder)
+    sys.meta_path.append(SondageCheckoutFinder)

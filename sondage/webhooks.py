@@ -9,7 +9,8 @@ and the headers ``X-Sondage-Delivery`` (an id the receiver can de-duplicate on),
 (or no answer) is retried with backoff (10 s, 20 s, ... up to an hour) up to
 ``MAX_ATTEMPTS`` times. A 429 or 503 that says ``Retry-After`` (seconds, or an HTTP date)
 is retried when the receiver asked instead, bounded to ``RETRY_AFTER_MIN`` ..
-``RETRY_AFTER_MAX``, and nothing else goes to that URL from this process until then; such
+``RETRY_AFTER_MAX``, and nothing else of that site goes to that URL from this process until
+then (another site's key on the same vendor endpoint has its own limits); such
 waits never make a delivery give up sooner than the backoff would have. Rows are claimed
 with ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several collector processes
 share the work and none sends a row twice.
@@ -129,8 +130,8 @@ class WebhookQueue:
         self.webhooks = webhooks
         self.base_delay = base_delay
         self.relays = relays or {}
-        # URL -> the time before which this process sends it nothing (its Retry-After).
-        self.held: dict[str, float] = {}
+        # (site, URL) -> the time before which this process sends it nothing (its Retry-After).
+        self.held: dict[tuple[str, str], float] = {}
 
     def enqueue(self, records: list[dict[str, Any]]) -> int:
         """Queue a delivery of each newly stored record, and of each response it completes."""
@@ -170,16 +171,17 @@ class WebhookQueue:
     def work_once(self, now: float | None = None) -> int:
         """Send what is due (claimed, so no other process sends it too); returns how many were taken."""
         now = time.time() if now is None else now
-        self.held = {url: until for url, until in self.held.items() if until > now}
+        self.held = {key: until for key, until in self.held.items() if until > now}
         taken = 0
         with self.store.engine.begin() as connection:
             due = sa.select(deliveries).where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now)
             if self.held:                  # a receiver that asked to wait does not hold up the others
-                due = due.where(deliveries.c.url.not_in(sorted(self.held)))
+                due = due.where(sa.not_(sa.or_(*(sa.and_(deliveries.c.site == site, deliveries.c.url == url)
+                                                 for site, url in sorted(self.held)))))
             rows = connection.execute(due.order_by(deliveries.c.next_attempt_at, deliveries.c.id).limit(BATCH)
                                       .with_for_update(skip_locked=True)).all()
             for row in rows:
-                if row.url in self.held:   # it asked to wait during this pass: the row stays as it is
+                if (row.site, row.url) in self.held:   # it asked to wait during this pass: left as it is
                     continue
                 body = self._payload(row, connection)
                 headers = self._headers(row, body)
@@ -195,7 +197,7 @@ class WebhookQueue:
                 else:
                     wait = backoff(attempts, self.base_delay) if outcome.wait is None else outcome.wait
                     if outcome.wait is not None:
-                        self.held[row.url] = now + wait
+                        self.held[(row.site, row.url)] = now + wait
                     values = {"attempts": attempts, "last_error": outcome.error[:500], "next_attempt_at": now + wait}
                 connection.execute(sa.update(deliveries).where(deliveries.c.id == row.id).values(**values))
         return taken

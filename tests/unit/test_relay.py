@@ -259,3 +259,20 @@ def test_the_collectors_own_worker_delivers_after_the_vendors_retry_after(tmp_pa
     finally:
         running.stop()
         braze.close()
+
+
+def test_one_sites_wait_does_not_hold_up_another_site_on_the_same_vendor_endpoint(db_url, answers, site_data):
+    """Two sites, two Braze workspaces on one REST endpoint: each key has its own rate limit."""
+    braze = Receiver(fail=1, fail_status=429, fail_headers={"Retry-After": "30"})
+    nps = load_site_data(site_data).surveys[0]
+    other = answer_record(nps, nps.questions[0], 8, record_id="rec-relay-05", site="outlet", now=1_800_000_040.0,
+                          identities={"braze_id": "b-9"})
+    endpoint = braze.url.removesuffix("/hook")
+    store = Store(db_url)
+    queue = WebhookQueue(store, {}, relays={"shop": Relays(braze=BrazeRelay(endpoint, "shop-key")),
+                                            "outlet": Relays(braze=BrazeRelay(endpoint, "outlet-key"))})
+    queue.enqueue([answers[0], other])
+    assert queue.work_once(now=time.time()) == 1        # the shop's key is told to wait; the outlet's goes
+    assert [g["headers"]["authorization"] for g in braze.got] == ["Bearer shop-key", "Bearer outlet-key"]
+    store.close()
+    braze.close()
