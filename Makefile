@@ -17,17 +17,20 @@ demo: install
 test: install chromium postgres lint
 	$(PY) -m pytest
 
-# ruff and strict mypy for the Python; TypeScript's checker for the bundle's JavaScript.
+# ruff and strict mypy for the Python; TypeScript's checker for the bundle's JavaScript; the
+# documentation, built offline with `mkdocs build --strict` into .cache/site (docs/, mkdocs.yml).
 # mypy reads the package as installed (sondage.runtime <- runtime/, sondage.build <- build/)
 # through a view of symlinks.
 lint: install
-	$(VENV)/bin/ruff check runtime sondage build tests bench editable hatch_build.py
+	$(VENV)/bin/ruff check runtime sondage build tests bench editable hatch_build.py docs
 	@rm -rf .cache/typecheck && mkdir -p .cache/typecheck/sondage && \
 	  for f in sondage/*.py; do ln -s ../../../$$f .cache/typecheck/sondage/; done && \
 	  ln -s ../../../runtime .cache/typecheck/sondage/runtime && ln -s ../../../build .cache/typecheck/sondage/build
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy docs/hooks/generate.py
 	node_modules/.bin/tsc -p static/tsconfig.json
 	node_modules/.bin/tsc -p static/tsconfig.worker.json
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir .cache/site
 
 unit: install postgres
 	$(PY) -m pytest tests/unit
