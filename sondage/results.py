@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from .catalogue import Catalogue
 from .runtime.responses import NO, OTHER, YES
 from .runtime.survey_format import CHOICE_TYPES, SCALE_TYPES, Survey
-from .store import Store, answer_traits, response_choices, responses, views
+from .store import Lower, Store, answer_traits, response_choices, responses, views
 
 MODES = ("live", "preview", "all")
 LATEST = 10                                    # free-text answers shown per question
@@ -40,7 +40,7 @@ class Filter:
     survey: str | None = None
     since: str | None = None                  # YYYY-MM-DD, inclusive (UTC days)
     until: str | None = None                  # YYYY-MM-DD, inclusive
-    url: str | None = None                    # the page's URL contains this
+    url: str | None = None                    # the page's URL contains this, ignoring case
     trait: tuple[str, str] | None = None      # the visitor's trait `key` is `value`
     mode: Literal["live", "preview", "all"] = "live"
 
@@ -98,8 +98,8 @@ def _conditions(f: Filter, table: sa.Table) -> list[sa.ColumnElement[bool]]:
         where.append(table.c.day >= f.since)
     if f.until:
         where.append(table.c.day <= f.until)
-    if f.url:
-        where.append(table.c.url.contains(f.url, autoescape=True))
+    if f.url:       # ignoring case as the page rules' contains does, on both databases
+        where.append(Lower(table.c.url).contains(f.url.lower(), autoescape=True))
     if f.mode != "all":
         where.append(table.c.preview == (1 if f.mode == "preview" else 0))
     return where

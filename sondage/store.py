@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
 
 from .runtime.responses import OTHER, is_view
 
@@ -115,7 +116,46 @@ def _text(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
+# -- text in lower case, as the page rules compare it ----------------------------------------
+ICU_ROOT = "und-x-icu"          # PostgreSQL's ICU root collation: lower() folds as Python does
+
+
+class Lower(sa.sql.functions.FunctionElement[str]):
+    """``lower(column)`` that folds every letter as Python's ``str.lower`` does (the page rules'
+    ``contains``, runtime/targeting.py), not only A-Z: SQLite's own lower() and LIKE fold ASCII
+    only, PostgreSQL's follow the database's locale (ASCII only under C). SQLite calls Python's
+    str.lower (registered on each connection); PostgreSQL lower() under ICU's root collation,
+    whatever the database's locale (under its own locale on a server built without ICU). Text
+    that is all ASCII (most URLs: browsers percent-encode the rest) takes the databases' own
+    lower(), which folds it the same, faster."""
+
+    type = sa.Text()
+    name = "sondage_lower"
+    inherit_cache = True
+
+
+@compiles(Lower)
+def _lower_sqlite(element: Lower, compiler: Any, **kw: Any) -> str:
+    text = compiler.process(element.clauses, **kw)
+    return (f"(CASE WHEN length({text}) = length(CAST({text} AS BLOB)) THEN lower({text}) "
+            f"ELSE sondage_lower({text}) END)")
+
+
+@compiles(Lower, "postgresql")
+def _lower_postgresql(element: Lower, compiler: Any, **kw: Any) -> str:
+    text = compiler.process(element.clauses, **kw)
+    if not getattr(compiler.dialect, "sondage_icu", False):
+        return f"lower({text})"
+    return (f'(CASE WHEN octet_length({text}) = char_length({text}) THEN lower(({text}) COLLATE "C") '
+            f'ELSE lower(({text}) COLLATE "{ICU_ROOT}") COLLATE "C" END)')
+
+
+def _python_lower(text: Any) -> Any:
+    return text.lower() if isinstance(text, str) else text
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.create_function("sondage_lower", 1, _python_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")       # readers never wait for the writer
     cursor.execute("PRAGMA busy_timeout=5000")
@@ -146,6 +186,11 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         migrate(self.engine)
+        if self.engine.dialect.name == "postgresql":     # which lower() Lower compiles to
+            with self.engine.connect() as connection:
+                icu = connection.execute(sa.text("SELECT 1 FROM pg_collation WHERE collname = :name"),
+                                         {"name": ICU_ROOT}).first() is not None
+            self.engine.dialect.sondage_icu = icu  # type: ignore[attr-defined]
 
     def insert_ignoring(self, table: sa.Table, keys: list[str]) -> Any:
         """INSERT that skips a row whose ``keys`` are already there (both databases)."""
