@@ -211,6 +211,9 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
         files[f"manifests/{site}.json"] = _json({
             "format": FORMAT_VERSION, "site": site, "frame": frame_name, "surveys": data_name,
             "collector": collector, "hint": hint(surveys, settings=settings), "ahead": ahead_name,
+            # Where the bundle is served from, if the build was told: the collector takes answers
+            # from the bundle's own pages (the frame, each survey's page) for every site.
+            "base": base_url or None,
         })
         result.sites[site] = [s.id for s in surveys]
         for survey in surveys:        # each survey's own page, for links and emails

@@ -94,7 +94,9 @@ class Delivery:
         """What the collector said about a batch (``status`` 0: no answer at all).
 
         - 2xx: the stored and duplicate ids are done; each refused record is dropped, with
-          one console warning per reason (retrying would never help).
+          one console warning per reason (retrying would never help), but one refused for the
+          page it comes from (``retry``: a site's ``origins`` that do not name it), which is
+          kept and sent again with backoff, with one clear warning.
         - no answer, 408, 429, 5xx: the whole batch waits and is tried again (backoff with
           jitter, at least the collector's Retry-After).
         - 413: the batch was too large: try again at once with half as many records; a single
@@ -106,11 +108,21 @@ class Delivery:
         if 200 <= status < 300:
             refused = body.get("rejected") if isinstance(body, dict) else None
             done = set(ids)
+            kept: list[str] = []
             for item in refused if isinstance(refused, list) else []:
-                if isinstance(item, dict) and item.get("id") in done:
+                if not isinstance(item, dict) or item.get("id") not in done:
+                    continue
+                if item.get("retry") is True:   # refused for where it comes from, not for what it is
+                    kept.append(str(item["id"]))
+                else:
                     effects += self._dropped([str(item["id"])], str(item.get("reason") or "refused"))
-            self.outbox.delivered(ids)
+            attempts = self.outbox.attempts
+            self.outbox.delivered([i for i in ids if i not in kept])
             self.batch_limit = BATCH
+            if kept:
+                self.outbox.attempts = attempts
+                return [*effects, *self._kept(kept, body), self.save(),
+                        protocol.wake(self.outbox.failed(now, jitter, retry_after))]
             return [*effects, self.save(), *self.flush(now)]
         if status == 0 or status in (408, 429) or status >= 500:
             return [protocol.wake(self.outbox.failed(now, jitter, retry_after))]
@@ -121,6 +133,20 @@ class Delivery:
         effects += self._dropped(ids, f"HTTP {status}: {reason}")
         self.outbox.delivered(ids)
         return [*effects, self.save(), *self.flush(now)]
+
+    def _kept(self, ids: list[str], body: dict[str, Any]) -> Effects:
+        """Answers the collector refused for the page they come from (a site's `origins` that
+        do not name it): a configuration to fix, not a bad answer. They stay here and are sent
+        again with backoff, so they arrive once the configuration is fixed; said once."""
+        reasons = {str(r.get("reason")) for r in body.get("rejected", []) if isinstance(r, dict) and r.get("id") in ids}
+        reason = "; ".join(sorted(reasons))[:400]
+        if reason in self.warned:
+            return []
+        self.warned.add(reason)
+        return [protocol.console("warn", f"Sondage: the collector refuses {len(ids)} answer(s) for the page they come "
+                                         f"from: {reason}. Add this page's origin to the site's `origins` in "
+                                         f"surveys/sites.yaml (or the collector's allow_origins); the answers are "
+                                         f"kept in this browser and sent again until it takes them")]
 
     def _dropped(self, ids: list[str], reason: str) -> Effects:
         if reason in self.warned:

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .runtime.extensions import REGISTRY
 from .runtime.responses import OTHER, AnswerError, is_view, parse_answer
@@ -26,11 +27,13 @@ class BundleError(ValueError):
 @dataclass
 class Catalogue:
     sites: dict[str, SiteData] = field(default_factory=dict)
+    bases: set[str] = field(default_factory=set)     # the URLs the bundle was built for (--base-url)
 
     @classmethod
     def from_bundle(cls, bundle: Path) -> Catalogue:
         """Every site of a built bundle (its manifests and the survey data they name)."""
         sites: dict[str, SiteData] = {}
+        bases: set[str] = set()
         for manifest in sorted((bundle / "manifests").glob("*.json")):
             try:
                 data = json.loads(manifest.read_text())
@@ -39,7 +42,19 @@ class Catalogue:
             except (OSError, ValueError, KeyError, TypeError) as e:   # FormatError is a ValueError
                 raise BundleError(f"{manifest}: {e}") from None
             sites[site.site] = site
-        return cls(sites)
+            if isinstance(data.get("base"), str) and data["base"]:
+                bases.add(data["base"])
+        return cls(sites, bases)
+
+    def bundle_origins(self) -> set[str]:
+        """The origins of the URLs the bundle was built for: its own pages (the survey frame,
+        each survey's own page) post answers from there."""
+        out = set()
+        for base in self.bases:
+            parts = urlsplit(base)
+            if parts.scheme in ("http", "https") and parts.netloc:
+                out.add(f"{parts.scheme}://{parts.netloc}")
+        return out
 
     def origins(self) -> dict[str, set[str]]:
         """The page origins each site takes answers from (sites.yaml `origins`)."""

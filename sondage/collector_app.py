@@ -3,7 +3,9 @@
 - ``POST /collect``: answers from visitors' browsers. Anyone may post; each record is
   stored or refused on its own (``{"stored": [ids], "duplicates": [ids], "rejected":
   [{index, id, reason}]}``); per-client rate limiting answers 429 with ``Retry-After``;
-  CORS only for the origins of the sites this collector serves.
+  CORS only for the origins of the sites this collector serves and the bundle's own (its
+  survey frame and survey pages post from there); an answer from another origin is refused
+  with ``retry`` (a configuration to fix: the browser keeps it and sends it again).
 - ``GET /responses`` (a page), ``/responses.json`` and ``/export``: reading answers needs
   the admin token (``Authorization: Bearer <token>``, or ``?token=`` for a browser).
 - ``GET /health``.
@@ -24,6 +26,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 from starlette.applications import Starlette
@@ -108,14 +111,30 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
     limiter = RateLimiter(config.rate_burst, config.rate_per_second)
     files = Files(bundle) if bundle is not None else None
     allowed = config.origins()
+    bundle_origins = config.catalogue.bundle_origins() if config.catalogue else set()
     queue = WebhookQueue(store, config.webhooks, config.webhook_base_delay, config.relays)
+
+    def bundle_origin(request: Request, origin: str | None) -> bool:
+        """Is ``origin`` the bundle's own? Its pages post answers from there: the survey frame
+        (whatever page it is on) and each survey's own page (links and emails). That is this
+        collector's own origin when it serves the bundle (as the browser reached it: Host, or
+        a proxy's X-Forwarded-Host), and the origin of the URL the bundle was built for
+        (``sondage build --base-url``, a CDN)."""
+        if not origin or origin == "null":
+            return False
+        if origin.rstrip("/") in bundle_origins:
+            return True
+        if files is None:
+            return False
+        hosts = [request.headers.get("host", ""), *request.headers.get("x-forwarded-host", "").split(",")]
+        return urlsplit(origin).netloc.lower() in {h.strip().lower() for h in hosts if h.strip()}
 
     def cors(request: Request) -> dict[str, str]:
         origin = request.headers.get("origin")
         if not allowed:                       # no site names its origins: any page may post
             return {"Access-Control-Allow-Origin": "*"}
-        if origin in allowed:
-            return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+        if origin in allowed or bundle_origin(request, origin):
+            return {"Access-Control-Allow-Origin": str(origin), "Vary": "Origin"}
         return {"Vary": "Origin"}
 
     def error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -142,12 +161,16 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
             return error(400, str(e), headers)
         origin = request.headers.get("origin")
         records, rejected = [], list(checked.rejected)
+        ours = bundle_origin(request, origin)
         for i, record in enumerate(checked.records):
             site_origins = config.site_origins.get(record["site"])
-            if site_origins and origin not in site_origins:
-                rejected.append({"index": i, "id": record["id"],
-                                 "reason": f"site {record['site']!r} takes answers from {sorted(site_origins)}, "
-                                           f"not from {origin!r}"})
+            if site_origins and not ours and origin not in site_origins and origin not in config.allow_origins:
+                # Where the answer comes from, not what it is: the page keeps it and sends it
+                # again later (`retry`), so answers wait for the site's `origins` to be fixed.
+                rejected.append({"index": i, "id": record["id"], "retry": True,
+                                 "reason": f"site {record['site']!r} takes answers from {sorted(site_origins)} "
+                                           f"(its origins in sites.yaml) and from the bundle's own pages, not from "
+                                           f"{origin!r}"})
             else:
                 records.append(record)
         stored, duplicates = await run_in_threadpool(store.add, records) if records else ([], [])

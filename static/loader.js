@@ -435,6 +435,11 @@
         var ids = [].concat(result.stored || [], result.duplicates || []);
         var rejected = result.rejected || [];
         for (var j = 0; j < rejected.length; j++) {
+          // Refused for the page it comes from (the site's origins), not for what it is: kept.
+          if (rejected[j].retry === true) {
+            notice("the collector refuses an answer from this page: " + rejected[j].reason + "; kept, sent again later");
+            continue;
+          }
           ids.push(rejected[j].id);
           notice("the collector refused an answer for good: " + rejected[j].reason + "; dropped");
         }

@@ -159,8 +159,9 @@ def test_cors_only_for_the_sites_origins(tmp_path, record):
         status, headers, body = request(url, json.dumps({"records": [{**record, "id": "rec-000002"}]}).encode(),
                                         {"Content-Type": "application/json", "Origin": "https://evil.test"})
         assert "access-control-allow-origin" not in headers
-        assert "takes answers from ['https://shop.test'], not from 'https://evil.test'" in \
-            json.loads(body)["rejected"][0]["reason"]
+        [refused] = json.loads(body)["rejected"]
+        assert "takes answers from ['https://shop.test'] (its origins in sites.yaml)" in refused["reason"]
+        assert "not from 'https://evil.test'" in refused["reason"] and refused["retry"] is True
     finally:
         running.stop()
 
