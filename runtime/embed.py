@@ -99,6 +99,7 @@ class Runtime:
         self.close_at: float | None = None    # auto-close of an embed after its thank-you
         self._early_id: str | None = None
         self.link_answer: str | None = None   # a hosted page's answer=, for question 1
+        self.link_send = ""                   # ... and its send= (the email send it came in)
         # A survey decided but waiting for its extensions to load (nothing else shows meanwhile),
         # and the extensions that failed to load on this page (never asked for again), with why.
         self.loading: tuple[Survey, Decision] | None = None
@@ -226,6 +227,7 @@ class Runtime:
         self.response_properties.update(params.response_properties)
         self.identities.update(params.identities)
         self.link_answer = params.answer
+        self.link_send = params.send
         return [protocol.console("warn", f"Sondage: {p}") for p in params.problems]
 
     def _sdk_reply(self, name: Any, value: Any) -> Effects:
@@ -524,13 +526,15 @@ class Runtime:
         self.screen.language = locale.pick_language(survey, visitor_language(self._context()))
         if decision.preview and self.look is not None:   # QA's gallery: a previewed survey in another look
             survey = with_look(survey, *self.look)
-        mounted = self.screen.open(survey, preview=decision.preview, response_id=self.new_id()[:32])
+        showing = self._link_id("response", survey, decision.preview) or self.new_id()[:32]
+        mounted = self.screen.open(survey, preview=decision.preview, response_id=showing)
         self.close_at = None
         if not decision.preview:
             self.history.shown[survey.id] = self.clock()
         info = _survey_info(survey)
         # The showing is recorded (views make completion rates real), like an answer: stored first.
-        view = view_record(survey, record_id=self.new_id(), site=self.site.site, now=self.clock(), url=self.url,
+        view = view_record(survey, record_id=self._link_id("view", survey, decision.preview) or self.new_id(),
+                           site=self.site.site, now=self.clock(), url=self.url,
                            preview=decision.preview, response_id=self.screen.response_id)
         effects: Effects = [
             mounted,
@@ -650,7 +654,10 @@ class Runtime:
         assert self.site is not None
         now = self.clock()
         # A click made before Python was up keeps the id the loader stored it under.
-        record_id, self._early_id = self._early_id or self.new_id(), None
+        # On a survey's own page, one answer per recipient, question and send (link_params).
+        record_id = self._link_id("answer", survey, self.screen.preview, question.id, value) or self._early_id \
+            or self.new_id()
+        self._early_id = None
         following = flow.next_index(survey, self.screen.index, value)
         record = answer_record(
             survey, question, value, record_id=record_id, site=self.site.site, now=now,
@@ -678,6 +685,16 @@ class Runtime:
             effects += self._schedule_close(survey, now)
         effects.extend(self.delivery.flush(now))
         return effects
+
+    def _link_id(self, kind: str, survey: Survey, preview: bool, question_id: str = "",
+                 value: Any = None) -> str | None:
+        """On a survey's own page (not in preview), the id of a showing, its view or an answer,
+        derived from the recipient and the send (link_params.link_id); None elsewhere."""
+        if self.channel != "hosted" or preview or self.site is None:
+            return None
+        who = link_params.recipient(self.identities, self.traits, self.visitor_id)
+        return link_params.link_id(kind, self.site.site, survey.id, who, self.link_send, question_id, value) \
+            if who else None
 
     def _schedule_close(self, survey: Survey, now: float) -> Effects:
         """The thank-you step closes by itself: after the survey's close_after, or inside a

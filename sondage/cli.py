@@ -160,9 +160,10 @@ def cmd_embed(args: argparse.Namespace) -> int:
     from .links import email_html, survey_link
     try:
         if args.kind == "link":
-            print(survey_link(args.base_url, survey, args.esp, args.user_property, args.response_property))
+            print(survey_link(args.base_url, survey, args.esp, args.user_property, args.response_property, args.send))
         elif args.kind == "email":
-            print(email_html(args.base_url, survey, args.esp, args.user_property, args.response_property), end="")
+            print(email_html(args.base_url, survey, args.esp, args.user_property, args.response_property, args.send),
+                  end="")
         else:
             print(embed_html(args.kind, survey.site, args.base_url, survey.id, title=survey.name), end="")
     except SnippetError as e:
@@ -262,6 +263,10 @@ def parser() -> argparse.ArgumentParser:
                    help="link and email: a user property filled by a merge tag (repeatable)")
     e.add_argument("--response-property", action="append", default=[], metavar="NAME=TAG",
                    help="link and email: a response property filled by a merge tag (repeatable)")
+    e.add_argument("--send", metavar="TAG",
+                   help="link and email: what names the email send, so each send gets its own answer (a merge "
+                        "tag or a name; default: Braze's {{campaign.${dispatch_id}}}, none for CleverTap; "
+                        "'' for none)")
     e.add_argument("survey_id", metavar="SURVEY_ID", help="the survey's id")
     e.add_argument("--base-url", required=True, help="URL the bundle is served from")
     e.add_argument("--site", help="the site (apiKey) the survey belongs to, if its id is on several")

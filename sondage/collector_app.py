@@ -41,7 +41,7 @@ from .collector import MAX_BODY, CollectorError, check_body
 from .files import Files, cache_control
 from .relay import Relays
 from .runtime.responses import is_view
-from .store import Store
+from .store import Added, Store
 from .webhooks import Webhook, WebhookQueue
 
 RESPONSES_PAGE = jinja2.Environment(autoescape=True).from_string("""<!doctype html>
@@ -173,11 +173,14 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
                                            f"{origin!r}"})
             else:
                 records.append(record)
-        stored, duplicates = await run_in_threadpool(store.add, records) if records else ([], [])
-        if stored and (config.webhooks or config.relays):
+        added = await run_in_threadpool(store.add_records, records) if records else Added()
+        if added.stored and (config.webhooks or config.relays):
             # Views are for completion rates only: no webhook hears of them.
-            await run_in_threadpool(queue.enqueue, [r for r in records if r["id"] in set(stored) and not is_view(r)])
-        return JSONResponse({"stored": stored, "duplicates": duplicates, "rejected": rejected}, headers=headers)
+            fresh = set(added.stored)
+            await run_in_threadpool(queue.enqueue, [r for r in records if r["id"] in fresh and not is_view(r)],
+                                    added.replaced)
+        return JSONResponse({"stored": added.stored, "duplicates": added.duplicates, "rejected": rejected},
+                            headers=headers)
 
     async def preflight(request: Request) -> Response:
         return Response(status_code=204, headers={

@@ -18,6 +18,21 @@ from .snippet import _js, snippet
 
 KINDS = ("braze-inapp", "clevertap-popup")
 HOSTED_PATH = "s/{site}/{survey}/"      # a survey's own page, inside the bundle
+# A survey's own page starts the survey (and records the answer its link carries) only once
+# a person sees the page: never in a page that stays hidden or is prerendered (a mail
+# scanner's browser, a link preview), only when it is visible. (A scanner that runs no
+# script records nothing anyway: the page is static.)
+_WHEN_SEEN = """(function (d, id) {{
+  var done = false;
+  function seen() {{
+    if (done || d.visibilityState !== "visible" || d.prerendering) return;
+    done = true;
+    Iterate("install", id);
+  }}
+  d.addEventListener("visibilitychange", seen);
+  d.addEventListener("prerenderingchange", seen);
+  seen();
+}})(document, {survey});"""
 
 _PAGE = """<!doctype html>
 <html lang="en">
@@ -27,7 +42,7 @@ _PAGE = """<!doctype html>
 <title>{title}</title>
 <style>html,body{{margin:0;padding:0;background:transparent}}{style}</style>
 {snippet}
-<script>Iterate("install", {survey});</script>
+<script>{install}</script>
 </head>
 <body>{body}</body>
 </html>
@@ -46,16 +61,17 @@ def embed_html(kind: str, api_key: str, base_url: str, survey_id: str, title: st
         raise ValueError(f"unknown embed {kind!r} (one of {', '.join(KINDS)})")
     return _PAGE.format(title=title.replace("&", "&amp;").replace("<", "&lt;"), style=style, body=body,
                         snippet=snippet(api_key, base_url, install_on_load=False, extra=extra),
-                        survey=_js(survey_id))
+                        install=f"Iterate(\"install\", {_js(survey_id)});")
 
 
 def hosted_page(site: str, survey_id: str, title: str) -> str:
     """The survey's own page in the bundle (static: any host or CDN serves it). It reads
-    Iterate's link parameters (user_*, response_*, answer=) through the runtime."""
+    Iterate's link parameters (user_*, response_*, answer=, send=) through the runtime, once
+    the page is seen (not while hidden or prerendered)."""
     return _PAGE.format(
         title=title.replace("&", "&amp;").replace("<", "&lt;"), style="html,body{height:100%;background:#f4f5f8}"
         # The page's own font (a survey's `font: inherit` takes it): the system's, not the browser's serif.
         "body{font:16px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif}",
         body="<noscript><p style=\"font:16px sans-serif;margin:2rem\">This survey needs JavaScript.</p></noscript>",
         snippet=snippet(site, "", install_on_load=False, extra={"channel": "hosted"}, loader_src="../../../loader.js"),
-        survey=_js(survey_id))
+        install=_WHEN_SEEN.format(survey=_js(survey_id)))

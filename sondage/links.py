@@ -7,6 +7,12 @@ properties the marketer maps (``--user-property plan={{custom_attribute.${plan}}
 CleverTap template tag written as the CleverTap editor shows it (``@Profile - User Type``)
 becomes its Liquid form (``{{ Profile.User Type | default: 'null' }}``). Tags are written
 as they are, not URL-encoded, so the service can fill them.
+
+The link also says which send it came in (``send=``), so that the page records one answer
+per recipient, survey, question and send (runtime/link_params.py): Braze's
+``{{campaign.${dispatch_id}}}`` by default (a new id for each send of a campaign, Canvas
+steps included). CleverTap's Liquid has no such id for emails: ``--send TAG`` gives one (a
+campaign name, say); without it, a recipient's answer to the survey is one whatever the send.
 """
 
 from __future__ import annotations
@@ -24,10 +30,12 @@ from .runtime.survey_format import Survey
 from .snippet import SnippetError, loader_url
 
 ESPS = ("braze", "clevertap", "none")
+SEND_TAGS = {"braze": "{{campaign.${dispatch_id}}}"}     # the send a link came in, filled by the service
 IDENTITY_TAGS = {"braze": ("user_braze_id", "{{${braze_id}}}"),
                  "clevertap": ("user_email", "{{ Profile.Identity | default: 'null' }}")}
 NAME = re.compile(r"(?:(?:number|boolean|date)_)?[A-Za-z][A-Za-z0-9_]{0,63}")
 CLEVERTAP_EDITOR_TAG = re.compile(r"@Profile\s*-\s*(.+)")
+_SEND = re.compile(r"[A-Za-z0-9._-]{1,100}")
 
 _EMAIL = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent / "templates"),
                             autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
@@ -54,8 +62,10 @@ def _properties(esp: str, given: list[str], prefix: str, option: str) -> list[st
 
 
 def survey_link(base_url: str, survey: Survey, esp: str, user_properties: list[str] | None = None,
-                response_properties: list[str] | None = None) -> str:
-    """The survey page's link with the service's merge tags (not URL-encoded: the service fills them)."""
+                response_properties: list[str] | None = None, send: str | None = None) -> str:
+    """The survey page's link with the service's merge tags (not URL-encoded: the service fills them).
+    ``send``: what names the email send (a merge tag or a literal); None: the service's own
+    (Braze's dispatch id), "": none."""
     if esp not in ESPS:
         raise SnippetError(f"--esp: one of {', '.join(ESPS)}, got {esp!r}")
     page = loader_url(base_url).removesuffix("loader.js") + HOSTED_PATH.format(site=survey.site, survey=survey.id)
@@ -63,15 +73,20 @@ def survey_link(base_url: str, survey: Survey, esp: str, user_properties: list[s
     if esp in IDENTITY_TAGS:
         name, tag = IDENTITY_TAGS[esp]
         params.append(f"{name}={tag}")
+    send = SEND_TAGS.get(esp, "") if send is None else send.strip()
+    if send:
+        if not _SEND.fullmatch(send) and not (send.startswith("{{") or send.startswith("@")):
+            raise SnippetError(f"--send {send!r}: a merge tag, or a name in letters, digits, '.', '-' and '_'")
+        params.append(f"send={_tag(esp, send, '--send')}")
     params += _properties(esp, user_properties or [], "user_", "--user-property")
     params += _properties(esp, response_properties or [], "response_", "--response-property")
     return page + ("?" + "&".join(params) if params else "")
 
 
 def email_html(base_url: str, survey: Survey, esp: str, user_properties: list[str] | None = None,
-               response_properties: list[str] | None = None) -> str:
+               response_properties: list[str] | None = None, send: str | None = None) -> str:
     """The first question as static, email-safe HTML; each answer links to the survey page."""
-    link = survey_link(base_url, survey, esp, user_properties, response_properties)
+    link = survey_link(base_url, survey, esp, user_properties, response_properties, send)
     q = survey.questions[0]
     joiner = "&" if "?" in link else "?"
     if q.type in ("nps", "rating", "csat"):

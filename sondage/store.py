@@ -3,7 +3,9 @@ PostgreSQL, its schema brought up to date by ordered migrations (``sondage/migra
 when it opens.
 
 Answers are de-duplicated by record id: the same record sent twice (a retry, two tabs) is
-stored once.
+stored once. An answer given on a survey's own page (a link answer, whose id is derived from
+the recipient, runtime/link_params.py) is one per showing and question: another answer to
+it replaces the earlier one.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import builtins
 import json
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,7 @@ from alembic.config import Config
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 
+from .runtime.link_params import is_link_id
 from .runtime.responses import OTHER, is_view
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -178,6 +182,34 @@ def schema_version(engine: sa.Engine) -> str | None:
         return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
+@dataclass
+class Added:
+    """What :meth:`Store.add_records` did with each record."""
+
+    stored: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    replaced: dict[str, list[str]] = field(default_factory=dict)   # stored id -> the earlier answers it replaced
+
+
+def _row(r: dict[str, Any], now: float, opens: int, closes: int) -> dict[str, Any]:
+    """An answer record as its `responses` row."""
+    value = r.get("response_int")
+    return {
+        "id": r["id"], "site": r["site"], "survey_id": r["survey_id"],
+        "question_id": r["question_id"], "answered_at": r["answered_at"], "received_at": now,
+        "preview": int(bool(r["preview"])), "record": json.dumps(r, sort_keys=True),
+        "record_version": int(r.get("version", 1)),
+        "external_id": _text((r.get("user") or {}).get("external_id")),
+        **{name: _text((r.get("identities") or {}).get(name)) for name in IDENTITY_COLUMNS},
+        "response_id": _text(r.get("response_id")),
+        "url": str(r.get("url") or ""), "completes": int(bool(r.get("completes_response"))),
+        "response_int": value if isinstance(value, int) and not isinstance(value, bool) else None,
+        "response_text": r.get("response_string"),
+        "day": r["answered_at"][:10], "opens": opens, "closes": closes,
+        "choice": choice_of(r.get("response_string")),
+    }
+
+
 class Store:
     def __init__(self, db: str | Path) -> None:
         self.url = database_url(db)
@@ -199,9 +231,14 @@ class Store:
 
     def add(self, records: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
         """Store records; returns the ids stored now, and those that were already there."""
+        added = self.add_records(records)
+        return added.stored, added.duplicates
+
+    def add_records(self, records: list[dict[str, Any]]) -> Added:
+        """Store records: the ids stored now, those already there (or given before a later
+        answer of the same link), and which earlier link answers each one replaced."""
         now = time.time()
-        stored: list[str] = []
-        duplicates: list[str] = []
+        added = Added()
         with self.engine.begin() as connection:
             for r in records:
                 if is_view(r):
@@ -210,38 +247,78 @@ class Store:
                         "response_id": r["response_id"], "url": r["url"], "preview": int(bool(r["preview"])),
                         "shown_at": r["shown_at"], "received_at": now, "record_version": int(r["version"]),
                         "day": r["shown_at"][:10]})
-                    (stored if result.first() is not None else duplicates).append(r["id"])
+                    (added.stored if result.first() is not None else added.duplicates).append(r["id"])
                     continue
-                value = r.get("response_int")
+                if is_link_id(r["id"]) and _text(r.get("response_id")):
+                    self._add_link_answer(connection, r, now, added)
+                    continue
                 opens, closes = self._showing(connection, r)
-                result = connection.execute(self.insert_ignoring(responses, ["id"]).returning(responses.c.id), {
-                    "id": r["id"], "site": r["site"], "survey_id": r["survey_id"],
-                    "question_id": r["question_id"], "answered_at": r["answered_at"], "received_at": now,
-                    "preview": int(bool(r["preview"])), "record": json.dumps(r, sort_keys=True),
-                    "record_version": int(r.get("version", 1)),
-                    "external_id": _text((r.get("user") or {}).get("external_id")),
-                    **{name: _text((r.get("identities") or {}).get(name)) for name in IDENTITY_COLUMNS},
-                    "response_id": _text(r.get("response_id")),
-                    "url": str(r.get("url") or ""), "completes": int(bool(r.get("completes_response"))),
-                    "response_int": value if isinstance(value, int) and not isinstance(value, bool) else None,
-                    "response_text": r.get("response_string"),
-                    "day": r["answered_at"][:10], "opens": opens, "closes": closes,
-                    "choice": choice_of(r.get("response_string")),
-                })
+                result = connection.execute(self.insert_ignoring(responses, ["id"]).returning(responses.c.id),
+                                            _row(r, now, opens, closes))
                 if result.first() is None:
-                    duplicates.append(r["id"])
+                    added.duplicates.append(r["id"])
                     continue
-                stored.append(r["id"])
-                picked = r.get("response_array")
-                if isinstance(picked, list) and picked:
-                    connection.execute(response_choices.insert(),
-                                       [{"answer_id": r["id"], "choice": str(c)} for c in dict.fromkeys(picked)])
-                traits = [{"answer_id": r["id"], "key": str(k), "value": trait_text(v)}
-                          for k, v in (r.get("user") or {}).items()]
-                traits = [t for t in traits if len(t["value"]) <= TRAIT_MAX]
-                if traits:
-                    connection.execute(answer_traits.insert(), traits)
-        return stored, duplicates
+                added.stored.append(r["id"])
+                self._insert_facts(connection, r)
+        return added
+
+    def _insert_facts(self, connection: sa.Connection, r: dict[str, Any]) -> None:
+        """The rows an answer's filters read: its picked choices, its traits."""
+        picked = r.get("response_array")
+        if isinstance(picked, list) and picked:
+            connection.execute(response_choices.insert(),
+                               [{"answer_id": r["id"], "choice": str(c)} for c in dict.fromkeys(picked)])
+        traits = [{"answer_id": r["id"], "key": str(k), "value": trait_text(v)}
+                  for k, v in (r.get("user") or {}).items()]
+        traits = [t for t in traits if len(t["value"]) <= TRAIT_MAX]
+        if traits:
+            connection.execute(answer_traits.insert(), traits)
+
+    def _add_link_answer(self, connection: sa.Connection, r: dict[str, Any], now: float, added: Added) -> None:
+        """An answer given on a survey's own page (a link id, runtime/link_params.py): one per
+        showing and question, the latest given. The same answer again is a duplicate; another
+        one replaces the earlier answer (its row and its facts), and one given before the
+        stored one (a late delivery) is not stored (a duplicate). The showing's row is locked
+        first, so two collectors taking answers of one showing at once do it one after the other."""
+        key = {"site": r["site"], "response_id": r["response_id"]}
+        connection.execute(self.insert_ignoring(showings, ["site", "response_id"]), {**key, "completed": 0})
+        connection.execute(sa.select(showings.c.completed).where(
+            showings.c.site == r["site"], showings.c.response_id == r["response_id"]).with_for_update())
+        if connection.execute(sa.select(responses.c.id).where(responses.c.id == r["id"])).first() is not None:
+            added.duplicates.append(r["id"])
+            return
+        earlier = connection.execute(
+            sa.select(responses.c.id, responses.c.answered_at).where(
+                responses.c.response_id == r["response_id"], responses.c.site == r["site"],
+                responses.c.survey_id == r["survey_id"], responses.c.question_id == r["question_id"])).all()
+        if any(row.answered_at >= r["answered_at"] for row in earlier):
+            added.duplicates.append(r["id"])      # a later answer is there already: it stays
+            return
+        gone = [row.id for row in earlier]
+        if gone:
+            connection.execute(response_choices.delete().where(response_choices.c.answer_id.in_(gone)))
+            connection.execute(answer_traits.delete().where(answer_traits.c.answer_id.in_(gone)))
+            connection.execute(responses.delete().where(responses.c.id.in_(gone)))
+            added.replaced[r["id"]] = gone
+        connection.execute(responses.insert(), _row(r, now, 0, 0))
+        self._insert_facts(connection, r)
+        self._settle_showing(connection, r["site"], r["response_id"])
+        added.stored.append(r["id"])
+
+    def _settle_showing(self, connection: sa.Connection, site: str, showing: str) -> None:
+        """The dashboard's flags of one showing's answers after one was replaced: its first
+        answer opens it, its first completing answer closes it (`opens`, `closes`, `showings`)."""
+        rows = connection.execute(
+            sa.select(responses.c.id, responses.c.completes).where(
+                responses.c.site == site, responses.c.response_id == showing)
+            .order_by(responses.c.answered_at, responses.c.id)).all()
+        first = rows[0].id if rows else None
+        closing = next((row.id for row in rows if row.completes), None)
+        for row in rows:
+            connection.execute(responses.update().where(responses.c.id == row.id).values(
+                opens=int(row.id == first), closes=int(row.id == closing)))
+        connection.execute(showings.update().where(showings.c.site == site, showings.c.response_id == showing)
+                           .values(completed=int(closing is not None)))
 
     def _showing(self, connection: sa.Connection, r: dict[str, Any]) -> tuple[int, int]:
         """(opens, closes) of an answer about to be stored: is it its showing's first answer, its

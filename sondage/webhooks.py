@@ -13,7 +13,8 @@ is retried when the receiver asked instead, bounded to ``RETRY_AFTER_MIN`` ..
 then (another site's key on the same vendor endpoint has its own limits); such
 waits never make a delivery give up sooner than the backoff would have. Rows are claimed
 with ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several collector processes
-share the work and none sends a row twice.
+share the work and none sends a row twice. An answer given on a survey's own page that a
+later one replaced is not sent if it still waits (status ``superseded``): the later one is.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from .relay import Relays, relay_jobs
+from .runtime.link_params import is_link_id
 
 if TYPE_CHECKING:
     from .store import Store
@@ -133,26 +135,45 @@ class WebhookQueue:
         # (site, URL) -> the time before which this process sends it nothing (its Retry-After).
         self.held: dict[tuple[str, str], float] = {}
 
-    def enqueue(self, records: list[dict[str, Any]]) -> int:
-        """Queue a delivery of each newly stored record, and of each response it completes."""
+    def enqueue(self, records: list[dict[str, Any]], replaced: dict[str, list[str]] | None = None) -> int:
+        """Queue a delivery of each newly stored record, and of each response it completes.
+
+        A link answer (runtime/link_params.py) that replaced earlier ones (``replaced``: its
+        id -> theirs) is delivered too, with ``"replaces"`` in the webhook's body, and their
+        deliveries not yet made are dropped (status ``superseded``): a recipient who changed
+        their mind reaches the vendor's profile with the new answer, once. A link answer's
+        deliveries are keyed by its id and when it was given, so the same answer given again
+        after another one (9, then 3, then 9) is delivered again."""
+        replaced = replaced or {}
         rows: list[dict[str, Any]] = []
         now = time.time()
         for record in records:
+            dedupe = f"{record['id']}@{record['answered_at']}" if is_link_id(record["id"]) else record["id"]
+            body: dict[str, Any] = {"type": "answer", "record": record}
+            if replaced.get(record["id"]):
+                body["replaces"] = replaced[record["id"]]
             for hook in self.webhooks.get(record["site"], []):
-                rows.append({"site": record["site"], "url": hook.url, "kind": "answer", "dedupe": record["id"],
-                             "payload": json.dumps({"type": "answer", "record": record}, sort_keys=True),
+                rows.append({"site": record["site"], "url": hook.url, "kind": "answer", "dedupe": dedupe,
+                             "payload": json.dumps(body, sort_keys=True),
                              "next_attempt_at": now, "created_at": now, "attempts": 0, "status": "pending"})
                 if record.get("completes_response") and record.get("response_id"):
                     rows.append({"site": record["site"], "url": hook.url, "kind": "response.completed",
                                  "dedupe": record["response_id"], "payload": "", "next_attempt_at": now,
                                  "created_at": now, "attempts": 0, "status": "pending"})
-            for kind, url, body in relay_jobs(record, self.relays.get(record["site"], Relays())):
-                rows.append({"site": record["site"], "url": url, "kind": kind, "dedupe": record["id"],
-                             "payload": body, "next_attempt_at": now, "created_at": now, "attempts": 0,
+            for kind, url, job in relay_jobs(record, self.relays.get(record["site"], Relays())):
+                rows.append({"site": record["site"], "url": url, "kind": kind, "dedupe": dedupe,
+                             "payload": job, "next_attempt_at": now, "created_at": now, "attempts": 0,
                              "status": "pending"})
-        if not rows:
+        earlier = [old for record in records for old in replaced.get(record["id"], [])]
+        if not rows and not earlier:
             return 0
         with self.store.engine.begin() as connection:
+            if earlier:
+                connection.execute(sa.update(deliveries).where(
+                    deliveries.c.status == "pending", deliveries.c.kind != "response.completed",
+                    sa.or_(*(sa.or_(deliveries.c.dedupe == old, deliveries.c.dedupe.startswith(f"{old}@",
+                                                                                             autoescape=True))
+                             for old in earlier))).values(status="superseded", last_error="a later answer replaced it"))
             for row in rows:
                 connection.execute(self.store.insert_ignoring(deliveries, ["url", "kind", "dedupe"]), row)
         return len(rows)
