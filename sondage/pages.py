@@ -10,11 +10,12 @@ The gallery shows every survey of a site live, drawn by the real runtime on a st
 
 from __future__ import annotations
 
+import datetime as _dt
 import importlib.resources
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import jinja2
 from markupsafe import Markup
@@ -24,7 +25,7 @@ from .embeds import embed_html
 from .links import survey_link
 from .results import QuestionResult, Results
 from .runtime.placement import POSITIONS, THEMES
-from .runtime.survey_format import Survey, ValueRules
+from .runtime.survey_format import Survey, ValueRule, ValueRules, parse_date
 from .snippet import snippet
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -82,10 +83,35 @@ def choice_chart(question: QuestionResult) -> dict[str, Any]:
                  height=max(60, 26 * len(values)))
 
 
+FILLED_DAYS = 3 * 366  # the longest span whose empty days are drawn as 0
+DAY_TICKS = 8       # at most this many dates along the per-day chart (the chart is at most 640 px wide)
+
+
+def day_ticks(days: int) -> dict[str, Any]:
+    """The per-day axis's tick interval for a chart spanning ``days`` days: whole days (never
+    the hours Vega picks for a short span, which label one date twice), wider as the span
+    grows, so that at most about DAY_TICKS dates are written."""
+    for limit, interval, step in ((DAY_TICKS, "day", 1), (2 * DAY_TICKS, "day", 2),
+                                  (7 * DAY_TICKS, "week", 1), (14 * DAY_TICKS, "week", 2),
+                                  (31 * DAY_TICKS, "month", 1), (92 * DAY_TICKS, "month", 3)):
+        if days <= limit:
+            return {"interval": interval, "step": step}
+    return {"interval": "year", "step": max(1, -(-days // (365 * DAY_TICKS)))}
+
+
 def per_day_chart(per_day: list[tuple[str, int | None, int]]) -> dict[str, Any]:
-    values = [{"day": d, "what": "responses", "count": r} for d, _, r in per_day]
-    values += [{"day": d, "what": "views", "count": v} for d, v, _ in per_day if v is not None]
-    spec = _bars(values, {"field": "day", "type": "temporal", "timeUnit": "utcyearmonthdate", "title": None},
+    """Views and responses per day, a line each; a day between the first and the last with
+    nothing stored is drawn as 0 (not bridged by the line)."""
+    known = {d: (v, r) for d, v, r in per_day}
+    first, last = _dt.date.fromisoformat(per_day[0][0]), _dt.date.fromisoformat(per_day[-1][0])
+    days = [(first + _dt.timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
+    if len(days) > FILLED_DAYS:        # years apart (a device's clock?): the stored days only
+        days = [d for d, _, _ in per_day]
+    with_views = any(v is not None for _, v, _ in per_day)
+    values = [{"day": d, "what": "responses", "count": known.get(d, (0, 0))[1]} for d in days]
+    values += [{"day": d, "what": "views", "count": known.get(d, (0, 0))[0] or 0} for d in days if with_views]
+    spec = _bars(values, {"field": "day", "type": "temporal", "timeUnit": "utcyearmonthdate", "title": None,
+                          "axis": {"tickCount": day_ticks(len(days)), "labelOverlap": True}},
                  {"field": "count", "type": "quantitative", "title": None, "axis": {"tickMinStep": 1}},
                  "Views and responses per day",
                  {"field": "what", "type": "nominal", "title": None,
@@ -121,48 +147,106 @@ def dashboard_page(results: Results, *, sites: list[str], token: str, error: str
 
 
 # -- the gallery ---------------------------------------------------------------------------
-def _rules(rules: ValueRules, what: str) -> str:
-    def one(r: Any) -> str:
-        op = r.op.replace("_", " ")
-        if r.op in ("is_set", "is_not_set"):
-            return f"{what} {r.key!r} {op}"
-        value = ", ".join(map(repr, r.values)) if r.op in ("one_of", "not_one_of") else repr(r.value)
-        return f"{what} {r.key!r} {op} {value}"
-    return (" and " if rules.match == "all" else " or ").join(map(one, rules.rules))
+def plural(count: int, noun: str, plural_form: str | None = None) -> str:
+    """``1 promoter``, ``2 promoters``, ``0 answers``: a count and its noun, agreeing."""
+    return f"{count} {noun if count == 1 else plural_form or noun + 's'}"
+
+
+_ENV.filters["plural"] = plural
+
+
+def listing(items: list[str], conjunction: str = "or") -> str:
+    """``a``, ``a or b``, ``a, b or c``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+def _quoted(text: str) -> str:
+    """Text as written in a sentence: in quotes, as it is (no escapes: a pattern's \\d stays \\d)."""
+    return f'"{text}"' if "'" in text else f"'{text}'"
+
+
+def _value(value: Any) -> str:
+    """A rule's value as written in a sentence: text quoted, true / false, numbers as they are."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return _quoted(value) if isinstance(value, str) else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _value_rule(rule: ValueRule) -> str:
+    """What a trait or property rule asks of the value, after its name: ``is 'pro'``."""
+    op = rule.op
+    if op in ("is_set", "is_not_set"):
+        return "is set" if op == "is_set" else "is not set"
+    if op in ("one_of", "not_one_of"):
+        values = [_value(v) for v in rule.values]
+        if op == "one_of":
+            return "is " + listing(values)
+        return f"is not {values[0]}" if len(values) == 1 else "is none of " + listing(values, "and")
+    dated = isinstance(rule.value, str) and parse_date(rule.value) is not None
+    return {"equals": "is", "not_equals": "is not", "contains": "contains", "not_contains": "does not contain",
+            "greater_than": "is after" if dated else "is greater than",
+            "less_than": "is before" if dated else "is less than"}[op] + " " + _value(rule.value)
+
+
+def _value_rules(rules: ValueRules, owner: str) -> str:
+    """``its property 'plan' is 'pro' and its property 'n' is greater than 3``."""
+    return listing([f"{owner} {_quoted(rule.key)} {_value_rule(rule)}" for rule in rules.rules],
+                   "and" if rules.match == "all" else "or")
+
+
+PAGE_OPS = {"equals": "is", "not_equals": "is not", "contains": "contains", "not_contains": "does not contain",
+            "starts_with": "starts with", "not_starts_with": "does not start with", "ends_with": "ends with",
+            "not_ends_with": "does not end with", "matches": "matches the pattern",
+            "not_matches": "does not match the pattern"}
+
+
+def _every(days: float) -> str:
+    """``once a day``, ``once every 3 days``, ``once every 12 hours``."""
+    if days >= 1:
+        return "once a day" if days == 1 else f"once every {days:g} days"
+    hours = days * 24
+    return "once an hour" if hours == 1 else f"once every {hours:g} hours"
 
 
 def targeting_words(survey: Survey) -> list[str]:
-    """The survey's targeting, in words (one line each)."""
+    """The survey's targeting, in words: one sentence each for when it shows, whether it is a
+    draft, on which pages, for whom and how often."""
     t = survey.trigger
-    trigger = {"event": f"when the event {t.event!r} fires", "page_view": "when a page is viewed",
-               "seconds": f"after {t.seconds} s on a page", "scroll": f"when the visitor scrolls {t.percent}% down",
+    seconds = plural(t.seconds or 0, "second")
+    trigger = {"event": f"when the event {_quoted(t.event or '')} fires", "page_view": "when a page is viewed",
+               "seconds": f"after {seconds} on a page",
+               "scroll": f"when the visitor scrolls {t.percent}% of the way down a page",
                "exit_intent": "when the mouse leaves the top of the window (desktop)",
-               "manual": "only when the page calls Iterate('install', id)"}[t.type]
+               "manual": "only when the page calls Iterate('install', id)"}[
+        t.type if t.type != "event" or t.event else "manual"]       # an event trigger with no event: install only
     if t.type == "event" and t.properties and t.properties.rules:
-        trigger += " with " + _rules(t.properties, "property")
+        trigger += ", if " + _value_rules(t.properties, "its property")
     lines = [f"Shows {trigger}."]
     if survey.status == "draft":
         lines.append("Draft: only a preview shows it.")
     if survey.pages and survey.pages.rules:
-        joiner = " and " if survey.pages.match == "all" else " or "
-        lines.append("On pages where " + joiner.join(f"the {r.field} {r.op.replace('_', ' ')} {r.value!r}"
-                                                      for r in survey.pages.rules) + ".")
+        clauses = [f"whose {'URL' if r.field == 'url' else 'path'} {PAGE_OPS[r.op]} {_quoted(r.value)}"
+                   for r in survey.pages.rules]
+        lines.append("On pages " + listing(clauses, "and" if survey.pages.match == "all" else "or") + ".")
     a = survey.audience
-    who = []
-    if a.identified is not None:
-        who.append("identified visitors" if a.identified else "anonymous visitors")
+    who = {True: "identified visitors", False: "anonymous visitors", None: "visitors"}[a.identified]
     if a.devices:
-        who.append("on " + ", ".join(a.devices))
+        who += " on " + listing(list(a.devices))
     if a.languages:
-        who.append("speaking " + ", ".join(a.languages))
-    if a.traits and a.traits.rules:
-        who.append("whose " + _rules(a.traits, "trait"))
-    if a.sample < 100:
-        who.append(f"{a.sample}% of them")
-    lines.append("For " + (", ".join(who) if who else "every visitor") + ".")
-    lines.append(f"At most every {survey.every_days or 0:g} days." if survey.frequency == "every_n_days" else
-                 {"once": "Once per visitor.", "until_responded": "Until the visitor answers.",
-                  "always": "Every time its trigger fires."}[survey.frequency])
+        who += " whose language is " + listing(list(a.languages))
+    if a.sample == 0:
+        audience = "For nobody (a sample of 0% of visitors)."
+    elif a.sample < 100:
+        audience = f"For {a.sample}% of {who}"
+    else:
+        audience = "For every visitor" if who == "visitors" else f"For {who}"
+    if a.sample and a.traits and a.traits.rules:
+        audience += ", if " + _value_rules(a.traits, "their trait")
+    lines.append(audience if audience.endswith(".") else audience + ".")
+    fires = "the page asks for it" if t.type == "manual" or (t.type == "event" and not t.event) else "its trigger fires"
+    lines.append(f"At most {_every(survey.every_days or 0)}." if survey.frequency == "every_n_days" else
+                 {"once": "Once per visitor.", "until_responded": f"Every time {fires}, until the visitor answers.",
+                  "always": f"Every time {fires}."}[survey.frequency])
     return lines
 
 
@@ -182,9 +266,14 @@ def gallery_page(catalogue: Catalogue, site_key: str, *, base_url: str, token: s
                  ("Link for emails (CleverTap)", survey_link(base_url, survey, "clevertap"))]
         cards.append({"survey": survey, "words": targeting_words(survey), "preview": preview, "codes": codes,
                       "look": f"{survey.appearance.position}.{survey.appearance.theme}"})
+    # The stage shows the first survey from the start (as "Show on the stage" would), not an empty box.
+    first = site.surveys[0] if site.surveys else None
+    stage = (f"_sondage/stage/{quote(site.site, safe='')}.html?" + urlencode(
+        {"iterate_preview": first.id, "iterate_look": f"{first.appearance.position}.{first.appearance.theme}"})
+        if first else "")
     return _ENV.get_template("gallery.html").render(
         site=site, sites=sorted(catalogue.sites), cards=cards, token=token, positions=POSITIONS, themes=THEMES,
-        origin=origin)
+        origin=origin, stage=stage)
 
 
 def stage_page(site_key: str, base_url: str) -> str:
