@@ -10,9 +10,10 @@ as they are, not URL-encoded, so the service can fill them.
 
 The link also says which send it came in (``send=``), so that the page records one answer
 per recipient, survey, question and send (runtime/link_params.py): Braze's
-``{{campaign.${dispatch_id}}}`` by default (a new id for each send of a campaign, Canvas
-steps included). CleverTap's Liquid has no such id for emails: ``--send TAG`` gives one (a
-campaign name, say); without it, a recipient's answer to the survey is one whatever the send.
+``{{campaign.${dispatch_id}}}`` by default (Braze's id of each send of a campaign; left
+empty, it is ignored). CleverTap's Liquid has no such id for emails: ``--send TAG`` gives
+one (a campaign name, say); without it, a recipient's answer to the survey is one whatever
+the send.
 """
 
 from __future__ import annotations
