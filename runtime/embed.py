@@ -102,10 +102,13 @@ class Runtime:
         self.link_send = ""                   # ... and its send= (the email send it came in)
         # A survey decided but waiting for its extensions to load (nothing else shows meanwhile),
         # and the extensions that failed to load on this page (never asked for again), with why.
-        self.loading: tuple[Survey, Decision] | None = None
+        self.loading: tuple[Survey, Decision, bool] | None = None
         self.loading_until = 0.0
         self.identify_wait_when_shown = False
         self.unloadable: dict[str, str] = {}
+        # The command being handled was made during the visitor's own gesture (a click): the
+        # loader passes navigator.userActivation.isActive as a fact; what it means is decided here.
+        self.gesture = False
         self._handlers: dict[str, Callable[..., Effects]] = {
             "identify": self._cmd_identify, "event": self._cmd_event, "install": self._cmd_install,
             "url": self._cmd_url, "uninstall": self._cmd_uninstall, "segment": self._cmd_segment,
@@ -127,7 +130,11 @@ class Runtime:
         if self.site is None:
             return [protocol.console("warn", f"Sondage: {kind!r} arrived before init; ignored")]
         if kind == "command":
-            return self.command(str(message.get("name", "")), list(message.get("args") or []))
+            self.gesture = message.get("active") is True
+            try:
+                return self.command(str(message.get("name", "")), list(message.get("args") or []))
+            finally:
+                self.gesture = False
         if kind == "page":
             return self._page(message.get("url"))
         if kind == "scroll":
@@ -321,7 +328,8 @@ class Runtime:
         assert self.site is not None
         if not any(s.id == survey_id for s in self.site.surveys):
             return [protocol.console("warn", f"Sondage: Iterate('install', {survey_id!r}): no such survey")]
-        return self._occur(Occurrence("manual", survey_id=survey_id))
+        # Opened by the visitor (called from their click): the survey takes the keyboard focus.
+        return self._occur(Occurrence("manual", survey_id=survey_id), opened=self.gesture)
 
     def _cmd_url(self, href: str) -> Effects:
         self.url = href
@@ -455,7 +463,7 @@ class Runtime:
                        now=self.clock(), device=self.device, language=self.language,
                        visitor_id=self.visitor_id)
 
-    def _occur(self, what: Occurrence) -> Effects:
+    def _occur(self, what: Occurrence, opened: bool = False) -> Effects:
         assert self.site is not None
         if self.mode == "uninstalled":
             return []   # nothing after uninstall
@@ -470,7 +478,7 @@ class Runtime:
         effects.extend(self._start_timers(decisions))
         if survey is None or decision is None or self._busy:
             return effects   # one survey on screen at a time
-        effects += self._show(survey, decision)
+        effects += self._show(survey, decision, opened)
         if what.kind == "event" and self.awaiting.starting and not self.identified:
             if self.screen.survey is survey:
                 effects += self._wait_for_identify()
@@ -512,7 +520,11 @@ class Runtime:
         """One survey at a time: one on screen, or one whose extensions are loading."""
         return self.screen.busy or self.loading is not None
 
-    def _show(self, survey: Survey, decision: Decision) -> Effects:
+    def _show(self, survey: Survey, decision: Decision, opened: bool = False) -> Effects:
+        """Show ``survey``. It takes the keyboard focus only when the visitor opened it
+        (``opened``: an install(id) from their click), or in a vendor's message or on the
+        survey's own page, where the survey is what the visitor opened; a survey that appears
+        on its own is announced and waits for Tab (WCAG 3.2.1, 3.2.5)."""
         assert self.site is not None
         missing = extensions.needed(self.site, survey)
         if missing:   # its extensions first: the worker fetches them from the bundle, then `loaded`
@@ -520,14 +532,15 @@ class Runtime:
             if broken:
                 return self._misuse(f"Sondage: survey {survey.id!r} is not shown: its extension {broken[0]} did not "
                                     f"load ({self.unloadable[broken[0]]})")
-            self.loading, self.loading_until = (survey, decision), self.clock() + LOAD_SECONDS
+            self.loading, self.loading_until = (survey, decision, opened), self.clock() + LOAD_SECONDS
             return [protocol.load([dump(e) for e in missing]), protocol.wake(LOAD_SECONDS)]
         self.screen.seed = self.visitor_id
         self.screen.language = locale.pick_language(survey, visitor_language(self._context()))
         if decision.preview and self.look is not None:   # QA's gallery: a previewed survey in another look
             survey = with_look(survey, *self.look)
         showing = self._link_id("response", survey, decision.preview) or self.new_id()[:32]
-        mounted = self.screen.open(survey, preview=decision.preview, response_id=showing)
+        mounted = self.screen.open(survey, preview=decision.preview, response_id=showing,
+                                   focus=opened or self.channel != "page")
         self.close_at = None
         if not decision.preview:
             self.history.shown[survey.id] = self.clock()
@@ -578,11 +591,11 @@ class Runtime:
         if self.loading is None or self.clock() + TIMER_SLACK < self.loading_until:
             return []
         assert self.site is not None
-        survey, decision = self.loading
+        survey, decision, opened = self.loading
         self.loading, self.identify_wait_when_shown = None, False
         for ref in extensions.needed(self.site, survey):
             self.unloadable.setdefault(ref.name, f"not loaded within {LOAD_SECONDS:g} s")
-        return self._show(survey, decision)
+        return self._show(survey, decision, opened)
 
     def _answer_from_link(self, survey: Survey) -> Effects:
         """The first question was answered in an email (``answer=`` in the link): record it

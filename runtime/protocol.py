@@ -22,7 +22,9 @@ from typing import Any, Literal, TypedDict
 # Into Python (from the loader through the frame, or from the worker itself).
 TO_RUNTIME = (
     "init",          # the start: site, page, storage, what is shown ahead
-    "command",       # an Iterate(...) call: name, args
+    "command",       # an Iterate(...) call: name, args, and `active`: made during the visitor's
+                     # own gesture (navigator.userActivation.isActive, e.g. a click), a fact Python
+                     # decides from (an install(id) the visitor asked for takes the focus)
     "page",          # a single-page app changed URL
     "scroll",        # the page was scrolled to `percent`
     "exit_intent",   # the mouse left through the top of the window
@@ -90,6 +92,10 @@ class MountEffect(TypedDict):
     position: str
     placement: dict[str, Any]     # placement.placement(): the frame's style on the host page
     font: str                     # the font family the widget uses ("": the system's)
+    focus: bool                   # this step takes the keyboard focus (the visitor opened it or acts in it)
+    announce: str                 # said in the host page's live region ("": nothing), for a survey
+                                  # that appears on its own and so does not take the focus
+    language: str                 # the language of `announce`
 
 
 class UnmountEffect(TypedDict):
@@ -141,9 +147,10 @@ Effects = list[Effect]
 
 
 def mount(html: str, survey_id: str, position: str, placement: dict[str, Any] | None = None,
-          font: str = "") -> MountEffect:
+          font: str = "", *, focus: bool = False, announce: str = "", language: str = "") -> MountEffect:
     return {"type": "mount", "html": html, "survey_id": survey_id, "position": position,
-            "placement": placement or {}, "font": font}
+            "placement": placement or {}, "font": font, "focus": focus, "announce": announce,
+            "language": language}
 
 
 def unmount() -> UnmountEffect:

@@ -10,13 +10,19 @@ States::
 starts, for a page view or for an event; the decision of that occurrence confirms it
 (``open``) or removes it.
 Only one survey is on screen at a time.
+
+Focus: a survey the visitor opened (``Iterate('install', id)`` from their click, a vendor's
+message, the survey's own page) takes the keyboard focus; one that appears on its own
+(page view, event, seconds, scroll, exit intent) does not (WCAG 3.2.1, 3.2.5): it is
+announced in the host page's live region and reached with Tab. Every later step follows the
+visitor's own action in the widget, so it takes the focus.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from . import placement, protocol, render
+from . import locale, markup, placement, protocol, render
 from .survey_format import Question, Survey
 
 State = Literal["empty", "ahead", "welcome", "question", "thanks"]
@@ -37,6 +43,8 @@ class Screen:
         # Inside a vendor's message: "modal" (centred over a backdrop, a full-screen Braze
         # in-app message) or "fill" (fills a small CleverTap pop-up); else the survey's corner.
         self.embedded: str | None = None
+        self.focus = False        # the next step drawn takes the keyboard focus
+        self.announced = False    # this showing was announced, or took the focus
 
     @property
     def busy(self) -> bool:
@@ -58,10 +66,13 @@ class Screen:
         self.clear()
         return [protocol.unmount()]
 
-    def open(self, survey: Survey, preview: bool, response_id: str = "") -> protocol.MountEffect:
+    def open(self, survey: Survey, preview: bool, response_id: str = "", *,
+             focus: bool = False) -> protocol.MountEffect:
+        """Show ``survey``; ``focus``: the visitor opened it, so it takes the keyboard focus."""
         assert not self.busy, "one survey on screen at a time"
         self.state, self.ahead_id = ("welcome" if survey.welcome else "question"), None
         self.survey, self.index, self.preview, self.response_id = survey, 0, preview, response_id
+        self.focus, self.announced = focus, False
         return self.render()
 
     def start(self) -> protocol.MountEffect | None:
@@ -97,13 +108,40 @@ class Screen:
                                    language=self.language)
         position = self.embedded or survey.appearance.position
         where = placement.placement(position, survey.appearance.inline_target)
-        return protocol.mount(html, survey.id, position, where, font_family(survey.appearance.font, self.host_font))
+        language = self.language or survey.language
+        focus, announce = self.focus, ""
+        if not self.announced and not focus:
+            announce = self.announcement(survey, language)
+        # Whatever is drawn next follows the visitor's own action in the widget.
+        self.focus, self.announced = True, True
+        return protocol.mount(html, survey.id, position, where, font_family(survey.appearance.font, self.host_font),
+                              focus=focus, announce=announce, language=language)
+
+    def announcement(self, survey: Survey, language: str) -> str:
+        """What a screen reader says when the survey appears on its own: the words of the
+        step on screen (the intro and the question, or the welcome text), as plain text."""
+        words = locale.words(survey, language)
+        if self.state == "welcome":
+            return plain_text(words.welcome_text)[:500]
+        if self.state != "question":
+            return ""
+        prompt = locale.question_text(survey, survey.questions[self.index], language)["prompt"]
+        intro = words.intro if self.index == 0 else ""
+        return " ".join(t for t in (intro, prompt) if t)[:500]
 
     def clear(self) -> Survey | None:
         """Nothing on screen any more; returns the survey that was."""
         survey = self.survey if self.busy else None
         self.state, self.ahead_id, self.survey, self.index, self.preview = "empty", None, None, 0, False
         return survey
+
+
+def plain_text(text: str) -> str:
+    """Survey text (runtime/markup.py's **bold**, *italic* and [links](…)) as a screen reader
+    says it: the words alone (the live region takes text, never markup)."""
+    for form in (markup.LINK, markup.BOLD, markup.ITALIC):
+        text = form.sub(r"\1", text)
+    return " ".join(text.split())
 
 
 def font_family(setting: str, host_font: str) -> str:

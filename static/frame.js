@@ -25,14 +25,18 @@ function warnHost(message) {
   toHost({ type: "console", level: "warn", message: "Sondage: " + message });
 }
 
+// The frame is as tall as #root: the card and the room its shadow needs (widget.css).
 function height() {
-  const card = root.firstElementChild;
-  return card ? Math.ceil(card.getBoundingClientRect().height) + 24 : 0;
+  return root.firstElementChild ? Math.ceil(root.getBoundingClientRect().height) : 0;
 }
 
+/** What Python decided for this step (runtime/screen.py): whether it takes the keyboard focus,
+ *  and what the host page's live region says of a survey that appears on its own.
+ *  @typedef {{focus?: boolean, announce?: string, language?: string}} Attention */
+
 /** @param {string} html @param {string} surveyId @param {string} position @param {any} placement
- *  @param {string} font */
-function mount(html, surveyId, position, placement, font) {
+ *  @param {string} font @param {Attention} attention */
+function mount(html, surveyId, position, placement, font, attention) {
   if (html !== shownHtml || surveyId !== current) {
     root.innerHTML = html;   // rendered by jinja2 with autoescaping
     // CSS variables come as data-vars, set through the CSSOM: the frame's CSP allows no
@@ -46,12 +50,13 @@ function mount(html, surveyId, position, placement, font) {
       }
     }
     shownHtml = html;
-    focusFirst();
+    focusFirst(!!attention.focus);
   }
   current = surveyId;
   document.documentElement.dataset.position = position;   // widget.css lays out embeds by it
   document.documentElement.style.setProperty("--sondage-font", font || "");
-  toHost({ type: "show", height: height(), position, placement });
+  toHost({ type: "show", height: height(), position, placement, focus: !!attention.focus,
+           announce: attention.announce || "", language: attention.language || "" });
 }
 
 addEventListener("message", (e) => {
@@ -65,7 +70,7 @@ addEventListener("message", (e) => {
   // Python rendered this ahead (a hint); show it while the runtime starts.
   if (m.type === "init" && m.ahead) {
     const font = m.ahead.font === "inherit" ? (m.page || {}).font : m.ahead.font === "system" ? "" : m.ahead.font;
-    mount(m.ahead.html, m.ahead.id, m.ahead.position, m.ahead.placement, font);
+    mount(m.ahead.html, m.ahead.id, m.ahead.position, m.ahead.placement, font, {});   // shown on its own
   }
   worker.postMessage(m);
 });
@@ -74,7 +79,7 @@ worker.onmessage = (/** @type {MessageEvent} */ e) => {
   const m = typeof e.data === "string" ? JSON.parse(e.data) : e.data;
   switch (m.type) {
     case "mount":
-      mount(m.html, m.survey_id, m.position, m.placement, m.font);
+      mount(m.html, m.survey_id, m.position, m.placement, m.font, m);
       break;
     case "unmount":
       root.textContent = "";
@@ -100,12 +105,14 @@ worker.onerror = (/** @type {ErrorEvent} */ e) => toHost({ type: "failed", reaso
   : __WORKER_JS__.split("/").pop() + " or pyodide.mjs did not load (an HTTP error, or not served as JavaScript)" });
 
 // Keyboard: a scale or a row of choices is a radio group: one tab stop, arrow keys move
-// within it, Enter or Space answers. A new step takes the focus (without scrolling).
-function focusFirst() {
+// within it, Enter or Space answers. A step Python says takes the focus gets it (without
+// scrolling); otherwise the focus stays where the visitor has it.
+/** @param {boolean} take */
+function focusFirst(take) {
   for (const group of root.querySelectorAll("[role=radiogroup]")) {
     group.querySelectorAll("[role=radio]").forEach((radio, i) => radio.setAttribute("tabindex", i ? "-1" : "0"));
   }
-  focusControl();
+  if (take) focusControl();
 }
 
 function focusControl() {

@@ -84,9 +84,9 @@
     /** @type {HTMLElement | null} */
     var inlineTarget = null;  // the host element an inline survey sits over
     /** @type {HTMLElement | null} */
-    var returnFocus = null;   // where the focus was before the survey took it
-    /** @type {HTMLElement | null} */
     var hostFocus = null;     // the host page's last focused element
+    /** @type {HTMLElement | null} */
+    var live = null;          // the host page's live region: a survey that appears on its own is said there
 
     // The loader's state, on its own script element (documented; tests wait on it):
     // deciding (reading the manifest), idle (nothing needs the runtime now), starting,
@@ -104,6 +104,9 @@
       var name = call.message.name;
       if (name === "uninstall") { unwatchUrl(); unwatchPage(); installed = false; }
       if (name === "install") {
+        // A fact for Python: was this call made during the visitor's own gesture (a click)?
+        var ua = /** @type {any} */ (navigator).userActivation;
+        call.message.active = !!(ua && ua.isActive);
         watchUrl();
         installed = true;
         if (frame) watchPage(manifest.hint || {});
@@ -263,16 +266,21 @@
     function addFrame() {
       mark("starting");
       fetchEventAhead();
-      // Where the focus is on the host page (the survey gives it back there when it closes).
+      // The host page's last focused element: where the focus goes back from the survey.
       hostFocus = d.activeElement && d.activeElement !== d.body ? /** @type {HTMLElement} */ (d.activeElement) : null;
       d.addEventListener("focusin", function (e) {
         if (e.target !== frame) hostFocus = /** @type {HTMLElement} */ (e.target);
       }, true);
+      // A polite live region, there before anything is said in it (screen readers miss a new one).
+      live = d.createElement("div");
+      live.setAttribute("role", "status");
+      live.style.cssText = "all:initial!important;position:fixed!important;clip-path:inset(50%)!important";
+      d.documentElement.appendChild(live);
       frame = d.createElement("iframe");
       frame.title = "Survey";
       frame.setAttribute("allowtransparency", "true");
       frame.style.cssText = "all:initial !important;position:fixed !important;bottom:0 !important;right:0 !important;height:0 !important;" +
-        "width:min(400px,100vw) !important;border:0 !important;visibility:hidden !important;background:transparent !important";
+        "width:min(420px,100vw) !important;border:0 !important;visibility:hidden !important;background:transparent !important";
       var dataUrl = new URL(manifest.surveys, base).href;
       frame.src = new URL(manifest.frame, base).href + "#origin=" + encodeURIComponent(ownOrigin) +
         "&data=" + encodeURIComponent(dataUrl);
@@ -582,13 +590,14 @@
         // Where the frame sits was decided in Python (runtime/placement.py): apply it.
         var p = m.placement || {};
         if (m.type === "show") {
-          // The survey takes the focus (the page does not scroll), and gives it back on close.
-          if (frame.style.visibility !== "visible") returnFocus = hostFocus;
+          // Python decided: a survey that appears on its own is announced, one the visitor
+          // opened takes the focus (the page does not scroll).
+          if (m.announce && live) { live.lang = m.language || ""; live.textContent = m.announce; }
           filled = !!p.fill;
           if (typeof p.css === "string") frame.style.cssText = p.css;
           inlineTarget = p.inline ? d.querySelector(p.inline) : null;
           if (p.inline && !inlineTarget) notice("no element matches " + p.inline + " for the inline survey");
-          try { frame.focus({ preventScroll: true }); } catch (e) { /* nothing */ }
+          if (m.focus) try { frame.focus({ preventScroll: true }); } catch (e) { /* nothing */ }
         }
         var h = Math.max(0, Math.min(+m.height || 0, 2000));
         if (!filled) frame.style.setProperty("height", h + "px", "important");
@@ -600,14 +609,16 @@
           frame.style.setProperty("width", r.width + "px", "important");
         }
       } else if (m.type === "hide") {
+        // The focus was in the survey: back where it was; else it stays where the visitor has it.
+        var back = d.activeElement === frame ? hostFocus : null;
         if (inlineTarget) inlineTarget.style.minHeight = "";
         inlineTarget = null;
+        if (live) live.textContent = "";
         frame.style.setProperty("visibility", "hidden", "important");
         frame.style.setProperty("height", "0", "important");
-        if (returnFocus && returnFocus.focus && d.contains(returnFocus)) {
-          try { returnFocus.focus({ preventScroll: true }); } catch (e) { /* nothing */ }
+        if (back && back.focus && d.contains(back)) {
+          try { back.focus({ preventScroll: true }); } catch (e) { /* nothing */ }
         }
-        returnFocus = null;
       } else if (m.type === "callback") {
         var fn = callbacks[m.name];
         if (fn) { try { fn.apply(null, m.args || []); } catch (err) { notice(m.name + " callback threw: " + err); } }
@@ -640,6 +651,7 @@
       w.removeEventListener("message", onMessage);
       w.removeEventListener("storage", onStorage);
       if (frame && frame.parentNode) frame.parentNode.removeChild(frame);
+      if (live) live.remove();
       frame = null;
       mark("failed");
       warnFailure("surveys are off on this page: " + reason);
