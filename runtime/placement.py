@@ -5,8 +5,9 @@ Every declaration is ``!important`` and set inline on our own iframe, after ``al
 so no host stylesheet (``iframe { width: 100% !important; position: static !important }``,
 ``* { clip-path: ... !important }``, transforms) can move, hide or resize it, and it sits on
 the highest z-index there is (after the body in the page, so above a host overlay on it too).
-Corners use ``min(400px, 100vw)``: on a narrow screen the widget becomes a full-width sheet
-at the bottom (or top) without a media query.
+Corners use ``min(420px, 100vw)`` (a 376 px card and the room its shadow needs, which
+static/widget.css gives it by this width): on a narrow screen the widget becomes a
+full-width sheet at the bottom (or top) without a media query.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def frame_css(position: str) -> str:
     rules: dict[str, str] = dict(BASE)
     if position in CORNERS:
         vertical, horizontal = CORNERS[position]
-        rules.update({"position": "fixed", vertical: "0", horizontal: "0", "width": "min(400px, 100vw)",
+        rules.update({"position": "fixed", vertical: "0", horizontal: "0", "width": "min(420px, 100vw)",
                       "max-width": "100vw", "z-index": Z})
     elif position == "bottom-bar":
         rules.update({"position": "fixed", "bottom": "0", "left": "0", "width": "100vw", "max-width": "100vw",
