@@ -3,8 +3,10 @@ database (SQLite and PostgreSQL), charts drawn by Vega-Lite, the keyboard, answe
 rendered as HTML, the CSV of exactly what is filtered, and each survey drawn live by the runtime."""
 
 import csv
+import datetime as dt
 import io
 import itertools
+import re
 import urllib.request
 
 import pytest
@@ -51,6 +53,18 @@ def seeded(request, bundle, tmp_path):
     store.close()
 
 
+def _dates_drawn(page) -> list[str]:
+    """The per-day chart's x-axis labels as Vega drew them in its SVG (those it hid for
+    overlapping left out)."""
+    labels = page.locator("section[aria-labelledby=per-day] svg g.role-axis-label text").evaluate_all(
+        "ts => ts.filter(t => t.getAttribute('opacity') !== '0').map(t => t.textContent)")
+    return [label for label in labels if re.fullmatch(r"[A-Z][a-z]{2} \d{2}, \d{4}", label)]
+
+
+def _day(label: str) -> dt.date:
+    return dt.datetime.strptime(label, "%b %d, %Y").date()
+
+
 def test_dashboard_numbers_charts_keyboard_and_csv(browser, seeded):
     running, store, catalogue, kind = seeded
     expected = compute(store, Filter(SITE), catalogue)
@@ -74,12 +88,44 @@ def test_dashboard_numbers_charts_keyboard_and_csv(browser, seeded):
             if q.nps:
                 nps = section.locator(f"[data-question='{q.id}'] [data-figure=nps]")
                 assert nps.inner_text() == str(q.nps["score"])
+    # Counts agree with their nouns ("1 promoter", never "1 promoters").
+    for text in page.locator("p.nps, h3 small.note").all_inner_texts():
+        assert not re.search(r"\b1 (promoters|passives|detractors|answers)\b", text), text
+    for s in expected.surveys:
+        for q in s.questions:
+            if q.nps:
+                words = page.locator(f"section[data-survey='{s.id}'] [data-question='{q.id}'] p.nps").inner_text()
+                counts = [f"{n} {noun}{'' if n == 1 else 's'}" for n, noun in (
+                    (q.nps["promoters"], "promoter"), (q.nps["passives"], "passive"),
+                    (q.nps["detractors"], "detractor"))]
+                assert words == f"NPS {q.nps['score']}: " + ", ".join(counts)
+    # The per-day chart over a month: each date written once, in order.
+    dates = _dates_drawn(page)
+    assert len(dates) >= 3 and len(set(dates)) == len(dates) and [_day(d) for d in dates] == sorted(map(_day, dates))
     # The hostile free-text answer is text, not markup.
     latest = page.locator(".latest .text", has_text="Great").first
     assert latest.inner_text() == HOSTILE
     assert page.evaluate("window.__xss") is None and not errors
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"dashboard-{kind}.png"), full_page=True)
+    # Over a few days: one date per day, each once (Vega ticked every 12 hours before, writing each date twice).
+    since, until = expected.per_day[1][0], expected.per_day[3][0]
+    few = compute(store, Filter(SITE, since=since, until=until), catalogue).per_day
+    first, last = dt.date.fromisoformat(few[0][0]), dt.date.fromisoformat(few[-1][0])
+    assert 1 <= (last - first).days <= 3
+    page.goto(f"{running.runtime_url}dashboard?token=dash-token&site={SITE}&since={since}&until={until}")
+    expect(page.locator("figure[data-chart]").first).to_have_attribute("data-drawn", "1", timeout=15000)
+    every_day = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    assert [_day(d) for d in _dates_drawn(page)] == every_day
+    page.screenshot(path=str(SHOTS / f"dashboard-{kind}-few-days.png"))
+    # "Page URL contains" ignores case, on SQLite and PostgreSQL alike (the seeded pages are lower case).
+    page.goto(f"{running.runtime_url}dashboard?token=dash-token&site={SITE}&url=/CART")
+    expect(page.locator("input[name=url]")).to_have_value("/CART")
+    carts = compute(store, Filter(SITE, url="/cart"), catalogue)
+    assert sum(s.responses for s in carts.surveys) > 0
+    for s in carts.surveys:
+        assert page.locator(f"section[data-survey='{s.id}'] [data-figure=responses]").inner_text() == str(s.responses)
+    page.goto(f"{running.runtime_url}dashboard?token=dash-token&site={SITE}")
     # Filters, with the keyboard only: a trait, then Apply.
     page.locator("input[name=trait]").focus()
     page.keyboard.type("plan=<b>pro</b>")
@@ -103,14 +149,26 @@ def test_dashboard_numbers_charts_keyboard_and_csv(browser, seeded):
     context.close()
 
 
-def test_gallery_draws_each_survey_live_with_its_codes(browser, servers):
+def test_gallery_draws_each_survey_live_with_its_codes(browser, servers, bundle):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(f"{servers.runtime_url}gallery?token=e2e-admin&site=e2e-look")
     shown = page.locator("article.card").evaluate_all("cards => cards.map(c => c.dataset.survey)")
     assert {f"pos-{p}-{t}" for p in POSITIONS for t in ("light", "dark")} <= set(shown)
+    # Without a click, the stage shows the first survey, drawn by the runtime in its own look.
+    first = Catalogue.from_bundle(bundle.out).sites["e2e-look"].surveys[0]
+    assert first.id == shown[0]
+    on_stage = page.frame_locator("iframe[name=stage]").frame_locator("iframe[title=Survey]")
+    expect(on_stage.locator(f"[data-survey='{first.id}'] .sondage-prompt")).to_have_text(
+        first.questions[0].prompt, timeout=30000)
+    expect(on_stage.locator(f"[data-survey='{first.id}']")).to_have_attribute("data-theme", first.appearance.theme)
+    expect(page.locator("p.note").first).to_contain_text(f"{len(shown)} surveys of e2e-look.")
+    page.screenshot(path=str(SHOTS / "gallery-on-load.png"))
     card = page.locator("article[data-survey='pos-inline-dark']")
-    expect(card.locator("ul.targeting")).to_contain_text("only when the page calls Iterate('install', id)")
+    expect(card.locator("ul.targeting")).to_have_text(re.compile(
+        r"Shows only when the page calls Iterate\('install', id\)\.\s*For every visitor\.\s*"
+        r"Every time the page asks for it\."))
+    expect(card.locator("p").first).to_have_text("1 question: Where am I? (nps)")
     codes = card.locator("textarea.code")
     assert "iterateSettings" in codes.nth(0).input_value() and "pos-inline-dark" in codes.nth(1).input_value()
     # One survey after another, with the keyboard: pick a look, then show it on the stage.
