@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import importlib.resources
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -99,19 +100,29 @@ def day_ticks(days: int) -> dict[str, Any]:
     return {"interval": "year", "step": max(1, -(-days // (365 * DAY_TICKS)))}
 
 
+def _date(day: str) -> _dt.date | None:
+    """A stored day (YYYY-MM-DD, the first ten characters of the client's time) as a date."""
+    try:
+        return _dt.date.fromisoformat(day) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) else None
+    except ValueError:
+        return None
+
+
 def per_day_chart(per_day: list[tuple[str, int | None, int]]) -> dict[str, Any]:
     """Views and responses per day, a line each; a day between the first and the last with
     nothing stored is drawn as 0 (not bridged by the line)."""
-    known = {d: (v, r) for d, v, r in per_day}
-    first, last = _dt.date.fromisoformat(per_day[0][0]), _dt.date.fromisoformat(per_day[-1][0])
-    days = [(first + _dt.timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
-    if len(days) > FILLED_DAYS:        # years apart (a device's clock?): the stored days only
-        days = [d for d, _, _ in per_day]
+    known = {d: (v, r) for d, v, r in per_day if _date(d)}     # a day the client's clock wrote oddly: left out
+    dates = sorted(filter(None, map(_date, known)))
+    first, last = (dates[0], dates[-1]) if dates else (_dt.date.today(), _dt.date.today())
+    span = (last - first).days + 1
+    days = [(first + _dt.timedelta(days=i)).isoformat() for i in range(span)] if span <= FILLED_DAYS else []
+    if not days:        # years apart (a device's clock?): the stored days only
+        days = [d.isoformat() for d in dates]
     with_views = any(v is not None for _, v, _ in per_day)
     values = [{"day": d, "what": "responses", "count": known.get(d, (0, 0))[1]} for d in days]
     values += [{"day": d, "what": "views", "count": known.get(d, (0, 0))[0] or 0} for d in days if with_views]
     spec = _bars(values, {"field": "day", "type": "temporal", "timeUnit": "utcyearmonthdate", "title": None,
-                          "axis": {"tickCount": day_ticks(len(days)), "labelOverlap": True}},
+                          "axis": {"tickCount": day_ticks(span), "labelOverlap": True}},
                  {"field": "count", "type": "quantitative", "title": None, "axis": {"tickMinStep": 1}},
                  "Views and responses per day",
                  {"field": "what", "type": "nominal", "title": None,

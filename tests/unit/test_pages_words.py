@@ -148,3 +148,10 @@ def test_the_per_day_chart_draws_days_without_answers_as_zero():
     assert spec["encoding"]["x"]["axis"]["tickCount"] == {"interval": "day", "step": 1}
     # With a trait filter views are not known: no line for them.
     assert {v["what"] for v in per_day_chart([("2026-02-27", None, 2)])["data"]["values"]} == {"responses"}
+
+
+def test_the_per_day_chart_leaves_out_days_a_clock_wrote_oddly_and_spans_years_by_year():
+    spec = per_day_chart([("2016-05-01", 1, 1), ("2026-05-01", 2, 2), ("2026-13-40", 3, 3), ("garbage", 4, 4)])
+    days = sorted({v["day"] for v in spec["data"]["values"]})
+    assert days == ["2016-05-01", "2026-05-01"]             # ten years apart: the stored days, not 3,653 zeros
+    assert spec["encoding"]["x"]["axis"]["tickCount"]["interval"] == "year"
