@@ -112,6 +112,10 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
     files = Files(bundle) if bundle is not None else None
     allowed = config.origins()
     bundle_origins = config.catalogue.bundle_origins() if config.catalogue else set()
+    # Sites that name no origins: their pages may be anywhere, so CORS lets every page post
+    # (a preflight does not say the site), and `collect` checks the origin of each record of
+    # a site that names them. One site's `origins` never shut out another site's pages.
+    open_sites = sorted(set(config.catalogue.sites) - set(config.site_origins)) if config.catalogue else []
     queue = WebhookQueue(store, config.webhooks, config.webhook_base_delay, config.relays)
 
     def bundle_origin(request: Request, origin: str | None) -> bool:
@@ -131,7 +135,7 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
 
     def cors(request: Request) -> dict[str, str]:
         origin = request.headers.get("origin")
-        if not allowed:                       # no site names its origins: any page may post
+        if not allowed or open_sites:         # a site that names no origins takes answers from any page
             return {"Access-Control-Allow-Origin": "*"}
         if origin in allowed or bundle_origin(request, origin):
             return {"Access-Control-Allow-Origin": str(origin), "Vary": "Origin"}

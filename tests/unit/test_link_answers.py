@@ -243,6 +243,36 @@ def test_a_site_with_origins_takes_answers_from_the_bundles_own_pages(tmp_path, 
         running.stop()
 
 
+def test_one_sites_origins_never_shut_out_another_sites_pages(tmp_path, site_data):
+    """CORS cannot know a request's site, so while a served site lists no origins every page
+    may post, and only the records of the site that lists them are checked (the loader posts
+    stranded answers from the host page itself)."""
+    bundle = make_bundle(tmp_path)
+    blog = {**site_data, "site": "blog", "surveys": [{**s, "site": "blog"} for s in site_data["surveys"]]}
+    (bundle / "surveys-blog.json").write_text(json.dumps(blog))
+    (bundle / "manifests" / "blog.json").write_text('{"format": 1, "site": "blog", "surveys": "surveys-blog.json"}')
+    running = start(bundle, port=0, db=tmp_path / "c.db",
+                    config=CollectorConfig(site_origins={"shop": {"https://shop.test"}}))
+    try:
+        url = running.runtime_url + "collect"
+        records = []
+        for name in ("shop", "blog"):
+            survey = load_site_data({**site_data, "site": name} if name == "shop" else blog).surveys[0]
+            records.append(answer_record(survey, survey.questions[0], 8, record_id=f"{name}-from-blog-page",
+                                         site=name, now=1.0))
+        status, headers, body = request(url, json.dumps({"records": records}).encode(),
+                                        {"Content-Type": "application/json", "Origin": "https://blog.test"})
+        result = json.loads(body)
+        assert headers["access-control-allow-origin"] == "*"
+        assert result["stored"] == ["blog-from-blog-page"]
+        assert [(r["id"], r["retry"]) for r in result["rejected"]] == [("shop-from-blog-page", True)]
+        status, headers, _ = request(url, None, {"Origin": "https://blog.test",
+                                                 "Access-Control-Request-Method": "POST"}, method="OPTIONS")
+        assert headers["access-control-allow-origin"] == "*"
+    finally:
+        running.stop()
+
+
 # -- the runtime: an answer refused for where it comes from is kept --------------------------
 def test_an_answer_refused_for_its_page_is_kept_and_sent_again_with_one_warning():
     d = Delivery("https://c.test/collect")
