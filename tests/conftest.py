@@ -73,6 +73,18 @@ def postgres(tmp_path_factory):
 POSITIONS = ("bottom-right", "bottom-left", "top-right", "top-left", "center", "bottom-bar", "inline")
 
 
+def wait_until(page: Page, check, what: str, timeout_ms: int = 30000):
+    """Poll ``check()`` (what a vendor's SDK sent, what a receiver got, what the collector
+    stored) until it gives something truthy, and return that; fail naming ``what``.
+    The page's own event loop keeps running (and its network events reach the test) meanwhile."""
+    for _ in range(timeout_ms // 100):
+        got = check()
+        if got:
+            return got
+        page.wait_for_timeout(100)
+    raise AssertionError(f"waited {timeout_ms / 1000:g} s for {what}")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from sondage.embeds import embed_html
+from tests.conftest import wait_until
 
 from .test_spine import wait_for_rows
 from .vendors import BRAZE_PAGE, answer_vendor_survey, route_braze
@@ -79,10 +80,9 @@ def test_answers_reach_braze_from_a_page_with_the_web_sdk(host, servers):
     rows = wait_for_rows(servers.store, 2, survey_id="e2e-vendor-nps", url=page.url)
     assert {r["identities"].get("braze_external_id") for r in rows} == {"user-42"}
     page.wait_for_function("() => true")
-    for _ in range(100):     # Braze flushes on its own schedule after requestImmediateDataFlush
-        if len([e for e in braze_events(captured) if e["name"] == "ce"]) >= 2:
-            break
-        page.wait_for_timeout(100)
+    # Braze flushes on its own schedule after requestImmediateDataFlush.
+    wait_until(page, lambda: len([e for e in braze_events(captured) if e["name"] == "ce"]) >= 2,
+               "two custom events at Braze")
     assert_on_the_braze_profile(captured)
     # Segment and CleverTap are forwarded to as well on this site, but are not on the page:
     # one warning each, and the survey went on.

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from sondage.embeds import embed_html
+from tests.conftest import wait_until
 
 from .test_spine import wait_for_rows
 from .vendors import CLEVERTAP_GUID, CLEVERTAP_NPM, CLEVERTAP_SNIPPET, answer_vendor_survey, route_clevertap
@@ -51,10 +52,9 @@ def answer_profiles(captured) -> list[dict]:
 
 def assert_on_the_clevertap_profile(page, captured, traits: bool = True) -> None:
     """``traits``: the page identified the visitor to Sondage too (plan, a response property)."""
-    for _ in range(100):   # the SDK sends on its own schedule
-        if len(answer_events(captured)) >= 2 and len(answer_profiles(captured)) >= 2:
-            break
-        page.wait_for_timeout(100)
+    # The SDK sends on its own schedule.
+    wait_until(page, lambda: len(answer_events(captured)) >= 2 and len(answer_profiles(captured)) >= 2,
+               "two answer events and two profile pushes at CleverTap")
     # onUserLogin came first and bound the device (guid) to the user's Identity.
     login = next(p for p in profiles(captured) if p.get("isOUL"))
     assert login["profile"]["Identity"] == "ct-user-9"

@@ -19,7 +19,7 @@ from sondage.runtime.responses import answer_record, view_record
 from sondage.seed import showings
 from sondage.server import start
 from sondage.store import Store
-from tests.conftest import POSITIONS
+from tests.conftest import POSITIONS, wait_until
 
 from .test_screens import SCREENS as SHOTS
 
@@ -215,11 +215,6 @@ def test_a_survey_seen_and_closed_unanswered_is_a_view(host, servers):
     expect(survey.locator(".sondage-prompt")).to_be_visible(timeout=30000)
     survey.locator("button.sondage-close").click()
     page_url = host.page.url.split("?")[0]
-    for _ in range(100):
-        rows = _views(servers.store, page_url)
-        if rows:
-            break
-        host.page.wait_for_timeout(100)
-    [view] = rows
+    [view] = wait_until(host.page, lambda: _views(servers.store, page_url), "the showing's view record")
     assert view["survey_id"] == "e2e-nps" and view["preview"] == 0 and len(view["response_id"]) >= 8
     assert "someone" not in str(view) and "u-view-1" not in str(view)

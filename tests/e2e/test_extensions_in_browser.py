@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import ExtensionSite, Host, host_in
+from tests.conftest import ExtensionSite, Host, host_in, wait_until
 from tests.e2e.test_accessibility import serious_problems, widget_frame
 from tests.e2e.test_spine import wait_for_rows
 
@@ -52,10 +52,7 @@ def test_the_slider_loads_when_its_survey_shows_and_its_answer_reaches_the_colle
     expect(survey.locator("textarea")).to_be_visible()     # question 2, a built-in type
     [row] = wait_for_rows(ext_site.running.store, 1, survey_id="delivery", question_id="days")
     assert row["response"] == 5 and row["url"] == ext_host.page.url
-    for _ in range(100):
-        if ext_site.webhook.got:
-            break
-        ext_host.page.wait_for_timeout(50)
+    wait_until(ext_host.page, lambda: ext_site.webhook.got, "the extension forwarder's webhook")
     sent = json.loads(ext_site.webhook.got[-1]["body"])
     assert sent["survey_id"] == "delivery" and sent["question_id"] == "days" and sent["response"] == 5
     assert sent["id"] == row["id"]            # the same record the collector stored

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from tests.conftest import wait_until
+
 from .conftest import SEGMENT_SNIPPET, route_segment
 from .test_spine import wait_for_rows
 from .vendors import answer_vendor_survey
@@ -30,10 +32,8 @@ def test_each_answer_is_a_segment_track_with_iterates_fields(host, servers, bund
     answer_vendor_survey(survey, "10", ["Support"])
     wait_for_rows(servers.store, 2, survey_id="e2e-vendor-nps", url=page.url)
     page.wait_for_function("() => true")
-    for _ in range(100):
-        if len([t for t in tracked if t.get("event") == "Survey Question Response"]) >= 2:
-            break
-        page.wait_for_timeout(100)
+    wait_until(page, lambda: len([t for t in tracked if t.get("event") == "Survey Question Response"]) >= 2,
+               "two 'Survey Question Response' tracks at Segment")
     first, second = [t for t in tracked if t.get("event") == "Survey Question Response"]
     assert first["userId"] == "seg-9" and first["type"] == "track"
     assert first["properties"] == {
