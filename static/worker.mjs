@@ -81,9 +81,11 @@ const indexURL = new URL("__PYODIDE_INDEX__", import.meta.url).href;
 /** @returns {Promise<Cache | null>} */
 async function snapshotStore() {
   try {
-    return await caches.open(SNAPSHOTS);
+    // Bounded like every other snapshot step: an open that never settles (the storage busy
+    // with a page that was just left) must not keep Python from starting the usual way.
+    return await timeout(caches.open(SNAPSHOTS), SNAPSHOT_WAIT_MS);
   } catch (e) {
-    return null;   // no storage for this frame: a SecurityError, or no Cache Storage at all
+    return null;   // no storage for this frame (a SecurityError, no Cache Storage), or no answer
   }
 }
 
