@@ -85,6 +85,15 @@ def shows(page: Page, console: list[str], prompt: str = Q2) -> None:
                          f"{page.locator('script#iterate-js').get_attribute('data-sondage')}, console {console}")
 
 
+def page_state(page: Page) -> dict[str, Any]:
+    """What a failed wait reports of a survey's page: the loader's state, and what it stored."""
+    return page.evaluate("""() => ({
+        loader: document.querySelector('script#iterate-js')?.dataset.sondage,
+        visibility: document.visibilityState,
+        storage: Object.fromEntries(Object.keys(localStorage)
+            .map(k => [k, localStorage.getItem(k).slice(0, 600)]))})""")
+
+
 def collected(page: Page, action: Callable[[], Any], ids: int = 2) -> dict[str, list]:
     """Do ``action`` (open or reload a survey's page) and return what the collector answered
     about the records that page sent (its view and its answer), once it has answered for all."""
@@ -101,7 +110,8 @@ def collected(page: Page, action: Callable[[], Any], ids: int = 2) -> dict[str, 
         deadline = time.monotonic() + 20
         while sum(len(v) for v in answers.values()) < ids:
             if time.monotonic() > deadline:
-                raise AssertionError(f"the collector answered for {answers}, not for {ids} records")
+                raise AssertionError(f"the collector answered for {answers}, not for {ids} records; "
+                                     f"the page: {page_state(page)}")
             while seen:
                 body = seen.pop(0).json()
                 for key in answers:
