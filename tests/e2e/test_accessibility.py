@@ -25,6 +25,18 @@ def widget_frame(host):
     return host.page.locator("iframe[title=Survey]").element_handle().content_frame()
 
 
+def focused_id(page) -> str:
+    return page.evaluate("document.activeElement ? document.activeElement.id || document.activeElement.tagName : ''")
+
+
+def wait_for_focus(page, where: str) -> None:
+    """Waits until the host page's focus is on `where` (an id, or IFRAME): Tab into a
+    cross-origin frame settles in a second process, so the host sees it a moment later."""
+    page.wait_for_function(
+        "w => document.activeElement && (document.activeElement.id || document.activeElement.tagName) === w",
+        arg=where, timeout=10000)
+
+
 def serious_problems(frame, within: str | None = None) -> list[str]:
     """axe-core's serious and critical findings in ``frame``'s document, or only in what the
     selector ``within`` picks there (on a test's host page: what Sondage adds to it)."""
@@ -45,7 +57,7 @@ def test_no_serious_accessibility_problem_at_any_step(host, survey_id):
     s = host.survey()
     expect(s.locator(".sondage-prompt")).to_have_text("How likely?", timeout=30000)
     # Opened with the visitor's gesture (evaluate is one): the keys go to the survey once the host gave it the focus.
-    page.wait_for_function("document.activeElement && document.activeElement.tagName === 'IFRAME'")
+    wait_for_focus(page, "IFRAME")
     problems: dict[str, list[str]] = {}
 
     def check(step: str) -> None:
@@ -110,20 +122,16 @@ def test_focus_goes_into_the_survey_and_back_where_it_was(host):
     page.evaluate("Iterate('install', 'e2e-types')")
     s = host.survey()
     expect(s.locator(".sondage-prompt")).to_be_visible(timeout=30000)
-    page.wait_for_function("document.activeElement && document.activeElement.tagName === 'IFRAME'")
+    wait_for_focus(page, "IFRAME")
     assert widget_frame(host).evaluate("document.activeElement.getAttribute('role')") == "radio"
     assert page.evaluate("scrollY") == scroll_before
     page.keyboard.press("Escape")
     expect(page.locator("iframe[title=Survey]")).to_be_hidden()
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'before'")
+    wait_for_focus(page, "before")
 
 
 SEARCH = "<h1>Shop</h1><label>Search <input id=search></label> <button id=go>Go</button>"
 FOUND = "Did you find what you were looking for?"
-
-
-def focused_id(page) -> str:
-    return page.evaluate("document.activeElement ? document.activeElement.id || document.activeElement.tagName : ''")
 
 
 def test_typing_goes_on_into_the_search_box_while_a_seconds_survey_appears(host, servers):
@@ -149,9 +157,9 @@ def test_typing_goes_on_into_the_search_box_while_a_seconds_survey_appears(host,
     assert serious_problems(page.main_frame, "[role=status]") == []   # what Sondage adds to the host page
     # Reached with Tab (the frame comes after the page's own controls), on its question first.
     page.keyboard.press("Tab")
-    assert focused_id(page) == "go"
+    wait_for_focus(page, "go")
     page.keyboard.press("Tab")
-    assert focused_id(page) == "IFRAME"
+    wait_for_focus(page, "IFRAME")
     survey = host.survey()
     expect(survey.locator(":focus")).to_have_attribute("role", "radio")
     assert serious_problems(widget_frame(host)) == []
@@ -165,7 +173,7 @@ def test_typing_goes_on_into_the_search_box_while_a_seconds_survey_appears(host,
     # Escape gives the focus back where it was before it went into the survey.
     page.keyboard.press("Escape")
     expect(frame).to_be_hidden()
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'go'")
+    wait_for_focus(page, "go")
     expect(page.get_by_role("status")).to_have_text("")
     expect(page.locator("#search")).to_have_value(typed)
 
@@ -190,7 +198,7 @@ def test_a_button_that_fires_an_event_keeps_the_focus(host):
         # Closed with the mouse: the click put the focus in the survey; it goes back to the button.
         survey.locator("[data-action=close]").click()
         expect(frame).to_be_hidden()
-        page.wait_for_function("document.activeElement && document.activeElement.id === 'buy'")
+        wait_for_focus(page, "buy")
 
 
 def test_install_from_a_click_takes_the_focus_and_escape_gives_it_back(host):
@@ -200,9 +208,9 @@ def test_install_from_a_click_takes_the_focus_and_escape_gives_it_back(host):
     page.click("#open")
     survey = host.survey()
     expect(survey.locator(".sondage-prompt")).to_have_text("How likely are you to recommend us?", timeout=30000)
-    page.wait_for_function("document.activeElement && document.activeElement.tagName === 'IFRAME'")
+    wait_for_focus(page, "IFRAME")
     expect(survey.locator(":focus")).to_have_attribute("data-value", "0")
     assert serious_problems(widget_frame(host)) == []
     page.keyboard.press("Escape")
     expect(page.locator("iframe[title=Survey]")).to_be_hidden()
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'open'")
+    wait_for_focus(page, "open")
