@@ -22,9 +22,9 @@ test: install chromium postgres lint
 # mypy reads the package as installed (sondage.runtime <- runtime/, sondage.build <- build/)
 # through a view of symlinks.
 lint: install
-	$(VENV)/bin/ruff check runtime sondage build tests bench editable hatch_build.py docs
+	$(VENV)/bin/ruff check runtime sondage build tests bench devtools editable hatch_build.py docs
 	@rm -rf .cache/typecheck && mkdir -p .cache/typecheck/sondage && \
-	  for f in sondage/*.py; do ln -s ../../../$$f .cache/typecheck/sondage/; done && \
+	  for f in sondage/*.py sondage/collector; do ln -s ../../../$$f .cache/typecheck/sondage/; done && \
 	  ln -s ../../../runtime .cache/typecheck/sondage/runtime && ln -s ../../../build .cache/typecheck/sondage/build
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy docs/hooks/generate.py

@@ -27,13 +27,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from devtools.postgres import new_database, postgres_server  # noqa: E402
+from devtools.seed import seed_store  # noqa: E402
 from sondage.build.bundle import build  # noqa: E402
 from sondage.catalogue import Catalogue  # noqa: E402
-from sondage.collector_app import CollectorConfig  # noqa: E402
-from sondage.seed import seed_store  # noqa: E402
-from sondage.server import start  # noqa: E402
-from sondage.store import Store  # noqa: E402
-from tests.postgres import new_database, postgres_server  # noqa: E402
+from sondage.collector.config import CollectorConfig  # noqa: E402
+from sondage.collector.database import Store  # noqa: E402
+from sondage.collector.server import start  # noqa: E402
 
 ANSWERS = 100_000
 REQUESTS = 15

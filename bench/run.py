@@ -16,9 +16,7 @@ import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +25,14 @@ from playwright.sync_api import Browser, Page, sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from devtools.chromium import ARGS  # noqa: E402
 from sondage.build.bundle import build  # noqa: E402
 from sondage.build.pyodide_dist import PYODIDE_VERSION  # noqa: E402
-from sondage.server import serve_site, start  # noqa: E402
-from tests.chromium import ARGS  # noqa: E402
+from sondage.demo_site import serve_site  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 import peers  # noqa: E402
+from traffic import Traffic, count_site, start_counted  # noqa: E402
 
 CHROMIUM_ARGS = [*ARGS, "--enable-precise-memory-info"]
 
@@ -91,25 +90,6 @@ TRIGGER = """async () => {
   while (window.__bench.visible === null) await new Promise((r) => setTimeout(r, 2));
   return window.__bench.visible - t0;
 }"""
-
-
-class Traffic:
-    """Responses seen by the servers: (origin, path, status, bytes)."""
-
-    def __init__(self) -> None:
-        self.rows: list[tuple[str, str, int, int]] = []
-        self.lock = threading.Lock()
-
-    def listener(self, origin: str) -> Callable[[str, int, int], None]:
-        def note(path: str, status: int, size: int) -> None:
-            with self.lock:
-                self.rows.append((origin, path, status, size))
-        return note
-
-    def take(self) -> list[tuple[str, str, int, int]]:
-        with self.lock:
-            rows, self.rows = self.rows, []
-        return rows
 
 
 def summary(values: list[float]) -> dict[str, float]:
@@ -463,14 +443,13 @@ def main() -> int:
         t0 = time.monotonic()
         result = build(ROOT / "bench" / "surveys", Path(tmp) / "dist")
         build_s = time.monotonic() - t0
-        running = start(result.out, port=0, db=Path(tmp) / "bench.db")
+        traffic = Traffic()
+        running = start_counted(result.out, Path(tmp) / "bench.db", traffic.listener("runtime"))
         pages = Path(tmp) / "site"
         pages.mkdir()
         write_pages(pages)
         site, site_url = serve_site(pages, "bench-none", running.runtime_url, port=0)
-        traffic = Traffic()
-        running.servers[0].listeners.append(traffic.listener("runtime"))
-        site.listeners.append(traffic.listener("host"))
+        count_site(site, traffic.listener("host"))
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)

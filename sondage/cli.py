@@ -94,7 +94,7 @@ def cmd_snippet(args: argparse.Namespace) -> int:
 
 
 def cmd_collector(args: argparse.Namespace) -> int:
-    from .server import start
+    from .collector.server import start
 
     config = _collector_config(args, "collector")
     if config is None:
@@ -114,20 +114,20 @@ def cmd_collector(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from . import export
-    from .store import Store
+    from .collector import exports
+    from .collector.database import Store
 
     try:
-        since = export.parse_since(args.since)
+        since = exports.parse_since(args.since)
         store = Store(args.db)
-    except export.ExportError as e:
+    except exports.ExportError as e:
         print(f"sondage export: --{e}", file=sys.stderr)
         return 2
     except Exception as e:
         print(f"sondage export: --db {args.db}: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     try:
-        body, _ = export.render(args.format, store.export(site=args.site, survey=args.survey, since=since))
+        body, _ = exports.render(args.format, store.export(site=args.site, survey=args.survey, since=since))
     finally:
         store.close()
     if args.out:
@@ -173,7 +173,7 @@ def cmd_embed(args: argparse.Namespace) -> int:
 
 
 def _collector_config(args: argparse.Namespace, what: str) -> Any:
-    from . import collector_config
+    from .collector import config as collector_config
 
     try:
         config = collector_config.load(Path(args.config) if args.config else None)
@@ -181,7 +181,7 @@ def _collector_config(args: argparse.Namespace, what: str) -> Any:
         print(f"sondage {what}: {e}", file=sys.stderr)
         return None
     if args.admin_token_file:
-        from .server import admin_token_from
+        from .collector.config import admin_token_from
         try:
             config.admin_token = admin_token_from(file=args.admin_token_file)
         except OSError as e:
@@ -193,7 +193,7 @@ def _collector_config(args: argparse.Namespace, what: str) -> Any:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .server import start
+    from .collector.server import start
 
     config = _collector_config(args, "serve")
     if config is None:

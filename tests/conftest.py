@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
+from devtools.chromium import ARGS
 from sondage.build.bundle import BuildResult, build
-from sondage.collector_app import CollectorConfig
-from sondage.relay import BrazeRelay, CleverTapRelay, Relays
-from sondage.server import Running, serve_site, start
+from sondage.collector.config import CollectorConfig
+from sondage.collector.relay import BrazeRelay, CleverTapRelay, Relays
+from sondage.collector.server import Running, start
+from sondage.demo_site import serve_site
 from sondage.snippet import snippet
-from tests.chromium import ARGS
 from tests.receiver import Receiver
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,7 +60,7 @@ def postgres(tmp_path_factory):
     import shutil
     import tempfile
 
-    from tests.postgres import postgres_server
+    from devtools.postgres import postgres_server
 
     # Not under pytest's temporary folder: the postgres user must reach it.
     folder = Path(tempfile.mkdtemp(prefix="sondage-postgres-"))

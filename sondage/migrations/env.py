@@ -1,4 +1,4 @@
-"""Alembic's entry point: run by ``sondage.store.migrate`` with the connection it passes."""
+"""Alembic's entry point: run by ``sondage.collector.database.migrate`` with the connection it passes."""
 
 from alembic import context
 

@@ -12,13 +12,13 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
+from devtools.seed import showings
 from sondage.catalogue import Catalogue
-from sondage.collector_app import CollectorConfig
-from sondage.results import Filter, compute
+from sondage.collector.config import CollectorConfig
+from sondage.collector.database import Store
+from sondage.collector.results import Filter, compute
+from sondage.collector.server import start
 from sondage.runtime.responses import answer_record, view_record
-from sondage.seed import showings
-from sondage.server import start
-from sondage.store import Store
 from tests.conftest import POSITIONS, wait_until
 
 from .test_screens import SCREENS as SHOTS
@@ -34,7 +34,7 @@ def seeded(request, bundle, tmp_path):
     if request.param == "sqlite":
         db = str(tmp_path / "dashboard.db")
     else:
-        from tests.postgres import new_database
+        from devtools.postgres import new_database
         db = new_database(request.getfixturevalue("postgres"), f"sondage_dashboard_{next(_PORTS)}")
     catalogue = Catalogue.from_bundle(bundle.out)
     site = catalogue.sites[SITE]
@@ -200,7 +200,7 @@ def test_gallery_draws_each_survey_live_with_its_codes(browser, servers, bundle)
 def _views(store, url):
     import sqlalchemy as sa
 
-    from sondage.store import views
+    from sondage.collector.database import views
     with store.engine.connect() as db:
         return [dict(r._mapping) for r in db.execute(sa.select(views).where(views.c.url == url))]
 

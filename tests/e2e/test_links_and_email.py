@@ -22,11 +22,11 @@ import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
 
 from sondage.catalogue import Catalogue
+from sondage.collector.results import Filter, compute
+from sondage.collector.webhooks import deliveries
 from sondage.links import email_html, survey_link
-from sondage.results import Filter, compute
 from sondage.runtime.link_params import is_link_id
 from sondage.runtime.survey_format import load_survey
-from sondage.webhooks import deliveries
 
 from .test_spine import wait_for_rows
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from devtools.seed import showings
 from sondage.build.pyodide_dist import PYODIDE_VERSION
 from sondage.catalogue import Catalogue
-from sondage.seed import showings
 
 ROOT = Path(__file__).resolve().parents[2]
 SURVEY = """id: hello

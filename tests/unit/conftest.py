@@ -53,6 +53,6 @@ def db_url(request, tmp_path):
     """The collector's database, once in SQLite and once in PostgreSQL: the same tests run on both."""
     if request.param == "sqlite":
         return str(tmp_path / "answers.db")
-    from tests.postgres import new_database
+    from devtools.postgres import new_database
 
     return new_database(request.getfixturevalue("postgres"), f"sondage_test_{next(_DATABASES)}")

@@ -8,12 +8,12 @@ import urllib.request
 import brotli
 import pytest
 
-from sondage.collector import CollectorError, parse_body
-from sondage.collector_app import CollectorConfig
+from sondage.collector.config import CollectorConfig
+from sondage.collector.database import Store
+from sondage.collector.intake import CollectorError, parse_body
+from sondage.collector.server import start
 from sondage.runtime.responses import answer_record
 from sondage.runtime.survey_format import load_site_data
-from sondage.server import start
-from sondage.store import Store
 from tests.unit.conftest import make_site_data
 
 

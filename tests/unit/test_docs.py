@@ -4,7 +4,7 @@ Every fenced block of ``docs/**/*.md`` and ``README.md`` is checked by what it i
 
 - YAML, by its ``title``: ``surveys/<name>.yaml`` is a survey file and ``surveys/sites.yaml``
   the site settings, both read by the build's own reader (``build/survey_files.py``);
-  ``collector.yaml`` is the collector's config (``sondage/collector_config.py``); ``part of a
+  ``collector.yaml`` is the collector's config (``sondage/collector/config.py``); ``part of a
   survey file`` is added to a minimal survey and read the same way; a path of this repository
   must be that file, word for word. A title with ``(bad)`` must fail ``sondage check`` with
   exactly the message of the ``text`` block after it. A YAML block without a title fails.
@@ -42,7 +42,7 @@ import yaml
 
 from sondage import cli
 from sondage.build.survey_files import SurveyFileError, check_question_types, read_site_settings, read_survey_file
-from sondage.collector_config import load as load_collector_config
+from sondage.collector.config import load as load_collector_config
 from sondage.runtime import protocol
 from sondage.runtime.survey_format import SiteData, SiteSettings, Survey
 
@@ -300,7 +300,7 @@ def test_python_examples_run(block: Block) -> None:
         if kind.check is not None:
             assert kind.check({"min": 5, "max": 1})
     if "verify" in namespace:         # the webhook receiver's check, against the collector's signature
-        from sondage.webhooks import signature
+        from sondage.collector.webhooks import signature
 
         body = b'{"type": "answer"}'
         assert namespace["verify"](b"s3cret", "1700000000", body, signature("s3cret", "1700000000", body))
@@ -328,6 +328,8 @@ def section(page: str, heading: str) -> str:
     ("static", "(`static/`)", ("*.js", "*.mjs", "*.css", "*.html")),
     ("build", "(`build/`)", ("*.py", "*.mjs")),
     ("sondage", "(`sondage/`)", ("*.py",)),
+    ("sondage/collector", "(`sondage/collector/`)", ("*.py",)),
+    ("devtools", "(`devtools/`)", ("*.py",)),
 ])
 def test_the_architecture_page_names_every_module(folder: str, heading: str, patterns: tuple[str, ...]) -> None:
     text = section("architecture.md", heading)

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from sondage.cli import main
+from sondage.collector.database import Store
 from sondage.runtime.responses import answer_record
 from sondage.runtime.survey_format import load_site_data
-from sondage.store import Store
 
 
 @pytest.fixture

@@ -9,12 +9,12 @@ import time
 
 import pytest
 
-from sondage.collector_config import ConfigError, load
-from sondage.relay import BrazeRelay, CleverTapRelay, Relays
+from sondage.collector.config import ConfigError, load
+from sondage.collector.database import Store
+from sondage.collector.relay import BrazeRelay, CleverTapRelay, Relays
+from sondage.collector.webhooks import WebhookQueue
 from sondage.runtime.responses import answer_record
 from sondage.runtime.survey_format import load_site_data
-from sondage.store import Store
-from sondage.webhooks import WebhookQueue
 from tests.receiver import Receiver
 
 
@@ -175,7 +175,7 @@ def test_an_absurd_or_unreadable_retry_after_is_bounded_or_ignored(db_url, answe
 def test_retry_after_as_an_http_date_and_on_a_webhook_too(db_url, answers):
     from email.utils import formatdate
 
-    from sondage.webhooks import Webhook
+    from sondage.collector.webhooks import Webhook
 
     then = int(time.time()) + 31
     hook = Receiver(fail=1, fail_status=503, fail_headers={"Retry-After": formatdate(then, usegmt=True)})
@@ -210,7 +210,7 @@ def test_while_a_vendor_asks_to_wait_nothing_else_goes_to_it_and_other_vendors_g
 
 
 def test_a_vendor_that_keeps_asking_for_a_second_is_not_given_up_on_sooner_than_the_backoff(db_url, answers):
-    from sondage.webhooks import MAX_ATTEMPTS, patience
+    from sondage.collector.webhooks import MAX_ATTEMPTS, patience
 
     braze = Receiver(fail=10_000, fail_status=429, fail_headers={"Retry-After": "1"})
     store = Store(db_url)
@@ -232,8 +232,8 @@ def test_the_collectors_own_worker_delivers_after_the_vendors_retry_after(tmp_pa
     it. The collector's own backoff here is 10 minutes, so only Retry-After delivers it in time."""
     import urllib.request
 
-    from sondage.collector_app import CollectorConfig
-    from sondage.server import start
+    from sondage.collector.config import CollectorConfig
+    from sondage.collector.server import start
 
     braze = Receiver(fail=1, fail_status=429, fail_headers={"Retry-After": "1"})
     config = CollectorConfig(relays=braze_only(braze), webhook_interval=0.2, webhook_base_delay=600,

@@ -5,12 +5,12 @@ import pytest
 from alembic import command
 from alembic.config import Config
 
+from devtools.seed import seed_store, showings
 from sondage.catalogue import Catalogue
-from sondage.results import Filter, FilterError, compute
+from sondage.collector.database import MIGRATIONS, Store, schema_version
+from sondage.collector.results import Filter, FilterError, compute
 from sondage.runtime.responses import answer_record, view_record
 from sondage.runtime.survey_format import load_site_data
-from sondage.seed import seed_store, showings
-from sondage.store import MIGRATIONS, Store, schema_version
 
 DAY1 = 1_780_000_000.0          # 2026-05-28 UTC
 DAY2 = DAY1 + 86400

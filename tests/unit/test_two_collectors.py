@@ -13,9 +13,9 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
+from sondage.collector.database import Store
 from sondage.runtime.responses import answer_record
 from sondage.runtime.survey_format import load_site_data
-from sondage.store import Store
 from tests.receiver import Receiver
 
 from .test_webhooks import SECRET
@@ -35,7 +35,7 @@ def post(url: str, records: list[dict]) -> dict:
 
 
 def test_two_collector_processes_share_one_postgresql_database(postgres, tmp_path, site_data):
-    from tests.postgres import new_database
+    from devtools.postgres import new_database
 
     url = new_database(postgres, "sondage_two_collectors")
     Store(url).close()                        # migrated once up front, as a deploy would

@@ -7,11 +7,11 @@ import itertools
 import pytest
 
 from sondage.catalogue import Catalogue
-from sondage.results import Filter, answer_conditions, compute
+from sondage.collector.database import Store
+from sondage.collector.results import Filter, answer_conditions, compute
 from sondage.runtime.responses import answer_record, view_record
 from sondage.runtime.survey_format import PageRule, load_site_data
 from sondage.runtime.targeting import page_rule_holds
-from sondage.store import Store
 
 NOW = 1_780_000_000.0
 # Pages as visitors' browsers report them, in every case.
@@ -52,7 +52,7 @@ def _c_locale_database(server_url):
 
 @pytest.mark.parametrize("locale", ["C", "server default"])
 def test_page_url_contains_is_the_same_on_sqlite_and_postgresql(postgres, tmp_path, site_data, locale):
-    from tests.postgres import new_database
+    from devtools.postgres import new_database
 
     site = load_site_data(site_data)
     survey = site.surveys[0]

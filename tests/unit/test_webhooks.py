@@ -9,10 +9,10 @@ import time
 
 import pytest
 
+from sondage.collector.database import Store
+from sondage.collector.webhooks import Webhook, WebhookQueue, signature
 from sondage.runtime.responses import answer_record
 from sondage.runtime.survey_format import load_site_data
-from sondage.store import Store
-from sondage.webhooks import Webhook, WebhookQueue, signature
 from tests.receiver import Receiver
 
 SECRET = "s3cret-for-tests"

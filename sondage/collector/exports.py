@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from .runtime.survey_format import parse_date
+from ..runtime.survey_format import parse_date
 
 FORMATS = ("csv", "json", "ndjson")
 COLUMNS = ("answered_at", "site", "survey_id", "survey_name", "question_id", "question", "label", "response",

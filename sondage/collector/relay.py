@@ -5,7 +5,7 @@ An answer is relayed when it carries the identity its link gave: ``braze_id`` (f
 ``user_braze_id={{${braze_id}}}``) to Braze, ``clevertap_identity`` (from
 ``user_email={{ Profile.Identity }}``) to CleverTap, for sites whose relay is configured
 in the collector's config file (credentials only there, never in the bundle). Requests
-go through the collector's durable queue (``sondage.webhooks``): once per answer, retried
+go through the collector's durable queue (``webhooks``): once per answer, retried
 on 429 and 5xx (when the vendor's ``Retry-After`` says, bounded to 1 s .. 1 hour, else with
 backoff), kept across restarts.
 
@@ -25,8 +25,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .runtime import forwarding
-from .runtime.survey_format import parse_date
+from ..runtime import forwarding
+from ..runtime.survey_format import parse_date
 
 CLEVERTAP_HOSTS = {"eu1": "api.clevertap.com", "in1": "in1.api.clevertap.com", "sg1": "sg1.api.clevertap.com",
                    "us1": "us1.api.clevertap.com", "aps3": "aps3.api.clevertap.com",

@@ -23,10 +23,10 @@ from alembic.config import Config
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 
-from .runtime.link_params import is_link_id
-from .runtime.responses import OTHER, is_view
+from ..runtime.link_params import is_link_id
+from ..runtime.responses import OTHER, is_view
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 metadata = sa.MetaData()
 # The table as the migrations leave it (for queries; the migrations own the DDL).

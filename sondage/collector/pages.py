@@ -1,7 +1,8 @@
-"""The collector's two pages for people: the results dashboard and the survey gallery.
+"""The collector's pages for people: the results dashboard, the survey gallery, the gallery's
+stage and the list of responses, each from its template in sondage/templates.
 
-Both are rendered here in Python (Jinja, autoescaped: nothing from an answer is ever HTML),
-with their charts as Vega-Lite specifications built here too; the browser only draws them
+All are rendered here in Python (Jinja, autoescaped: nothing from an answer is ever HTML),
+the dashboard's and the gallery's charts as Vega-Lite specifications built here too; the browser only draws them
 with Vega-Lite (from npm, served by the collector: no CDN) through ``static/charts.js``.
 The gallery shows every survey of a site live, drawn by the real runtime on a stage page
 (a host page of the collector's own origin, with the snippet and
@@ -21,15 +22,15 @@ from urllib.parse import quote, urlencode
 import jinja2
 from markupsafe import Markup
 
-from .catalogue import Catalogue
-from .embeds import embed_html
-from .links import survey_link
+from ..catalogue import Catalogue
+from ..embeds import embed_html
+from ..links import survey_link
+from ..runtime.placement import POSITIONS, THEMES
+from ..runtime.survey_format import Survey, ValueRule, ValueRules, parse_date
+from ..snippet import snippet
 from .results import QuestionResult, Results
-from .runtime.placement import POSITIONS, THEMES
-from .runtime.survey_format import Survey, ValueRule, ValueRules, parse_date
-from .snippet import snippet
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # Served at /_sondage/<name>, from the package sondage.static (static/ in a checkout, inside
 # the package when installed from the wheel): the charting library (vega and vega-lite from
 # npm, kept in static/vendor/ so the wheel ships them) and charts.js, which draws with it.
@@ -39,6 +40,8 @@ VENDOR = {"vega.min.js": ("vendor", "vega.min.js"), "vega-lite.min.js": ("vendor
 PAGE_CSP = ("default-src 'none'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data:; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined)
+# Answers as stored: a record of an older format version may lack a field (shown empty).
+_RECORDS = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
 NPS_COLORS = {"detractor": "#d1495b", "passive": "#edae49", "promoter": "#00798c"}
 
 
@@ -285,6 +288,11 @@ def gallery_page(catalogue: Catalogue, site_key: str, *, base_url: str, token: s
     return _ENV.get_template("gallery.html").render(
         site=site, sites=sorted(catalogue.sites), cards=cards, token=token, positions=POSITIONS, themes=THEMES,
         origin=origin, stage=stage)
+
+
+def responses_page(records: list[dict[str, Any]], *, db: str, token: str) -> str:
+    """The latest answers as a table, with links to download them all."""
+    return _RECORDS.get_template("responses.html").render(records=records, db=db, token=token)
 
 
 def stage_page(site_key: str, base_url: str) -> str:

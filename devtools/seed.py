@@ -1,16 +1,16 @@
 """Made-up showings and answers for a site's surveys, stored through the collector's own
 path (records built by the runtime's record functions, ``Store.add``): for the dashboard's
-benchmark and for trying the dashboard (``sondage seed``). Deterministic for a given seed."""
+benchmark and its tests. Deterministic for a given seed."""
 
 from __future__ import annotations
 
 import random
 from typing import Any
 
-from .runtime.flow import next_index
-from .runtime.responses import answer_record, view_record
-from .runtime.survey_format import SiteData, Survey
-from .store import Store
+from sondage.collector.database import Store
+from sondage.runtime.flow import next_index
+from sondage.runtime.responses import answer_record, view_record
+from sondage.runtime.survey_format import SiteData, Survey
 
 TEXTS = ("Fast delivery", "Too expensive", "Great support", "The search is slow", "Love the new design",
          "Checkout failed twice", "Nothing to add", "More sizes please")

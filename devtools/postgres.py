@@ -1,5 +1,5 @@
-"""A real PostgreSQL server for the tests: Debian's binaries, a temporary data directory,
-127.0.0.1 and a free port; stopped at the end. No mocks."""
+"""A real, throwaway PostgreSQL server for the tests and the benchmarks: Debian's binaries,
+a temporary data directory, 127.0.0.1 and a free port; stopped at the end. No mocks."""
 
 from __future__ import annotations
 

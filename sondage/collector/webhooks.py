@@ -34,11 +34,11 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from ..runtime.link_params import is_link_id
 from .relay import Relays, relay_jobs
-from .runtime.link_params import is_link_id
 
 if TYPE_CHECKING:
-    from .store import Store
+    from .database import Store
 
 MAX_ATTEMPTS = 20
 BASE_DELAY = 10.0
@@ -181,7 +181,7 @@ class WebhookQueue:
     def _payload(self, row: Any, connection: sa.Connection) -> bytes:
         if row.kind != "response.completed":
             return str(row.payload).encode()
-        from .store import responses  # the answers of the response, stored by then
+        from .database import responses  # the answers of the response, stored by then
         records = [json.loads(r) for r in connection.execute(
             sa.select(responses.c.record).where(responses.c.response_id == row.dedupe)
             .order_by(responses.c.answered_at)).scalars()]

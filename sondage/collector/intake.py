@@ -1,11 +1,11 @@
-"""The collector's requests: answers POSTed by visitors' browsers, checked record by record.
+"""Intake: the answers POSTed by visitors' browsers, checked record by record.
 
 Requests are untrusted: bodies are bounded, every record is validated against the one
 record definitions (``runtime.responses.AnswerRecord``, and ``ViewRecord`` for a
 survey's showing), and each bad record is refused on
 its own with the field that is wrong, so one poison record never holds back the others.
 Records of a format version this collector does not understand are refused by name.
-Storage is ``sondage.store``; the HTTP side is ``sondage.collector_app``.
+Storage is ``database``; the HTTP side is ``routes.collect``.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .catalogue import Catalogue
-from .runtime.responses import RECORD_VERSION, is_view, load_record, load_view
-from .runtime.schema import FormatError, dump
+from ..catalogue import Catalogue
+from ..runtime.responses import RECORD_VERSION, is_view, load_record, load_view
+from ..runtime.schema import FormatError, dump
 
 MAX_BODY = 256 * 1024
 MAX_RECORDS = 100

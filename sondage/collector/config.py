@@ -1,6 +1,6 @@
-"""The collector's own configuration file (``--config FILE``, YAML): what must never be in
-the public bundle (webhook secrets) and what belongs to the server (rate limits, extra
-origins). Every problem names the field::
+"""The collector's configuration (``CollectorConfig``), read from its own file (``--config
+FILE``, YAML): what must never be in the public bundle (webhook secrets) and what belongs to
+the server (rate limits, extra origins). Every problem names the field::
 
     admin_token_file: /etc/sondage/admin-token    # else $SONDAGE_ADMIN_TOKEN
     allow_origins: [https://shop.example]         # besides the sites' own `origins`
@@ -26,22 +26,51 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .collector_app import CollectorConfig
+from ..catalogue import Catalogue
+from ..runtime.survey_format import ORIGIN_PATTERN
 from .relay import CLEVERTAP_HOSTS, BrazeRelay, CleverTapRelay, Relays
-from .runtime.survey_format import ORIGIN_PATTERN
-from .server import admin_token_from
 from .webhooks import Webhook
 
 ORIGIN = re.compile(ORIGIN_PATTERN)
 
 
+@dataclass
+class CollectorConfig:
+    admin_token: str | None = None
+    # Page origins allowed to POST answers, per site (from the sites' `origins`), and for all.
+    site_origins: dict[str, set[str]] = field(default_factory=dict)
+    allow_origins: set[str] = field(default_factory=set)
+    rate_burst: int = 120                 # requests a client may send at once ...
+    rate_per_second: float = 2.0          # ... and then this many a second; 0 turns it off
+    webhooks: dict[str, list[Webhook]] = field(default_factory=dict)
+    relays: dict[str, Relays] = field(default_factory=dict)   # per site: Braze / CleverTap REST
+    catalogue: Catalogue | None = None    # the surveys served (from the bundle): records are checked
+    webhook_interval: float = 1.0         # how often the queue is worked, seconds
+    webhook_base_delay: float = 10.0      # the first retry's wait; it doubles each time
+
+    def origins(self) -> set[str]:
+        return set(self.allow_origins).union(*self.site_origins.values()) if self.site_origins \
+            else set(self.allow_origins)
+
+
 class ConfigError(ValueError):
     pass
+
+
+def admin_token_from(env: str | None = None, file: str | Path | None = None) -> str | None:
+    """The admin token: from a file (its first line), else the environment."""
+    if file:
+        text = Path(file).read_text().strip()
+        if not text:
+            raise OSError(f"{file}: the admin token file is empty")
+        return text.splitlines()[0].strip()
+    return os.environ.get(env or "SONDAGE_ADMIN_TOKEN") or None
 
 
 def load(path: Path | None, environ: dict[str, str] | None = None) -> CollectorConfig:

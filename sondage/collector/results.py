@@ -19,10 +19,10 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
-from .catalogue import Catalogue
-from .runtime.responses import NO, OTHER, YES
-from .runtime.survey_format import CHOICE_TYPES, SCALE_TYPES, Survey
-from .store import Lower, Store, answer_traits, response_choices, responses, views
+from ..catalogue import Catalogue
+from ..runtime.responses import NO, OTHER, YES
+from ..runtime.survey_format import CHOICE_TYPES, SCALE_TYPES, Survey
+from .database import Lower, Store, answer_traits, response_choices, responses, views
 
 MODES = ("live", "preview", "all")
 LATEST = 10                                    # free-text answers shown per question

@@ -1,0 +1,77 @@
+"""The collector as an ASGI application (Starlette), served by uvicorn.
+
+- ``POST /collect``: answers from visitors' browsers. Anyone may post; each record is
+  stored or refused on its own (``{"stored": [ids], "duplicates": [ids], "rejected":
+  [{index, id, reason}]}``); per-client rate limiting answers 429 with ``Retry-After``;
+  CORS only for the origins of the sites this collector serves and the bundle's own (its
+  survey frame and survey pages post from there); an answer from another origin is refused
+  with ``retry`` (a configuration to fix: the browser keeps it and sends it again).
+- ``GET /responses`` (a page), ``/responses.json`` and ``/export``, ``/dashboard``,
+  ``/dashboard/export.csv`` and ``/gallery``: reading answers needs the admin token
+  (``Authorization: Bearer <token>``, or ``?token=`` for a browser).
+- ``GET /health``.
+- Everything else, when a bundle folder is given: its files, served as a CDN would.
+
+Each route is a small function (``routes``, ``admin_routes``); CORS, rate limiting and the
+admin token are middlewares (``cors``, ``rate_limit``, ``auth``) on the routes they guard.
+The app holds no state that matters between requests (the rate limiter's buckets aside):
+several processes may serve one PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Route
+
+from ..files import Files
+from . import admin_routes, routes
+from .auth import AdminToken
+from .config import CollectorConfig
+from .cors import Cors, Origins
+from .database import Store
+from .rate_limit import RateLimit, RateLimiter
+from .state import Collector
+from .webhooks import WebhookQueue
+
+
+def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None) -> Starlette:
+    """The collector on ``store``, configured by ``config``; serving ``bundle``'s files if given."""
+    shared = Collector(store, config, Files(bundle) if bundle is not None else None,
+                       Origins(config, serves_bundle=bundle is not None),
+                       WebhookQueue(store, config.webhooks, config.webhook_base_delay, config.relays))
+    cors = Middleware(Cors, origins=shared.origins)
+    rate_limit = Middleware(RateLimit, limiter=RateLimiter(config.rate_burst, config.rate_per_second))
+    admin = [Middleware(AdminToken, config=config)]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(shared.queue.run(config.webhook_interval)) \
+            if config.webhooks or config.relays else None
+        yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app = Starlette(lifespan=lifespan, routes=[
+        Route("/collect", routes.collect, methods=["POST"], middleware=[cors, rate_limit]),
+        Route("/collect", routes.preflight, methods=["OPTIONS"], middleware=[cors]),
+        Route("/responses", admin_routes.responses_page, methods=["GET"], middleware=admin),
+        Route("/responses.json", admin_routes.responses_json, methods=["GET"], middleware=admin),
+        Route("/export", admin_routes.export_answers, methods=["GET"], middleware=admin),
+        Route("/dashboard", admin_routes.dashboard, methods=["GET"], middleware=admin),
+        Route("/dashboard/export.csv", admin_routes.dashboard_csv, methods=["GET"], middleware=admin),
+        Route("/gallery", admin_routes.gallery, methods=["GET"], middleware=admin),
+        Route("/_sondage/stage/{site}.html", routes.stage, methods=["GET"]),
+        Route("/_sondage/{name}", routes.vendor, methods=["GET"]),
+        Route("/health", routes.health, methods=["GET"]),
+        Route("/{path:path}", routes.bundle_file, methods=["GET", "HEAD"]),
+    ])
+    app.state.collector = shared
+    return app

@@ -1,0 +1,94 @@
+"""The collector's public routes: answers in (``POST /collect`` and its preflight), the
+gallery's stage page, the charting library, ``/health``, and the bundle's files.
+
+CORS and rate limiting are middlewares (``cors``, ``rate_limit``) around ``/collect``;
+checking the records is ``intake``'s.
+"""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ..files import cache_control
+from ..runtime.responses import is_view
+from . import pages
+from .database import Added
+from .intake import MAX_BODY, CollectorError, check_body
+from .replies import error
+from .state import collector
+
+STATIC_CORS = {"Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Policy": "cross-origin"}
+
+
+async def collect(request: Request) -> Response:
+    """Answers from visitors' browsers: each record stored or refused on its own."""
+    c = collector(request)
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+        return error(413, f"body is larger than {MAX_BODY} bytes")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return error(413, f"body is larger than {MAX_BODY} bytes")
+    try:
+        checked = await run_in_threadpool(check_body, body, c.config.catalogue)
+    except CollectorError as e:
+        return error(400, str(e))
+    records, refused = c.origins.split(checked.records, request.headers)
+    added = await run_in_threadpool(c.store.add_records, records) if records else Added()
+    if added.stored and (c.config.webhooks or c.config.relays):
+        # Views are for completion rates only: no webhook hears of them.
+        fresh = set(added.stored)
+        await run_in_threadpool(c.queue.enqueue, [r for r in records if r["id"] in fresh and not is_view(r)],
+                                added.replaced)
+    return JSONResponse({"stored": added.stored, "duplicates": added.duplicates,
+                         "rejected": [*checked.rejected, *refused]})
+
+
+async def preflight(request: Request) -> Response:
+    """CORS's preflight for ``POST /collect`` (the origin's headers are the middleware's)."""
+    return Response(status_code=204, headers={
+        "Access-Control-Allow-Methods": "POST", "Access-Control-Allow-Headers": "content-type",
+        "Access-Control-Max-Age": "86400"})
+
+
+async def stage(request: Request) -> Response:
+    """The gallery's stage: a host page of this origin with the site's snippet."""
+    catalogue = collector(request).config.catalogue
+    site = request.path_params["site"]
+    if catalogue is None or site not in catalogue.sites:
+        return error(404, f"no site {site!r} in this collector's bundle")
+    return Response(pages.stage_page(site, str(request.base_url)), media_type="text/html; charset=utf-8",
+                    headers={"Cache-Control": "no-store"})
+
+
+async def vendor(request: Request) -> Response:
+    """The dashboard's charting library and charts.js, from the package."""
+    path = pages.vendor_file(request.path_params["name"])
+    if path is None:
+        return error(404, f"not found: {request.path_params['name']} (run `make build` to install the "
+                          "charting library from npm)")
+    return Response(await run_in_threadpool(path.read_bytes), media_type="text/javascript; charset=utf-8",
+                    headers={"Cache-Control": "public, max-age=3600"})
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse({"ok": True})
+
+
+async def bundle_file(request: Request) -> Response:
+    """A file of the bundle, served as a CDN would (compressed, cached, ETag)."""
+    files = collector(request).files
+    if files is None:
+        return error(404, "not found")
+    path = request.url.path
+    reply = await run_in_threadpool(
+        files.reply, path, accept_encoding=request.headers.get("accept-encoding", ""),
+        if_none_match=request.headers.get("if-none-match"), extra=STATIC_CORS, cache=cache_control(path))
+    if request.method == "HEAD":
+        return Response(b"", status_code=reply.status, headers={
+            **reply.headers, "Content-Length": str(len(reply.body))})
+    return Response(reply.body, status_code=reply.status, headers=reply.headers)
