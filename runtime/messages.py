@@ -96,6 +96,7 @@ class StorageMessage(TypedDict):
 class UiMessage(TypedDict):
     """What the visitor did in the widget (from the frame)."""
     type: Literal["ui"]
+    sondage: NotRequired[Literal[1]]
     action: str               # answer, submit, skip, start, close
     survey_id: str | None
     question_id: NotRequired[str | None]

@@ -142,6 +142,7 @@ interface StorageMessage {
 /** What the visitor did in the widget (from the frame). */
 interface UiMessage {
   type: "ui";
+  sondage?: 1;
   action: string;
   survey_id: string | null;
   question_id?: string | null;

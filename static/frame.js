@@ -65,6 +65,7 @@ function mount(html, surveyId, position, placement, font, attention) {
 
 addEventListener("message", (e) => {
   if (e.source !== parent || e.origin !== hostOrigin) return;
+  /** @type {HostToFrameMessage} */
   const m = e.data;
   if (!m || m.sondage !== 1) return;
   if (!Object.prototype.hasOwnProperty.call(FROM_HOST, m.type)) {

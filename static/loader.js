@@ -343,8 +343,11 @@
     /** @param {StorageEvent} e */
     function onStorage(e) {
       if (!frameSaidHello || !e.key || e.key.indexOf(prefix) !== 0) return;
-      try { post({ type: TO_FRAME.storage, key: e.key, value: e.newValue === null ? null : JSON.parse(e.newValue) }); }
-      catch (err) { /* a damaged value: ignore */ }
+      try {
+        /** @type {StorageMessage} */
+        var changed = { type: TO_FRAME.storage, key: e.key, value: e.newValue === null ? null : JSON.parse(e.newValue) };
+        post(changed);
+      } catch (err) { /* a damaged value: ignore */ }
     }
 
     /** @param {unknown} key */
@@ -528,10 +531,12 @@
     // What a call asked to know (a vendor's id for the visitor), or null: nothing to know here.
     /** @param {any} call @param {string | number | null} value */
     function reply(call, value) {
-      if (call.reply) post({ type: TO_FRAME.sdk_reply, name: call.reply, value: value });
+      /** @type {SdkReplyMessage} */
+      var answer = { type: TO_FRAME.sdk_reply, name: call.reply, value: value };
+      if (call.reply) post(answer);
     }
 
-    /** @param {QueuedMessage} message */
+    /** @param {HostToFrameMessage | QueuedMessage} message */
     function post(message) {
       message.sondage = 1;
       if (frameWindow) frameWindow.postMessage(message, runtimeOrigin);
@@ -542,7 +547,8 @@
     /** @param {string[]} present @param {Ahead | null | undefined} ahead @param {string | null} forEvent */
     function begin(present, ahead, forEvent) {
       if (failed || !frame) return;
-      post({
+      /** @type {InitMessage} */
+      var init = {
         type: TO_FRAME.init, site: apiKey, preview: preview, look: params.get("iterate_look"), debug: debug,
         data_id: manifest.surveys,
         shown_ahead: ahead ? ahead.id : null, ahead: ahead || null, ahead_event: ahead ? forEvent : null,
@@ -552,7 +558,8 @@
                 user_agent: navigator.userAgent, touch_points: navigator.maxTouchPoints || 0,
                 font: (function () { try { return getComputedStyle(d.body || d.documentElement).fontFamily; } catch (e) { return ""; } })(),
                 channel: settings.channel || null, campaign: settings.campaign || null }
-      });
+      };
+      post(init);
       initSent = true;
       var q = queue; queue = [];
       for (var i = 0; i < q.length; i++) post(q[i]);
