@@ -97,6 +97,9 @@ def _fill(template: str, values: dict[str, str], name: str) -> str:
 
 
 def protocol_js(only: tuple[str, ...] = ()) -> str:
+    """runtime/protocol.py's for_javascript(), as the JSON the build writes in for
+    ``__PROTOCOL__`` (frame, worker) and ``__LOADER_PROTOCOL__`` (loader, ``only`` FOR_LOADER);
+    their types are static/contracts.d.ts (build/typescript.py)."""
     return json.dumps(protocol.for_javascript(only), sort_keys=True, separators=(",", ":"))
 
 
@@ -174,7 +177,7 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
     worker = _fill((STATIC / "worker.mjs").read_text(), {
         "PYODIDE_INDEX": f"./{pyodide_dir_name}/", "PYTHON_ZIP": json.dumps(f"./{python_name}"),
         "LOCK": json.dumps(lock, sort_keys=True), "BOOT_TIMEOUT_MS": str(BOOT_TIMEOUT_MS),
-        "SNAPSHOT_PAGES": inlined_js("snapshot_pages.js"),
+        "SNAPSHOT_PAGES": inlined_js("snapshot_pages.js"), "PROTOCOL": protocol_js(),
     }, "worker.mjs")
     worker_name = hashed("worker", ".mjs", worker.encode())
     frame_js = _fill((STATIC / "frame.js").read_text(), {
@@ -185,7 +188,7 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
     frame_name = hashed("frame", ".html", frame_html.encode())
     loader = _fill((STATIC / "loader.js").read_text(), {
         "BASE_URL": json.dumps(base_url), "BOOT_TIMEOUT_MS": str(BOOT_TIMEOUT_MS + 10000),
-        "PROTOCOL": protocol_js(protocol.FOR_LOADER), "LOADER_LOGIC": inlined_js("loader_logic.js"),
+        "LOADER_PROTOCOL": protocol_js(protocol.FOR_LOADER), "LOADER_LOGIC": inlined_js("loader_logic.js"),
     }, "loader.js")
     files["loader.js"] = minify_js(loader).encode()
     files["survey.schema.json"] = _json(survey_json_schema())

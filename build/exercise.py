@@ -141,17 +141,28 @@ assert any(e["type"] == "mount" and e["survey_id"] == "s" for e in effects), "su
 # The boundary too: a message in, and an answer delivered through js.fetch (to an address
 # that refuses it, so the undelivered path runs as well) on Pyodide's event loop.
 posted = []
+
+
+def init_message(site_data):
+    """An init as the loader sends it (runtime/messages.py's InitMessage), with the site data
+    the worker adds."""
+    return json.dumps({
+        "type": "init", "site_data": site_data, "site": site_data["site"], "preview": None, "look": None,
+        "debug": False, "data_id": "sites/exercise.json", "shown_ahead": None, "ahead": None,
+        "ahead_event": None, "collector": "data:,refused", "storage": {},
+        "page": {"url": "https://example.test/", "referrer": "", "language": "en", "user_agent": "",
+                 "touch_points": 0, "font": "", "channel": None, "campaign": None}})
+
+
 browser.start(posted.append)
-browser.receive(json.dumps({"type": "init", "site_data": SITE, "collector": "data:,refused",
-                            "page": {"url": "https://example.test/"}, "storage": {}}))
+browser.receive(init_message(SITE))
 browser.receive(json.dumps({"type": "command", "name": "event", "args": ["go"]}))
 browser.receive(json.dumps({"type": "ui", "survey_id": "s", "question_id": "nps",
                             "action": "answer", "value": "7"}))
 # An extension the worker cannot fetch (here: no page to fetch it from): named, not shown.
 GONE = {**KNOB, "name": "exercise_gone", "zip": "../ext/gone.zip", "types": ["gone"], "forwarders": []}
 browser.start(posted.append)
-browser.receive(json.dumps({"type": "init", "site_data": ext_site(GONE), "collector": "data:,refused",
-                            "page": {"url": "https://example.test/"}, "storage": {}}))
+browser.receive(init_message(ext_site(GONE)))
 browser.receive(json.dumps({"type": "command", "name": "install", "args": []}))
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import js  # type: ignore[import-not-found]
 from pyodide.ffi import create_once_callable, to_js  # type: ignore[import-not-found]
 
-from . import extensions
+from . import extensions, messages
 from .embed import Runtime
 from .protocol import Effect
 from .schema import load
@@ -42,7 +42,10 @@ def receive(text: str) -> None:
     """One message from the frame (JSON text); never raises into JavaScript."""
     try:
         message = json.loads(text)
+        messages.parse(message)   # the boundary: a message that is not one names its wrong field
         _run(message)
+    except messages.MessageError as e:
+        _send({"type": "console", "level": "warn", "message": f"Sondage: {e}; ignored"})
     except Exception as e:  # report, never break the page
         _send({"type": "console", "level": "warn", "message": f"Sondage runtime error: {e!r}"})
 

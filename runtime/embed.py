@@ -60,7 +60,7 @@ TIMER_SLACK = 0.01
 # How long a survey waits for its extensions to load before it is given up (and said why).
 LOAD_SECONDS = 15.0
 IDENTITY_NAMES = ("braze_external_id", "braze_device_id", "clevertap_id")
-_EARLY_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+_EARLY_ID = re.compile(protocol.EARLY_ID)
 
 
 class Runtime:

@@ -16,29 +16,37 @@ from typing import Any
 
 from . import render
 from .placement import placement
+from .protocol import Ahead, Hint
+from .screen import font_family
 from .survey_format import SiteSettings, Survey
 from .targeting import History, could_be_ahead_on_event, next_event_surveys, next_page_view_survey, trigger_hint
 
 
 def hint(surveys: Iterable[Survey], history: History | None = None,
-         settings: SiteSettings | None = None, visitor_id: str = "", now: float = 0.0) -> dict[str, Any]:
+         settings: SiteSettings | None = None, visitor_id: str = "", now: float = 0.0) -> Hint:
+    """The hint (runtime/protocol.py's ``Hint``) without its ``version`` and ``data``, which the
+    runtime adds to the visitor's own."""
     surveys = list(surveys)
     history = history or History()
-    out = trigger_hint(surveys, history, settings, now)
+    triggers = trigger_hint(surveys, history, settings, now)
     ahead = next_page_view_survey(surveys, history, settings, visitor_id, now)
-    out["page_view_survey"] = None if ahead is None else shown_ahead(ahead)
-    out["event_surveys"] = next_event_surveys(surveys, history, settings, visitor_id, now)
-    return out
+    return {"events": triggers["events"], "page_view": triggers["page_view"], "scroll": triggers["scroll"],
+            "exit_intent": triggers["exit_intent"], "not_before": triggers["not_before"],
+            "page_view_survey": None if ahead is None else shown_ahead(ahead),
+            "event_surveys": next_event_surveys(surveys, history, settings, visitor_id, now)}
 
 
-def shown_ahead(survey: Survey) -> dict[str, Any]:
-    """What the loader shows of a survey before the runtime is up: its first step."""
+def shown_ahead(survey: Survey) -> Ahead:
+    """What the loader shows of a survey before the runtime is up: its first step, and the
+    font decided here (the host page's is known only in the page: ``page_font`` says use it)."""
+    setting = survey.appearance.font
     return {
         "id": survey.id,
         "html": render.first_step(survey),
         "position": survey.appearance.position,
         "placement": placement(survey.appearance.position, survey.appearance.inline_target),
-        "font": survey.appearance.font,
+        "font": "" if setting == "inherit" else font_family(setting, ""),
+        "page_font": setting == "inherit",
     }
 
 

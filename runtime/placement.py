@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, get_args
 
+from .protocol import Placement
 from .survey_format import Position, Survey, Theme
 
 Z = "2147483647"
@@ -48,7 +49,7 @@ def frame_css(position: str) -> str:
     return ";".join(f"{k}:{v} !important" for k, v in rules.items())
 
 
-def placement(position: str, inline_target: str = "") -> dict[str, Any]:
+def placement(position: str, inline_target: str = "") -> Placement:
     """What the frame hands the loader with each show: the style, whether the frame fills the
     viewport (its height is then not the card's), and the host element for an inline survey."""
     return {"css": frame_css(position), "fill": position in FILLING,

@@ -3,10 +3,13 @@
 Four parties pass messages: the loader (host page), the frame (runtime origin), the
 worker (Pyodide) and Python (:class:`~sondage.runtime.embed.Runtime`). Every message is a
 JSON object with a ``type``. This module is the only definition of those types, of the
-effects Python answers with, of the Iterate command and callback names, of the keys kept
-in the visitor's browser and of the hint the loader reads. ``sondage build`` writes
-:func:`for_javascript` into the bundle's JavaScript, and a test checks that every message
-type the JavaScript uses is defined here.
+effects Python answers with (typed here; the messages' shapes are in :mod:`messages`), of
+the Iterate command and callback names, of the keys and values kept in the visitor's
+browser, of the hint the loader reads, of the record and batch limits and of the
+early-click id. ``sondage build`` writes :func:`for_javascript` into the bundle's
+JavaScript and ``build/typescript.py`` writes these types as ``static/contracts.d.ts``,
+which ``tsc`` checks the JavaScript against; a test fails if a JavaScript file spells one
+of these values itself.
 
 Flow::
 
@@ -17,6 +20,8 @@ Flow::
 from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
+
+from . import segment_plugin
 
 # -- messages -------------------------------------------------------------------------
 # Into Python (from the loader through the frame, or from the worker itself).
@@ -41,7 +46,9 @@ TO_RUNTIME = (
 # Effects: what Python asks the JavaScript to do (it decides nothing itself).
 EFFECTS = ("mount", "unmount", "store", "deliver", "callback", "console", "wake", "sdk", "load")
 # What the loader needs (its bytes are paid by every page view, surveys or not).
-FOR_LOADER = ("commands", "callbacks", "storage_version", "hint_version", "frame_to_host")
+FOR_LOADER = ("commands", "callbacks", "storage_prefixes", "keys", "outbox_key", "hint_version",
+              "frame_to_host", "host_to_frame", "limits", "acked_version", "early_id", "segment_commands",
+              "segment_event_name")
 # The worker's own messages to the frame, besides the effects it passes on.
 WORKER_TO_FRAME = ("ready", "failed")
 # The frame to the loader.
@@ -78,10 +85,77 @@ def storage_key(site: str, name: str, version: int = STORAGE_VERSION) -> str:
     return storage_prefix(site, version) + name
 
 
+# A tab's outbox is "outbox" or "outbox:<tab>": what matches this (a regular expression) in a
+# key of this site, of any storage version, is an outbox.
+OUTBOX_KEY = r":outbox(:|$)"
+# A click on a survey shown before Python was up is stored at once under "early:<id>".
+EARLY_KEY = "early:"
+
+# -- records and batches ----------------------------------------------------------------
+# An answer's, a view's and an early click's id (the collector de-duplicates on it).
+RECORD_ID = r"[A-Za-z0-9_-]{8,64}"
+EARLY_ID = RECORD_ID
+# A POST to the collector carries at most this many records ...
+BATCH_RECORDS = 20
+# ... and its JSON stays under this, so it may go with `keepalive` (browsers cap those at 64 KB).
+BATCH_BYTES = 60_000
+# The ids the loader delivered itself, kept in `acked` (the newest of them).
+ACKED_MAX = 500
+ACKED_VERSION = 1
+
+
+class AckedRecord(TypedDict):
+    """The value under ``acked``: ids of records the loader sent itself and the collector took
+    (or refused for good); the runtime drops them from its outboxes, then removes the key."""
+    version: int
+    ids: list[str]
+
+
+class OutboxRecord(TypedDict):
+    """The value under ``outbox`` / ``outbox:<tab>``: a tab's records not yet delivered (the
+    loader reads ``items``; each record has its ``id``)."""
+    version: int
+    items: list[dict[str, Any]]
+    attempts: int
+
+
 # -- the hint the loader reads ------------------------------------------------------
-HINT_VERSION = 1
-HINT_KEYS = ("version", "data", "events", "page_view", "scroll", "exit_intent", "not_before",
-             "page_view_survey", "event_surveys")
+HINT_VERSION = 2    # 2: a survey shown ahead carries its font decided (font, page_font)
+
+
+class Placement(TypedDict):
+    """Where the frame sits on the host page (runtime/placement.py decides it)."""
+    css: str          # the frame's style
+    fill: bool        # the frame fills the viewport (its height is then not the card's)
+    inline: str       # the host element an inline survey sits over (a CSS selector), or ""
+
+
+class Ahead(TypedDict):
+    """A survey's first step, rendered by Python for the frame to show before Python is up."""
+    id: str
+    html: str
+    position: str
+    placement: Placement
+    font: str          # the font family the widget uses ("": the system's) ...
+    page_font: bool    # ... unless this is true: then the host page's own (appearance.font: inherit)
+
+
+class Hint(TypedDict, total=False):
+    """What the loader may know without running Python (runtime/hints.py): which occurrences
+    could show anything, and what is shown ahead. The site's is in the manifest; the visitor's
+    own is stored under ``hint`` with ``version`` and ``data`` (the survey data it is for)."""
+    version: int
+    data: str
+    events: list[str] | None          # None: any event
+    page_view: bool
+    scroll: list[int]
+    exit_intent: bool
+    not_before: float
+    page_view_survey: Ahead | None
+    event_surveys: dict[str, str]     # event name -> the survey it surely shows (in the "ahead" file)
+
+
+HINT_KEYS = tuple(Hint.__annotations__)
 
 
 # -- effects, typed ---------------------------------------------------------------------
@@ -90,7 +164,7 @@ class MountEffect(TypedDict):
     html: str
     survey_id: str
     position: str
-    placement: dict[str, Any]     # placement.placement(): the frame's style on the host page
+    placement: Placement          # placement.placement(): the frame's style on the host page
     font: str                     # the font family the widget uses ("": the system's)
     focus: bool                   # this step takes the keyboard focus (the visitor opened it or acts in it)
     announce: str                 # said in the host page's live region ("": nothing), for a survey
@@ -146,10 +220,10 @@ Effect = (MountEffect | UnmountEffect | StoreEffect | DeliverEffect | CallbackEf
 Effects = list[Effect]
 
 
-def mount(html: str, survey_id: str, position: str, placement: dict[str, Any] | None = None,
+def mount(html: str, survey_id: str, position: str, placement: Placement,
           font: str = "", *, focus: bool = False, announce: str = "", language: str = "") -> MountEffect:
     return {"type": "mount", "html": html, "survey_id": survey_id, "position": position,
-            "placement": placement or {}, "font": font, "focus": focus, "announce": announce,
+            "placement": placement, "font": font, "focus": focus, "announce": announce,
             "language": language}
 
 
@@ -186,16 +260,30 @@ def load(extensions: list[dict[str, Any]]) -> LoadEffect:
     return {"type": "load", "extensions": extensions}
 
 
+def _names(names: tuple[str, ...]) -> dict[str, str]:
+    """Message types for the JavaScript as ``{name: name}``: it writes ``TO_HOST.show``, never
+    the string itself."""
+    return {n: n for n in names}
+
+
 def for_javascript(only: tuple[str, ...] = ()) -> dict[str, Any]:
     """What the bundle's JavaScript needs from this definition (written in by the build);
     ``only`` these keys, for the loader, whose bytes every page view pays."""
+    split = "\0"
     everything = {
         "commands": list(COMMANDS), "callbacks": list(CALLBACKS), "boot_commands": list(BOOT_COMMANDS),
-        "storage_version": STORAGE_VERSION, "storage_names": list(STORAGE_NAMES),
+        # A site's key prefix is prefix[0] + site + prefix[1]: this version's, then version 0's.
+        "storage_prefixes": [storage_prefix(split, v).split(split) for v in (STORAGE_VERSION, 0)],
+        "keys": {"hint": "hint", "acked": "acked", "early": EARLY_KEY}, "outbox_key": OUTBOX_KEY,
         "hint_version": HINT_VERSION,
-        "to_runtime": list(TO_RUNTIME), "effects": list(EFFECTS), "worker_to_frame": list(WORKER_TO_FRAME),
-        "frame_to_host": list(FRAME_TO_HOST), "host_to_frame": list(HOST_TO_FRAME),
+        "limits": {"batch_records": BATCH_RECORDS, "batch_bytes": BATCH_BYTES, "acked_max": ACKED_MAX},
+        "acked_version": ACKED_VERSION, "early_id": f"^{EARLY_ID}$",
+        "segment_commands": dict(segment_plugin.AS_COMMAND), "segment_event_name": segment_plugin.EVENT_NAME,
+        "to_runtime": _names(TO_RUNTIME), "effects": _names(EFFECTS), "worker_to_frame": _names(WORKER_TO_FRAME),
+        "frame_to_host": _names(FRAME_TO_HOST), "host_to_frame": _names(HOST_TO_FRAME),
     }
+    unknown = set(only) - set(everything)
+    assert not unknown, f"for_javascript: no such key {sorted(unknown)}"
     return {k: v for k, v in everything.items() if k in only} if only else everything
 
 

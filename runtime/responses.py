@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from . import strings
+from . import protocol, strings
 from .extensions import BUILTIN_NAMES, REGISTRY, ExtensionError, QuestionType, RawAnswer
 from .schema import FormatError, dump, load, spec
 from .survey_format import ID_PATTERN, SITE_PATTERN, Question, Survey
@@ -162,7 +162,7 @@ class AnswerRecord:
     """One answered question, with Iterate's field names; what the collector stores."""
 
     id: str = spec("Unique id of this answer (the collector de-duplicates on it).",
-                   pattern=r"[A-Za-z0-9_-]{8,64}")
+                   pattern=protocol.RECORD_ID)
     version: int = spec("Record format version.", minimum=1, maximum=RECORD_VERSION)
     site: str = spec("Embed API key of the site.", pattern=SITE_PATTERN)
     survey_id: str = spec("Survey id.", pattern=ID_PATTERN)
@@ -189,7 +189,7 @@ class AnswerRecord:
         "(braze_external_id, braze_device_id, clevertap_id), so answers join with their profiles.",
         default_factory=dict)
     response_id: str = spec("Shared by the answers given in one showing of the survey.", default="",
-                            pattern=r"(?:[A-Za-z0-9_-]{8,64})?")
+                            pattern=f"(?:{protocol.RECORD_ID})?")
     completes_response: bool = spec("This answer was the survey's last question.", default=False)
 
     def validate(self, path: str) -> None:
@@ -271,13 +271,13 @@ class ViewRecord:
     """One showing of a survey (it was displayed), for completion rates. It says nothing of
     the visitor: no traits, no ids, and the page without its query or fragment."""
 
-    id: str = spec("Unique id of this view (the collector de-duplicates on it).", pattern=r"[A-Za-z0-9_-]{8,64}")
+    id: str = spec("Unique id of this view (the collector de-duplicates on it).", pattern=protocol.RECORD_ID)
     kind: Literal["view"] = spec("What the record is: a view (answer records have no kind).")
     version: int = spec("Record format version.", minimum=1, maximum=RECORD_VERSION)
     site: str = spec("Embed API key of the site.", pattern=SITE_PATTERN)
     survey_id: str = spec("Survey id.", pattern=ID_PATTERN)
     response_id: str = spec("The showing's id, shared with the answers given in it.",
-                            pattern=r"[A-Za-z0-9_-]{8,64}")
+                            pattern=protocol.RECORD_ID)
     url: str = spec("Page the survey showed on (origin and path only).", max_len=2000)
     preview: bool = spec("Shown in preview mode (not to a real visitor).")
     shown_at: str = spec("When, ISO 8601 UTC.", max_len=40)
@@ -307,9 +307,9 @@ def _iso(now: float) -> str:
 
 RETRY_BASE = 2.0
 RETRY_MAX = 300.0
-BATCH = 20
-# A batch's JSON stays under this, so it may go with `keepalive` (browsers cap those at 64 KB).
-BATCH_BYTES = 60_000
+BATCH = protocol.BATCH_RECORDS
+# (runtime/protocol.py defines both: the loader sends stored answers in the same batches.)
+BATCH_BYTES = protocol.BATCH_BYTES
 
 
 def record_size(record: dict[str, Any]) -> int:

@@ -14,6 +14,12 @@ from typing import Any
 
 Command = tuple[str, list[Any]]
 
+# The Iterate command each Segment call type stands for ("page": a page change), and the field
+# of a track call that names the event. The loader reads both (written in by the build) to
+# know, before Python is up, whether a Segment call could show a survey.
+AS_COMMAND = {"track": "event", "identify": "identify", "page": "page"}
+EVENT_NAME = "event"
+
 
 class SegmentEventError(ValueError):
     pass
@@ -36,21 +42,21 @@ def commands(event: Any) -> list[Command]:
     """
     if not isinstance(event, dict):
         raise SegmentEventError("a Segment event must be an object")
-    kind = event.get("type")
-    if kind == "track":
-        name = event.get("event")
+    command = AS_COMMAND.get(str(event.get("type")))
+    if command == "event":
+        name = event.get(EVENT_NAME)
         if not isinstance(name, str) or not name:
             raise SegmentEventError("a track call needs the event name")
         properties = event.get("properties")
         return [("event", [name, properties] if isinstance(properties, dict) and properties else [name])]
-    if kind == "identify":
+    if command == "identify":
         traits = event.get("traits")
         traits = dict(traits) if isinstance(traits, dict) else {}
         user_id = event.get("userId")
         if user_id not in (None, ""):
             traits["external_id"] = user_id
         return [("identify", [traits])]
-    if kind == "page":
+    if command == "page":
         url = _page_url(event)
         return [("page", [url])] if url else []
     return []   # group, alias, screen: nothing for surveys

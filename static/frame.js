@@ -4,6 +4,11 @@
  * (first-party) storage: a third-party frame's is partitioned at best, blocked at worst. No survey logic. */
 // @ts-check
 const PROTOCOL = __PROTOCOL__;   // runtime/protocol.py, written in by the build
+const FROM_HOST = PROTOCOL.host_to_frame;
+const TO_HOST = PROTOCOL.frame_to_host;
+const TO_RUNTIME = PROTOCOL.to_runtime;
+const FROM_WORKER = PROTOCOL.worker_to_frame;
+const EFFECT = PROTOCOL.effects;
 const params = new URLSearchParams(location.hash.slice(1));
 const hostOrigin = params.get("origin");
 const root = /** @type {HTMLElement} */ (document.getElementById("root"));
@@ -14,15 +19,14 @@ let current = null;   // id of the survey on screen
 let shownHtml = null; // what is mounted, to skip re-mounting the same thing
 let pythonUp = false; // until then, a click is also stored at once in the host (durable)
 
-/** @param {Record<string, any>} message */
+/** @param {FrameToHostMessage} message */
 function toHost(message) {
-  message.sondage = 1;
-  parent.postMessage(message, hostOrigin || "");
+  parent.postMessage(Object.assign(message, { sondage: 1 }), hostOrigin || "");
 }
 
 /** @param {string} message */
 function warnHost(message) {
-  toHost({ type: "console", level: "warn", message: "Sondage: " + message });
+  toHost({ type: TO_HOST.console, level: "warn", message: "Sondage: " + message });
 }
 
 // The frame is as tall as #root: the card and the room its shadow needs (widget.css).
@@ -34,7 +38,7 @@ function height() {
  *  and what the host page's live region says of a survey that appears on its own.
  *  @typedef {{focus?: boolean, announce?: string, language?: string}} Attention */
 
-/** @param {string} html @param {string} surveyId @param {string} position @param {any} placement
+/** @param {string} html @param {string} surveyId @param {string} position @param {Placement} placement
  *  @param {string} font @param {Attention} attention */
 function mount(html, surveyId, position, placement, font, attention) {
   if (html !== shownHtml || surveyId !== current) {
@@ -55,52 +59,54 @@ function mount(html, surveyId, position, placement, font, attention) {
   current = surveyId;
   document.documentElement.dataset.position = position;   // widget.css lays out embeds by it
   document.documentElement.style.setProperty("--sondage-font", font || "");
-  toHost({ type: "show", height: height(), position, placement, focus: !!attention.focus,
+  toHost({ type: TO_HOST.show, height: height(), position, placement, focus: !!attention.focus,
            announce: attention.announce || "", language: attention.language || "" });
 }
 
 addEventListener("message", (e) => {
   if (e.source !== parent || e.origin !== hostOrigin) return;
+  /** @type {HostToFrameMessage} */
   const m = e.data;
   if (!m || m.sondage !== 1) return;
-  if (PROTOCOL.host_to_frame.indexOf(m.type) < 0) {
+  if (!Object.prototype.hasOwnProperty.call(FROM_HOST, m.type)) {
     warnHost("unknown message type from the host page: " + String(m.type) + "; ignored");
     return;
   }
-  // Python rendered this ahead (a hint); show it while the runtime starts.
-  if (m.type === "init" && m.ahead) {
-    const font = m.ahead.font === "inherit" ? (m.page || {}).font : m.ahead.font === "system" ? "" : m.ahead.font;
+  // Python rendered this ahead (a hint), and chose its font: show it while the runtime starts.
+  if (m.type === FROM_HOST.init && m.ahead) {
+    const font = m.ahead.page_font ? m.page.font : m.ahead.font;
     mount(m.ahead.html, m.ahead.id, m.ahead.position, m.ahead.placement, font, {});   // shown on its own
   }
   worker.postMessage(m);
 });
 
 worker.onmessage = (/** @type {MessageEvent} */ e) => {
+  /** @type {WorkerToFrameMessage} */
   const m = typeof e.data === "string" ? JSON.parse(e.data) : e.data;
   switch (m.type) {
-    case "mount":
+    case EFFECT.mount:
       mount(m.html, m.survey_id, m.position, m.placement, m.font, m);
       break;
-    case "unmount":
+    case EFFECT.unmount:
       root.textContent = "";
       current = null;
       shownHtml = null;
-      toHost({ type: "hide" });
+      toHost({ type: TO_HOST.hide });
       break;
-    case "ready":
+    case FROM_WORKER.ready:
       pythonUp = true;
       m.frame_ms = Math.round(performance.now());   // since the frame's navigation began
       toHost(m);
       break;
-    case "failed": case "callback": case "console": case "store": case "sdk":
+    case FROM_WORKER.failed: case EFFECT.callback: case EFFECT.console: case EFFECT.store: case EFFECT.sdk:
       toHost(m);
       break;
     default:
-      warnHost("unknown message type from the runtime: " + String(m.type) + "; ignored");
+      warnHost("unknown message type from the runtime: " + String(/** @type {{type: unknown}} */ (m).type) + "; ignored");
   }
 };
 // The worker's module (or one it imports) did not load: say which file, not "unknown".
-worker.onerror = (/** @type {ErrorEvent} */ e) => toHost({ type: "failed", reason: e.message
+worker.onerror = (/** @type {ErrorEvent} */ e) => toHost({ type: TO_HOST.failed, reason: e.message
   ? "worker error: " + e.message
   : __WORKER_JS__.split("/").pop() + " or pyodide.mjs did not load (an HTTP error, or not served as JavaScript)" });
 
@@ -126,7 +132,7 @@ function focusControl() {
 }
 
 // Back online: answers waiting for a retry go at once, not after the backoff.
-addEventListener("online", () => worker.postMessage({ type: "online" }));
+addEventListener("online", () => worker.postMessage({ type: TO_RUNTIME.online }));
 
 // When the host page gives this frame the focus, it goes to the step's first control.
 addEventListener("focus", () => { if (document.activeElement === document.body) focusControl(); });
@@ -152,16 +158,15 @@ function newId() {
 /** @param {string} action @param {Record<string, unknown>} extra */
 function send(action, extra) {
   const form = /** @type {HTMLFormElement | null} */ (root.querySelector("form[data-question]"));
-  /** @type {Record<string, unknown>} */
-  const message = Object.assign({
-    type: "ui", action, survey_id: current, question_id: form ? form.dataset.question : null,
-  }, extra);
+  const message = /** @type {UiMessage} */ (Object.assign({
+    type: TO_RUNTIME.ui, action, survey_id: current, question_id: form ? form.dataset.question : null,
+  }, extra));
   if (!pythonUp) {
     // Python is still starting (a survey shown ahead): the host stores this click at once,
     // so it counts even if the visitor leaves now; the runtime records it under this id.
     message.early = newId();
     message.at = Date.now() / 1000;
-    toHost({ type: "early", event: message });
+    toHost({ type: TO_HOST.early, event: message });
   }
   worker.postMessage(message);
 }
@@ -193,6 +198,6 @@ root.addEventListener("input", (e) => {
   }
 });
 addEventListener("keydown", (e) => { if (e.key === "Escape" && current) send("close", {}); });
-new ResizeObserver(() => { if (current) toHost({ type: "resize", height: height() }); }).observe(root);
+new ResizeObserver(() => { if (current) toHost({ type: TO_HOST.resize, height: height() }); }).observe(root);
 
-toHost({ type: "hello" });
+toHost({ type: TO_HOST.hello });

@@ -9,9 +9,15 @@
   "use strict";
   var BAKED_BASE = __BASE_URL__;
   var BOOT_TIMEOUT_MS = __BOOT_TIMEOUT_MS__;
-  // runtime/protocol.py's FOR_LOADER, and static/loader_logic.js, written in by the build.
-  var PROTOCOL = __PROTOCOL__;
+  // runtime/protocol.py's FOR_LOADER, and static/loader_logic.js, written in by the build:
+  // the message types, the stored keys, the batch limits and the early-click id are Python's.
+  var PROTOCOL = __LOADER_PROTOCOL__;
   var logic = (__LOADER_LOGIC__)(PROTOCOL);
+  var TO_FRAME = PROTOCOL.host_to_frame;
+  var FROM_FRAME = PROTOCOL.frame_to_host;
+  var KEYS = PROTOCOL.keys;
+  var LIMITS = PROTOCOL.limits;
+  var OUTBOX = new RegExp(PROTOCOL.outbox_key);
   var MAX_QUEUE = 200;
   var slice = Array.prototype.slice;
   var failedOnce = false;
@@ -139,7 +145,7 @@
       if (!watching || w.location.href === lastUrl) return;
       lastUrl = w.location.href;
       reported = {};
-      send({ type: "page", url: lastUrl });
+      send({ type: TO_FRAME.page, url: lastUrl });
     }
     /** @param {Function} original @returns {any} */
     function wrap(original) {
@@ -188,7 +194,7 @@
     w.addEventListener("storage", function (e) {
       // Another tab left answers behind and this one runs no runtime: send them a moment
       // later (that tab may still send them itself; the collector keeps one of each).
-      if (!frameSaidHello && e.key && e.key.indexOf(prefix) === 0 && /:outbox(:|$)/.test(e.key)) {
+      if (!frameSaidHello && e.key && e.key.indexOf(prefix) === 0 && OUTBOX.test(e.key)) {
         setTimeout(function () { deliverPending(false); }, 2000);
       }
     });
@@ -216,7 +222,7 @@
     /** @returns {Hint} */
     function currentHint() {
       var mine = null;
-      try { mine = JSON.parse(localStorage.getItem(prefix + "hint") || "null"); } catch (e) { /* none, or blocked */ }
+      try { mine = JSON.parse(localStorage.getItem(prefix + KEYS.hint) || "null"); } catch (e) { /* none, or blocked */ }
       return logic.pickHint(mine, manifest.surveys, manifest.hint);
     }
 
@@ -323,7 +329,7 @@
       for (var i = 0; i < depths.length; i++) {
         if (seen >= depths[i] && !reported["s" + depths[i]]) {
           reported["s" + depths[i]] = 1;
-          send({ type: "scroll", percent: depths[i] });
+          send({ type: TO_FRAME.scroll, percent: depths[i] });
         }
       }
     }
@@ -331,14 +337,17 @@
     function onMouseOut(e) {
       if (!exitWatched || reported.exit || e.relatedTarget || e.clientY > 0) return;
       reported.exit = 1;
-      send({ type: "exit_intent" });
+      send({ type: TO_FRAME.exit_intent });
     }
     // Another tab of the site changed the visitor's state: the runtime takes it in.
     /** @param {StorageEvent} e */
     function onStorage(e) {
       if (!frameSaidHello || !e.key || e.key.indexOf(prefix) !== 0) return;
-      try { post({ type: "storage", key: e.key, value: e.newValue === null ? null : JSON.parse(e.newValue) }); }
-      catch (err) { /* a damaged value: ignore */ }
+      try {
+        /** @type {StorageMessage} */
+        var changed = { type: TO_FRAME.storage, key: e.key, value: e.newValue === null ? null : JSON.parse(e.newValue) };
+        post(changed);
+      } catch (err) { /* a damaged value: ignore */ }
     }
 
     /** @param {unknown} key */
@@ -384,10 +393,10 @@
     // Answers already stored (final records) that no runtime has sent: the loader sends them
     // itself, with the same ids, and notes what the collector took in `acked` for the
     // runtime to drop later. No Pyodide is needed for this.
-    var ACKED_MAX = 500;
+    /** @returns {string[]} */
     function acked() {
       try {
-        var a = JSON.parse(localStorage.getItem(prefix + "acked") || "null");
+        var a = JSON.parse(localStorage.getItem(prefix + KEYS.acked) || "null");
         return a && Array.isArray(a.ids) ? a.ids : [];
       } catch (e) { return []; }
     }
@@ -398,7 +407,7 @@
       var out = [];
       /** @type {Record<string, 1>} */
       var seen = {};
-      var all = readStorage(names.filter(function (k) { return /:outbox(:|$)/.test(k); }));
+      var all = readStorage(names.filter(function (k) { return OUTBOX.test(k); }));
       for (var key in all) {
         var items = all[key] && /** @type {any} */ (all[key]).items;
         if (!Array.isArray(items)) continue;
@@ -414,7 +423,7 @@
     }
     /** @param {string[]} names */
     function earlyPending(names) {
-      for (var i = 0; i < names.length; i++) if (names[i].indexOf(prefix + "early:") === 0) return true;
+      for (var i = 0; i < names.length; i++) if (names[i].indexOf(prefix + KEYS.early) === 0) return true;
       return false;
     }
     var delivering = false;
@@ -426,9 +435,9 @@
       /** @type {any[]} */
       var batch = [];
       var size = 0;
-      for (var i = 0; i < records.length && batch.length < 20; i++) {
+      for (var i = 0; i < records.length && batch.length < LIMITS.batch_records; i++) {
         size += JSON.stringify(records[i]).length;
-        if (batch.length && size > 60000) break;
+        if (batch.length && size > LIMITS.batch_bytes) break;
         batch.push(records[i]);
       }
       delivering = true;
@@ -452,7 +461,9 @@
           notice("the collector refused an answer for good: " + rejected[j].reason + "; dropped");
         }
         var all = acked().concat(ids);
-        store(prefix + "acked", { version: 1, ids: all.slice(Math.max(0, all.length - ACKED_MAX)) });
+        /** @type {AckedRecord} */
+        var record = { version: PROTOCOL.acked_version, ids: all.slice(Math.max(0, all.length - LIMITS.acked_max)) };
+        store(prefix + KEYS.acked, record);
         delivering = false;
         if (!leaving && ids.length && records.length > batch.length) deliverPending(false);
       }).catch(function () { delivering = false; /* tried again on the next page view */ });
@@ -520,10 +531,12 @@
     // What a call asked to know (a vendor's id for the visitor), or null: nothing to know here.
     /** @param {any} call @param {string | number | null} value */
     function reply(call, value) {
-      if (call.reply) post({ type: "sdk_reply", name: call.reply, value: value });
+      /** @type {SdkReplyMessage} */
+      var answer = { type: TO_FRAME.sdk_reply, name: call.reply, value: value };
+      if (call.reply) post(answer);
     }
 
-    /** @param {QueuedMessage} message */
+    /** @param {HostToFrameMessage | QueuedMessage} message */
     function post(message) {
       message.sondage = 1;
       if (frameWindow) frameWindow.postMessage(message, runtimeOrigin);
@@ -534,8 +547,9 @@
     /** @param {string[]} present @param {Ahead | null | undefined} ahead @param {string | null} forEvent */
     function begin(present, ahead, forEvent) {
       if (failed || !frame) return;
-      post({
-        type: "init", site: apiKey, preview: preview, look: params.get("iterate_look"), debug: debug,
+      /** @type {InitMessage} */
+      var init = {
+        type: TO_FRAME.init, site: apiKey, preview: preview, look: params.get("iterate_look"), debug: debug,
         data_id: manifest.surveys,
         shown_ahead: ahead ? ahead.id : null, ahead: ahead || null, ahead_event: ahead ? forEvent : null,
         collector: manifest.collector ? new URL(manifest.collector, base).href : null,
@@ -544,7 +558,8 @@
                 user_agent: navigator.userAgent, touch_points: navigator.maxTouchPoints || 0,
                 font: (function () { try { return getComputedStyle(d.body || d.documentElement).fontFamily; } catch (e) { return ""; } })(),
                 channel: settings.channel || null, campaign: settings.campaign || null }
-      });
+      };
+      post(init);
       initSent = true;
       var q = queue; queue = [];
       for (var i = 0; i < q.length; i++) post(q[i]);
@@ -558,14 +573,14 @@
       try { handle(m); } catch (err) { notice("runtime message failed: " + err); }
     }
 
-    /** @param {any} m */
+    /** @param {FrameToHostMessage} m */
     function handle(m) {
-      if (PROTOCOL.frame_to_host.indexOf(m.type) < 0) {
+      if (!Object.prototype.hasOwnProperty.call(FROM_FRAME, m.type)) {
         notice("unknown message type from the runtime: " + String(m.type) + "; ignored");
         return;
       }
       if (!frame) return;
-      if (m.type === "hello") {
+      if (m.type === FROM_FRAME.hello) {
         frameSaidHello = true;
         // A page-view survey the hint says this visitor will surely see, or else the one a
         // queued event surely shows, is shown while Python starts; the runtime confirms it
@@ -581,15 +596,15 @@
             begin(ourKeys(), a, aheadEvent);
           });
         }
-      } else if (m.type === "store") {
+      } else if (m.type === FROM_FRAME.store) {
         store(m.key, m.value);
-      } else if (m.type === "ready") {
+      } else if (m.type === FROM_FRAME.ready) {
         clearTimeout(bootTimer);
         mark("ready");
-      } else if (m.type === "show" || m.type === "resize") {
+      } else if (m.type === FROM_FRAME.show || m.type === FROM_FRAME.resize) {
         // Where the frame sits was decided in Python (runtime/placement.py): apply it.
-        var p = m.placement || {};
-        if (m.type === "show") {
+        if (m.type === FROM_FRAME.show) {
+          var p = m.placement || /** @type {Placement} */ ({});
           // Python decided: a survey that appears on its own is announced, one the visitor
           // opened takes the focus (the page does not scroll).
           if (m.announce && live) { live.lang = m.language || ""; live.textContent = m.announce; }
@@ -608,7 +623,7 @@
           frame.style.setProperty("left", r.left + w.scrollX + "px", "important");
           frame.style.setProperty("width", r.width + "px", "important");
         }
-      } else if (m.type === "hide") {
+      } else if (m.type === FROM_FRAME.hide) {
         // The focus was in the survey: back where it was; else it stays where the visitor has it.
         var back = d.activeElement === frame ? hostFocus : null;
         if (inlineTarget) inlineTarget.style.minHeight = "";
@@ -619,23 +634,23 @@
         if (back && back.focus && d.contains(back)) {
           try { back.focus({ preventScroll: true }); } catch (e) { /* nothing */ }
         }
-      } else if (m.type === "callback") {
+      } else if (m.type === FROM_FRAME.callback) {
         var fn = callbacks[m.name];
         if (fn) { try { fn.apply(null, m.args || []); } catch (err) { notice(m.name + " callback threw: " + err); } }
-      } else if (m.type === "console") {
+      } else if (m.type === FROM_FRAME.console) {
         var write = m.level === "warn" ? console.warn : m.level === "error" ? console.error :
           m.level === "info" ? console.info : console.log;
         try { write.call(console, String(m.message)); } catch (err) { /* nothing */ }
-      } else if (m.type === "early") {
+      } else if (m.type === FROM_FRAME.early) {
         var ev = m.event || {};
-        if (typeof ev.early === "string" && /^[A-Za-z0-9_-]{8,64}$/.test(ev.early)) {
+        if (typeof ev.early === "string" && new RegExp(PROTOCOL.early_id).test(ev.early)) {
           ev.url = pageUrl();
-          store(prefix + "early:" + ev.early, ev);
+          store(prefix + KEYS.early + ev.early, ev);
         }
-      } else if (m.type === "sdk") {
+      } else if (m.type === FROM_FRAME.sdk) {
         var calls = m.calls || [];
         for (var c = 0; c < calls.length; c++) sdkCall(calls[c]);
-      } else if (m.type === "failed") {
+      } else if (m.type === FROM_FRAME.failed) {
         fail(String(m.reason || "the runtime failed"));
       }
     }

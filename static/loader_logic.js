@@ -3,8 +3,9 @@
  * Iterate(...) arguments, turns them into plain data, and decides from the hint Python
  * left whether a page view needs the runtime at all. */
 // @ts-check
-(/** @param {SondageProtocol} protocol */ function (protocol) {
+(/** @param {LoaderProtocol} protocol */ function (protocol) {
   "use strict";
+  var TO_FRAME = protocol.host_to_frame;
   /** @type {Record<string, 1>} */
   var commands = {};
   /** @type {Record<string, 1>} */
@@ -47,33 +48,40 @@
     try { data = toData(Array.prototype.slice.call(args, 1)); } catch (e) {
       return { warn: "Iterate('" + name + "'): arguments are not plain data" };
     }
-    return { message: { type: "command", name: name, args: data } };
+    return { message: { type: TO_FRAME.command, name: name, args: data } };
   }
 
-  /* The event a queued message fires: Iterate('event', name) or a Segment track. */
+  /* A queued message as Python reads it: a Segment call becomes the command Python maps it
+   * to (runtime/segment_plugin.py's AS_COMMAND, written in by the build; "page": a page
+   * change), with a track call's event name as its argument. */
+  /** @param {QueuedMessage} m @returns {QueuedMessage} */
+  function plain(m) {
+    if (m.name !== "segment") return m;
+    var e = /** @type {Record<string, unknown>} */ ((m.args || [])[0] || {});
+    var as = /** @type {Record<string, string>} */ (protocol.segment_commands)[/** @type {string} */ (e.type)];
+    return as === TO_FRAME.page ? { type: as } : { type: TO_FRAME.command, name: as, args: [e[protocol.segment_event_name]] };
+  }
+
+  /* The event a queued message fires: Iterate('event', name) or what Python maps to it. */
   /** @param {QueuedMessage} m @returns {string | null} */
   function eventName(m) {
-    var args = m.args || [];
-    var e = /** @type {{type?: string, event?: string}} */ (args[0] || {});
-    var name = m.name === "event" ? args[0] : m.name === "segment" && e.type === "track" ? e.event : null;
+    m = plain(m);
+    var name = m.name === "event" ? (m.args || [])[0] : null;
     return typeof name === "string" ? name : null;
   }
 
   /* Could this message show a survey, by the hint? (hint.events null: any event.) */
   /** @param {QueuedMessage} m @param {Hint} hint @param {boolean} installed */
   function couldShow(m, hint, installed) {
+    m = plain(m);
     var events = hint.events || [];
     /** @param {unknown} name */
     var named = function (name) { return hint.events === null || events.indexOf(/** @type {string} */ (name)) >= 0; };
     var args = m.args || [];
-    if (m.type === "page") return installed && !!hint.page_view;
+    if (m.type === TO_FRAME.page) return installed && !!hint.page_view;
     if (m.name === "debug") return true;
     if (m.name === "install") return args.length > 0 || !!hint.page_view;
     if (m.name === "event") return named(args[0]);
-    if (m.name === "segment") {
-      var e = /** @type {{type?: string, event?: string}} */ (args[0] || {});
-      return e.type === "track" ? named(e.event) : e.type === "page" && installed && !!hint.page_view;
-    }
     return false;
   }
 
@@ -100,9 +108,11 @@
     return mine && mine.version === protocol.hint_version && mine.data === dataId ? mine : siteHint || {};
   }
 
+  /* This site's key prefixes in the host's localStorage: this storage version's, and the
+   * unversioned ones of before (runtime/protocol.py's, written in by the build). */
   /** @param {string} apiKey */
   function prefixes(apiKey) {
-    return { current: "sondage:v" + protocol.storage_version + ":" + apiKey + ":", legacy: "sondage:" + apiKey + ":" };
+    return { current: protocol.storage_prefixes[0].join(apiKey), legacy: protocol.storage_prefixes[1].join(apiKey) };
   }
 
   return { toData: toData, check: check, couldShow: couldShow, shouldBoot: shouldBoot, pickHint: pickHint,

@@ -1,35 +1,7 @@
 // Types for `make lint`'s JavaScript check (tsc --checkJs). The values marked "build" are
-// written into the bundle by `sondage build` from runtime/protocol.py and its settings.
-
-/** runtime/protocol.py's for_javascript(). */
-interface SondageProtocol {
-  commands: string[];
-  callbacks: string[];
-  boot_commands: string[];
-  storage_version: number;
-  storage_names: string[];
-  hint_version: number;
-  to_runtime: string[];
-  effects: string[];
-  worker_to_frame: string[];
-  frame_to_host: string[];
-  host_to_frame: string[];
-}
-
-interface Hint {
-  version?: number;
-  data?: string;
-  events?: string[] | null;
-  page_view?: boolean;
-  scroll?: number[];
-  exit_intent?: boolean;
-  not_before?: number;
-  page_view_survey?: Ahead | null;
-  /** event name -> the survey it surely shows (its first step is in the manifest's `ahead` file) */
-  event_surveys?: Record<string, string>;
-}
-
-interface Ahead { id: string; html: string; position: string; placement?: unknown; font?: string }
+// written into the bundle by `sondage build` from its settings. The contracts with Python
+// (messages, effects, stored values, the hint, __PROTOCOL__ and __LOADER_PROTOCOL__) are in
+// contracts.d.ts, which build/typescript.py writes from runtime/protocol.py and runtime/messages.py.
 
 interface QueuedMessage {
   type: string;
@@ -55,8 +27,7 @@ interface SondageLogic {
 }
 
 // build: placeholders the build fills in.
-declare const __PROTOCOL__: SondageProtocol;
-declare const __LOADER_LOGIC__: (protocol: SondageProtocol) => SondageLogic;
+declare const __LOADER_LOGIC__: (protocol: LoaderProtocol) => SondageLogic;
 declare const __BASE_URL__: string;
 declare const __BOOT_TIMEOUT_MS__: number;
 declare const __WORKER_JS__: string;

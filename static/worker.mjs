@@ -4,17 +4,25 @@
 import { loadPyodide, version as pyodideVersion } from "__PYODIDE_INDEX__pyodide.mjs";
 
 const BOOT_TIMEOUT_MS = __BOOT_TIMEOUT_MS__;
+const PROTOCOL = __PROTOCOL__;   // runtime/protocol.py, written in by the build
+const TO_RUNTIME = PROTOCOL.to_runtime;
+const TO_FRAME = PROTOCOL.worker_to_frame;
 const params = new URLSearchParams(location.hash.slice(1));
-/** @type {any[]} */
+/** @type {ToRuntimeMessage[]} */
 const inbox = [];
-/** @type {((m: any) => void) | null} */
+/** @type {((m: ToRuntimeMessage) => void) | null} */
 let deliver = null;
 
 self.onmessage = (e) => { if (deliver) deliver(e.data); else inbox.push(e.data); };
 
+/** @param {WorkerToFrameMessage} message */
+function toFrame(message) {
+  self.postMessage(message);
+}
+
 /** @param {string} reason */
 function fail(reason) {
-  self.postMessage({ type: "failed", reason });
+  toFrame({ type: TO_FRAME.failed, reason });
 }
 
 // While Pyodide starts, every file it fetches is watched: an HTTP error, a .wasm served
@@ -212,12 +220,12 @@ async function boot() {
   const quiet = store && snapshot !== "restored" ? snapshotWhenQuiet() : () => {};
   deliver = (m) => {
     quiet();
-    if (m.type === "init") m.site_data = data;
+    if (m.type === TO_RUNTIME.init) m.site_data = data;
     browser.receive(JSON.stringify(m));
   };
   for (const m of inbox.splice(0)) deliver(m);
-  deliver({ type: "started" });   // everything queued before start-up has been taken in
-  self.postMessage({ type: "ready", boot_ms: Math.round(performance.now() - started),
+  deliver({ type: TO_RUNTIME.started });   // everything queued before start-up has been taken in
+  toFrame({ type: TO_FRAME.ready, boot_ms: Math.round(performance.now() - started),
                     snapshot_lookup_ms: Math.round(looked - started), pyodide_ms: Math.round(booted - looked),
                     import_ms: Math.round(imported - booted), snapshot,
                     wasm_bytes: pyodide._module && pyodide._module.HEAP8 ? pyodide._module.HEAP8.length : null });

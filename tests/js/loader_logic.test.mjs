@@ -84,7 +84,8 @@ test("pickHint: the visitor's own hint only for this survey data and hint versio
 
 test("storage prefixes: this version's and the unversioned ones of before", () => {
   assert.deepEqual(logic.prefixes("shop"),
-    { current: `sondage:v${protocol.storage_version}:shop:`, legacy: "sondage:shop:" });
+    { current: protocol.storage_prefixes[0].join("shop"), legacy: protocol.storage_prefixes[1].join("shop") });
+  assert.equal(logic.prefixes("shop").legacy, "sondage:shop:");
 });
 
 test("eventName: the event an Iterate('event') or a Segment track fires, else null", () => {

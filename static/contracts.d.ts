@@ -1,0 +1,264 @@
+// Written by build/typescript.py from runtime/protocol.py and runtime/messages.py: do not edit.
+// `python -m sondage.build.typescript` writes it anew (a unit test checks it is current).
+/** Where the frame sits on the host page (runtime/placement.py decides it). */
+interface Placement {
+  css: string;
+  fill: boolean;
+  inline: string;
+}
+/** A survey's first step, rendered by Python for the frame to show before Python is up. */
+interface Ahead {
+  id: string;
+  html: string;
+  position: string;
+  placement: Placement;
+  font: string;
+  page_font: boolean;
+}
+/** What the loader may know without running Python (runtime/hints.py): which occurrences could show anything, and what is shown ahead. The site's is in the manifest; the visitor's own is stored under ``hint`` with ``version`` and ``data`` (the survey data it is for). */
+interface Hint {
+  version?: number;
+  data?: string;
+  events?: string[] | null;
+  page_view?: boolean;
+  scroll?: number[];
+  exit_intent?: boolean;
+  not_before?: number;
+  page_view_survey?: Ahead | null;
+  event_surveys?: Record<string, string>;
+}
+/** The value under ``acked``: ids of records the loader sent itself and the collector took (or refused for good); the runtime drops them from its outboxes, then removes the key. */
+interface AckedRecord {
+  version: number;
+  ids: string[];
+}
+/** The value under ``outbox`` / ``outbox:<tab>``: a tab's records not yet delivered (the loader reads ``items``; each record has its ``id``). */
+interface OutboxRecord {
+  version: number;
+  items: Record<string, any>[];
+  attempts: number;
+}
+interface MountEffect {
+  type: "mount";
+  html: string;
+  survey_id: string;
+  position: string;
+  placement: Placement;
+  font: string;
+  focus: boolean;
+  announce: string;
+  language: string;
+}
+interface UnmountEffect {
+  type: "unmount";
+}
+interface StoreEffect {
+  type: "store";
+  key: string;
+  value: any;
+}
+interface DeliverEffect {
+  type: "deliver";
+  url: string;
+  records: Record<string, any>[];
+}
+interface CallbackEffect {
+  type: "callback";
+  name: string;
+  args: any[];
+}
+interface ConsoleEffect {
+  type: "console";
+  level: "info" | "warn" | "error";
+  message: string;
+}
+interface WakeEffect {
+  type: "wake";
+  after: number;
+}
+interface SdkEffect {
+  type: "sdk";
+  calls: any[];
+}
+interface LoadEffect {
+  type: "load";
+  extensions: Record<string, any>[];
+}
+type Effect = MountEffect | UnmountEffect | StoreEffect | DeliverEffect | CallbackEffect | ConsoleEffect | WakeEffect | SdkEffect | LoadEffect;
+/** What the loader knows of the host page. */
+interface PageFacts {
+  url: string;
+  referrer: string;
+  language: string;
+  user_agent: string;
+  touch_points: number;
+  font: string;
+  channel: any;
+  campaign: any;
+}
+interface InitMessage {
+  type: "init";
+  sondage?: 1;
+  site: string;
+  preview: string | null;
+  look: string | null;
+  debug: boolean;
+  data_id: string;
+  shown_ahead: string | null;
+  ahead: Ahead | null;
+  ahead_event: string | null;
+  collector: string | null;
+  storage: Record<string, any>;
+  page: PageFacts;
+  site_data?: Record<string, any>;
+}
+interface CommandMessage {
+  type: "command";
+  sondage?: 1;
+  name: string;
+  args: any[];
+  active?: boolean;
+}
+interface PageMessage {
+  type: "page";
+  sondage?: 1;
+  url: string;
+}
+interface ScrollMessage {
+  type: "scroll";
+  sondage?: 1;
+  percent: number;
+}
+interface ExitIntentMessage {
+  type: "exit_intent";
+  sondage?: 1;
+}
+interface StorageMessage {
+  type: "storage";
+  sondage?: 1;
+  key: string;
+  value: any;
+}
+/** What the visitor did in the widget (from the frame). */
+interface UiMessage {
+  type: "ui";
+  sondage?: 1;
+  action: string;
+  survey_id: string | null;
+  question_id?: string | null;
+  value?: string | null;
+  values?: any[];
+  other?: any;
+  early?: string;
+  at?: number;
+  url?: string;
+}
+interface SdkReplyMessage {
+  type: "sdk_reply";
+  sondage?: 1;
+  name: string;
+  value: string | number | null;
+}
+interface DeliveredMessage {
+  type: "delivered";
+  ids: string[];
+  status: number;
+  retry_after: number | null;
+  body: any;
+}
+interface UndeliveredMessage {
+  type: "undelivered";
+  ids: string[];
+}
+interface WakeMessage {
+  type: "wake";
+}
+interface OnlineMessage {
+  type: "online";
+}
+interface StartedMessage {
+  type: "started";
+}
+interface LoadFailure {
+  name: string;
+  error: string;
+}
+interface LoadedMessage {
+  type: "loaded";
+  names: any[];
+  failed: LoadFailure[];
+}
+type HostToFrameMessage = InitMessage | CommandMessage | PageMessage | ScrollMessage | ExitIntentMessage | StorageMessage | UiMessage | SdkReplyMessage;
+type ToRuntimeMessage = InitMessage | CommandMessage | PageMessage | ScrollMessage | ExitIntentMessage | StorageMessage | UiMessage | SdkReplyMessage | DeliveredMessage | UndeliveredMessage | WakeMessage | OnlineMessage | StartedMessage | LoadedMessage;
+/** Python is up; how long its start took (the frame adds frame_ms). */
+interface ReadyMessage {
+  type: "ready";
+  sondage?: 1;
+  boot_ms: number;
+  frame_ms?: number;
+  snapshot_lookup_ms?: number;
+  pyodide_ms?: number;
+  import_ms?: number;
+  snapshot?: string;
+  wasm_bytes?: number | null;
+}
+interface FailedMessage {
+  type: "failed";
+  sondage?: 1;
+  reason: string;
+}
+interface HelloMessage {
+  type: "hello";
+  sondage?: 1;
+}
+interface ShowMessage {
+  type: "show";
+  sondage?: 1;
+  height: number;
+  position: string;
+  placement: Placement;
+  focus: boolean;
+  announce: string;
+  language: string;
+}
+interface ResizeMessage {
+  type: "resize";
+  sondage?: 1;
+  height: number;
+}
+interface HideMessage {
+  type: "hide";
+  sondage?: 1;
+}
+/** A click made before Python was up, for the loader to store at once (under early:<id>). */
+interface EarlyMessage {
+  type: "early";
+  sondage?: 1;
+  event: UiMessage;
+}
+type WorkerToFrameMessage = ReadyMessage | FailedMessage | MountEffect | UnmountEffect | StoreEffect | DeliverEffect | CallbackEffect | ConsoleEffect | WakeEffect | SdkEffect | LoadEffect;
+type FrameToHostMessage = HelloMessage | ReadyMessage | FailedMessage | ShowMessage | ResizeMessage | HideMessage | StoreEffect | CallbackEffect | ConsoleEffect | SdkEffect | EarlyMessage;
+/** runtime/protocol.py's for_javascript(): written into the frame and the worker. */
+interface SondageProtocol {
+  commands: string[];
+  callbacks: string[];
+  boot_commands: string[];
+  storage_prefixes: string[][];
+  keys: { hint: "hint"; acked: "acked"; early: "early:"; };
+  outbox_key: string;
+  hint_version: number;
+  limits: { batch_records: number; batch_bytes: number; acked_max: number; };
+  acked_version: number;
+  early_id: string;
+  segment_commands: { track: "event"; identify: "identify"; page: "page"; };
+  segment_event_name: string;
+  to_runtime: { init: "init"; command: "command"; page: "page"; scroll: "scroll"; exit_intent: "exit_intent"; storage: "storage"; ui: "ui"; delivered: "delivered"; undelivered: "undelivered"; wake: "wake"; online: "online"; started: "started"; sdk_reply: "sdk_reply"; loaded: "loaded"; };
+  effects: { mount: "mount"; unmount: "unmount"; store: "store"; deliver: "deliver"; callback: "callback"; console: "console"; wake: "wake"; sdk: "sdk"; load: "load"; };
+  worker_to_frame: { ready: "ready"; failed: "failed"; };
+  frame_to_host: { hello: "hello"; ready: "ready"; failed: "failed"; show: "show"; resize: "resize"; hide: "hide"; store: "store"; callback: "callback"; console: "console"; sdk: "sdk"; early: "early"; };
+  host_to_frame: { init: "init"; command: "command"; page: "page"; scroll: "scroll"; exit_intent: "exit_intent"; storage: "storage"; ui: "ui"; sdk_reply: "sdk_reply"; };
+}
+/** The part of it the loader gets (protocol.FOR_LOADER): every page view pays its bytes. */
+type LoaderProtocol = Pick<SondageProtocol, "commands" | "callbacks" | "storage_prefixes" | "keys" | "outbox_key" | "hint_version" | "frame_to_host" | "host_to_frame" | "limits" | "acked_version" | "early_id" | "segment_commands" | "segment_event_name">;
+declare const __PROTOCOL__: SondageProtocol;
+declare const __LOADER_PROTOCOL__: LoaderProtocol;
