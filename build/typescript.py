@@ -33,7 +33,7 @@ CONTRACTS: tuple[tuple[str, Any], ...] = (
         "PageFacts", "InitMessage", "CommandMessage", "PageMessage", "ScrollMessage", "ExitIntentMessage",
         "StorageMessage", "UiMessage", "SdkReplyMessage", "DeliveredMessage", "UndeliveredMessage",
         "WakeMessage", "OnlineMessage", "StartedMessage", "LoadFailure", "LoadedMessage", "HostToFrameMessage",
-        "ToRuntimeMessage", "ReadyMessage", "FailedMessage", "HelloMessage", "ShowMessage", "ResizeMessage",
+        "ToRuntimeMessage", "AliveMessage", "ReadyMessage", "FailedMessage", "HelloMessage", "ShowMessage", "ResizeMessage",
         "HideMessage", "EarlyMessage", "WorkerToFrameMessage", "FrameToHostMessage")),
 )
 

@@ -171,6 +171,11 @@ class ReadyMessage(TypedDict):
     wasm_bytes: NotRequired[int | None]
 
 
+class AliveMessage(TypedDict):
+    """The worker's module runs (before Pyodide starts): the frame keeps this worker."""
+    type: Literal["alive"]
+
+
 class FailedMessage(TypedDict):
     type: Literal["failed"]
     sondage: NotRequired[Literal[1]]
@@ -211,7 +216,7 @@ class EarlyMessage(TypedDict):
     event: UiMessage
 
 
-WorkerToFrameMessage = ReadyMessage | FailedMessage | Effect
+WorkerToFrameMessage = AliveMessage | ReadyMessage | FailedMessage | Effect
 FrameToHostMessage = (HelloMessage | ReadyMessage | FailedMessage | ShowMessage | ResizeMessage | HideMessage
                       | StoreEffect | CallbackEffect | ConsoleEffect | SdkEffect | EarlyMessage)
 

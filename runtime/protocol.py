@@ -50,7 +50,7 @@ FOR_LOADER = ("commands", "callbacks", "storage_prefixes", "keys", "outbox_key",
               "frame_to_host", "host_to_frame", "limits", "acked_version", "early_id", "segment_commands",
               "segment_event_name")
 # The worker's own messages to the frame, besides the effects it passes on.
-WORKER_TO_FRAME = ("ready", "failed")
+WORKER_TO_FRAME = ("alive", "ready", "failed")
 # The frame to the loader.
 FRAME_TO_HOST = ("hello", "ready", "failed", "show", "resize", "hide", "store", "callback", "console", "sdk",
                  "early")
@@ -102,6 +102,10 @@ BATCH_BYTES = 60_000
 # The ids the loader delivered itself, kept in `acked` (the newest of them).
 ACKED_MAX = 500
 ACKED_VERSION = 1
+# The runtime's worker says "alive" once its module runs (its script and Pyodide's loaded; a
+# few kB). A worker silent this long is started again beside it, and the first to speak is
+# kept: Chromium, rarely, never starts a frame's worker after a reload (no request is made).
+WORKER_SILENT_MS = 5000
 
 
 class AckedRecord(TypedDict):
@@ -277,7 +281,7 @@ def for_javascript(only: tuple[str, ...] = ()) -> dict[str, Any]:
         "keys": {"hint": "hint", "acked": "acked", "early": EARLY_KEY}, "outbox_key": OUTBOX_KEY,
         "hint_version": HINT_VERSION,
         "limits": {"batch_records": BATCH_RECORDS, "batch_bytes": BATCH_BYTES, "acked_max": ACKED_MAX},
-        "acked_version": ACKED_VERSION, "early_id": f"^{EARLY_ID}$",
+        "acked_version": ACKED_VERSION, "early_id": f"^{EARLY_ID}$", "worker_silent_ms": WORKER_SILENT_MS,
         "segment_commands": dict(segment_plugin.AS_COMMAND), "segment_event_name": segment_plugin.EVENT_NAME,
         "to_runtime": _names(TO_RUNTIME), "effects": _names(EFFECTS), "worker_to_frame": _names(WORKER_TO_FRAME),
         "frame_to_host": _names(FRAME_TO_HOST), "host_to_frame": _names(HOST_TO_FRAME),

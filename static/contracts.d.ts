@@ -190,6 +190,10 @@ interface LoadedMessage {
 }
 type HostToFrameMessage = InitMessage | CommandMessage | PageMessage | ScrollMessage | ExitIntentMessage | StorageMessage | UiMessage | SdkReplyMessage;
 type ToRuntimeMessage = InitMessage | CommandMessage | PageMessage | ScrollMessage | ExitIntentMessage | StorageMessage | UiMessage | SdkReplyMessage | DeliveredMessage | UndeliveredMessage | WakeMessage | OnlineMessage | StartedMessage | LoadedMessage;
+/** The worker's module runs (before Pyodide starts): the frame keeps this worker. */
+interface AliveMessage {
+  type: "alive";
+}
 /** Python is up; how long its start took (the frame adds frame_ms). */
 interface ReadyMessage {
   type: "ready";
@@ -236,7 +240,7 @@ interface EarlyMessage {
   sondage?: 1;
   event: UiMessage;
 }
-type WorkerToFrameMessage = ReadyMessage | FailedMessage | MountEffect | UnmountEffect | StoreEffect | DeliverEffect | CallbackEffect | ConsoleEffect | WakeEffect | SdkEffect | LoadEffect;
+type WorkerToFrameMessage = AliveMessage | ReadyMessage | FailedMessage | MountEffect | UnmountEffect | StoreEffect | DeliverEffect | CallbackEffect | ConsoleEffect | WakeEffect | SdkEffect | LoadEffect;
 type FrameToHostMessage = HelloMessage | ReadyMessage | FailedMessage | ShowMessage | ResizeMessage | HideMessage | StoreEffect | CallbackEffect | ConsoleEffect | SdkEffect | EarlyMessage;
 /** runtime/protocol.py's for_javascript(): written into the frame and the worker. */
 interface SondageProtocol {
@@ -250,11 +254,12 @@ interface SondageProtocol {
   limits: { batch_records: number; batch_bytes: number; acked_max: number; };
   acked_version: number;
   early_id: string;
+  worker_silent_ms: number;
   segment_commands: { track: "event"; identify: "identify"; page: "page"; };
   segment_event_name: string;
   to_runtime: { init: "init"; command: "command"; page: "page"; scroll: "scroll"; exit_intent: "exit_intent"; storage: "storage"; ui: "ui"; delivered: "delivered"; undelivered: "undelivered"; wake: "wake"; online: "online"; started: "started"; sdk_reply: "sdk_reply"; loaded: "loaded"; };
   effects: { mount: "mount"; unmount: "unmount"; store: "store"; deliver: "deliver"; callback: "callback"; console: "console"; wake: "wake"; sdk: "sdk"; load: "load"; };
-  worker_to_frame: { ready: "ready"; failed: "failed"; };
+  worker_to_frame: { alive: "alive"; ready: "ready"; failed: "failed"; };
   frame_to_host: { hello: "hello"; ready: "ready"; failed: "failed"; show: "show"; resize: "resize"; hide: "hide"; store: "store"; callback: "callback"; console: "console"; sdk: "sdk"; early: "early"; };
   host_to_frame: { init: "init"; command: "command"; page: "page"; scroll: "scroll"; exit_intent: "exit_intent"; storage: "storage"; ui: "ui"; sdk_reply: "sdk_reply"; };
 }

@@ -12,7 +12,22 @@ const EFFECT = PROTOCOL.effects;
 const params = new URLSearchParams(location.hash.slice(1));
 const hostOrigin = params.get("origin");
 const root = /** @type {HTMLElement} */ (document.getElementById("root"));
-const worker = new Worker(new URL(__WORKER_JS__, import.meta.url).href + location.hash, { type: "module" });
+const WORKER_URL = new URL(__WORKER_JS__, import.meta.url).href + location.hash;
+const WORKER_FILES = __WORKER_JS__.split("/").pop() + " or pyodide.mjs";
+/** The runtime's worker; until one says it is alive, a second may be started beside it. */
+let worker = startWorker();
+/** @type {Worker | null} */
+let spare = null;     // started when the first was silent too long
+let alive = false;    // a worker spoke: it is `worker`, the other is gone
+/** @type {ToRuntimeMessage[]} */
+const given = [];     // what the workers were given before one spoke, for a spare to catch up
+let failures = 0;
+const silent = setTimeout(() => {
+  if (alive) return;
+  warnHost(WORKER_FILES + " did not start within " + PROTOCOL.worker_silent_ms + " ms; starting it again");
+  spare = startWorker();
+  for (const m of given) spare.postMessage(m);
+}, PROTOCOL.worker_silent_ms);
 /** @type {string | null} */
 let current = null;   // id of the survey on screen
 /** @type {string | null} */
@@ -77,13 +92,50 @@ addEventListener("message", (e) => {
     const font = m.ahead.page_font ? m.page.font : m.ahead.font;
     mount(m.ahead.html, m.ahead.id, m.ahead.position, m.ahead.placement, font, {});   // shown on its own
   }
-  worker.postMessage(m);
+  toWorker(m);
 });
 
-worker.onmessage = (/** @type {MessageEvent} */ e) => {
+/** @param {ToRuntimeMessage} m */
+function toWorker(m) {
+  worker.postMessage(m);
+  if (alive) return;
+  given.push(m);
+  if (spare) spare.postMessage(m);
+}
+
+/** @returns {Worker} */
+function startWorker() {
+  const w = new Worker(WORKER_URL, { type: "module" });
+  w.onmessage = (/** @type {MessageEvent} */ e) => {
+    if (!alive) {   // the first to speak is kept
+      alive = true;
+      clearTimeout(silent);
+      given.length = 0;
+      const other = w === worker ? spare : worker;
+      if (other) other.terminate();
+      worker = w;
+      spare = null;
+    }
+    if (w === worker) fromWorker(e);
+  };
+  // Its module (or one it imports) did not load: say which file, not "unknown" (once both
+  // failed, when a spare was started).
+  w.onerror = (/** @type {ErrorEvent} */ e) => {
+    if (alive ? w !== worker : ++failures < (spare ? 2 : 1)) return;
+    clearTimeout(silent);
+    toHost({ type: TO_HOST.failed, reason: e.message ? "worker error: " + e.message
+      : WORKER_FILES + " did not load (an HTTP error, or not served as JavaScript)" });
+  };
+  return w;
+}
+
+/** @param {MessageEvent} e */
+function fromWorker(e) {
   /** @type {WorkerToFrameMessage} */
   const m = typeof e.data === "string" ? JSON.parse(e.data) : e.data;
   switch (m.type) {
+    case FROM_WORKER.alive:
+      break;
     case EFFECT.mount:
       mount(m.html, m.survey_id, m.position, m.placement, m.font, m);
       break;
@@ -104,11 +156,7 @@ worker.onmessage = (/** @type {MessageEvent} */ e) => {
     default:
       warnHost("unknown message type from the runtime: " + String(/** @type {{type: unknown}} */ (m).type) + "; ignored");
   }
-};
-// The worker's module (or one it imports) did not load: say which file, not "unknown".
-worker.onerror = (/** @type {ErrorEvent} */ e) => toHost({ type: TO_HOST.failed, reason: e.message
-  ? "worker error: " + e.message
-  : __WORKER_JS__.split("/").pop() + " or pyodide.mjs did not load (an HTTP error, or not served as JavaScript)" });
+}
 
 // Keyboard: a scale or a row of choices is a radio group: one tab stop, arrow keys move
 // within it, Enter or Space answers. A step Python says takes the focus gets it (without
@@ -132,7 +180,7 @@ function focusControl() {
 }
 
 // Back online: answers waiting for a retry go at once, not after the backoff.
-addEventListener("online", () => worker.postMessage({ type: TO_RUNTIME.online }));
+addEventListener("online", () => toWorker({ type: TO_RUNTIME.online }));
 
 // When the host page gives this frame the focus, it goes to the step's first control.
 addEventListener("focus", () => { if (document.activeElement === document.body) focusControl(); });
@@ -168,7 +216,7 @@ function send(action, extra) {
     message.at = Date.now() / 1000;
     toHost({ type: TO_HOST.early, event: message });
   }
-  worker.postMessage(message);
+  toWorker(message);
 }
 
 root.addEventListener("click", (e) => {

@@ -235,5 +235,6 @@ if (params.has("snapshot")) {
   makeSnapshot().then((state) => self.postMessage(state),
                       (e) => self.postMessage("not stored: " + String(e && e.message || e).split("\n")[0]));
 } else {
+  toFrame({ type: TO_FRAME.alive });   // this module and Pyodide's loaded: the frame keeps this worker
   boot().catch((e) => fail(String(e && e.message || e)));
 }

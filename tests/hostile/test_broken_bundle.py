@@ -77,3 +77,24 @@ def test_a_hung_wasm_request_fails_at_the_timeout_naming_it(host):
     open_broken(host, "**/pyodide.asm.wasm", lambda route: hung.append(route))   # never answered
     assert_failed_once(host, "still loading pyodide-", "/pyodide.asm.wasm after 20000 ms", timeout_ms=40000)
     assert hung
+
+
+def test_a_worker_that_never_starts_is_started_again_and_the_survey_shows(host):
+    """Chromium, rarely, never starts a frame's worker after a reload: no request is made and
+    nothing fails. Here its script's first request is never answered: a second worker is
+    started beside it after a few seconds, the survey shows, and one warning says so."""
+    held: list = []
+
+    def hold_the_first(route) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append(route)      # never answered
+
+    open_broken(host, "**/worker-*.mjs", hold_the_first)
+    expect(host.survey().locator(".sondage-prompt")).to_be_visible(timeout=30000)
+    host.wait_for_loader("ready")
+    host.wait_for_warning("did not start within 5000 ms; starting it again")
+    warnings = sondage_warnings(host)
+    assert len(warnings) == 1 and "worker-" in warnings[0], warnings
+    assert len(held) == 1
