@@ -33,8 +33,8 @@ CONTRACTS: tuple[tuple[str, Any], ...] = (
         "PageFacts", "InitMessage", "CommandMessage", "PageMessage", "ScrollMessage", "ExitIntentMessage",
         "StorageMessage", "UiMessage", "SdkReplyMessage", "DeliveredMessage", "UndeliveredMessage",
         "WakeMessage", "OnlineMessage", "StartedMessage", "LoadFailure", "LoadedMessage", "HostToFrameMessage",
-        "ToRuntimeMessage", "AliveMessage", "ReadyMessage", "FailedMessage", "HelloMessage", "ShowMessage", "ResizeMessage",
-        "HideMessage", "EarlyMessage", "WorkerToFrameMessage", "FrameToHostMessage")),
+        "ToRuntimeMessage", "AliveMessage", "ReadyMessage", "FailedMessage", "HelloMessage", "ShowMessage",
+        "ResizeMessage", "HideMessage", "EarlyMessage", "WorkerToFrameMessage", "FrameToHostMessage")),
 )
 
 
