@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sondage.runtime.responses import answer_record  # noqa: E402
+from sondage.runtime.records import answer_record  # noqa: E402
 from sondage.runtime.survey_format import load_site_data  # noqa: E402
 from tests.postgres import new_database, postgres_server  # noqa: E402
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .protocol import CALLBACKS, COMMANDS
-from .responses import MAX_PROPERTIES, MAX_PROPERTY_NAME, MAX_PROPERTY_TEXT
+from .records import MAX_PROPERTIES, MAX_PROPERTY_NAME, MAX_PROPERTY_TEXT
 
 
 class ArgumentError(ValueError):
@@ -46,7 +46,7 @@ def typed_value(value: Any) -> Any:
 
 
 def _properties(given: Any, what: str, warnings: list[str], *, user: bool) -> dict[str, Any]:
-    """Typed values within the documented limits (responses.MAX_*): what is past them is left
+    """Typed values within the documented limits (records.MAX_*): what is past them is left
     out with a warning, so no answer carries a record the collector would refuse."""
     out: dict[str, Any] = {}
     for key, value in (given or {}).items():

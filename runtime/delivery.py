@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import protocol, stored
+from . import protocol, visitor_state
+from .outbox import BATCH, Outbox
 from .protocol import Effects
-from .responses import BATCH, Outbox
 
 
 class Delivery:
@@ -30,9 +30,9 @@ class Delivery:
         ``acked``); this tab's own key is ``tab_id``'s."""
         self.key = protocol.storage_key(site, f"outbox:{tab_id}")
         self.outbox = Outbox()
-        acked, effects = stored.read_acked(site, storage)
-        for key, value in stored.outboxes(site, storage):
-            for record in stored.outbox_from_json(value).items:
+        acked, effects = visitor_state.read_acked(site, storage)
+        for key, value in visitor_state.outboxes(site, storage):
+            for record in visitor_state.outbox_from_json(value).items:
                 if record["id"] not in acked:
                     self.outbox.add(record)
             effects.append(protocol.store(key, None))
@@ -44,7 +44,7 @@ class Delivery:
         """Another tab's outbox changed: its answers are sent from here too (the collector
         keeps one of each), so none is left behind if that tab is closed."""
         before = len(self.outbox.items)
-        for record in stored.outbox_from_json(value).items:
+        for record in visitor_state.outbox_from_json(value).items:
             self.outbox.add(record)
         if len(self.outbox.items) == before:
             return []
@@ -55,7 +55,7 @@ class Delivery:
         return [self.save()]
 
     def save(self) -> protocol.StoreEffect:
-        return protocol.store(self.key, stored.outbox_to_json(self.outbox))
+        return protocol.store(self.key, visitor_state.outbox_to_json(self.outbox))
 
     def hold(self, until: float) -> None:
         """Send nothing before ``until`` (the records are stored meanwhile)."""

@@ -34,14 +34,15 @@ from . import (
     protocol,
     render,
     segment_plugin,
-    stored,
     strings,
     undecided,
+    visitor_state,
 )
+from .answers import AnswerError, parse_answer
 from .delivery import Delivery
 from .placement import survey_look, with_look
 from .protocol import Effects
-from .responses import MAX_PROPERTIES, AnswerError, answer_record, is_view, parse_answer, view_record
+from .records import MAX_PROPERTIES, answer_record, is_view, view_record
 from .schema import dump
 from .screen import Screen
 from .survey_format import Question, SiteData, Survey, load_site_data
@@ -192,14 +193,14 @@ class Runtime:
             effects_look = []
         self.debug = bool(message.get("debug"))
         storage = message.get("storage") or {}
-        self.history, effects = stored.read_history(site.site, storage)
+        self.history, effects = visitor_state.read_history(site.site, storage)
         effects += self._set_channel(page.get("channel"), page.get("campaign"))
         effects += self.delivery.adopt(site.site, storage, self.new_id()[:12])
-        effects += stored.forget_old_hint(site.site, storage)
-        early, forget = stored.read_early(site.site, storage)
+        effects += visitor_state.forget_old_hint(site.site, storage)
+        early, forget = visitor_state.read_early(site.site, storage)
         effects += forget + self._replay_early(early)
         render.warm_up()   # so the first trigger renders at once
-        visitor, migrated = stored.read_visitor(site.site, storage)
+        visitor, migrated = visitor_state.read_visitor(site.site, storage)
         effects += migrated
         if visitor is not None:
             self.visitor_id = visitor
@@ -416,7 +417,7 @@ class Runtime:
             return self.delivery.take_in(value, self.clock())
         if key != self._key("history"):
             return []
-        theirs = stored.history_from_json(value)
+        theirs = visitor_state.history_from_json(value)
         if theirs is None:
             return []
         self.history.merge(theirs)
@@ -621,7 +622,7 @@ class Runtime:
             return []
         early = message.get("early")
         self._early_id = early if isinstance(early, str) and _EARLY_ID.fullmatch(early) else None
-        done_early = [protocol.store(stored.early_key(self.site.site, self._early_id), None)] \
+        done_early = [protocol.store(visitor_state.early_key(self.site.site, self._early_id), None)] \
             if self._early_id and self.site else []
         effects = self._ui_action(message, survey)
         self._early_id = None
@@ -746,7 +747,7 @@ class Runtime:
 
     # -- stored state ------------------------------------------------------------------
     def _store_history(self) -> protocol.StoreEffect:
-        return protocol.store(self._key("history"), stored.history_to_json(self.history))
+        return protocol.store(self._key("history"), visitor_state.history_to_json(self.history))
 
     def _store_hint(self) -> protocol.StoreEffect:
         """This visitor's hint for the loader: what could still show them anything.

@@ -40,7 +40,7 @@ from .catalogue import Catalogue
 from .collector import MAX_BODY, CollectorError, check_body
 from .files import Files, cache_control
 from .relay import Relays
-from .runtime.responses import is_view
+from .runtime.records import is_view
 from .store import Added, Store
 from .webhooks import Webhook, WebhookQueue
 

@@ -8,7 +8,7 @@ import random
 from typing import Any
 
 from .runtime.flow import next_index
-from .runtime.responses import answer_record, view_record
+from .runtime.records import answer_record, view_record
 from .runtime.survey_format import SiteData, Survey
 from .store import Store
 

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from sondage.catalogue import Catalogue
 from sondage.collector_app import CollectorConfig
 from sondage.results import Filter, compute
-from sondage.runtime.responses import answer_record, view_record
+from sondage.runtime.records import answer_record, view_record
 from sondage.seed import showings
 from sondage.server import start
 from sondage.store import Store

@@ -10,7 +10,7 @@ import pytest
 
 from sondage.collector import CollectorError, parse_body
 from sondage.collector_app import CollectorConfig
-from sondage.runtime.responses import answer_record
+from sondage.runtime.records import answer_record
 from sondage.runtime.survey_format import load_site_data
 from sondage.server import start
 from sondage.store import Store

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from sondage.cli import main
-from sondage.runtime.responses import answer_record
+from sondage.runtime.records import answer_record
 from sondage.runtime.survey_format import load_site_data
 from sondage.store import Store
 

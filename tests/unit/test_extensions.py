@@ -3,9 +3,10 @@ built-ins through the same registry, an extension's mistakes named and contained
 
 import pytest
 
+from sondage.runtime.answers import AnswerError, parse_answer
 from sondage.runtime.extensions import REGISTRY, ExtensionError, Forwarder, QuestionType, RawAnswer, Registry
 from sondage.runtime.forwarding import answer_calls
-from sondage.runtime.responses import AnswerError, answer_record, parse_answer
+from sondage.runtime.records import answer_record
 from sondage.runtime.survey_format import load_site_data
 
 

@@ -16,7 +16,7 @@ from sondage.results import Filter, compute
 from sondage.runtime import link_params, protocol
 from sondage.runtime.delivery import Delivery
 from sondage.runtime.embed import Runtime
-from sondage.runtime.responses import answer_record, view_record
+from sondage.runtime.records import answer_record, view_record
 from sondage.runtime.survey_format import load_site_data
 from sondage.server import start
 from sondage.store import Store, answer_traits, response_choices, responses, showings

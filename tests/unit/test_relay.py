@@ -11,7 +11,7 @@ import pytest
 
 from sondage.collector_config import ConfigError, load
 from sondage.relay import BrazeRelay, CleverTapRelay, Relays
-from sondage.runtime.responses import answer_record
+from sondage.runtime.records import answer_record
 from sondage.runtime.survey_format import load_site_data
 from sondage.store import Store
 from sondage.webhooks import WebhookQueue

@@ -7,7 +7,7 @@ from alembic.config import Config
 
 from sondage.catalogue import Catalogue
 from sondage.results import Filter, FilterError, compute
-from sondage.runtime.responses import answer_record, view_record
+from sondage.runtime.records import answer_record, view_record
 from sondage.runtime.survey_format import load_site_data
 from sondage.seed import seed_store, showings
 from sondage.store import MIGRATIONS, Store, schema_version

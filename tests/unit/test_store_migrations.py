@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from sondage.collector import CollectorError, parse_body
-from sondage.runtime.responses import answer_record
+from sondage.runtime.records import answer_record
 from sondage.runtime.survey_format import load_site_data
 from sondage.store import Store, schema_version
 

@@ -13,7 +13,7 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from sondage.runtime.responses import answer_record
+from sondage.runtime.records import answer_record
 from sondage.runtime.survey_format import load_site_data
 from sondage.store import Store
 from tests.receiver import Receiver

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from sondage.runtime.responses import answer_record
+from sondage.runtime.records import answer_record
 from sondage.runtime.survey_format import load_site_data
 from sondage.store import Store
 from sondage.webhooks import Webhook, WebhookQueue, signature
