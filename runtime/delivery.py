@@ -13,6 +13,7 @@ from typing import Any
 from . import protocol, visitor_state
 from .outbox import BATCH, Outbox
 from .protocol import Effects
+from .records import is_view
 
 
 class Delivery:
@@ -54,6 +55,18 @@ class Delivery:
         self.outbox.add(record)
         return [self.save()]
 
+    def stamp(self, response_id: str, field: str, values: dict[str, Any]) -> Effects:
+        """What was learnt about the visitor after they answered goes on the answers of the
+        showing ``response_id`` not yet sent (what each answer already had is kept); its view
+        says nothing of them."""
+        stamped = False
+        for record in self.outbox.items:
+            if response_id and record.get("response_id") == response_id and not is_view(record):
+                merged = {**values, **(record.get(field) or {})}
+                if merged != record.get(field):
+                    record[field], stamped = merged, True
+        return [self.save()] if stamped else []
+
     def save(self) -> protocol.StoreEffect:
         return protocol.store(self.key, visitor_state.outbox_to_json(self.outbox))
 
@@ -88,6 +101,16 @@ class Delivery:
         self.outbox.attempts = 0
         self.outbox.next_try = 0.0
         return self.flush(now)
+
+    def reported(self, message: dict[str, Any], now: float, jitter: float) -> Effects:
+        """The worker's report on a batch: ``delivered`` (what the collector answered; status
+        0: nothing) or ``undelivered`` (it could not be sent)."""
+        ids = [str(i) for i in message.get("ids", [])]
+        if message.get("type") == "undelivered":
+            return self.result(ids, 0, None, None, now, jitter)
+        status, retry_after = message.get("status"), message.get("retry_after")
+        return self.result(ids, status if isinstance(status, int) else 200, message.get("body"),
+                           float(retry_after) if isinstance(retry_after, (int, float)) else None, now, jitter)
 
     def result(self, ids: list[str], status: int, body: Any, retry_after: float | None, now: float,
                jitter: float) -> Effects:

@@ -67,8 +67,8 @@ def test_the_recipient_is_the_links_identity_else_this_browsers_visitor(site_dat
     # No identity in the link: a reload in the same browser (its stored visitor id) is the same answer.
     url = "https://cdn.test/s/shop/nps/?answer=8&send={{campaign.${dispatch_id}}}"   # an unfilled send tag
     rt, first = hosted(site_data, clock, url)
-    assert rt.link_send == ""
-    storage = {protocol.storage_key("shop", "visitor"): rt.visitor_id}      # what the page stored
+    assert rt.visit.page.link_send == ""
+    storage = {protocol.storage_key("shop", "visitor"): rt.visit.visitor.id}      # what the page stored
     _, again = hosted(site_data, clock, url, storage=storage)
     assert [r["id"] for r in again] == [r["id"] for r in first]
     other = iter(range(5000, 9999))
