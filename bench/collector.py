@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from devtools.postgres import new_database, postgres_server  # noqa: E402
-from sondage.runtime.responses import answer_record  # noqa: E402
+from sondage.runtime.records import answer_record  # noqa: E402
 from sondage.runtime.survey_format import load_site_data  # noqa: E402
 
 CLIENTS = 8

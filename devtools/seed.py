@@ -9,7 +9,7 @@ from typing import Any
 
 from sondage.collector.database import Store
 from sondage.runtime.flow import next_index
-from sondage.runtime.responses import answer_record, view_record
+from sondage.runtime.records import answer_record, view_record
 from sondage.runtime.survey_format import SiteData, Survey
 
 TEXTS = ("Fast delivery", "Too expensive", "Great support", "The search is slow", "Love the new design",

@@ -13,12 +13,28 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .protocol import CALLBACKS, COMMANDS
-from .responses import MAX_PROPERTIES, MAX_PROPERTY_NAME, MAX_PROPERTY_TEXT
+from .protocol import CALLBACKS, COMMANDS, Effects, console
+from .records import MAX_PROPERTIES, MAX_PROPERTY_NAME, MAX_PROPERTY_TEXT
+
+MAX_MISUSES = 200
 
 
 class ArgumentError(ValueError):
     """The caller passed arguments a command does not take (the message says which)."""
+
+
+class Misuses:
+    """The caller's mistakes already warned about: each distinct message is said once,
+    however often it is made (at most MAX_MISUSES of them)."""
+
+    def __init__(self) -> None:
+        self.said: set[str] = set()
+
+    def say(self, message: str) -> Effects:
+        if message in self.said or len(self.said) >= MAX_MISUSES:
+            return []
+        self.said.add(message)
+        return [console("warn", message)]
 
 
 @dataclass
@@ -46,7 +62,7 @@ def typed_value(value: Any) -> Any:
 
 
 def _properties(given: Any, what: str, warnings: list[str], *, user: bool) -> dict[str, Any]:
-    """Typed values within the documented limits (responses.MAX_*): what is past them is left
+    """Typed values within the documented limits (records.MAX_*): what is past them is left
     out with a warning, so no answer carries a record the collector would refuse."""
     out: dict[str, Any] = {}
     for key, value in (given or {}).items():

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import protocol, stored
+from . import protocol, visitor_state
+from .outbox import BATCH, Outbox
 from .protocol import Effects
-from .responses import BATCH, Outbox
+from .records import is_view
 
 
 class Delivery:
@@ -30,9 +31,9 @@ class Delivery:
         ``acked``); this tab's own key is ``tab_id``'s."""
         self.key = protocol.storage_key(site, f"outbox:{tab_id}")
         self.outbox = Outbox()
-        acked, effects = stored.read_acked(site, storage)
-        for key, value in stored.outboxes(site, storage):
-            for record in stored.outbox_from_json(value).items:
+        acked, effects = visitor_state.read_acked(site, storage)
+        for key, value in visitor_state.outboxes(site, storage):
+            for record in visitor_state.outbox_from_json(value).items:
                 if record["id"] not in acked:
                     self.outbox.add(record)
             effects.append(protocol.store(key, None))
@@ -44,7 +45,7 @@ class Delivery:
         """Another tab's outbox changed: its answers are sent from here too (the collector
         keeps one of each), so none is left behind if that tab is closed."""
         before = len(self.outbox.items)
-        for record in stored.outbox_from_json(value).items:
+        for record in visitor_state.outbox_from_json(value).items:
             self.outbox.add(record)
         if len(self.outbox.items) == before:
             return []
@@ -54,8 +55,20 @@ class Delivery:
         self.outbox.add(record)
         return [self.save()]
 
+    def stamp(self, response_id: str, field: str, values: dict[str, Any]) -> Effects:
+        """What was learnt about the visitor after they answered goes on the answers of the
+        showing ``response_id`` not yet sent (what each answer already had is kept); its view
+        says nothing of them."""
+        stamped = False
+        for record in self.outbox.items:
+            if response_id and record.get("response_id") == response_id and not is_view(record):
+                merged = {**values, **(record.get(field) or {})}
+                if merged != record.get(field):
+                    record[field], stamped = merged, True
+        return [self.save()] if stamped else []
+
     def save(self) -> protocol.StoreEffect:
-        return protocol.store(self.key, stored.outbox_to_json(self.outbox))
+        return protocol.store(self.key, visitor_state.outbox_to_json(self.outbox))
 
     def hold(self, until: float) -> None:
         """Send nothing before ``until`` (the records are stored meanwhile)."""
@@ -88,6 +101,16 @@ class Delivery:
         self.outbox.attempts = 0
         self.outbox.next_try = 0.0
         return self.flush(now)
+
+    def reported(self, message: dict[str, Any], now: float, jitter: float) -> Effects:
+        """The worker's report on a batch: ``delivered`` (what the collector answered; status
+        0: nothing) or ``undelivered`` (it could not be sent)."""
+        ids = [str(i) for i in message.get("ids", [])]
+        if message.get("type") == "undelivered":
+            return self.result(ids, 0, None, None, now, jitter)
+        status, retry_after = message.get("status"), message.get("retry_after")
+        return self.result(ids, status if isinstance(status, int) else 200, message.get("body"),
+                           float(retry_after) if isinstance(retry_after, (int, float)) else None, now, jitter)
 
     def result(self, ids: list[str], status: int, body: Any, retry_after: float | None, now: float,
                jitter: float) -> Effects:

@@ -38,7 +38,7 @@ try:   # the C module itself: in Pyodide it is built in, and hashlib.py stays ou
 except ImportError:   # CPython 3.11
     from hashlib import sha256
 
-from .responses import MAX_PROPERTIES, MAX_PROPERTY_NAME, MAX_PROPERTY_TEXT
+from .records import MAX_PROPERTIES, MAX_PROPERTY_NAME, MAX_PROPERTY_TEXT
 from .survey_format import parse_date
 
 ANSWER = "answer"

@@ -10,9 +10,9 @@ import jinja2
 from markupsafe import Markup
 
 from . import locale, markup
+from .answers import scale_range
 from .extensions import BUILTIN_NAMES, REGISTRY
 from .flow import choice_order
-from .responses import scale_range
 from .survey_format import Survey
 
 

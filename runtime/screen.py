@@ -46,6 +46,11 @@ class Screen:
         self.focus = False        # the next step drawn takes the keyboard focus
         self.announced = False    # this showing was announced, or took the focus
 
+    @staticmethod
+    def warm_up() -> None:
+        """Compile the widget's template now, so the first survey renders at once."""
+        render.warm_up()
+
     @property
     def busy(self) -> bool:
         """A survey is on screen (a survey shown ahead does not count: it awaits a decision)."""

@@ -26,7 +26,7 @@ import jinja2
 from markupsafe import Markup
 
 from .embeds import HOSTED_PATH
-from .runtime.responses import NO, YES, scale_range
+from .runtime.answers import NO, YES, scale_range
 from .runtime.survey_format import Survey
 from .snippet import SnippetError, loader_url
 

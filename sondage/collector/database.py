@@ -24,7 +24,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 
 from ..runtime.link_params import is_link_id
-from ..runtime.responses import OTHER, is_view
+from ..runtime.answers import OTHER
+from ..runtime.records import is_view
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 

@@ -1,7 +1,7 @@
 """Intake: the answers POSTed by visitors' browsers, checked record by record.
 
 Requests are untrusted: bodies are bounded, every record is validated against the one
-record definitions (``runtime.responses.AnswerRecord``, and ``ViewRecord`` for a
+record definitions (``runtime.records.AnswerRecord``, and ``ViewRecord`` for a
 survey's showing), and each bad record is refused on
 its own with the field that is wrong, so one poison record never holds back the others.
 Records of a format version this collector does not understand are refused by name.
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..catalogue import Catalogue
-from ..runtime.responses import RECORD_VERSION, is_view, load_record, load_view
+from ..runtime.records import RECORD_VERSION, is_view, load_record, load_view
 from ..runtime.schema import FormatError, dump
 
 MAX_BODY = 256 * 1024
@@ -24,7 +24,7 @@ MAX_RECORDS = 100
 # Valid JSON, but no text a database or a UTF-8 page can hold: a lone UTF-16 surrogate
 # ("\ud800") or NUL. Each becomes U+FFFD, the replacement character, before storing.
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-# The answer record format versions this collector stores (runtime.responses.RECORD_VERSION).
+# The answer record format versions this collector stores (runtime.records.RECORD_VERSION).
 RECORD_VERSIONS = tuple(range(1, RECORD_VERSION + 1))
 
 

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ..files import cache_control
-from ..runtime.responses import is_view
+from ..runtime.records import is_view
 from . import pages
 from .database import Added
 from .intake import MAX_BODY, CollectorError, check_body

@@ -18,7 +18,7 @@ from sondage.collector.config import CollectorConfig
 from sondage.collector.database import Store
 from sondage.collector.results import Filter, compute
 from sondage.collector.server import start
-from sondage.runtime.responses import answer_record, view_record
+from sondage.runtime.records import answer_record, view_record
 from tests.conftest import POSITIONS, wait_until
 
 from .test_screens import SCREENS as SHOTS

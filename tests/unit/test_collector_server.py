@@ -12,7 +12,7 @@ from sondage.collector.config import CollectorConfig
 from sondage.collector.database import Store
 from sondage.collector.intake import CollectorError, parse_body
 from sondage.collector.server import start
-from sondage.runtime.responses import answer_record
+from sondage.runtime.records import answer_record
 from sondage.runtime.survey_format import load_site_data
 from tests.unit.conftest import make_site_data
 

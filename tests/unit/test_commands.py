@@ -19,14 +19,14 @@ def test_identify_keeps_iterates_trait_types_and_warns_about_others(rt):
                                        "joined": {"type": "date", "value": 1700000000.7},
                                        "tags": ["a"], "address": {"city": "Lyon"}},
                                       {"order": "A-1", "bad": None}])
-    assert rt.traits == {"external_id": "123", "plan": "pro", "seats": 4, "trial": False,
+    assert rt.visit.visitor.traits == {"external_id": "123", "plan": "pro", "seats": 4, "trial": False,
                          "joined": {"type": "date", "value": 1700000000}}
-    assert rt.response_properties == {"order": "A-1"}
+    assert rt.visit.visitor.response_properties == {"order": "A-1"}
     messages = [e["message"] for e in of(effects, "console")]
     assert any("trait 'tags'" in m for m in messages) and any("trait 'address'" in m for m in messages)
     assert any("response property 'bad'" in m for m in messages)
     rt.command("identify", [{"plan": "team"}])      # later calls merge, newest wins
-    assert rt.traits["plan"] == "team" and rt.traits["seats"] == 4
+    assert rt.visit.visitor.traits["plan"] == "team" and rt.visit.visitor.traits["seats"] == 4
 
 
 def test_uninstall_removes_the_widget_and_stops_until_install(rt):
@@ -34,7 +34,7 @@ def test_uninstall_removes_the_widget_and_stops_until_install(rt):
     assert rt.command("uninstall", []) == [{"type": "unmount"}]
     assert rt.command("event", ["bought"]) == []                  # stopped
     assert rt.handle({"type": "page", "url": "https://shop.test/next"}) == []
-    assert rt.url == "https://shop.test/next"                     # still follows the page
+    assert rt.visit.page.url == "https://shop.test/next"                     # still follows the page
     [mount] = of(rt.command("install", []), "mount")              # page view again
     assert mount["survey_id"] == "welcome"
 
@@ -44,7 +44,7 @@ def test_page_changes_count_as_page_views_only_after_install(rt):
     rt.command("install", [])
     rt.handle({"type": "ui", "survey_id": "welcome", "action": "close"})
     [mount] = of(rt.handle({"type": "page", "url": "https://shop.test/b"}), "mount")
-    assert mount["survey_id"] == "welcome" and rt.url == "https://shop.test/b"
+    assert mount["survey_id"] == "welcome" and rt.visit.page.url == "https://shop.test/b"
 
 
 def test_segment_mapping_matches_the_iterate_destination():
@@ -64,7 +64,7 @@ def test_segment_mapping_matches_the_iterate_destination():
 
 def test_segment_command_drives_the_runtime(rt):
     rt.command("segment", [{"type": "identify", "userId": "u-9", "traits": {"plan": "pro"}}])
-    assert rt.traits == {"plan": "pro", "external_id": "u-9"}
+    assert rt.visit.visitor.traits == {"plan": "pro", "external_id": "u-9"}
     assert of(rt.command("segment", [{"type": "track", "event": "bought"}]), "mount")
     [w] = rt.command("segment", ["nonsense"])
     assert "Segment plugin" in w["message"]
@@ -88,12 +88,12 @@ def test_the_callers_mistakes_are_named_and_nothing_runs(rt, name, args, words):
 def test_a_bug_inside_the_engine_is_not_blamed_on_the_caller(rt, monkeypatch):
     """A TypeError deep inside targeting propagates (browser.py reports it as a runtime
     error) instead of becoming "wrong arguments for Iterate('event')"."""
-    from sondage.runtime import embed
+    from sondage.runtime import deciding
 
     def broken(*_args, **_kwargs):
         raise TypeError("a bug in the engine")
 
-    monkeypatch.setattr(embed, "choose", broken)
+    monkeypatch.setattr(deciding, "choose", broken)
     with pytest.raises(TypeError, match="a bug in the engine"):
         rt.command("event", ["bought"])
 

@@ -171,7 +171,7 @@ def test_no_collector_means_no_delivery_but_answers_kept(site_data, clock):
     rt, _ = new_runtime(site_data, clock, collector=None)
     rt.command("event", ["bought"])
     effects = ui(rt, "answer", "score", value="10")
-    assert of(effects, "deliver") == [] and rt.delivery.outbox.items
+    assert of(effects, "deliver") == [] and rt.visit.delivery.outbox.items
 
 
 def test_visitor_hint_drops_surveys_this_visitor_will_not_see_again(site_data, clock):
@@ -293,7 +293,7 @@ def test_visitor_id_is_created_once_and_kept(site_data, clock):
     stored = {e["key"]: e["value"] for e in of(effects, "store")}
     visitor = stored["sondage:v1:shop:visitor"]
     rt2, effects2 = new_runtime(site_data, clock, storage={"sondage:v1:shop:visitor": visitor})
-    assert rt2.visitor_id == visitor
+    assert rt2.visit.visitor.id == visitor
     assert "sondage:v1:shop:visitor" not in {e["key"] for e in of(effects2, "store")}
 
 

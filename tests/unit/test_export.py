@@ -8,7 +8,7 @@ import pytest
 
 from sondage.cli import main
 from sondage.collector.database import Store
-from sondage.runtime.responses import answer_record
+from sondage.runtime.records import answer_record
 from sondage.runtime.survey_format import load_site_data
 
 

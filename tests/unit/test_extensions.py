@@ -3,9 +3,10 @@ built-ins through the same registry, an extension's mistakes named and contained
 
 import pytest
 
+from sondage.runtime.answers import AnswerError, parse_answer
 from sondage.runtime.extensions import REGISTRY, ExtensionError, Forwarder, QuestionType, RawAnswer, Registry
 from sondage.runtime.forwarding import answer_calls
-from sondage.runtime.responses import AnswerError, answer_record, parse_answer
+from sondage.runtime.records import answer_record
 from sondage.runtime.survey_format import load_site_data
 
 
@@ -182,7 +183,7 @@ def test_a_survey_waits_for_its_extension_then_shows_rendered_by_its_compiled_te
     effects = rt.handle({"type": "ui", "survey_id": "knob", "question_id": "k", "action": "submit", "values": ["4"]})
     [sdk] = [e for e in effects if e["type"] == "sdk"]
     assert sdk["calls"][-1]["chain"] == [["sendBeacon", ["https://hooks.example/in", "4"]]]
-    records = [r for r in rt.delivery.outbox.items if r.get("question_id") == "k"]
+    records = [r for r in rt.visit.delivery.outbox.items if r.get("question_id") == "k"]
     assert records[0]["response_int"] == 4
     # Loaded once per page: a second showing asks for nothing.
     rt.handle({"type": "ui", "survey_id": "knob", "action": "close"})
@@ -198,7 +199,7 @@ def test_an_extension_that_failed_to_load_is_named_once_and_never_asked_for_agai
     assert effects == [{"type": "console", "level": "warn", "message":
                         "Sondage: survey 'knob' is not shown: its extension test_knob did not load "
                         "(OSError: test_knob.zip: HTTP 404)"}]
-    assert rt.screen.survey is None and not rt._busy
+    assert rt.screen.survey is None and not rt.showing.busy
     again = rt.command("install", ["knob"])
     assert not [e for e in again if e["type"] in ("load", "mount", "console")]   # said once, not fetched again
     shown = rt.command("install", ["plain"])                  # a survey without it still shows
@@ -206,7 +207,7 @@ def test_an_extension_that_failed_to_load_is_named_once_and_never_asked_for_agai
 
 
 def test_an_extension_that_never_arrives_is_given_up_and_the_page_goes_on(site_data, clock):
-    from sondage.runtime.embed import LOAD_SECONDS
+    from sondage.runtime.extension_loading import LOAD_SECONDS
 
     rt = _started(_knob_site(site_data, forwarders=False), clock)
     effects = rt.command("install", [])

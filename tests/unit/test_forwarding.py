@@ -152,8 +152,8 @@ def test_a_hosted_page_takes_the_link_and_never_auto_closes(site_data, clock):
                "page": {"url": "https://cdn.test/s/shop/nps/?user_braze_id=b-1&user_number_age=41"
                                 "&response_boolean_vip=yes&user_date_joined=2024-01-02&answer=7",
                         "channel": "hosted"}})
-    assert rt.traits == {"braze_id": "b-1", "age": 41, "joined": {"type": "date", "value": 1704153600}}
-    assert rt.response_properties == {"vip": True} and rt.identities == {"braze_id": "b-1"}
+    assert rt.visit.visitor.traits == {"braze_id": "b-1", "age": 41, "joined": {"type": "date", "value": 1704153600}}
+    assert rt.visit.visitor.response_properties == {"vip": True} and rt.visit.visitor.identities == {"braze_id": "b-1"}
     effects = rt.command("install", ["nps"])
     assert effects[0]["position"] == "page"
     [deliver] = of(effects, "deliver")

@@ -137,7 +137,7 @@ def test_uninstall_forgets_what_was_waiting(site, clock):
 
 def test_debug_says_the_event_was_decided_before_identify(site, clock):
     rt, _ = new_runtime(site, clock, started=False)
-    rt.debug = True
+    rt.visit.page.debug = True
     [line] = of(rt.command("event", ["Signed Up"]), "console")
     assert "audience: trait plan equals 'pro' (plan is not set)" in line["message"]
     assert "the visitor is not identified yet" in line["message"]
@@ -152,7 +152,7 @@ def test_debug_names_the_property_rule_that_failed(site_data, clock):
     site_data["surveys"][0]["trigger"] = {"event": "bought", "properties": {"rules": [
         {"key": "total", "op": "greater_than", "value": 100}]}}
     rt, _ = new_runtime(site_data, clock)
-    rt.debug = True
+    rt.visit.page.debug = True
     [line] = of(rt.command("event", ["bought", {"total": 20}]), "console")
     assert ("the event 'bought' came, but its properties do not match: "
             "property total greater than 100 (total is 20)") in line["message"]

@@ -23,7 +23,7 @@ def test_ten_languages_every_word():
 def test_the_language_trait_then_the_browser_then_the_surveys_own(site_data, clock):
     site_data["surveys"][0]["translations"] = {"fr": FR}
     rt, _ = new_runtime(site_data, clock)
-    rt.language = "fr-CA"                                    # the browser says French
+    rt.visit.page.language = "fr-CA"                                    # the browser says French
     html = of(rt.command("event", ["bought"]), "mount")[0]["html"]
     assert "Nous recommanderiez-vous ?" in html and "Sûrement" in html and 'lang="fr"' in html
     error = of(ui(rt, "answer", "score", value="11"), "mount")[0]["html"]

@@ -19,7 +19,7 @@ from sondage.collector.webhooks import WebhookQueue, deliveries
 from sondage.runtime import link_params, protocol
 from sondage.runtime.delivery import Delivery
 from sondage.runtime.embed import Runtime
-from sondage.runtime.responses import answer_record, view_record
+from sondage.runtime.records import answer_record, view_record
 from sondage.runtime.survey_format import load_site_data
 from tests.unit.test_collector_server import make_bundle, request
 
@@ -67,8 +67,8 @@ def test_the_recipient_is_the_links_identity_else_this_browsers_visitor(site_dat
     # No identity in the link: a reload in the same browser (its stored visitor id) is the same answer.
     url = "https://cdn.test/s/shop/nps/?answer=8&send={{campaign.${dispatch_id}}}"   # an unfilled send tag
     rt, first = hosted(site_data, clock, url)
-    assert rt.link_send == ""
-    storage = {protocol.storage_key("shop", "visitor"): rt.visitor_id}      # what the page stored
+    assert rt.visit.page.link_send == ""
+    storage = {protocol.storage_key("shop", "visitor"): rt.visit.visitor.id}      # what the page stored
     _, again = hosted(site_data, clock, url, storage=storage)
     assert [r["id"] for r in again] == [r["id"] for r in first]
     other = iter(range(5000, 9999))

@@ -3,8 +3,9 @@
 import pytest
 
 from sondage.runtime import render
+from sondage.runtime.answers import AnswerError, parse_answer
 from sondage.runtime.flow import choice_order, next_index
-from sondage.runtime.responses import AnswerError, answer_record, parse_answer
+from sondage.runtime.records import answer_record
 from sondage.runtime.schema import FormatError
 from sondage.runtime.survey_format import load_survey
 

@@ -13,7 +13,7 @@ from sondage.collector.config import ConfigError, load
 from sondage.collector.database import Store
 from sondage.collector.relay import BrazeRelay, CleverTapRelay, Relays
 from sondage.collector.webhooks import WebhookQueue
-from sondage.runtime.responses import answer_record
+from sondage.runtime.records import answer_record
 from sondage.runtime.survey_format import load_site_data
 from tests.receiver import Receiver
 

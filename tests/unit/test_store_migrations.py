@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from sondage.collector.database import Store, schema_version
 from sondage.collector.intake import CollectorError, parse_body
-from sondage.runtime.responses import answer_record
+from sondage.runtime.records import answer_record
 from sondage.runtime.survey_format import load_site_data
 
 # The table `sondage serve` created before migrations existed.

@@ -1,7 +1,7 @@
 """The visitor's state in their browser is versioned and migrated (issue 9)."""
 
 from sondage.runtime import protocol
-from sondage.runtime.stored import HISTORY_VERSION, history_from_json
+from sondage.runtime.visitor_state import HISTORY_VERSION, history_from_json
 
 from .test_embed import answers, new_runtime, of, ui
 
@@ -29,7 +29,7 @@ def test_a_visitor_who_answered_a_once_survey_is_not_asked_again_after_the_upgra
     after = stored_after(effects)
     assert after["sondage:v1:shop:history"] == {
         "version": HISTORY_VERSION, "shown": {"nps": 1_699_000_000.0}, "responded": {"nps": 1_699_000_010.0}}
-    assert after["sondage:v1:shop:visitor"] == "legacyvisitor0001" and rt.visitor_id == "legacyvisitor0001"
+    assert after["sondage:v1:shop:visitor"] == "legacyvisitor0001" and rt.visit.visitor.id == "legacyvisitor0001"
     # The old keys are removed once migrated; nothing is read from them again.
     for old in LEGACY:
         assert after[old] is None

@@ -9,7 +9,7 @@ import pytest
 from sondage.catalogue import Catalogue
 from sondage.collector.database import Store
 from sondage.collector.results import Filter, answer_conditions, compute
-from sondage.runtime.responses import answer_record, view_record
+from sondage.runtime.records import answer_record, view_record
 from sondage.runtime.survey_format import PageRule, load_site_data
 from sondage.runtime.targeting import page_rule_holds
 

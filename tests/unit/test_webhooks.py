@@ -11,7 +11,7 @@ import pytest
 
 from sondage.collector.database import Store
 from sondage.collector.webhooks import Webhook, WebhookQueue, signature
-from sondage.runtime.responses import answer_record
+from sondage.runtime.records import answer_record
 from sondage.runtime.survey_format import load_site_data
 from tests.receiver import Receiver
 

@@ -1,141 +1,25 @@
-"""Answers: checking a visitor's answer, the per-question record, and the durable outbox.
+"""The records Sondage sends: one per answered question, and one per showing of a survey.
 
 A record carries Iterate's field names (as Iterate's Segment source emits them), so the
-same record feeds the collector and every integration. The outbox keeps records until the
-collector has acknowledged them; it is plain data that the runtime persists in the
-browser before anything is sent, so a reload or a network failure loses nothing.
+same record feeds the collector and every integration. These dataclasses are the one
+definition of both records: the runtime makes them, the collector checks them.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import json
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from . import protocol, strings
-from .extensions import BUILTIN_NAMES, REGISTRY, ExtensionError, QuestionType, RawAnswer
+from . import protocol
+from .answers import MAX_TEXT
 from .schema import FormatError, dump, load, spec
 from .survey_format import ID_PATTERN, SITE_PATTERN, Question, Survey
 
-MAX_TEXT = 5000
 # 1: the first format; 2: adds `identities` (the vendor ids the integrations know),
 # `response_id` (shared by the answers of one showing) and `completes_response`.
 RECORD_VERSION = 2
 
-
-class AnswerError(ValueError):
-    """The answer does not fit the question: ``code`` names the message in runtime/strings.py
-    (the widget shows it in the visitor's language); str() is the English one."""
-
-    def __init__(self, code: str, **values: Any) -> None:
-        self.code, self.values = code, values
-        super().__init__(strings.say("en", code, **values))
-
-    def say(self, language: str) -> str:
-        return strings.say(language, self.code, **self.values)
-
-
-EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s.]{2,63}")
-YES, NO = "Yes", "No"
-OTHER = "Other"
-
-
-def scale_range(question: Question) -> tuple[int, int]:
-    if question.type == "nps":
-        return 0, 10
-    if question.type == "csat":
-        return 1, 5
-    return 1, question.scale
-
-
-def parse_answer(question: Question, raw: Any, other: Any = None) -> Any:
-    """Turn what the widget sent into the answer value for ``question`` (``other``: the
-    text of a single choice's "Other"), by the question type registered under its name."""
-    kind = REGISTRY.question_types.get(question.type)
-    if kind is None:
-        raise AnswerError("e_unavailable")
-    try:
-        value = kind.parse(RawAnswer(question, raw, other))
-    except AnswerError:
-        raise
-    except ValueError as e:     # an extension's own message for the visitor (built-ins raise AnswerError)
-        raise AnswerError("e_extension", message=str(e)[:200]) from None
-    if isinstance(value, bool) or not isinstance(value, (int, float, str, list)) or \
-            isinstance(value, list) and not all(isinstance(v, str) for v in value):
-        raise ExtensionError(f"question type {question.type!r} parsed {type(value).__name__}: an answer is "
-                             "an int, a float, a str or a list of str")
-    return value[:MAX_TEXT] if isinstance(value, str) else value
-
-
-def _parse_builtin(answer: RawAnswer) -> Any:
-    question, raw, other = answer.question, answer.raw, answer.other
-    kind = question.type
-    if kind in ("nps", "rating", "csat"):
-        low, high = scale_range(question)
-        try:
-            value = int(str(raw))
-        except (TypeError, ValueError):
-            raise AnswerError("e_number", low=low, high=high) from None
-        if not low <= value <= high:
-            raise AnswerError("e_number", low=low, high=high)
-        return value
-    if kind in ("single_choice", "dropdown"):
-        if question.other and raw == OTHER:
-            text = str(other if other is not None else "").strip()
-            if not text:
-                raise AnswerError("e_other")
-            return f"{OTHER}: {text[:MAX_TEXT]}"
-        if raw not in question.choices:
-            raise AnswerError("e_choose_one")
-        return raw
-    if kind == "multiple_choice":
-        picked = raw if isinstance(raw, list) else [raw] if raw else []
-        if any(p not in question.choices for p in picked):
-            raise AnswerError("e_choose_from")
-        low = question.min if question.min is not None else 1
-        if len(picked) < low:
-            raise AnswerError("e_at_least", n=low) if low > 1 else AnswerError("e_choose_one")
-        if question.max is not None and len(picked) > question.max:
-            raise AnswerError("e_at_most", n=question.max)
-        return [c for c in question.choices if c in picked]
-    if kind == "yes_no":
-        if raw not in (YES, NO):
-            raise AnswerError("e_yes_no")
-        return raw
-    text = str(raw if raw is not None else "").strip()
-    if not text:
-        raise AnswerError("e_text")
-    if kind == "email":
-        if not EMAIL.fullmatch(text):
-            raise AnswerError("e_email")
-        return text[:254]
-    if kind == "number":
-        try:
-            number = float(text.replace(",", ".")) if text.count(",") == 1 and "." not in text else float(text)
-        except ValueError:
-            raise AnswerError("e_a_number") from None
-        if number != number or number in (float("inf"), float("-inf")):
-            raise AnswerError("e_a_number")
-        if question.min is not None and number < question.min:
-            raise AnswerError("e_min", n=question.min)
-        if question.max is not None and number > question.max:
-            raise AnswerError("e_max", n=question.max)
-        return int(number) if number.is_integer() and abs(number) < 2**53 else number
-    if kind == "date":
-        try:
-            return _dt.date.fromisoformat(text[:10]).isoformat()
-        except ValueError:
-            raise AnswerError("e_date") from None
-    return text[:MAX_TEXT]
-
-
-for _name in BUILTIN_NAMES:
-    REGISTRY.question_type(QuestionType(_name, parse=_parse_builtin))
-
-
-Scalar = str | int | float | bool
 # Traits and response properties: string, number, boolean, or a date {type: "date", value}.
 PropertyValue = str | int | float | bool | dict[str, str | int | float]
 # Limits on traits and response properties (the runtime keeps to them; the collector refuses
@@ -304,57 +188,3 @@ def view_record(survey: Survey, *, record_id: str, site: str, now: float, url: s
 def _iso(now: float) -> str:
     return _dt.datetime.fromtimestamp(now, _dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
-
-RETRY_BASE = 2.0
-RETRY_MAX = 300.0
-BATCH = protocol.BATCH_RECORDS
-# (runtime/protocol.py defines both: the loader sends stored answers in the same batches.)
-BATCH_BYTES = protocol.BATCH_BYTES
-
-
-def record_size(record: dict[str, Any]) -> int:
-    return len(json.dumps(record, separators=(",", ":")).encode())
-
-
-@dataclass
-class Outbox:
-    """Records waiting for the collector, with retry times (exponential backoff with jitter)."""
-
-    items: list[dict[str, Any]] = field(default_factory=list)
-    attempts: int = 0
-    next_try: float = 0.0
-
-    def add(self, record: dict[str, Any]) -> None:
-        if all(r["id"] != record["id"] for r in self.items):
-            self.items.append(record)
-
-    def due(self, now: float, limit: int = BATCH) -> list[dict[str, Any]]:
-        """The next batch: at most ``limit`` records and BATCH_BYTES of JSON (at least one)."""
-        if not self.items or now < self.next_try:
-            return []
-        batch: list[dict[str, Any]] = []
-        size = 0
-        for record in self.items[:max(1, limit)]:
-            size += record_size(record)
-            if batch and size > BATCH_BYTES:
-                break
-            batch.append(record)
-        return batch
-
-    def delivered(self, ids: list[str]) -> None:
-        """These ids are done with (stored, or refused for good)."""
-        done = set(ids)
-        self.items = [r for r in self.items if r["id"] not in done]
-        self.attempts = 0
-        self.next_try = 0.0
-
-    def failed(self, now: float, jitter: float = 0.5, retry_after: float | None = None) -> float:
-        """Note a failed delivery; returns the seconds to wait before the next try: the
-        collector's Retry-After if it gave one, else 2, 4, 8, ... s (at most RETRY_MAX),
-        each spread by ``jitter`` (0..1) so that many visitors do not retry in step."""
-        self.attempts += 1
-        wait = min(RETRY_BASE * 2.0 ** (self.attempts - 1), RETRY_MAX) * (0.5 + jitter)
-        if retry_after is not None and retry_after > 0:
-            wait = max(wait, min(retry_after, RETRY_MAX * 4))
-        self.next_try = now + wait
-        return wait

@@ -15,8 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from . import protocol
+from .outbox import Outbox
 from .protocol import Effects
-from .responses import Outbox
 from .targeting import History
 
 HISTORY_VERSION = 1

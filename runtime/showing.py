@@ -1,0 +1,171 @@
+"""Showing a survey and closing it: the survey on screen (:mod:`screen`), what it waits for
+before it shows (its extensions) and what its answers wait for before they are sent (the
+visitor's ids and traits), its view record, its callbacks and its auto-close.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import locale, protocol
+from .extension_loading import ExtensionLoading
+from .identity_wait import IdentityWait
+from .protocol import Effects
+from .records import view_record
+from .screen import Screen
+from .survey_format import Survey
+from .visit import Visit
+
+# Inside a vendor's message (an embed), the message closes this long after the thank-you.
+AUTO_CLOSE_SECONDS = 3.0
+
+
+class Showing:
+    def __init__(self, visit: Visit) -> None:
+        self.visit = visit
+        self.screen = Screen()
+        self.wait = IdentityWait()
+        self.loading = ExtensionLoading(visit.misuses)
+        # Once a survey shows: the answer its link carries (answering.py), if it carries one.
+        self.after_show: Callable[[Survey], Effects] = lambda survey: []
+
+    @property
+    def busy(self) -> bool:
+        """One survey at a time: one on screen, or one whose extensions are loading."""
+        return self.screen.busy or self.loading.pending is not None
+
+    def show(self, survey: Survey, preview: bool, opened: bool = False) -> Effects:
+        """Show ``survey``. It takes the keyboard focus only when the visitor opened it
+        (``opened``: an install(id) from their click), or in a vendor's message or on the
+        survey's own page, where the survey is what the visitor opened; a survey that appears
+        on its own is announced and waits for Tab (WCAG 3.2.1, 3.2.5)."""
+        visit, page, visitor = self.visit, self.visit.page, self.visit.visitor
+        assert page.site is not None
+        # Its extensions first: the worker fetches them from the bundle, then `loaded`.
+        loading = self.loading.start(page.site, survey, preview, opened, visit.clock())
+        if loading is not None:
+            return loading
+        self.screen.seed = visitor.id
+        self.screen.language = locale.pick_language(survey, visitor.language(page, visit.clock()))
+        survey = page.dressed(survey, preview)
+        showing = visitor.link_id(page, "response", survey, preview) or visit.new_id()[:32]
+        mounted = self.screen.open(survey, preview=preview, response_id=showing,
+                                   focus=opened or page.channel != "page")
+        visit.timers.close_at = None
+        if not preview:
+            visit.history.shown[survey.id] = visit.clock()
+        info = survey_info(survey)
+        # The showing is recorded (views make completion rates real), like an answer: stored first.
+        view = view_record(survey, record_id=visitor.link_id(page, "view", survey, preview) or visit.new_id(),
+                           site=page.site.site, now=visit.clock(), url=page.url, preview=preview,
+                           response_id=self.screen.response_id)
+        effects: Effects = [
+            mounted,
+            *visit.delivery.add(view),
+            visit.store_history(),
+            visit.store_hint(),
+            protocol.callback("onLoad", info),
+            protocol.callback("onEvent", "displayed", {"source": "survey", "survey": info}),
+        ]
+        # Answers (a click made before Python was up comes at once) wait for the page's SDKs
+        # to say who the visitor is: stored, not yet sent.
+        asked = self.wait.ask(page.site.settings, survey, page.channel, visit.clock())
+        if asked:
+            visit.delivery.hold(self.wait.until)
+        effects += asked
+        if page.link_answer is not None:
+            effects += self.after_show(survey)
+        return effects
+
+    def loaded(self, failed: Any) -> Effects:
+        """The worker loaded the extensions asked for (or says why one failed): the survey
+        that waited for them shows now, unless one failed (then it is not shown, and said once)."""
+        pending = self.loading.loaded(failed)
+        if pending is None or self.visit.page.mode == "uninstalled" or self.screen.busy:
+            return []
+        effects = self.show(pending.survey, pending.preview, pending.opened)
+        if pending.wait_for_identify and not self.visit.visitor.identified and self.screen.survey is pending.survey:
+            effects += self.wait_for_identify()
+        return effects
+
+    def load_timeout(self) -> Effects:
+        """Extensions still not loaded in time: the survey is given up, said once, and the
+        page can show others."""
+        if self.loading.pending is None:
+            return []
+        assert self.visit.page.site is not None
+        pending = self.loading.timed_out(self.visit.page.site, self.visit.clock())
+        return [] if pending is None else self.show(pending.survey, pending.preview, pending.opened)
+
+    def sdk_reply(self, name: Any, value: Any) -> Effects:
+        """A page SDK said one of the visitor's ids: once every id asked for is in (or known
+        to be missing), the answers of this showing carry them and are sent."""
+        self.visit.visitor.note_id(name, value)
+        if not self.wait.replied(name):
+            return []
+        return self._release("identities", self.visit.visitor.identities)
+
+    def identified(self) -> Effects:
+        """An identify came: if the answers of this showing waited for it, they carry its traits now."""
+        return self._release("user", self.visit.visitor.traits) if self.wait.identified() else []
+
+    def _release(self, field: str, values: dict[str, Any]) -> Effects:
+        delivery = self.visit.delivery
+        delivery.hold(self.wait.until)
+        return delivery.stamp(self.screen.response_id, field, values) + delivery.flush(self.visit.clock())
+
+    def wait_for_identify(self) -> Effects:
+        """An event from before the runtime started (Segment's destination delivers the
+        page's buffered identify after its event): the answers of this showing wait for that
+        identify a moment (stored, not sent), to carry its traits."""
+        effects = self.wait.for_identify(self.visit.clock())
+        self.visit.delivery.hold(self.wait.until)
+        return effects
+
+    def schedule_close(self, survey: Survey, now: float) -> Effects:
+        """The thank-you step closes by itself: after the survey's close_after, or inside a
+        vendor's message after AUTO_CLOSE_SECONDS."""
+        after = survey.close_after or (AUTO_CLOSE_SECONDS if self.visit.page.channel in
+                                       ("braze-inapp", "clevertap-popup") else None)
+        if after is None:
+            return []
+        return self.visit.timers.close_after(after, now)
+
+    def auto_close(self) -> Effects:
+        if not self.visit.timers.close_due(self.visit.clock()) or self.screen.state != "thanks":
+            return []
+        return self.close()
+
+    def close(self) -> Effects:
+        completed = self.screen.state == "thanks"
+        answered = self.screen.index
+        survey = self.screen.clear()
+        assert survey is not None
+        info = survey_info(survey)
+        total = len(survey.questions)
+        progress = {"completed": min(answered, total), "total": total}
+        self.visit.timers.close_at = None
+        effects: Effects = [
+            protocol.unmount(),
+            protocol.callback("onClose", info),
+            protocol.callback("onEvent", "dismiss", {"source": "survey", "progress": progress,
+                                                     "survey": info, "completed": completed}),
+        ]
+        closing = self.visit.page.close_calls()
+        if closing:
+            effects.append(protocol.sdk(list(closing)))
+        # The view of a showing nobody answered is sent now.
+        return effects + self.visit.delivery.flush(self.visit.clock())
+
+    def remove(self) -> Effects:
+        """uninstall(): nothing on screen, nothing loading."""
+        self.loading.cancel()
+        on_screen = self.screen.state != "empty"
+        self.screen.clear()
+        return [protocol.unmount()] if on_screen else []
+
+
+def survey_info(survey: Survey) -> dict[str, Any]:
+    """A survey as the callbacks name it."""
+    return {"id": survey.id, "title": survey.name}
