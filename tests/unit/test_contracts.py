@@ -111,9 +111,9 @@ def test_the_check_ignores_comments_and_words_that_are_not_contracts():
 
 # -- what the build writes in --------------------------------------------------------------
 def test_the_loader_gets_the_limits_the_runtime_batches_with():
-    from sondage.runtime import responses
+    from sondage.runtime import outbox
     loader = protocol.for_javascript(protocol.FOR_LOADER)
-    assert loader["limits"] == {"batch_records": responses.BATCH, "batch_bytes": responses.BATCH_BYTES,
+    assert loader["limits"] == {"batch_records": outbox.BATCH, "batch_bytes": outbox.BATCH_BYTES,
                                 "acked_max": protocol.ACKED_MAX}
     assert re.fullmatch(loader["early_id"][1:-1], "a" * 8) and not re.fullmatch(loader["early_id"][1:-1], "a" * 7)
     assert loader["keys"]["early"] + "x1234567" == protocol.storage_key("s", "early:x1234567")[len("sondage:v1:s:"):]
