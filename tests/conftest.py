@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,16 +75,22 @@ def postgres(tmp_path_factory):
 POSITIONS = ("bottom-right", "bottom-left", "top-right", "top-left", "center", "bottom-bar", "inline")
 
 
-def wait_until(page: Page, check, what: str, timeout_ms: int = 30000):
+def wait_until(page: Page | None, check, what: str, timeout_ms: int = 30000):
     """Poll ``check()`` (what a vendor's SDK sent, what a receiver got, what the collector
-    stored) until it gives something truthy, and return that; fail naming ``what``.
-    The page's own event loop keeps running (and its network events reach the test) meanwhile."""
-    for _ in range(timeout_ms // 100):
+    stored) until it gives something truthy, and return that; fail naming ``what`` and the
+    last thing seen. With a ``page``, its event loop keeps running (and its network events
+    reach the test) meanwhile; without one (the page is closed), the test just waits."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
         got = check()
         if got:
             return got
-        page.wait_for_timeout(100)
-    raise AssertionError(f"waited {timeout_ms / 1000:g} s for {what}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout_ms / 1000:g} s for {what}; last saw {got!r}")
+        if page is not None:
+            page.wait_for_timeout(100)
+        else:
+            time.sleep(0.1)
 
 
 def free_port() -> int:

@@ -27,6 +27,7 @@ from sondage.collector.webhooks import deliveries
 from sondage.links import email_html, survey_link
 from sondage.runtime.link_params import is_link_id
 from sondage.runtime.survey_format import load_survey
+from tests.conftest import wait_until
 
 from .test_spine import wait_for_rows
 
@@ -38,18 +39,6 @@ def vendor_survey(survey_dir):
     import yaml
 
     return load_survey(yaml.safe_load((survey_dir / "e2e-vendors.yaml").read_text()))
-
-
-def wait_until(check: Callable[[], Any], what: str, timeout: float = 20.0) -> Any:
-    """Poll ``check`` until it gives something true (returned), or fail naming ``what``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = check()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {timeout:g} s for {what}; last saw {got!r}")
-        time.sleep(0.1)
 
 
 @contextlib.contextmanager
@@ -218,7 +207,7 @@ def test_email_renders_without_javascript_and_every_answer_link_records_it(host,
     def relayed() -> dict[int, list]:
         return {n: braze_scores(vendor_apis, f"mail-user-{n}") for n in range(11)}
 
-    wait_until(lambda: all(relayed().values()), "the 11 Braze profiles updated")
+    wait_until(None, lambda: all(relayed().values()), "the 11 Braze profiles updated")
     assert relayed() == {n: [n] for n in range(11)}
     assert all(g["path"] == "/users/track" and g["headers"]["authorization"] == "Bearer e2e-braze-rest-key"
                for g in vendor_apis["braze"].got)
@@ -246,7 +235,7 @@ def test_a_clevertap_link_puts_the_answer_on_the_clevertap_profile(host, servers
         return [d for g in clevertap.got for d in json.loads(g["body"])["d"]
                 if d["identity"] == "ct-link@example.test"]
 
-    event, profile = wait_until(lambda: uploads() if len(uploads()) >= 2 else None, "CleverTap's upload")
+    event, profile = wait_until(None, lambda: uploads() if len(uploads()) >= 2 else None, "CleverTap's upload")
     assert event["evtName"] == "survey_question_response" and event["evtData"]["response_int"] == 8
     assert event["evtData"]["cart"] == 3 and profile["profileData"] == {"nps_score": 8}
     assert all(g["path"] == "/1/upload" and g["headers"]["x-clevertap-passcode"] == "e2e-passcode"
@@ -294,7 +283,7 @@ def test_reloading_an_answer_link_records_it_once_and_tells_braze_once(servers, 
         first = collected(page, lambda: page.goto(link))
         shows(page, console)
         assert len(first["stored"]) == 2 and first["duplicates"] == []          # its view and its answer
-        wait_until(lambda: braze_scores(vendor_apis, "reload-u-1"), "Braze's /users/track for the 9")
+        wait_until(None, lambda: braze_scores(vendor_apis, "reload-u-1"), "Braze's /users/track for the 9")
         # The recipient reloads the page, twice: the collector already has both records.
         for _ in range(2):
             again = collected(page, page.reload)
@@ -303,7 +292,7 @@ def test_reloading_an_answer_link_records_it_once_and_tells_braze_once(servers, 
     [row] = rows_of(servers.store, "reload-u-1")
     assert row["response"] == 9
     # Its one request to Braze made (the collector's queue says so), Braze got one, the 9.
-    wait_until(lambda: braze_deliveries(servers.store, "reload-u-1") == [(9, "done")], "the 9's request made")
+    wait_until(None, lambda: braze_deliveries(servers.store, "reload-u-1") == [(9, "done")], "the 9's request made")
     assert braze_scores(vendor_apis, "reload-u-1") == [9]
     assert sum(g["path"] == "/users/track" for g in vendor_apis["braze"].got
                if b'"reload-u-1"' in g["body"]) == 1
@@ -318,13 +307,14 @@ def test_another_answer_replaces_the_earlier_one_on_the_dashboard_and_at_braze(s
     with recipient(browser) as (page, console):            # in the email on their laptop: 9
         page.goto(braze_link(servers, survey_dir, "change-u-1", 9))
         shows(page, console)
-        wait_until(lambda: [r["response"] for r in rows_of(servers.store, "change-u-1")] == [9], "the 9 stored")
-    wait_until(lambda: braze_scores(vendor_apis, "change-u-1") == [9], "Braze's 9")
+        wait_until(None, lambda: [r["response"] for r in rows_of(servers.store, "change-u-1")] == [9], "the 9 stored")
+    wait_until(None, lambda: braze_scores(vendor_apis, "change-u-1") == [9], "Braze's 9")
     with recipient(browser) as (page, console):            # changed their mind, on their phone: 3
         page.goto(braze_link(servers, survey_dir, "change-u-1", 3))
         shows(page, console)
-        wait_until(lambda: [r["response"] for r in rows_of(servers.store, "change-u-1")] == [3], "the 3 in its place")
-    wait_until(lambda: braze_deliveries(servers.store, "change-u-1") == [(9, "done"), (3, "done")],
+        wait_until(page, lambda: [r["response"] for r in rows_of(servers.store, "change-u-1")] == [3],
+                   "the 3 in its place")
+    wait_until(None, lambda: braze_deliveries(servers.store, "change-u-1") == [(9, "done"), (3, "done")],
                "the 3's request made")
     assert braze_scores(vendor_apis, "change-u-1") == [9, 3]
     [survey] = results().surveys
@@ -359,8 +349,8 @@ def test_a_page_nobody_sees_records_nothing(servers, browser, survey_dir, vendor
         with recipient(browser) as (page, page_console):
             page.goto(braze_link(servers, survey_dir, who, 6))
             shows(page, page_console)
-            wait_until(lambda: rows_of(servers.store, who), "the recipient's click stored")
-        wait_until(lambda: braze_deliveries(servers.store, who) == [(6, "done")], "the 6's request to Braze made")
+            wait_until(None, lambda: rows_of(servers.store, who), "the recipient's click stored")
+        wait_until(None, lambda: braze_deliveries(servers.store, who) == [(6, "done")], "the 6's request to Braze made")
         # Nothing of the scanners: one answer, the 6, one request to Braze, and the hidden page
         # never asked for the survey.
         assert [r["response"] for r in rows_of(servers.store, who)] == [6]
@@ -369,6 +359,8 @@ def test_a_page_nobody_sees_records_nothing(servers, browser, survey_dir, vendor
         # The hidden page is a tab the recipient opened in the background: looked at, it counts.
         scanner.evaluate("window.__seen = true; document.dispatchEvent(new Event('visibilitychange'))")
         shows(scanner, console)
-        wait_until(lambda: [r["response"] for r in rows_of(servers.store, who)] == [10], "the 10 in place of the 6")
-    wait_until(lambda: braze_deliveries(servers.store, who) == [(6, "done"), (10, "done")], "the 10's request made")
+        wait_until(scanner, lambda: [r["response"] for r in rows_of(servers.store, who)] == [10],
+                   "the 10 in place of the 6")
+    wait_until(None, lambda: braze_deliveries(servers.store, who) == [(6, "done"), (10, "done")],
+               "the 10's request made")
     assert braze_scores(vendor_apis, who) == [6, 10]
