@@ -30,8 +30,8 @@ from .survey_format import QuestionType as BuiltinType
 from .survey_format import Scalar
 
 if TYPE_CHECKING:
-    from .vendors.base import SdkCall
     from .survey_format import ExtensionRef, Question, SiteData, SiteSettings, Survey
+    from .vendors.base import SdkCall
 
 GROUP = "sondage.extensions"
 NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")

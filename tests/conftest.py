@@ -17,10 +17,10 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from devtools.chromium import ARGS
 from sondage.build.bundle import BuildResult, build
 from sondage.collector.config import CollectorConfig
-from sondage.runtime.vendors.braze import BrazeRelay
-from sondage.runtime.vendors.clevertap import CleverTapRelay
 from sondage.collector.server import Running, start
 from sondage.demo_site import serve_site
+from sondage.runtime.vendors.braze import BrazeRelay
+from sondage.runtime.vendors.clevertap import CleverTapRelay
 from sondage.snippet import snippet
 from tests.receiver import Receiver
 

@@ -22,8 +22,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .base import (Embed, LinkTags, Relay, RelayConfigError, SdkCall, Vendor, as_date, call, http_url,
-                   iterate_fields, pick, record_value, secret, typed_value)
+from .base import (
+    Embed,
+    LinkTags,
+    Relay,
+    RelayConfigError,
+    SdkCall,
+    Vendor,
+    as_date,
+    call,
+    http_url,
+    iterate_fields,
+    pick,
+    record_value,
+    secret,
+    typed_value,
+)
 
 if TYPE_CHECKING:
     from ..extensions import ForwardContext

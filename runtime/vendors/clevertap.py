@@ -28,8 +28,23 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..survey_format import parse_date
-from .base import (Embed, LinkTags, Relay, RelayConfigError, SdkCall, Vendor, as_date, call, http_url,
-                   iterate_fields, json_refusal, pick, record_value, secret, typed_value)
+from .base import (
+    Embed,
+    LinkTags,
+    Relay,
+    RelayConfigError,
+    SdkCall,
+    Vendor,
+    as_date,
+    call,
+    http_url,
+    iterate_fields,
+    json_refusal,
+    pick,
+    record_value,
+    secret,
+    typed_value,
+)
 
 if TYPE_CHECKING:
     from ..extensions import ForwardContext
