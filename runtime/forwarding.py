@@ -17,7 +17,7 @@ from .survey_format import Question, SiteSettings, Survey
 from .vendors import registry
 from .vendors.base import SdkCall, call
 
-__all__ = ["CHANNELS", "Channel", "SdkCall", "answer_calls", "channels", "close_calls", "identity_queries",
+__all__ = ["HOSTED", "PAGE", "Channel", "SdkCall", "answer_calls", "channels", "close_calls", "identity_queries",
            "vendors"]
 
 # Where the survey runs (iterateSettings.channel): "page", a vendor's message (its embed's
@@ -28,10 +28,8 @@ PAGE, HOSTED = "page", "hosted"
 
 
 def channels() -> tuple[Channel, ...]:
+    """Where a survey may run: the page, each vendor's message, its own page."""
     return (PAGE, *registry.embed_channels(), HOSTED)
-
-
-CHANNELS = channels()      # the built-in vendors' (a vendor registered later: channels())
 
 
 def vendors(settings: SiteSettings, survey: Survey, channel: Channel) -> dict[str, bool]:

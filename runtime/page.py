@@ -32,7 +32,7 @@ class Page:
         self.look: tuple[str, str] | None = None    # (position, theme) for the previewed survey
         self.debug = False
         self.mode: Mode = "waiting"
-        self.channel: forwarding.Channel = "page"
+        self.channel: forwarding.Channel = forwarding.PAGE
         self.campaign = ""                    # the vendor's campaign id, in its message (an embed's setting)
         self.link_answer: str | None = None   # a hosted page's answer=, for question 1
         self.link_send = ""                   # ... and its send= (the email send it came in)

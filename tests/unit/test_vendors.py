@@ -3,9 +3,11 @@ module and its configuration only, and no other module names Braze or CleverTap.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,6 +124,17 @@ def test_a_fourth_vendors_merge_tags_reach_a_link_and_its_relay_builds_a_request
     assert relay_jobs(record, relays) == [("fake", "https://api.fake.test/v1/answers",
                                            json.dumps({"answer": 9, "user": "F-7"}, sort_keys=True))]
     assert relay_jobs({**record, "identities": {}}, relays) == []
+
+
+def test_the_vendors_modules_import_nothing_the_browser_lacks():
+    """They ship into Pyodide with the runtime: the standard library and the runtime only."""
+    found = []
+    for path in sorted((ROOT / "runtime" / "vendors").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else []
+            found += [f"{path.name}: {n}" for n in names if n.split(".")[0] not in sys.stdlib_module_names]
+    assert not found, found
 
 
 # -- only the vendors' own modules name them ---------------------------------------------------
