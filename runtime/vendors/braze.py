@@ -13,7 +13,14 @@
 - **Relay**: ``POST <rest_endpoint>/users/track``, ``Authorization: Bearer <REST API key>``
   (a key with ``users.track``); body ``{"attributes": [{"braze_id", <label>: value}],
   "events": [{"braze_id", "name": "survey-question-response", "time", "properties"}]}``.
-  One answer per request: well within Braze's 75 attributes and 75 events a request.
+  One answer per request: well within Braze's 75 attributes and 75 events a request. In the
+  collector's configuration::
+
+      relay:
+        shop-key:
+          braze:
+            rest_endpoint: https://rest.iad-01.braze.com
+            api_key_env: BRAZE_REST_API_KEY         # a key with users.track
 """
 
 from __future__ import annotations

@@ -17,7 +17,17 @@
   ``X-CleverTap-Account-Id`` and ``X-CleverTap-Passcode``; body ``{"d": [{"type": "event",
   "identity", "ts", "evtName", "evtData"}, {"type": "profile", "identity", "ts",
   "profileData"}]}``: the event flat, the answer and the user properties on the profile. A
-  2xx reply can still refuse (``"status": "fail"``, or ``unprocessed`` records).
+  2xx reply can still refuse (``"status": "fail"``, or ``unprocessed`` records). In the
+  collector's configuration::
+
+      relay:
+        shop-key:
+          clevertap:
+            account_id: TEST-123-ABC
+            passcode_env: CLEVERTAP_PASSCODE
+            region: eu1                             # eu1 | in1 | sg1 | us1 | aps3 | mec1
+            event: survey_question_response         # or survey-question-response
+            user_properties: [plan]                 # link user properties put on the profile
 """
 
 from __future__ import annotations
