@@ -6,11 +6,13 @@ exactly those modules (see in_pyodide.py). Keep it in step with what the runtime
 
 import asyncio
 import json
+from dataclasses import fields
 
 from sondage.runtime import browser, extensions
 from sondage.runtime.embed import Runtime
 from sondage.runtime.schema import load
-from sondage.runtime.survey_format import ExtensionRef
+from sondage.runtime.survey_format import ExtensionRef, Forwarding
+from sondage.runtime.vendors import registry
 
 QUESTIONS = [
     {"id": "nps", "type": "nps", "prompt": "How likely?", "logic": [{"less_than": 3, "goto": "words"}]},
@@ -34,8 +36,11 @@ RULES = {"match": "all", "rules": [
 PAGES = {"match": "any", "rules": [{"field": "path", "op": "starts_with", "value": "/"},
                                    {"op": "matches", "value": r"example\.test"}]}
 ONE = [{"id": "q", "type": "text", "prompt": "Why?"}]
-SITE = {"format": 1, "site": "exercise", "settings": {"cooldown_hours": 72, "forward": {
-    "segment": True, "braze": True, "clevertap": True, "clevertap_user_properties": ["plan"]}}, "surveys": [
+# Every vendor's forwarding on (runtime/vendors/), the traits its profile takes too.
+FORWARD = {**{name: True for name in registry.VENDORS},
+           **{f.name: ["plan"] for f in fields(Forwarding) if f.name.endswith("_user_properties")}}
+LINK_ID = next(v.link.trait for v in registry.link_vendors() if v.link is not None)   # a link's identity
+SITE = {"format": 1, "site": "exercise", "settings": {"cooldown_hours": 72, "forward": FORWARD}, "surveys": [
     {"id": "s", "site": "exercise", "name": "S", "intro": "Hi", "pages": PAGES,
      "audience": {"traits": RULES, "sample": 100, "devices": ["desktop"], "languages": ["en"]},
      "trigger": {"type": "event", "event": "go",
@@ -64,7 +69,7 @@ effects += rt.command("event", ["go", {"total": 5}])
 effects += rt.command("identify", [{"external_id": "u1", "plan": "pro", "seats": 3,
                                     "joined": {"type": "date", "value": 1750000000}}, {"plan": "pro"}])
 effects += rt.handle({"type": "started"})
-effects += rt.handle({"type": "sdk_reply", "name": "braze_external_id", "value": "u1"})
+effects += rt.handle({"type": "sdk_reply", "name": registry.identity_names()[0], "value": "u1"})
 effects += rt.command("debug", [])
 assert rt.screen.survey is not None and rt.screen.survey.id == "s", "event-then-identify did not show s"
 for q in QUESTIONS:
@@ -91,17 +96,18 @@ effects += rt.handle({"type": "storage", "key": "sondage:v1:exercise:history",
 effects += rt.command("segment", [{"type": "track", "event": "go", "properties": {"total": 5}}])
 effects += rt.command("uninstall", [])
 effects += rt.command("install", [])
-# Inside a Braze in-app message: the bridge, then the message closes after the thank-you.
-inapp = Runtime(clock=lambda: float(clock()))
-effects += inapp.handle({"type": "init", "site_data": SITE, "collector": "/collect",
-                         "page": {"url": "https://example.test/", "channel": "braze-inapp"}, "storage": {}})
-effects += inapp.command("event", ["go", {"total": 5}])
-effects += inapp.command("identify", [{"plan": "pro", "seats": 3, "joined": "2025-01-01"}])
-effects += inapp.handle({"type": "wake"})
+# Inside each vendor's message (its embed): its bridge, then the message closes after the thank-you.
+for channel in registry.embed_channels():
+    inapp = Runtime(clock=lambda: float(clock()))
+    effects += inapp.handle({"type": "init", "site_data": SITE, "collector": "/collect",
+                             "page": {"url": "https://example.test/", "channel": channel}, "storage": {}})
+    effects += inapp.command("event", ["go", {"total": 5}])
+    effects += inapp.command("identify", [{"plan": "pro", "seats": 3, "joined": "2025-01-01"}])
+    effects += inapp.handle({"type": "wake"})
 # A hosted page opened from an email: typed link parameters and the first answer.
 hosted = Runtime(clock=lambda: float(clock()))
 effects += hosted.handle({"type": "init", "site_data": SITE, "collector": "/collect", "storage": {},
-                          "page": {"channel": "hosted", "url": "https://x.test/s/exercise/s/?user_braze_id=b"
+                          "page": {"channel": "hosted", "url": f"https://x.test/s/exercise/s/?user_{LINK_ID}=b"
                                    "&user_number_n=2&user_boolean_b=true&user_date_d=2024-01-01&answer=9"}})
 effects += hosted.command("install", ["s"])
 # A site with an extension (the build staged it as a folder; a site's ships as a zip): the

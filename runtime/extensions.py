@@ -13,7 +13,7 @@ naming a function that takes a :class:`Registry`::
 ``sondage build`` installs the wheels a site declares (``extensions`` in sites.yaml) with
 micropip inside the pinned Pyodide, calls each ``register`` there, and ships the extension as
 a zip of bytecode; the visitor's browser imports it only when a survey shown needs it. The
-built-in question types and the Segment, Braze and CleverTap forwarders are registered
+built-in question types and the vendors' forwarders (``runtime/vendors/``) are registered
 through the same two classes.
 """
 
@@ -30,8 +30,8 @@ from .survey_format import QuestionType as BuiltinType
 from .survey_format import Scalar
 
 if TYPE_CHECKING:
-    from .forwarding import Channel, SdkCall
     from .survey_format import ExtensionRef, Question, SiteData, SiteSettings, Survey
+    from .vendors.base import SdkCall
 
 GROUP = "sondage.extensions"
 NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
@@ -86,7 +86,7 @@ class ForwardContext:
     value: Any
     survey: Survey
     settings: SiteSettings
-    channel: Channel
+    channel: str                  # where the survey runs (forwarding.channels())
     traits: dict[str, Any]
     options: Options = field(default_factory=dict)
 
@@ -143,7 +143,7 @@ class Registry:
 
 
 BUILTIN_NAMES: tuple[str, ...] = get_args(BuiltinType)
-REGISTRY = Registry()       # the runtime's: the built-ins (registered by answers and forwarding), then extensions
+REGISTRY = Registry()       # the runtime's: the built-ins (registered by answers and vendors.registry), then extensions
 
 
 def uses_extensions(survey: Survey, settings: SiteSettings | None) -> bool:

@@ -3,22 +3,22 @@
 - ``user_<key>=v`` sticks to the user (a trait); ``response_<key>=v`` to this response only
   (a response property). A type prefix types the value: ``user_number_age=33``,
   ``response_boolean_trial=true``, ``user_date_joined=2024-01-31`` (or unix seconds).
-- Identities from an email service's merge tags: ``user_braze_id`` (Braze's
-  ``{{${braze_id}}}``), ``user_email`` (CleverTap's ``{{ Profile.Identity }}``),
-  ``user_external_id``. They become traits too, and the identities the server relays with.
+- Identities from an email service's merge tags: ``user_<trait>`` as each vendor's links
+  say (``runtime/vendors/``: its ``LinkTags``), and ``user_external_id``. They become traits
+  too, and the identities the server relays with.
 - ``answer=<value>``: the answer to the first question, clicked in an email; recorded at
   once, and the survey goes on with question 2.
-- ``send=<id>``: the email send the link came in (Braze's ``{{campaign.${dispatch_id}}}``),
-  so that each send of a recurring campaign gets its own answer.
+- ``send=<id>``: the email send the link came in (a vendor's send tag), so that each send
+  of a recurring campaign gets its own answer.
 
-A merge tag the service did not fill (``{{...}}``, or CleverTap's ``null`` default) is
-ignored, never stored as a value.
+A merge tag the service did not fill (``{{...}}``, a ``null`` default, or a vendor's own
+placeholder) is ignored, never stored as a value.
 
 **One answer per recipient, survey, question and send.** A link is opened again and again:
 the recipient reloads it, clicks another answer in the same email, a mail scanner opens it
 first. So what is recorded on a survey's own page has ids derived from who answered and what
 (:func:`link_id`), not random ones. The recipient is the identity the link carries
-(``user_braze_id``, ``user_email``, ``user_external_id``), else this browser's visitor id.
+(each vendor's, in the registry's order, then ``user_external_id``), else this browser's visitor id.
 The showing (``response_id``) and its view are derived from the recipient, the survey and
 the send, so a reload is the same response, not another one. An answer's id adds its
 question and value: the same answer again has the same id, which the collector already has
@@ -40,11 +40,11 @@ except ImportError:   # CPython 3.11
 
 from .records import MAX_PROPERTIES, MAX_PROPERTY_NAME, MAX_PROPERTY_TEXT
 from .survey_format import parse_date
+from .vendors import registry
 
 ANSWER = "answer"
 SEND = "send"
 LINK_ID_PREFIX = "link-"        # ids derived by link_id(); the collector replaces such an answer when it changes
-IDENTITY_PARAMS = {"braze_id": "braze_id", "email": "clevertap_identity", "external_id": None}
 
 
 @dataclass
@@ -59,7 +59,14 @@ class LinkParams:
 
 def _unfilled(value: str) -> bool:
     text = value.strip()
-    return not text or text == "null" or ("{{" in text and "}}" in text) or text.startswith("@Profile")
+    return not text or text == "null" or ("{{" in text and "}}" in text) \
+        or any(vendor.unfilled(text) for vendor in registry.VENDORS.values())
+
+
+def _identities() -> dict[str, str]:
+    """The trait a link's identity parameter sets (``user_<trait>``) -> the identity it is."""
+    return {vendor.link.trait: vendor.link.relay_identity for vendor in registry.link_vendors()
+            if vendor.link is not None}
 
 
 def _typed(kind: str, value: str) -> Any:
@@ -86,6 +93,7 @@ def _typed(kind: str, value: str) -> Any:
 
 def parse(url: str) -> LinkParams:
     out = LinkParams()
+    identities = _identities()
     for name, value in parse_qsl(urlsplit(url).query, keep_blank_values=False):
         if name == ANSWER:
             if not _unfilled(value):
@@ -112,17 +120,15 @@ def parse(url: str) -> LinkParams:
                 continue
             if len(target) < MAX_PROPERTIES:
                 target[key] = typed
-            if target is out.traits and key in IDENTITY_PARAMS and isinstance(typed, str):
-                identity = IDENTITY_PARAMS[key]
-                if identity:
-                    out.identities[identity] = typed[:200]
+            if target is out.traits and key in identities and isinstance(typed, str):
+                out.identities[identities[key]] = typed[:200]
     return out
 
 
 def recipient(identities: dict[str, str], traits: dict[str, Any], visitor_id: str) -> str:
     """Who answers on a survey's own page: the identity the link carries, else this browser's
     visitor ("" if neither is known: then answers get random ids)."""
-    for name in ("braze_id", "clevertap_identity"):
+    for name in _identities().values():
         if identities.get(name):
             return f"{name}:{identities[name]}"
     external = traits.get("external_id")

@@ -14,13 +14,11 @@ from .placement import survey_look, with_look
 from .protocol import Effects
 from .survey_format import SiteData, Survey, load_site_data
 from .targeting import device_type
+from .vendors import registry
 
 # Whether page views count: not before install() (installOnLoad implies it), never after
 # uninstall() until the next install.
 Mode = Literal["waiting", "installed", "uninstalled"]
-# How the survey sits inside a vendor's message: "modal" (centred over a backdrop, a
-# full-screen Braze in-app message), "fill" (fills a small CleverTap pop-up), or a page.
-EMBEDDED = {"braze-inapp": "modal", "clevertap-popup": "fill", "hosted": "page"}
 
 
 class Page:
@@ -34,8 +32,8 @@ class Page:
         self.look: tuple[str, str] | None = None    # (position, theme) for the previewed survey
         self.debug = False
         self.mode: Mode = "waiting"
-        self.channel: forwarding.Channel = "page"
-        self.campaign = ""                    # the vendor's campaign id, in a CleverTap pop-up
+        self.channel: forwarding.Channel = forwarding.PAGE
+        self.campaign = ""                    # the vendor's campaign id, in its message (an embed's setting)
         self.link_answer: str | None = None   # a hosted page's answer=, for question 1
         self.link_send = ""                   # ... and its send= (the email send it came in)
 
@@ -58,9 +56,10 @@ class Page:
         the survey's own page, what its link says (who the visitor is, maybe an answer)."""
         if channel in (None, "", "page"):
             return [], None
-        if channel not in forwarding.CHANNELS:
+        known = forwarding.channels()
+        if channel not in known:
             return [protocol.console("warn", f"Sondage: iterateSettings.channel {channel!r} is not one of "
-                                             f"{', '.join(forwarding.CHANNELS)}; ignored")], None
+                                             f"{', '.join(known)}; ignored")], None
         self.channel = channel
         self.campaign = str(campaign)[:100] if isinstance(campaign, (str, int)) else ""
         if channel != "hosted":
@@ -72,7 +71,17 @@ class Page:
 
     @property
     def embedded(self) -> str | None:
-        return EMBEDDED.get(self.channel)
+        """How the survey sits: inside a vendor's message, as its embed says ("modal": centred
+        over a backdrop; "fill": filling it), "page" on its own page, else None (a corner)."""
+        if self.channel == forwarding.HOSTED:
+            return "page"
+        vendor = registry.by_channel(self.channel)
+        return vendor.embed.presentation if vendor is not None and vendor.embed is not None else None
+
+    @property
+    def in_message(self) -> bool:
+        """The survey runs inside a vendor's message (an embed)."""
+        return registry.by_channel(self.channel) is not None
 
     def key(self, name: str) -> str:
         assert self.site is not None

@@ -15,6 +15,7 @@ from . import protocol
 from .answers import MAX_TEXT
 from .schema import FormatError, dump, load, spec
 from .survey_format import ID_PATTERN, SITE_PATTERN, Question, Survey
+from .vendors.registry import identity_names
 
 # 1: the first format; 2: adds `identities` (the vendor ids the integrations know),
 # `response_id` (shared by the answers of one showing) and `completes_response`.
@@ -70,7 +71,7 @@ class AnswerRecord:
     response_day: int | None = spec("Date questions: the day.", default=None, minimum=1, maximum=31)
     identities: dict[str, str] = spec(
         "The visitor's ids in the vendors' tools, as the page's integrations know them "
-        "(braze_external_id, braze_device_id, clevertap_id), so answers join with their profiles.",
+        f"({', '.join(identity_names())}), so answers join with their profiles.",
         default_factory=dict)
     response_id: str = spec("Shared by the answers given in one showing of the survey.", default="",
                             pattern=f"(?:{protocol.RECORD_ID})?")

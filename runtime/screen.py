@@ -40,8 +40,8 @@ class Screen:
         self.seed = ""          # the visitor's id: their own order of shuffled choices
         self.host_font = ""     # the host page's font family (for appearance.font: inherit)
         self.language: str | None = None   # the language the visitor reads the survey in
-        # Inside a vendor's message: "modal" (centred over a backdrop, a full-screen Braze
-        # in-app message) or "fill" (fills a small CleverTap pop-up); else the survey's corner.
+        # Inside a vendor's message, as its embed says (runtime/vendors/): "modal" (centred over
+        # a backdrop, a full-screen message) or "fill" (fills a small pop-up); else the survey's corner.
         self.embedded: str | None = None
         self.focus = False        # the next step drawn takes the keyboard focus
         self.announced = False    # this showing was announced, or took the focus

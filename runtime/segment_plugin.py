@@ -6,11 +6,21 @@ Segment's "Iterate Web (Actions)" destination maps, by default, a track call to
 Sondage's own Segment plugin instead (``sondage snippet --segment-plugin``), the plugin
 forwards each Segment event unchanged as ``Iterate('segment', event)`` and this module
 maps it the same way, plus page calls, which count as a page change.
+
+The other way, each answer goes to Segment as ``analytics.track('Survey Question Response',
+{...record})`` when the site forwards to it (:class:`Segment`, a vendor like the others in
+``runtime/vendors/``: it has no embed, no merge tags and no relay).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .vendors.base import SdkCall, Vendor, call, iterate_fields, pick
+
+if TYPE_CHECKING:
+    from .extensions import ForwardContext
+    from .survey_format import SiteSettings, Survey
 
 Command = tuple[str, list[Any]]
 
@@ -19,6 +29,8 @@ Command = tuple[str, list[Any]]
 # know, before Python is up, whether a Segment call could show a survey.
 AS_COMMAND = {"track": "event", "identify": "identify", "page": "page"}
 EVENT_NAME = "event"
+# The event each answer is tracked as.
+ANSWER_EVENT = "Survey Question Response"
 
 
 class SegmentEventError(ValueError):
@@ -60,3 +72,16 @@ def commands(event: Any) -> list[Command]:
         url = _page_url(event)
         return [("page", [url])] if url else []
     return []   # group, alias, screen: nothing for surveys
+
+
+class Segment(Vendor):
+    """Answers to analytics.js: one track call each, with the record's fields."""
+
+    name = "segment"
+    label = "Segment"
+
+    def enabled(self, settings: SiteSettings, survey: Survey, channel: str) -> bool:
+        return pick(survey.forward.segment, settings.forward.segment)
+
+    def answer_calls(self, ctx: ForwardContext) -> list[SdkCall]:
+        return [call(self.label, "analytics", [["track", [ANSWER_EVENT, iterate_fields(ctx.record)]]])]

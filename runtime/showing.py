@@ -126,8 +126,7 @@ class Showing:
     def schedule_close(self, survey: Survey, now: float) -> Effects:
         """The thank-you step closes by itself: after the survey's close_after, or inside a
         vendor's message after AUTO_CLOSE_SECONDS."""
-        after = survey.close_after or (AUTO_CLOSE_SECONDS if self.visit.page.channel in
-                                       ("braze-inapp", "clevertap-popup") else None)
+        after = survey.close_after or (AUTO_CLOSE_SECONDS if self.visit.page.in_message else None)
         if after is None:
             return []
         return self.visit.timers.close_after(after, now)

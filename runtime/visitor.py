@@ -12,9 +12,7 @@ from .protocol import Effects
 from .records import MAX_PROPERTIES
 from .survey_format import Survey
 from .targeting import Context, visitor_language
-
-# The page's SDKs answer with these (forwarding.identity_queries asks for them).
-IDENTITY_NAMES = ("braze_external_id", "braze_device_id", "clevertap_id")
+from .vendors import registry
 
 
 class Visitor:
@@ -58,7 +56,7 @@ class Visitor:
 
     def note_id(self, name: Any, value: Any) -> None:
         """A page SDK's answer: one of the visitor's ids in a vendor's tool."""
-        if name in IDENTITY_NAMES and isinstance(value, (str, int)) and not isinstance(value, bool) \
+        if name in registry.identity_names() and isinstance(value, (str, int)) and not isinstance(value, bool) \
                 and str(value).strip():
             self.identities[name] = str(value)[:200]
 

@@ -218,6 +218,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from .links import NONE, esps
+    from .runtime.vendors import registry
+
     p = argparse.ArgumentParser(prog="sondage", description="Web surveys in Python, in the browser.")
     p.add_argument("--version", action="version", version=f"sondage {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
@@ -251,13 +254,13 @@ def parser() -> argparse.ArgumentParser:
                         "policy needs: the snippet by its hash, the runtime's origin")
     s.set_defaults(func=cmd_snippet)
 
-    e = sub.add_parser("embed", help="print what to paste into a Braze in-app message, a CleverTap web "
-                                     "pop-up or an email, or a link, for one survey")
-    e.add_argument("kind", choices=["braze-inapp", "clevertap-popup", "link", "email"],
-                   help="braze-inapp: a Braze HTML in-app message's Custom Code; clevertap-popup: a "
-                        "CleverTap Web Pop-up's custom HTML; link: the survey page's link; email: the first "
-                        "question as email HTML")
-    e.add_argument("--esp", choices=["braze", "clevertap", "none"], default="none",
+    embeds = [v.embed for v in registry.VENDORS.values() if v.embed is not None]
+    e = sub.add_parser("embed", help=f"print what to paste into a {', a '.join(x.title for x in embeds)} or an "
+                                     f"email, or a link, for one survey")
+    e.add_argument("kind", choices=[*(x.channel for x in embeds), "link", "email"],
+                   help="; ".join(f"{x.channel}: a {x.title}" for x in embeds) + "; link: the survey page's link; "
+                        "email: the first question as email HTML")
+    e.add_argument("--esp", choices=list(esps()), default=NONE,
                    help="link and email: whose merge tags identify the recipient (default: none)")
     e.add_argument("--user-property", action="append", default=[], metavar="NAME=TAG",
                    help="link and email: a user property filled by a merge tag (repeatable)")
@@ -265,8 +268,9 @@ def parser() -> argparse.ArgumentParser:
                    help="link and email: a response property filled by a merge tag (repeatable)")
     e.add_argument("--send", metavar="TAG",
                    help="link and email: what names the email send, so each send gets its own answer (a merge "
-                        "tag or a name; default: Braze's {{campaign.${dispatch_id}}}, none for CleverTap; "
-                        "'' for none)")
+                        "tag or a name; default: " + ", ".join(
+                            f"{v.label}'s {v.link.send}" if v.link.send else f"none for {v.label}"
+                            for v in registry.link_vendors() if v.link is not None) + "; '' for none)")
     e.add_argument("survey_id", metavar="SURVEY_ID", help="the survey's id")
     e.add_argument("--base-url", required=True, help="URL the bundle is served from")
     e.add_argument("--site", help="the site (apiKey) the survey belongs to, if its id is on several")

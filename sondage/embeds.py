@@ -1,22 +1,19 @@
-"""What a marketer pastes into a vendor's message so a survey runs inside it.
+"""What a marketer pastes into a vendor's message so a survey runs inside it, and a survey's
+own page.
 
-- ``braze_inapp``: the "Custom Code" of a Braze HTML in-app message. Braze renders it in an
-  iframe and gives it ``brazeBridge``; the survey shows at once, each answer goes to Braze
-  through the bridge (custom attribute, ``survey-question-response`` event, data flush) and
-  to the collector, and the message closes when the visitor finishes or dismisses it.
-- ``clevertap_popup``: the custom HTML of a CleverTap Web Pop-up. CleverTap renders it in an
-  iframe on the page; answers reach the page's ``clevertap`` (event and profile), and the
-  pop-up closes the same way. ``##campaignId##`` is CleverTap's own placeholder.
-
-Both are the ordinary snippet with ``installOnLoad: false``, a ``channel`` that tells the
-runtime where it runs, and ``Iterate('install', surveyId)``.
+Each vendor with an embed (``runtime/vendors/``: its ``Embed``) says what its message needs;
+the page is always the ordinary snippet with ``installOnLoad: false``, a ``channel`` that
+tells the runtime where it runs (and the embed's other settings), the embed's style and
+body, and ``Iterate('install', surveyId)``: the survey shows at once, each answer goes to
+the vendor's SDK and to the collector, and the message closes when the visitor finishes or
+dismisses it.
 """
 
 from __future__ import annotations
 
+from .runtime.vendors import registry
 from .snippet import _js, snippet
 
-KINDS = ("braze-inapp", "clevertap-popup")
 HOSTED_PATH = "s/{site}/{survey}/"      # a survey's own page, inside the bundle
 # A survey's own page starts the survey (and records the answer its link carries) only once
 # a person sees the page: never in a page that stays hidden or is prerendered (a mail
@@ -50,16 +47,12 @@ _PAGE = """<!doctype html>
 
 
 def embed_html(kind: str, api_key: str, base_url: str, survey_id: str, title: str = "Survey") -> str:
-    if kind == "braze-inapp":
-        extra: dict[str, object] = {"channel": "braze-inapp"}
-        style, body = "html,body{height:100%}", ""
-    elif kind == "clevertap-popup":
-        # CleverTap sizes its pop-up to #contentDiv; the survey fills it.
-        extra = {"channel": "clevertap-popup", "campaign": "##campaignId##"}
-        style, body = "#contentDiv{height:300px}", '<div id="contentDiv"></div>'
-    else:
-        raise ValueError(f"unknown embed {kind!r} (one of {', '.join(KINDS)})")
-    return _PAGE.format(title=title.replace("&", "&amp;").replace("<", "&lt;"), style=style, body=body,
+    vendor = registry.by_channel(kind)
+    embed = vendor.embed if vendor is not None else None
+    if embed is None:
+        raise ValueError(f"unknown embed {kind!r} (one of {', '.join(registry.embed_channels())})")
+    extra: dict[str, object] = {"channel": embed.channel, **embed.settings}
+    return _PAGE.format(title=title.replace("&", "&amp;").replace("<", "&lt;"), style=embed.style, body=embed.body,
                         snippet=snippet(api_key, base_url, install_on_load=False, extra=extra),
                         install=f"Iterate(\"install\", {_js(survey_id)});")
 

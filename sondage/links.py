@@ -1,19 +1,17 @@
 """Links to a survey's own page, and its first question in an email, for email services.
 
 The link carries the service's merge tags, which the service fills for each recipient
-before sending: Braze ``?user_braze_id={{${braze_id}}}``, CleverTap
-``?user_email={{ Profile.Identity | default: 'null' }}``, plus the user and response
-properties the marketer maps (``--user-property plan={{custom_attribute.${plan}}}``). A
-CleverTap template tag written as the CleverTap editor shows it (``@Profile - User Type``)
-becomes its Liquid form (``{{ Profile.User Type | default: 'null' }}``). Tags are written
-as they are, not URL-encoded, so the service can fill them.
+before sending: the recipient's identity (``?user_<trait>=<tag>``, as the vendor's module in
+``runtime/vendors/`` says), plus the user and response properties the marketer maps
+(``--user-property plan=TAG``). A tag written as the vendor's editor shows it becomes the
+form its service fills (the vendor's ``merge_tag``). Tags are written as they are, not
+URL-encoded, so the service can fill them.
 
 The link also says which send it came in (``send=``), so that the page records one answer
-per recipient, survey, question and send (runtime/link_params.py): Braze's
-``{{campaign.${dispatch_id}}}`` by default (Braze's id of each send of a campaign; left
-empty, it is ignored). CleverTap's Liquid has no such id for emails: ``--send TAG`` gives
-one (a campaign name, say); without it, a recipient's answer to the survey is one whatever
-the send.
+per recipient, survey, question and send (runtime/link_params.py): the vendor's own send tag
+by default (left empty by the service, it is ignored). A service without one: ``--send TAG``
+gives one (a campaign name, say); without it, a recipient's answer to the survey is one
+whatever the send.
 """
 
 from __future__ import annotations
@@ -28,30 +26,32 @@ from markupsafe import Markup
 from .embeds import HOSTED_PATH
 from .runtime.answers import NO, YES, scale_range
 from .runtime.survey_format import Survey
+from .runtime.vendors import registry
+from .runtime.vendors.base import Vendor
 from .snippet import SnippetError, loader_url
 
-ESPS = ("braze", "clevertap", "none")
-SEND_TAGS = {"braze": "{{campaign.${dispatch_id}}}"}     # the send a link came in, filled by the service
-IDENTITY_TAGS = {"braze": ("user_braze_id", "{{${braze_id}}}"),
-                 "clevertap": ("user_email", "{{ Profile.Identity | default: 'null' }}")}
+NONE = "none"          # no email service: no identity tag
 NAME = re.compile(r"(?:(?:number|boolean|date)_)?[A-Za-z][A-Za-z0-9_]{0,63}")
-CLEVERTAP_EDITOR_TAG = re.compile(r"@Profile\s*-\s*(.+)")
 _SEND = re.compile(r"[A-Za-z0-9._-]{1,100}")
 
 _EMAIL = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent / "templates"),
                             autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
 
 
-def _tag(esp: str, tag: str, what: str) -> str:
-    match = CLEVERTAP_EDITOR_TAG.fullmatch(tag.strip())
-    if esp == "clevertap" and match:
-        tag = "{{ Profile." + match.group(1).strip() + " | default: 'null' }}"
+def esps() -> tuple[str, ...]:
+    """What ``--esp`` takes: each vendor that is an email service, or none."""
+    return (*(vendor.name for vendor in registry.link_vendors()), NONE)
+
+
+def _tag(esp: Vendor | None, tag: str, what: str) -> str:
+    if esp is not None:
+        tag = esp.merge_tag(tag)
     if any(c in tag for c in '"<>\n'):
         raise SnippetError(f"{what}: a merge tag cannot hold quotes, < or > ({tag!r})")
     return tag
 
 
-def _properties(esp: str, given: list[str], prefix: str, option: str) -> list[str]:
+def _properties(esp: Vendor | None, given: list[str], prefix: str, option: str) -> list[str]:
     out = []
     for item in given:
         name, sep, tag = item.partition("=")
@@ -66,21 +66,22 @@ def survey_link(base_url: str, survey: Survey, esp: str, user_properties: list[s
                 response_properties: list[str] | None = None, send: str | None = None) -> str:
     """The survey page's link with the service's merge tags (not URL-encoded: the service fills them).
     ``send``: what names the email send (a merge tag or a literal); None: the service's own
-    (Braze's dispatch id), "": none."""
-    if esp not in ESPS:
-        raise SnippetError(f"--esp: one of {', '.join(ESPS)}, got {esp!r}")
+    (the vendor's send tag), "": none."""
+    if esp not in esps():
+        raise SnippetError(f"--esp: one of {', '.join(esps())}, got {esp!r}")
+    vendor = registry.VENDORS.get(esp)
+    tags = vendor.link if vendor is not None else None
     page = loader_url(base_url).removesuffix("loader.js") + HOSTED_PATH.format(site=survey.site, survey=survey.id)
     params = []
-    if esp in IDENTITY_TAGS:
-        name, tag = IDENTITY_TAGS[esp]
-        params.append(f"{name}={tag}")
-    send = SEND_TAGS.get(esp, "") if send is None else send.strip()
+    if tags is not None:
+        params.append(f"user_{tags.trait}={tags.identity}")
+    send = (tags.send if tags is not None else "") if send is None else send.strip()
     if send:
         if not _SEND.fullmatch(send) and not (send.startswith("{{") or send.startswith("@")):
             raise SnippetError(f"--send {send!r}: a merge tag, or a name in letters, digits, '.', '-' and '_'")
-        params.append(f"send={_tag(esp, send, '--send')}")
-    params += _properties(esp, user_properties or [], "user_", "--user-property")
-    params += _properties(esp, response_properties or [], "response_", "--response-property")
+        params.append(f"send={_tag(vendor, send, '--send')}")
+    params += _properties(vendor, user_properties or [], "user_", "--user-property")
+    params += _properties(vendor, response_properties or [], "response_", "--response-property")
     return page + ("?" + "&".join(params) if params else "")
 
 

@@ -49,7 +49,7 @@
     var base = BAKED_BASE;
     if (!base && script && script.src) base = script.src.replace(/[^\/]*([?#].*)?$/, "");
     var runtimeOrigin = new URL(base, w.location.href).origin;
-    // Inside a vendor's message (a srcdoc iframe: Braze in-app messages, CleverTap pop-ups)
+    // Inside a vendor's message (a srcdoc iframe: see runtime/vendors/, each vendor's embed)
     // location says about:srcdoc; the document's real origin and page are its parent's.
     var srcdoc = w.location.href === "about:srcdoc";
     var ownOrigin = w.origin && w.origin !== "null" ? w.origin : w.location.origin;

@@ -18,9 +18,10 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from devtools.chromium import ARGS
 from sondage.build.bundle import BuildResult, build
 from sondage.collector.config import CollectorConfig
-from sondage.collector.relay import BrazeRelay, CleverTapRelay, Relays
 from sondage.collector.server import Running, start
 from sondage.demo_site import serve_site
+from sondage.runtime.vendors.braze import BrazeRelay
+from sondage.runtime.vendors.clevertap import CleverTapRelay
 from sondage.snippet import snippet
 from tests.receiver import Receiver
 
@@ -123,10 +124,10 @@ def vendor_apis() -> Iterator[dict[str, Receiver]]:
 
 @pytest.fixture(scope="session")
 def servers(bundle, runtime_port, tmp_path_factory, vendor_apis) -> Iterator[Running]:
-    relays = {"e2e-vendors": Relays(
-        braze=BrazeRelay(vendor_apis["braze"].url.removesuffix("/hook"), "e2e-braze-rest-key"),
-        clevertap=CleverTapRelay("E2E-ACCOUNT", "e2e-passcode",
-                                 endpoint=vendor_apis["clevertap"].url.removesuffix("/hook")))}
+    relays = {"e2e-vendors": {
+        "braze": BrazeRelay(vendor_apis["braze"].url.removesuffix("/hook"), "e2e-braze-rest-key"),
+        "clevertap": CleverTapRelay("E2E-ACCOUNT", "e2e-passcode",
+                                    endpoint=vendor_apis["clevertap"].url.removesuffix("/hook"))}}
     config = CollectorConfig(admin_token="e2e-admin", relays=relays, webhook_interval=0.2)
     running = start(bundle.out, port=runtime_port, demo=ROOT / "examples" / "site", demo_port=0,
                     db=tmp_path_factory.mktemp("db") / "answers.db", config=config)

@@ -10,8 +10,8 @@
   sondage/migrations).
 - ``results``, ``exports``, ``pages``: the dashboard's figures; CSV, JSON and NDJSON; the
   pages for people (from the templates in sondage/templates).
-- ``webhooks``, ``relay``: the durable queue that sends answers on (signed webhooks; Braze
-  and CleverTap for answers given on a survey's own page).
+- ``webhooks``, ``relay``: the durable queue that sends answers on (signed webhooks; the
+  vendors' REST APIs for answers given on a survey's own page).
 - ``config``: the collector's configuration and its file; ``server``: serving it
   (``sondage serve``, ``sondage collector``); ``state``, ``replies``: what the routes share.
 """

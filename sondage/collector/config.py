@@ -11,15 +11,7 @@ the server (rate limits, extra origins). Every problem names the field::
           secret_env: SONDAGE_WEBHOOK_SECRET      # the HMAC secret, from the environment
     relay:                                        # answers from links and emails, to the vendors
       shop-key:
-        braze:
-          rest_endpoint: https://rest.iad-01.braze.com
-          api_key_env: BRAZE_REST_API_KEY         # a key with users.track
-        clevertap:
-          account_id: TEST-123-ABC
-          passcode_env: CLEVERTAP_PASSCODE
-          region: eu1                             # eu1 | in1 | sg1 | us1 | aps3 | mec1
-          event: survey_question_response         # or survey-question-response
-          user_properties: [plan]                 # link user properties put on the profile
+        VENDOR: {...}                             # its settings: see its module in runtime/vendors/
 """
 
 from __future__ import annotations
@@ -34,7 +26,9 @@ import yaml
 
 from ..catalogue import Catalogue
 from ..runtime.survey_format import ORIGIN_PATTERN
-from .relay import CLEVERTAP_HOSTS, BrazeRelay, CleverTapRelay, Relays
+from ..runtime.vendors import registry
+from ..runtime.vendors.base import RelayConfigError
+from .relay import Relays
 from .webhooks import Webhook
 
 ORIGIN = re.compile(ORIGIN_PATTERN)
@@ -49,7 +43,7 @@ class CollectorConfig:
     rate_burst: int = 120                 # requests a client may send at once ...
     rate_per_second: float = 2.0          # ... and then this many a second; 0 turns it off
     webhooks: dict[str, list[Webhook]] = field(default_factory=dict)
-    relays: dict[str, Relays] = field(default_factory=dict)   # per site: Braze / CleverTap REST
+    relays: dict[str, Relays] = field(default_factory=dict)   # per site: each vendor's REST API
     catalogue: Catalogue | None = None    # the surveys served (from the bundle): records are checked
     webhook_interval: float = 1.0         # how often the queue is worked, seconds
     webhook_base_delay: float = 10.0      # the first retry's wait; it doubles each time
@@ -124,53 +118,22 @@ def load(path: Path | None, environ: dict[str, str] | None = None) -> CollectorC
             config.webhooks.setdefault(str(site), []).append(Webhook(entry["url"], env[secret_env]))
     relay = data.get("relay") or {}
     if not isinstance(relay, dict):
-        raise ConfigError(f"{where}: relay: a mapping from site key to its braze / clevertap settings")
+        raise ConfigError(f"{where}: relay: a mapping from site key to its {' / '.join(_relayed())} settings")
     for site, vendors in relay.items():
         here = f"{where}: relay.{site}"
-        if not isinstance(vendors, dict) or set(vendors) - {"braze", "clevertap"}:
-            raise ConfigError(f"{here}: braze and/or clevertap")
-        relays = Relays()
-        if "braze" in vendors:
-            relays.braze = _braze(vendors["braze"], f"{here}.braze", env)
-        if "clevertap" in vendors:
-            relays.clevertap = _clevertap(vendors["clevertap"], f"{here}.clevertap", env)
+        if not isinstance(vendors, dict) or set(vendors) - set(_relayed()):
+            raise ConfigError(f"{here}: {' and/or '.join(_relayed())}")
+        relays: Relays = {}
+        for name, vendor in registry.VENDORS.items():
+            if name in vendors:
+                try:
+                    relays[name] = vendor.relay(vendors[name], f"{here}.{name}", env)
+                except RelayConfigError as e:
+                    raise ConfigError(str(e)) from None
         config.relays[str(site)] = relays
     return config
 
 
-def _secret(entry: dict[str, Any], name: str, here: str, env: Any) -> str:
-    variable = entry.get(name)
-    if not isinstance(variable, str) or not env.get(variable):
-        raise ConfigError(f"{here}.{name}: name an environment variable that holds it ({variable!r} is not set)")
-    return str(env[variable])
-
-
-def _braze(entry: Any, here: str, env: Any) -> BrazeRelay:
-    if not isinstance(entry, dict) or set(entry) - {"rest_endpoint", "api_key_env"}:
-        raise ConfigError(f"{here}: {{rest_endpoint, api_key_env}}")
-    endpoint = entry.get("rest_endpoint")
-    if not isinstance(endpoint, str) or not re.match(r"https?://", endpoint):
-        raise ConfigError(f"{here}.rest_endpoint: your Braze REST endpoint, e.g. https://rest.iad-01.braze.com")
-    return BrazeRelay(endpoint, _secret(entry, "api_key_env", here, env))
-
-
-def _clevertap(entry: Any, here: str, env: Any) -> CleverTapRelay:
-    known = {"account_id", "passcode_env", "region", "endpoint", "event", "user_properties"}
-    if not isinstance(entry, dict) or set(entry) - known:
-        raise ConfigError(f"{here}: {{{', '.join(sorted(known))}}}")
-    account = entry.get("account_id")
-    if not isinstance(account, str) or not account:
-        raise ConfigError(f"{here}.account_id: the CleverTap project id")
-    region = entry.get("region", "eu1")
-    if region not in CLEVERTAP_HOSTS:
-        raise ConfigError(f"{here}.region: one of {', '.join(CLEVERTAP_HOSTS)}")
-    endpoint = entry.get("endpoint", "")
-    if endpoint and (not isinstance(endpoint, str) or not re.match(r"https?://", endpoint)):
-        raise ConfigError(f"{here}.endpoint: an http(s) URL")
-    event = entry.get("event", "survey_question_response")
-    if event not in ("survey_question_response", "survey-question-response"):
-        raise ConfigError(f"{here}.event: survey_question_response or survey-question-response")
-    props = entry.get("user_properties") or []
-    if not isinstance(props, list) or not all(isinstance(p, str) for p in props):
-        raise ConfigError(f"{here}.user_properties: a list of names")
-    return CleverTapRelay(account, _secret(entry, "passcode_env", here, env), region, endpoint, event, tuple(props))
+def _relayed() -> list[str]:
+    """The vendors a relay can be configured for: those whose links identify the recipient."""
+    return [vendor.name for vendor in registry.link_vendors()]

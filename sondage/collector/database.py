@@ -26,9 +26,13 @@ from sqlalchemy.ext.compiler import compiles
 from ..runtime.answers import OTHER
 from ..runtime.link_params import is_link_id
 from ..runtime.records import is_view
+from ..runtime.vendors import registry
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
+# The visitor's ids in the vendors' tools, each a column (migration 0003 made them; a vendor
+# added later needs a migration adding its own).
+IDENTITY_COLUMNS = registry.identity_names()
 metadata = sa.MetaData()
 # The table as the migrations leave it (for queries; the migrations own the DDL).
 responses = sa.Table(
@@ -43,9 +47,7 @@ responses = sa.Table(
     sa.Column("record", sa.Text, nullable=False),
     sa.Column("record_version", sa.Integer, nullable=False),
     sa.Column("external_id", sa.Text),
-    sa.Column("braze_external_id", sa.Text),
-    sa.Column("braze_device_id", sa.Text),
-    sa.Column("clevertap_id", sa.Text),
+    *(sa.Column(name, sa.Text) for name in IDENTITY_COLUMNS),
     sa.Column("response_id", sa.Text),
     sa.Column("url", sa.Text, nullable=False),
     sa.Column("completes", sa.Integer, nullable=False),
@@ -90,7 +92,6 @@ answer_traits = sa.Table(
     sa.Column("key", sa.Text, primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
-IDENTITY_COLUMNS = ("braze_external_id", "braze_device_id", "clevertap_id")
 CHOICE_MAX = 200        # the survey format's longest choice: longer text answers get no `choice`
 TRAIT_MAX = 500         # longer trait values stay in the record, not filterable
 

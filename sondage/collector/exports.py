@@ -17,12 +17,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..runtime.survey_format import parse_date
+from ..runtime.vendors import registry
 
 FORMATS = ("csv", "json", "ndjson")
 COLUMNS = ("answered_at", "site", "survey_id", "survey_name", "question_id", "question", "label", "response",
            "response_int", "response_string", "response_array", "response_year", "response_month",
            "response_day", "url", "preview", "id")
-IDENTITY_COLUMNS = ("braze_external_id", "braze_device_id", "clevertap_id")
+IDENTITY_COLUMNS = registry.identity_names()       # the visitor's ids in the vendors' tools
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -27,6 +27,7 @@ from ..embeds import embed_html
 from ..links import survey_link
 from ..runtime.placement import POSITIONS, THEMES
 from ..runtime.survey_format import Survey, ValueRule, ValueRules, parse_date
+from ..runtime.vendors import registry
 from ..snippet import snippet
 from .results import QuestionResult, Results
 
@@ -272,12 +273,10 @@ def gallery_page(catalogue: Catalogue, site_key: str, *, base_url: str, token: s
         preview = f"{origin}?iterate_preview={survey.id}" if origin else ""
         codes = [("Page snippet (once per page)", snippet(site.site, base_url)),
                  ("Show it from the page", f"<script>Iterate('install', {json.dumps(survey.id)});</script>"),
-                 ("Braze in-app message (custom HTML)", embed_html("braze-inapp", site.site, base_url, survey.id,
-                                                                  survey.name)),
-                 ("CleverTap web pop-up (custom HTML)", embed_html("clevertap-popup", site.site, base_url, survey.id,
-                                                                  survey.name)),
-                 ("Link for emails (Braze)", survey_link(base_url, survey, "braze")),
-                 ("Link for emails (CleverTap)", survey_link(base_url, survey, "clevertap"))]
+                 *((v.embed.title, embed_html(v.embed.channel, site.site, base_url, survey.id, survey.name))
+                   for v in registry.VENDORS.values() if v.embed is not None),
+                 *((f"Link for emails ({v.label})", survey_link(base_url, survey, v.name))
+                   for v in registry.link_vendors())]
         cards.append({"survey": survey, "words": targeting_words(survey), "preview": preview, "codes": codes,
                       "look": f"{survey.appearance.position}.{survey.appearance.theme}"})
     # The stage shows the first survey from the start (as "Show on the stage" would), not an empty box.

@@ -28,6 +28,7 @@ import re
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..runtime.link_params import is_link_id
+from ..runtime.vendors.base import json_refusal
 from .relay import Relays, relay_jobs
 
 if TYPE_CHECKING:
@@ -66,17 +68,6 @@ deliveries = sa.Table(
 class Webhook:
     url: str
     secret: str
-
-
-def _vendor_problem(answer: bytes) -> str | None:
-    """A 2xx that still says it did not take everything (CleverTap: "unprocessed")."""
-    try:
-        data = json.loads(answer) if answer.strip() else None
-    except ValueError:
-        return None
-    if isinstance(data, dict) and (data.get("status") == "fail" or data.get("unprocessed")):
-        return "refused: " + json.dumps(data)[:400]
-    return None
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -124,7 +115,7 @@ class Outcome:
 
 
 class WebhookQueue:
-    """The collector's outgoing requests: webhooks, and relays to Braze and CleverTap."""
+    """The collector's outgoing requests: webhooks, and relays to the vendors' REST APIs."""
 
     def __init__(self, store: Store, webhooks: dict[str, list[Webhook]], base_delay: float = BASE_DELAY,
                  relays: dict[str, Relays] | None = None) -> None:
@@ -160,7 +151,7 @@ class WebhookQueue:
                     rows.append({"site": record["site"], "url": hook.url, "kind": "response.completed",
                                  "dedupe": record["response_id"], "payload": "", "next_attempt_at": now,
                                  "created_at": now, "attempts": 0, "status": "pending"})
-            for kind, url, job in relay_jobs(record, self.relays.get(record["site"], Relays())):
+            for kind, url, job in relay_jobs(record, self.relays.get(record["site"], {})):
                 rows.append({"site": record["site"], "url": url, "kind": kind, "dedupe": dedupe,
                              "payload": job, "next_attempt_at": now, "created_at": now, "attempts": 0,
                              "status": "pending"})
@@ -205,9 +196,9 @@ class WebhookQueue:
                 if (row.site, row.url) in self.held:   # it asked to wait during this pass: left as it is
                     continue
                 body = self._payload(row, connection)
-                headers = self._headers(row, body)
-                outcome = (Outcome("this destination is no longer configured", final=True) if headers is None
-                           else self._post(row.url, body, headers))
+                destination = self._destination(row, body)
+                outcome = (Outcome("this destination is no longer configured", final=True) if destination is None
+                           else self._post(row.url, body, *destination))
                 attempts = row.attempts + 1
                 if outcome.error is None:
                     values: dict[str, Any] = {"status": "done", "attempts": attempts, "last_error": None}
@@ -223,32 +214,33 @@ class WebhookQueue:
                 connection.execute(sa.update(deliveries).where(deliveries.c.id == row.id).values(**values))
         return taken
 
-    def _headers(self, row: Any, body: bytes) -> dict[str, str] | None:
+    def _destination(self, row: Any, body: bytes) -> tuple[dict[str, str], Callable[[bytes], str | None]] | None:
         """The request's headers (credentials and signatures come from the configuration at
-        send time, never from the database); None if its destination is gone."""
+        send time, never from the database) and how to read a 2xx reply (a vendor's relay
+        reads its own); None if its destination is gone."""
         if row.kind in ("answer", "response.completed"):
             hook = next((h for h in self.webhooks.get(row.site, []) if h.url == row.url), None)
             if hook is None:
                 return None
             timestamp = str(int(time.time()))
             return {"X-Sondage-Delivery": f"{row.kind}:{row.dedupe}", "X-Sondage-Timestamp": timestamp,
-                    "X-Sondage-Signature": signature(hook.secret, timestamp, body)}
-        relays = self.relays.get(row.site, Relays())
-        relay = relays.braze if row.kind == "braze" else relays.clevertap if row.kind == "clevertap" else None
+                    "X-Sondage-Signature": signature(hook.secret, timestamp, body)}, json_refusal
+        relay = self.relays.get(row.site, {}).get(row.kind)
         if relay is None or relay.url != row.url:
             return None
-        return relay.headers()
+        return relay.headers(), relay.refusal
 
     @staticmethod
-    def _post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
+    def _post(url: str, body: bytes, headers: dict[str, str], refusal: Callable[[bytes], str | None]) -> Outcome:
         """POST it. Final when it will not get better by trying again (a 4xx other than 408
-        and 429); a 429 or 503 with a readable Retry-After says when to try again."""
+        and 429, or a 2xx whose reply says it refused); a 429 or 503 with a readable
+        Retry-After says when to try again."""
         request = urllib.request.Request(url, data=body, method="POST", headers={
             "Content-Type": "application/json", "User-Agent": "Sondage/1", **headers})
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
                 answer = response.read(64 * 1024)
-                problem = _vendor_problem(answer)
+                problem = refusal(answer)
                 return Outcome(None) if problem is None else Outcome(problem, final=True)
         except urllib.error.HTTPError as e:
             with e:

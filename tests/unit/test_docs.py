@@ -325,6 +325,7 @@ def section(page: str, heading: str) -> str:
 
 @pytest.mark.parametrize(("folder", "heading", "patterns"), [
     ("runtime", "(`runtime/`)", ("*.py",)),
+    ("runtime/vendors", "(`runtime/vendors/`)", ("*.py",)),
     ("static", "(`static/`)", ("*.js", "*.mjs", "*.css", "*.html")),
     ("build", "(`build/`)", ("*.py", "*.mjs")),
     ("sondage", "(`sondage/`)", ("*.py",)),

@@ -140,8 +140,8 @@ def test_vendors_follow_site_survey_and_channel():
         {"id": "a", "site": "s", "name": "A", "forward": {"segment": False, "clevertap": True},
          "questions": [{"id": "q", "type": "text", "prompt": "Q"}]}]})
     survey = data.surveys[0]
-    assert forwarding.vendors(data.settings, survey, "page") == forwarding.Vendors(False, False, True)
-    assert forwarding.vendors(data.settings, survey, "braze-inapp").braze is True
+    assert forwarding.vendors(data.settings, survey, "page") == {"segment": False, "braze": False, "clevertap": True}
+    assert forwarding.vendors(data.settings, survey, "braze-inapp")["braze"] is True
 
 
 def test_a_hosted_page_takes_the_link_and_never_auto_closes(site_data, clock):

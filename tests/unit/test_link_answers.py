@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from sondage.catalogue import Catalogue
 from sondage.collector.config import CollectorConfig
 from sondage.collector.database import Store, answer_traits, response_choices, responses, showings
-from sondage.collector.relay import BrazeRelay, Relays
 from sondage.collector.results import Filter, compute
 from sondage.collector.server import start
 from sondage.collector.webhooks import WebhookQueue, deliveries
@@ -21,6 +20,7 @@ from sondage.runtime.delivery import Delivery
 from sondage.runtime.embed import Runtime
 from sondage.runtime.records import answer_record, view_record
 from sondage.runtime.survey_format import load_site_data
+from sondage.runtime.vendors.braze import BrazeRelay
 from tests.unit.test_collector_server import make_bundle, request
 
 LINK = "https://cdn.test/s/shop/nps/?user_braze_id=b-1&send=dispatch-7&answer={answer}"
@@ -191,7 +191,7 @@ def test_a_multiple_choice_link_answer_replaced_keeps_only_its_new_choices(db_ur
 # -- the relay: the new value once, the superseded one not at all ----------------------------
 def test_the_relay_sends_a_changed_answer_once_and_drops_the_one_it_replaced(db_url, site):
     store = Store(db_url)
-    queue = WebhookQueue(store, {}, relays={"shop": Relays(braze=BrazeRelay("https://braze.test", "k"))})
+    queue = WebhookQueue(store, {}, relays={"shop": {"braze": BrazeRelay("https://braze.test", "k")}})
 
     def add(record):
         added = store.add_records([record])

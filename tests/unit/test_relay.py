@@ -11,10 +11,12 @@ import pytest
 
 from sondage.collector.config import ConfigError, load
 from sondage.collector.database import Store
-from sondage.collector.relay import BrazeRelay, CleverTapRelay, Relays
+from sondage.collector.relay import Relays
 from sondage.collector.webhooks import WebhookQueue
 from sondage.runtime.records import answer_record
 from sondage.runtime.survey_format import load_site_data
+from sondage.runtime.vendors.braze import BrazeRelay
+from sondage.runtime.vendors.clevertap import CleverTapRelay
 from tests.receiver import Receiver
 
 
@@ -48,9 +50,9 @@ def answers(site_data):
 
 
 def relays(braze, clevertap) -> dict[str, Relays]:
-    return {"shop": Relays(braze=BrazeRelay(braze.url.removesuffix("/hook"), "braze-rest-key"),
-                           clevertap=CleverTapRelay("TEST-ACCOUNT", "ct-passcode", endpoint=clevertap.url
-                                                    .removesuffix("/hook"), user_properties=("plan",)))}
+    return {"shop": {"braze": BrazeRelay(braze.url.removesuffix("/hook"), "braze-rest-key"),
+                     "clevertap": CleverTapRelay("TEST-ACCOUNT", "ct-passcode", endpoint=clevertap.url
+                                                 .removesuffix("/hook"), user_properties=("plan",))}}
 
 
 def test_answers_with_a_link_identity_are_relayed_once_each(db_url, braze, clevertap, answers):
@@ -118,8 +120,8 @@ def test_the_relay_configuration_names_what_is_wrong(tmp_path):
     config.write_text("relay:\n  shop:\n    braze: {rest_endpoint: https://rest.iad-01.braze.com, "
                       "api_key_env: BRAZE_KEY}\n    clevertap: {account_id: A, passcode_env: CT, region: us1}\n")
     loaded = load(config, {"BRAZE_KEY": "k", "CT": "p"})
-    assert loaded.relays["shop"].braze.url == "https://rest.iad-01.braze.com/users/track"
-    assert loaded.relays["shop"].clevertap.url == "https://us1.api.clevertap.com/1/upload"
+    assert loaded.relays["shop"]["braze"].url == "https://rest.iad-01.braze.com/users/track"
+    assert loaded.relays["shop"]["clevertap"].url == "https://us1.api.clevertap.com/1/upload"
     with pytest.raises(ConfigError, match=r"relay.shop.braze.api_key_env: name an environment variable"):
         load(config, {"CT": "p"})
     config.write_text("relay:\n  shop:\n    clevertap: {account_id: A, passcode_env: CT, region: mars}\n")
@@ -129,7 +131,7 @@ def test_the_relay_configuration_names_what_is_wrong(tmp_path):
 
 # -- Retry-After: the vendor says when to try again ---------------------------------------
 def braze_only(braze) -> dict[str, Relays]:
-    return {"shop": Relays(braze=BrazeRelay(braze.url.removesuffix("/hook"), "braze-rest-key"))}
+    return {"shop": {"braze": BrazeRelay(braze.url.removesuffix("/hook"), "braze-rest-key")}}
 
 
 def next_try(queue: WebhookQueue, kind: str = "braze") -> dict:
@@ -269,8 +271,8 @@ def test_one_sites_wait_does_not_hold_up_another_site_on_the_same_vendor_endpoin
                           identities={"braze_id": "b-9"})
     endpoint = braze.url.removesuffix("/hook")
     store = Store(db_url)
-    queue = WebhookQueue(store, {}, relays={"shop": Relays(braze=BrazeRelay(endpoint, "shop-key")),
-                                            "outlet": Relays(braze=BrazeRelay(endpoint, "outlet-key"))})
+    queue = WebhookQueue(store, {}, relays={"shop": {"braze": BrazeRelay(endpoint, "shop-key")},
+                                            "outlet": {"braze": BrazeRelay(endpoint, "outlet-key")}})
     queue.enqueue([answers[0], other])
     assert queue.work_once(now=time.time()) == 1        # the shop's key is told to wait; the outlet's goes
     assert [g["headers"]["authorization"] for g in braze.got] == ["Bearer shop-key", "Bearer outlet-key"]

@@ -13,6 +13,7 @@ from sondage.runtime import embed, protocol
 
 RUNTIME = Path(__file__).resolve().parents[2] / "runtime"
 MODULES = {p.stem: p for p in RUNTIME.glob("*.py") if p.stem != "__init__"}
+PACKAGES = {p.name for p in RUNTIME.iterdir() if (p / "__init__.py").is_file()}   # vendors/: one of the others
 EMBED_MAX_LINES = 250
 MAX_RUNTIME_IMPORTS = 8
 # The browser boundary: only these modules may import `js` or `pyodide`.
@@ -43,7 +44,7 @@ def runtime_imports(path: Path) -> set[str]:
                     parts = parts[1:]
                 if parts[:1] == ["runtime"] and len(parts) > 1:
                     found.add(parts[1])
-    return (found & set(MODULES)) - {path.stem}
+    return (found & (set(MODULES) | PACKAGES)) - {path.stem}
 
 
 def test_the_import_count_reads_every_form_of_import(tmp_path):

@@ -1,0 +1,44 @@
+"""The registry of vendors: the rest of Sondage (the page, the embeds, the links, the
+collector's relay) asks it and names none of them. Segment (``runtime/segment_plugin.py``)
+comes first, then Braze and CleverTap; whoever adds a vendor calls :func:`register`."""
+
+from __future__ import annotations
+
+from ..extensions import REGISTRY, Forwarder
+from ..segment_plugin import Segment
+from .base import Vendor
+from .braze import Braze
+from .clevertap import CleverTap
+
+VENDORS: dict[str, Vendor] = {}      # by name, in the order their calls are made
+
+
+def register(vendor: Vendor) -> None:
+    """Add a vendor: its answers' SDK calls come after those of the vendors before it."""
+    if vendor.name in VENDORS:
+        raise ValueError(f"vendor {vendor.name!r} is already registered")
+    REGISTRY.forwarder(Forwarder(vendor.name, vendor.forward))
+    VENDORS[vendor.name] = vendor
+
+
+def identity_names() -> tuple[str, ...]:
+    """The ids the page's SDKs give, each vendor's, which an answer record carries."""
+    return tuple(name for vendor in VENDORS.values() for name in vendor.identity_names)
+
+
+def by_channel(channel: str) -> Vendor | None:
+    """The vendor whose message the survey runs in (its embed's channel)."""
+    return next((v for v in VENDORS.values() if v.embed is not None and v.embed.channel == channel), None)
+
+
+def embed_channels() -> tuple[str, ...]:
+    return tuple(v.embed.channel for v in VENDORS.values() if v.embed is not None)
+
+
+def link_vendors() -> tuple[Vendor, ...]:
+    """The vendors that are email services: their merge tags identify a link's recipient."""
+    return tuple(v for v in VENDORS.values() if v.link is not None)
+
+
+for _vendor in (Segment(), Braze(), CleverTap()):
+    register(_vendor)
