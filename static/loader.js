@@ -433,15 +433,12 @@
       return false;
     }
     var delivering = false;
-    var laterTimer = 0;
     /** @param {boolean} leaving */
     function deliverPending(leaving) {
       if (delivering || failed || !manifest || !manifest.collector || (frameSaidHello && !leaving)) return;
-      var work = planned(ourKeys(), Date.now());
-      var todo = work.due;
-      clearTimeout(laterTimer);
-      if (work.later < Infinity) laterTimer = setTimeout(function () { deliverPending(false); }, work.later - Date.now());
-      var url = new URL(manifest.collector, base).href;
+      var work = planned(ourKeys(), Date.now()), todo = work.due, url = new URL(manifest.collector, base).href;
+      // What is not due yet is sent at its time (a call that finds it done, or sending, does nothing).
+      if (work.later < Infinity) setTimeout(function () { deliverPending(false); }, work.later - Date.now());
       delivering = true;
       (function next() {
         var item = todo.shift();

@@ -23,8 +23,8 @@ from alembic.config import Config
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 
-from ..runtime.link_params import is_link_id
 from ..runtime.answers import OTHER
+from ..runtime.link_params import is_link_id
 from ..runtime.records import is_view
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
