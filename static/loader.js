@@ -192,11 +192,9 @@
     w.addEventListener("online", function () { deliverPending(false); });
     w.addEventListener("pagehide", function () { deliverPending(true); });
     w.addEventListener("storage", function (e) {
-      // Another tab left answers behind and this one runs no runtime: send them a moment
+      // Another tab left answers behind: if this one runs no runtime, it sends them a moment
       // later (that tab may still send them itself; the collector keeps one of each).
-      if (!frameSaidHello && e.key && e.key.indexOf(prefix) === 0 && OUTBOX.test(e.key)) {
-        setTimeout(function () { deliverPending(false); }, 2000);
-      }
+      if (OUTBOX.test(e.key || "")) setTimeout(function () { deliverPending(false); }, 2000);
     });
     if (!manifestRequested && !failed) mark("idle");
 
