@@ -25,7 +25,9 @@ OUT = STATIC / "contracts.d.ts"
 # In the order they are written: each TypedDict and each union of them.
 CONTRACTS: tuple[tuple[str, Any], ...] = (
     ("Placement", protocol.Placement), ("Ahead", protocol.Ahead), ("Hint", protocol.Hint),
-    ("AckedRecord", protocol.AckedRecord), ("OutboxRecord", protocol.OutboxRecord),
+    ("AckedRecord", protocol.AckedRecord),
+    *((name, getattr(protocol, name)) for name in (
+        "Refusal", "CollectorReply", "ReplyReading", "PlannedBatch", "DeliveryPlan", "OutboxRecord")),
     *((name, getattr(protocol, name)) for name in (
         "MountEffect", "UnmountEffect", "StoreEffect", "DeliverEffect", "CallbackEffect", "ConsoleEffect",
         "WakeEffect", "SdkEffect", "LoadEffect", "Effect")),

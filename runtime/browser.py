@@ -18,7 +18,7 @@ from typing import Any
 import js  # type: ignore[import-not-found]
 from pyodide.ffi import create_once_callable, to_js  # type: ignore[import-not-found]
 
-from . import extensions, messages
+from . import extensions, messages, protocol
 from .embed import Runtime
 from .protocol import Effect
 from .schema import load
@@ -84,7 +84,7 @@ async def _deliver(url: str, records: list[dict[str, Any]]) -> None:
     status, retry_after, body = 0, None, None
     try:
         options = to_js({"method": "POST", "headers": {"content-type": "application/json"},
-                         "body": json.dumps({"records": records}), "keepalive": True},
+                         "body": protocol.batch_body(records), "keepalive": True},
                         dict_converter=js.Object.fromEntries)
         response = await js.fetch(url, options)
         status = int(response.status)

@@ -3,7 +3,8 @@
 Each runtime (tab) keeps its unsent records under its own storage key; at start it takes in
 every outbox it finds (other tabs', closed or not, and those of older storage versions) and
 sends them too. A record may then be sent twice (the collector keeps one), but none is
-left behind. Records are stored before anything is sent.
+left behind. Records are stored before anything is sent, each time with the plan the loader
+carries out when no runtime sends them (:mod:`delivery_plan`).
 """
 
 from __future__ import annotations
@@ -144,11 +145,10 @@ class Delivery:
             self.batch_limit = BATCH
             if kept:
                 self.outbox.attempts = attempts
-                return [*effects, *self._kept(kept, body), self.save(),
-                        protocol.wake(self.outbox.failed(now, jitter, retry_after))]
+                return [*effects, *self._kept(kept, body), *self._retry_later(now, jitter, retry_after)]
             return [*effects, self.save(), *self.flush(now)]
         if status == 0 or status in (408, 429) or status >= 500:
-            return [protocol.wake(self.outbox.failed(now, jitter, retry_after))]
+            return self._retry_later(now, jitter, retry_after)
         if status == 413 and len(ids) > 1:
             self.batch_limit = max(1, len(ids) // 2)
             return self.flush(now)
@@ -156,6 +156,11 @@ class Delivery:
         effects += self._dropped(ids, f"HTTP {status}: {reason}")
         self.outbox.delivered(ids)
         return [*effects, self.save(), *self.flush(now)]
+
+    def _retry_later(self, now: float, jitter: float, retry_after: float | None) -> Effects:
+        """Back off; the stored outbox's plan says when, so the loader waits as long."""
+        wait = self.outbox.failed(now, jitter, retry_after)
+        return [self.save(), protocol.wake(wait)]
 
     def _kept(self, ids: list[str], body: dict[str, Any]) -> Effects:
         """Answers the collector refused for the page they come from (a site's `origins` that

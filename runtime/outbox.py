@@ -40,14 +40,15 @@ class Outbox:
         """The next batch: at most ``limit`` records and BATCH_BYTES of JSON (at least one)."""
         if not self.items or now < self.next_try:
             return []
-        batch: list[dict[str, Any]] = []
-        size = 0
-        for record in self.items[:max(1, limit)]:
-            size += record_size(record)
-            if batch and size > BATCH_BYTES:
-                break
-            batch.append(record)
-        return batch
+        return _first_batch(self.items, limit)
+
+    def batches(self) -> list[list[dict[str, Any]]]:
+        """Every record, in order, in the batches :meth:`due` would send one after another."""
+        out, rest = [], self.items
+        while rest:
+            out.append(_first_batch(rest, BATCH))
+            rest = rest[len(out[-1]):]
+        return out
 
     def delivered(self, ids: list[str]) -> None:
         """These ids are done with (stored, or refused for good)."""
@@ -66,3 +67,14 @@ class Outbox:
             wait = max(wait, min(retry_after, RETRY_MAX * 4))
         self.next_try = now + wait
         return wait
+
+
+def _first_batch(items: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    batch: list[dict[str, Any]] = []
+    size = 0
+    for record in items[:max(1, limit)]:
+        size += record_size(record)
+        if batch and size > BATCH_BYTES:
+            break
+        batch.append(record)
+    return batch

@@ -19,6 +19,7 @@ Flow::
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal, TypedDict
 
 from . import segment_plugin
@@ -47,8 +48,7 @@ TO_RUNTIME = (
 EFFECTS = ("mount", "unmount", "store", "deliver", "callback", "console", "wake", "sdk", "load")
 # What the loader needs (its bytes are paid by every page view, surveys or not).
 FOR_LOADER = ("commands", "callbacks", "storage_prefixes", "keys", "outbox_key", "hint_version",
-              "frame_to_host", "host_to_frame", "limits", "acked_version", "early_id", "segment_commands",
-              "segment_event_name")
+              "frame_to_host", "host_to_frame", "early_id", "segment_commands", "segment_event_name")
 # The worker's own messages to the frame, besides the effects it passes on.
 WORKER_TO_FRAME = ("alive", "ready", "failed")
 # The frame to the loader.
@@ -99,7 +99,8 @@ EARLY_ID = RECORD_ID
 BATCH_RECORDS = 20
 # ... and its JSON stays under this, so it may go with `keepalive` (browsers cap those at 64 KB).
 BATCH_BYTES = 60_000
-# The ids the loader delivered itself, kept in `acked` (the newest of them).
+# The ids the loader delivered itself, kept in `acked` (the newest of them; each delivery plan
+# says so).
 ACKED_MAX = 500
 ACKED_VERSION = 1
 # The runtime's worker says "alive" once its module runs (its script and Pyodide's loaded; a
@@ -115,12 +116,68 @@ class AckedRecord(TypedDict):
     ids: list[str]
 
 
+# -- the collector's reply, and the delivery plan the loader carries out ------------------
+def batch_body(records: list[dict[str, Any]]) -> str:
+    """The body of a ``POST`` to the collector: a batch of records (the runtime's and the loader's)."""
+    return json.dumps({"records": records}, separators=(",", ":"))
+
+
+class Refusal(TypedDict, total=False):
+    """A record the collector did not store, in its reply's ``rejected``."""
+    index: int
+    id: str
+    reason: str
+    retry: bool       # true: refused for the page it comes from (the site's origins), not for what it is
+
+
+class CollectorReply(TypedDict):
+    """The collector's 2xx answer to a batch: what became of each record."""
+    stored: list[str]
+    duplicates: list[str]
+    rejected: list[Refusal]
+
+
+class ReplyReading(TypedDict):
+    """How the loader reads a collector's 2xx reply, as data it applies without deciding: the
+    ids listed under the ``done`` fields are done; each item of the ``refused`` field is kept
+    (sent again later) if its ``keep`` field is true, and said with ``kept[0] + reason + kept[1]``;
+    else it is done too, said with ``dropped[0] + reason + dropped[1]``. Any other reply (no
+    answer, not 2xx, not JSON) leaves everything for a later page view."""
+    done: list[str]
+    refused: str
+    keep: str
+    kept: list[str]
+    dropped: list[str]
+
+
+class PlannedBatch(TypedDict):
+    """One request of a delivery plan: the exact body to POST, and the ids it carries (it is
+    done once all of them are in ``acked``)."""
+    ids: list[str]
+    body: str
+
+
+class DeliveryPlan(TypedDict):
+    """What the loader carries out when no runtime sends an outbox (a page without surveys, a
+    page being left); runtime/delivery_plan.py writes it with every outbox. The loader sends
+    the batches not yet done, one at a time, none before ``not_before`` (milliseconds since
+    the epoch: the backoff Python chose), reads each reply by ``reply``, and adds what is done
+    to ``acked`` (``acked_version``; its newest ``acked_max`` ids)."""
+    not_before: float
+    batches: list[PlannedBatch]
+    reply: ReplyReading
+    acked_version: int
+    acked_max: int
+
+
 class OutboxRecord(TypedDict):
-    """The value under ``outbox`` / ``outbox:<tab>``: a tab's records not yet delivered (the
-    loader reads ``items``; each record has its ``id``)."""
+    """The value under ``outbox`` / ``outbox:<tab>``: a tab's records not yet delivered, and the
+    plan for the loader to deliver them (outboxes of version 1 and 0 have no ``plan``: the
+    loader starts the runtime, which takes them in)."""
     version: int
     items: list[dict[str, Any]]
     attempts: int
+    plan: DeliveryPlan
 
 
 # -- the hint the loader reads ------------------------------------------------------

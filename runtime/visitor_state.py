@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import protocol
+from . import delivery_plan, protocol
 from .outbox import Outbox
 from .protocol import Effects
 from .targeting import History
 
 HISTORY_VERSION = 1
-OUTBOX_VERSION = 1
+OUTBOX_VERSION = 2    # 2: with the loader's delivery plan (1 and 0: without; read alike)
 KNOWN_KEY_VERSIONS = (protocol.STORAGE_VERSION, 0)
 
 
@@ -58,8 +58,10 @@ def outbox_from_json(data: Any) -> Outbox:
     return Outbox(items=items, attempts=attempts, next_try=0.0)
 
 
-def outbox_to_json(outbox: Outbox) -> dict[str, Any]:
-    return {"version": OUTBOX_VERSION, "items": list(outbox.items), "attempts": outbox.attempts}
+def outbox_to_json(outbox: Outbox) -> protocol.OutboxRecord:
+    """The outbox as stored, with the plan the loader carries out when no runtime sends it."""
+    return {"version": OUTBOX_VERSION, "items": list(outbox.items), "attempts": outbox.attempts,
+            "plan": delivery_plan.plan(outbox)}
 
 
 def outboxes(site: str, storage: dict[str, Any]) -> list[tuple[str, Any]]:

@@ -32,11 +32,46 @@ interface AckedRecord {
   version: number;
   ids: string[];
 }
-/** The value under ``outbox`` / ``outbox:<tab>``: a tab's records not yet delivered (the loader reads ``items``; each record has its ``id``). */
+/** A record the collector did not store, in its reply's ``rejected``. */
+interface Refusal {
+  index?: number;
+  id?: string;
+  reason?: string;
+  retry?: boolean;
+}
+/** The collector's 2xx answer to a batch: what became of each record. */
+interface CollectorReply {
+  stored: string[];
+  duplicates: string[];
+  rejected: Refusal[];
+}
+/** How the loader reads a collector's 2xx reply, as data it applies without deciding: the ids listed under the ``done`` fields are done; each item of the ``refused`` field is kept (sent again later) if its ``keep`` field is true, and said with ``kept[0] + reason + kept[1]``; else it is done too, said with ``dropped[0] + reason + dropped[1]``. Any other reply (no answer, not 2xx, not JSON) leaves everything for a later page view. */
+interface ReplyReading {
+  done: string[];
+  refused: string;
+  keep: string;
+  kept: string[];
+  dropped: string[];
+}
+/** One request of a delivery plan: the exact body to POST, and the ids it carries (it is done once all of them are in ``acked``). */
+interface PlannedBatch {
+  ids: string[];
+  body: string;
+}
+/** What the loader carries out when no runtime sends an outbox (a page without surveys, a page being left); runtime/delivery_plan.py writes it with every outbox. The loader sends the batches not yet done, one at a time, none before ``not_before`` (milliseconds since the epoch: the backoff Python chose), reads each reply by ``reply``, and adds what is done to ``acked`` (``acked_version``; its newest ``acked_max`` ids). */
+interface DeliveryPlan {
+  not_before: number;
+  batches: PlannedBatch[];
+  reply: ReplyReading;
+  acked_version: number;
+  acked_max: number;
+}
+/** The value under ``outbox`` / ``outbox:<tab>``: a tab's records not yet delivered, and the plan for the loader to deliver them (outboxes of version 1 and 0 have no ``plan``: the loader starts the runtime, which takes them in). */
 interface OutboxRecord {
   version: number;
   items: Record<string, any>[];
   attempts: number;
+  plan: DeliveryPlan;
 }
 interface MountEffect {
   type: "mount";
@@ -264,6 +299,6 @@ interface SondageProtocol {
   host_to_frame: { init: "init"; command: "command"; page: "page"; scroll: "scroll"; exit_intent: "exit_intent"; storage: "storage"; ui: "ui"; sdk_reply: "sdk_reply"; };
 }
 /** The part of it the loader gets (protocol.FOR_LOADER): every page view pays its bytes. */
-type LoaderProtocol = Pick<SondageProtocol, "commands" | "callbacks" | "storage_prefixes" | "keys" | "outbox_key" | "hint_version" | "frame_to_host" | "host_to_frame" | "limits" | "acked_version" | "early_id" | "segment_commands" | "segment_event_name">;
+type LoaderProtocol = Pick<SondageProtocol, "commands" | "callbacks" | "storage_prefixes" | "keys" | "outbox_key" | "hint_version" | "frame_to_host" | "host_to_frame" | "early_id" | "segment_commands" | "segment_event_name">;
 declare const __PROTOCOL__: SondageProtocol;
 declare const __LOADER_PROTOCOL__: LoaderProtocol;

@@ -10,13 +10,12 @@
   var BAKED_BASE = __BASE_URL__;
   var BOOT_TIMEOUT_MS = __BOOT_TIMEOUT_MS__;
   // runtime/protocol.py's FOR_LOADER, and static/loader_logic.js, written in by the build:
-  // the message types, the stored keys, the batch limits and the early-click id are Python's.
+  // the message types, the stored keys and the early-click id are Python's.
   var PROTOCOL = __LOADER_PROTOCOL__;
   var logic = (__LOADER_LOGIC__)(PROTOCOL);
   var TO_FRAME = PROTOCOL.host_to_frame;
   var FROM_FRAME = PROTOCOL.frame_to_host;
   var KEYS = PROTOCOL.keys;
-  var LIMITS = PROTOCOL.limits;
   var OUTBOX = new RegExp(PROTOCOL.outbox_key);
   var MAX_QUEUE = 200;
   var slice = Array.prototype.slice;
@@ -188,15 +187,14 @@
     // answers or clicks not yet taken in need the manifest too (the collector's URL).
     if (preview || debug) requestManifest();
     var stored = ourKeys();
-    if (earlyPending(stored) || pendingRecords(stored).length) requestManifest();
+    var waiting = planned(stored, Infinity);
+    if (earlyPending(stored) || waiting.due.length || waiting.unplanned) requestManifest();
     w.addEventListener("online", function () { deliverPending(false); });
     w.addEventListener("pagehide", function () { deliverPending(true); });
     w.addEventListener("storage", function (e) {
-      // Another tab left answers behind and this one runs no runtime: send them a moment
+      // Another tab left answers behind: if this one runs no runtime, it sends them a moment
       // later (that tab may still send them itself; the collector keeps one of each).
-      if (!frameSaidHello && e.key && e.key.indexOf(prefix) === 0 && OUTBOX.test(e.key)) {
-        setTimeout(function () { deliverPending(false); }, 2000);
-      }
+      if (OUTBOX.test(e.key || "")) setTimeout(function () { deliverPending(false); }, 2000);
     });
     if (!manifestRequested && !failed) mark("idle");
 
@@ -230,9 +228,10 @@
       if (frame || failed || !manifest) return;
       if (logic.shouldBoot({ queue: queue, hint: currentHint(), now: Date.now(), installed: installed,
                              preview: !!preview, debug: debug })) { addFrame(); return; }
-      if (earlyPending(ourKeys())) {
-        // A click made before Python was up on an earlier page view: the runtime records it,
-        // started once the page is idle.
+      var names = ourKeys();
+      if (earlyPending(names) || planned(names, Infinity).unplanned) {
+        // A click made before Python was up on an earlier page view, or answers stored before
+        // delivery plans: the runtime records them, started once the page is idle.
         var start = function () { if (!frame && !failed) addFrame(); };
         var idle = /** @type {any} */ (w).requestIdleCallback;
         if (idle) idle(start, { timeout: 3000 }); else setTimeout(start, 1000);
@@ -390,9 +389,10 @@
       } catch (e) { /* blocked or full: keep going from memory */ }
     }
 
-    // Answers already stored (final records) that no runtime has sent: the loader sends them
-    // itself, with the same ids, and notes what the collector took in `acked` for the
-    // runtime to drop later. No Pyodide is needed for this.
+    // Answers stored that no runtime is sending: each outbox holds the delivery plan Python
+    // wrote with it (runtime/delivery_plan.py), which the loader carries out, noting what is
+    // done in `acked` for the runtime to drop later. No Pyodide is needed for this. An outbox
+    // stored before plans existed has none: the runtime takes it in (considerBoot).
     /** @returns {string[]} */
     function acked() {
       try {
@@ -400,23 +400,27 @@
         return a && Array.isArray(a.ids) ? a.ids : [];
       } catch (e) { return []; }
     }
-    /** @param {string[]} names @returns {any[]} */
-    function pendingRecords(names) {
-      var done = acked();
-      /** @type {any[]} */
-      var out = [];
-      /** @type {Record<string, 1>} */
-      var seen = {};
+    /** @param {PlannedBatch} batch */
+    function done(batch) {
+      var ids = acked();
+      return batch.ids.every(function (id) { return ids.indexOf(id) >= 0; });
+    }
+    // The plans' batches not done: those due by `now`, and when the next of the others is
+    // due; `unplanned`: an outbox has records but no plan.
+    /** @param {string[]} names @param {number} now */
+    function planned(names, now) {
+      /** @type {{ due: { batch: PlannedBatch, plan: DeliveryPlan }[], later: number, unplanned: boolean }} */
+      var out = { due: [], later: Infinity, unplanned: false };
       var all = readStorage(names.filter(function (k) { return OUTBOX.test(k); }));
       for (var key in all) {
-        var items = all[key] && /** @type {any} */ (all[key]).items;
-        if (!Array.isArray(items)) continue;
-        for (var i = 0; i < items.length; i++) {
-          var r = items[i];
-          if (r && typeof r.id === "string" && done.indexOf(r.id) < 0 && !seen[r.id]) {
-            seen[r.id] = 1;
-            out.push(r);
-          }
+        var box = /** @type {any} */ (all[key]) || {};
+        /** @type {DeliveryPlan | undefined} */
+        var plan = box.plan;
+        if (!plan) out.unplanned = out.unplanned || !!(box.items && box.items.length);
+        for (var i = 0; plan && i < plan.batches.length; i++) {
+          if (done(plan.batches[i])) continue;
+          if (now < plan.not_before) out.later = Math.min(out.later, plan.not_before);
+          else out.due.push({ batch: plan.batches[i], plan: plan });
         }
       }
       return out;
@@ -430,43 +434,39 @@
     /** @param {boolean} leaving */
     function deliverPending(leaving) {
       if (delivering || failed || !manifest || !manifest.collector || (frameSaidHello && !leaving)) return;
-      var records = pendingRecords(ourKeys());
-      if (!records.length) return;
-      /** @type {any[]} */
-      var batch = [];
-      var size = 0;
-      for (var i = 0; i < records.length && batch.length < LIMITS.batch_records; i++) {
-        size += JSON.stringify(records[i]).length;
-        if (batch.length && size > LIMITS.batch_bytes) break;
-        batch.push(records[i]);
-      }
+      var work = planned(ourKeys(), Date.now()), todo = work.due, url = new URL(manifest.collector, base).href;
+      // What is not due yet is sent at its time (a call that finds it done, or sending, does nothing).
+      if (work.later < Infinity) setTimeout(function () { deliverPending(false); }, work.later - Date.now());
       delivering = true;
-      fetch(new URL(manifest.collector, base).href, {
-        method: "POST", keepalive: true, credentials: "omit",
-        headers: { "content-type": "application/json" }, body: JSON.stringify({ records: batch })
-      }).then(function (r) {
-        if (!r.ok) throw new Error("HTTP " + r.status);
-        return r.json();
-      }).then(function (result) {
-        /** @type {any[]} */
-        var ids = [].concat(result.stored || [], result.duplicates || []);
-        var rejected = result.rejected || [];
-        for (var j = 0; j < rejected.length; j++) {
-          // Refused for the page it comes from (the site's origins), not for what it is: kept.
-          if (rejected[j].retry === true) {
-            notice("the collector refuses an answer from this page: " + rejected[j].reason + "; kept, sent again later");
-            continue;
+      (function next() {
+        var item = todo.shift();
+        if (!item) { delivering = false; return; }
+        if (done(item.batch)) { next(); return; }   // another outbox's batch carried it
+        var plan = item.plan, rule = plan.reply;
+        fetch(url, {
+          method: "POST", keepalive: true, credentials: "omit",
+          headers: { "content-type": "application/json" }, body: item.batch.body
+        }).then(function (r) {
+          if (!r.ok) throw new Error("HTTP " + r.status);
+          return r.json();
+        }).then(/** @param {any} reply */ function (reply) {
+          /** @type {string[]} */
+          var ids = [];
+          for (var j = 0; j < rule.done.length; j++) ids = ids.concat(reply[rule.done[j]] || []);
+          var refused = reply[rule.refused] || [];
+          for (j = 0; j < refused.length; j++) {
+            var keep = refused[j][rule.keep] === true;
+            var words = keep ? rule.kept : rule.dropped;
+            notice(words[0] + refused[j].reason + words[1]);
+            if (!keep) ids.push(refused[j].id);
           }
-          ids.push(rejected[j].id);
-          notice("the collector refused an answer for good: " + rejected[j].reason + "; dropped");
-        }
-        var all = acked().concat(ids);
-        /** @type {AckedRecord} */
-        var record = { version: PROTOCOL.acked_version, ids: all.slice(Math.max(0, all.length - LIMITS.acked_max)) };
-        store(prefix + KEYS.acked, record);
-        delivering = false;
-        if (!leaving && ids.length && records.length > batch.length) deliverPending(false);
-      }).catch(function () { delivering = false; /* tried again on the next page view */ });
+          var all = acked().concat(ids);
+          /** @type {AckedRecord} */
+          var record = { version: plan.acked_version, ids: all.slice(Math.max(0, all.length - plan.acked_max)) };
+          store(prefix + KEYS.acked, record);
+          next();
+        }).catch(function () { delivering = false; /* tried again on a later page view */ });
+      })();
     }
 
     function pageUrl() {

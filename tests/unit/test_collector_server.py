@@ -12,6 +12,7 @@ from sondage.collector.config import CollectorConfig
 from sondage.collector.database import Store
 from sondage.collector.intake import CollectorError, parse_body
 from sondage.collector.server import start
+from sondage.runtime import protocol
 from sondage.runtime.records import answer_record
 from sondage.runtime.survey_format import load_site_data
 from tests.unit.conftest import make_site_data
@@ -113,6 +114,9 @@ def test_a_poison_record_does_not_hold_back_the_others(server, record):
     [rejected] = result["rejected"]
     assert rejected["id"] == "poison-00001" and rejected["index"] == 1
     assert "user.x: text values are at most 1000 characters" in rejected["reason"]
+    # The reply's shape is protocol's, which the runtime and the loader's delivery plan read.
+    assert set(result) == set(protocol.CollectorReply.__annotations__)
+    assert set(rejected) <= set(protocol.Refusal.__annotations__)
 
 
 def test_reading_answers_needs_the_admin_token(server, record):
@@ -162,6 +166,7 @@ def test_cors_only_for_the_sites_origins(tmp_path, record):
         [refused] = json.loads(body)["rejected"]
         assert "takes answers from ['https://shop.test'] (its origins in sites.yaml)" in refused["reason"]
         assert "not from 'https://evil.test'" in refused["reason"] and refused["retry"] is True
+        assert set(refused) <= set(protocol.Refusal.__annotations__)
     finally:
         running.stop()
 

@@ -59,6 +59,11 @@ LIMITS = {"BATCH_RECORDS": protocol.BATCH_RECORDS, "BATCH_BYTES": protocol.BATCH
 DECIDED = {"inherit", "system", *(t for t in segment_plugin.AS_COMMAND if t not in protocol.all_message_types())}
 
 
+# The collector's reply fields the loader once read itself ("stored" is also a plain word).
+REPLY_FIELDS = ("stored", "duplicates", "rejected", "retry")
+assert set(REPLY_FIELDS) <= {*protocol.CollectorReply.__annotations__, *protocol.Refusal.__annotations__}
+
+
 def contract_values_spelled(source: str) -> list[str]:
     """What in this JavaScript source spells a contract value runtime/protocol.py defines."""
     code = code_of(source)
@@ -74,6 +79,10 @@ def contract_values_spelled(source: str) -> list[str]:
         found.append("the early-click id pattern")
     if protocol.OUTBOX_KEY in source or ":outbox" in code:
         found.append("the outbox key pattern")
+    # How the collector's reply reads is the delivery plan's (protocol.ReplyReading).
+    reading = "|".join(REPLY_FIELDS)
+    found += [f"the collector's reply field {f!r}" for f in re.findall(rf"\.({reading})\b", code)]
+    found += [f"the collector's reply field {f!r}" for f in strings_in(code) if f in REPLY_FIELDS[1:]]
     return found
 
 
@@ -96,6 +105,9 @@ def test_no_javascript_file_spells_a_contract_value(path):
     ("var ACKED_MAX = 500;", "limit ACKED_MAX (500)"),
     ("/^[A-Za-z0-9_-]{8,64}$/.test(id)", "the early-click id pattern"),
     ("/:outbox(:|$)/.test(key)", "the outbox key pattern"),
+    ("var ids = [].concat(result.stored || [], result.duplicates || []);", "the collector's reply field 'stored'"),
+    ("if (rejected[j].retry === true) continue;", "the collector's reply field 'retry'"),
+    ('var refused = reply["rejected"];', "the collector's reply field 'rejected'"),
     ('var font = ahead.font === "inherit" ? page.font : ahead.font;', "a decision Python makes ('inherit')"),
     ('return e.type === "track" ? e.event : null;', "a decision Python makes ('track')"),
 ])
@@ -110,11 +122,11 @@ def test_the_check_ignores_comments_and_words_that_are_not_contracts():
 
 
 # -- what the build writes in --------------------------------------------------------------
-def test_the_loader_gets_the_limits_the_runtime_batches_with():
-    from sondage.runtime import outbox
+def test_the_loader_gets_no_delivery_policy_only_the_keys_it_carries_plans_out_with():
+    # Batch limits, the acked record's size and version come with each delivery plan
+    # (tests/unit/test_delivery_plan.py), not as constants for the loader to apply.
     loader = protocol.for_javascript(protocol.FOR_LOADER)
-    assert loader["limits"] == {"batch_records": outbox.BATCH, "batch_bytes": outbox.BATCH_BYTES,
-                                "acked_max": protocol.ACKED_MAX}
+    assert not {"limits", "acked_version"} & set(loader)
     assert re.fullmatch(loader["early_id"][1:-1], "a" * 8) and not re.fullmatch(loader["early_id"][1:-1], "a" * 7)
     assert loader["keys"]["early"] + "x1234567" == protocol.storage_key("s", "early:x1234567")[len("sondage:v1:s:"):]
     assert protocol_js(protocol.FOR_LOADER).startswith("{")

@@ -36,8 +36,9 @@ def test_no_answer_408_429_and_5xx_are_retried_with_backoff_and_retry_after():
     for status in (0, 408, 429, 500, 503):
         d = delivery_with("a")
         d.flush(0.0)
-        [wake] = d.result(["a"], status, None, 42.0 if status == 429 else None, 0.0, 0.5)
+        [saved, wake] = d.result(["a"], status, None, 42.0 if status == 429 else None, 0.0, 0.5)
         assert wake["type"] == "wake" and wake["after"] == (42.0 if status == 429 else 2.0)
+        assert saved["type"] == "store" and saved["value"]["plan"]["not_before"] == wake["after"] * 1000
         assert [r["id"] for r in d.outbox.items] == ["a"]
         assert d.flush(1.0) == []                   # waits
         assert sent(d.flush(wake["after"]))         # then tries again

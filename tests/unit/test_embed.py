@@ -111,8 +111,12 @@ def test_failed_delivery_backs_off_and_survives_reload(site_data, clock):
     rt.command("event", ["bought"])
     effects = ui(rt, "answer", "score", value="7")
     storage = {e["key"]: e["value"] for e in of(effects, "store")}
-    [first] = rt.handle({"type": "undelivered"})
+    failed = rt.handle({"type": "undelivered"})
+    [first] = of(failed, "wake")
     assert first["type"] == "wake" and 1.0 <= first["after"] <= 3.0      # 2 s, spread by jitter
+    # The stored outbox says when, for a loader that delivers it without the runtime.
+    [saved] = of(failed, "store")
+    assert saved["value"]["plan"]["not_before"] == (clock.now + first["after"]) * 1000
     [again] = rt.handle({"type": "wake"})             # too early: it waits again, not forever
     assert again["type"] == "wake" and abs(again["after"] - first["after"]) < 1e-6
     clock.now += first["after"] - 0.0004                # a timer a fraction of a millisecond early
@@ -120,7 +124,7 @@ def test_failed_delivery_backs_off_and_survives_reload(site_data, clock):
     assert again["type"] == "wake" and 0 < again["after"] <= 0.001
     clock.now += 0.0004
     assert of(rt.handle({"type": "wake"}), "deliver")
-    [second] = rt.handle({"type": "undelivered"})
+    [second] = of(rt.handle({"type": "undelivered"}), "wake")
     assert 2.0 <= second["after"] <= 6.0
     # Back online: sent at once, not after the backoff.
     assert of(rt.handle({"type": "online"}), "deliver")

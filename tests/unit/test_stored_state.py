@@ -1,7 +1,7 @@
 """The visitor's state in their browser is versioned and migrated (issue 9)."""
 
 from sondage.runtime import protocol
-from sondage.runtime.visitor_state import HISTORY_VERSION, history_from_json
+from sondage.runtime.visitor_state import HISTORY_VERSION, OUTBOX_VERSION, history_from_json
 
 from .test_embed import answers, new_runtime, of, ui
 
@@ -40,7 +40,10 @@ def test_answers_waiting_in_an_old_outbox_are_still_sent(site_data, clock):
     [deliver] = of(effects, "deliver")
     assert [r["id"] for r in deliver["records"]] == ["legacy-record-1"]
     [own] = [k for k, v in stored_after(effects).items() if k.startswith("sondage:v1:shop:outbox:") and v]
-    assert stored_after(effects)[own]["version"] == 1
+    # Rewritten in this version's shape, with the plan a loader carries out.
+    assert stored_after(effects)[own]["version"] == OUTBOX_VERSION == 2
+    [batch] = stored_after(effects)[own]["plan"]["batches"]
+    assert batch["ids"] == ["legacy-record-1"]
 
 
 def test_values_carry_their_version(site_data, clock):
@@ -50,7 +53,7 @@ def test_values_carry_their_version(site_data, clock):
     after = stored_after(effects)
     assert after["sondage:v1:shop:history"]["version"] == 1
     assert after["sondage:v1:shop:hint"]["version"] == protocol.HINT_VERSION
-    assert all(v["version"] == 1 for k, v in after.items() if ":outbox:" in k)
+    assert all(v["version"] == OUTBOX_VERSION for k, v in after.items() if ":outbox:" in k)
 
 
 def test_an_unreadable_history_is_said_not_silently_reset(site_data, clock):
