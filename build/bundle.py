@@ -34,10 +34,10 @@ from calmjs.parse import es5
 from calmjs.parse.exceptions import ECMARegexSyntaxError, ECMASyntaxError
 from calmjs.parse.unparsers.es5 import minify_print
 
-from ..embeds import HOSTED_PATH, hosted_page
 from ..runtime import protocol
 from ..runtime.hints import event_ahead_file, hint
 from ..runtime.survey_format import FORMAT_VERSION, dump, survey_json_schema
+from ..survey_pages import HOSTED_PATH, hosted_page
 from . import pyodide_dist
 from .compress import precompress
 from .extensions import ExtensionBuildError

@@ -138,8 +138,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_embed(args: argparse.Namespace) -> int:
-    from .embeds import embed_html
     from .snippet import SnippetError
+    from .survey_pages import embed_html
 
     folder = _read_surveys(args, "embed")
     if folder is None:

@@ -23,12 +23,12 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from .embeds import HOSTED_PATH
 from .runtime.answers import NO, YES, scale_range
 from .runtime.survey_format import Survey
 from .runtime.vendors import registry
 from .runtime.vendors.base import Vendor
 from .snippet import SnippetError, loader_url
+from .survey_pages import HOSTED_PATH
 
 NONE = "none"          # no email service: no identity tag
 NAME = re.compile(r"(?:(?:number|boolean|date)_)?[A-Za-z][A-Za-z0-9_]{0,63}")

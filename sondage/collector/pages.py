@@ -23,12 +23,12 @@ import jinja2
 from markupsafe import Markup
 
 from ..catalogue import Catalogue
-from ..embeds import embed_html
 from ..links import survey_link
 from ..runtime.placement import POSITIONS, THEMES
 from ..runtime.survey_format import Survey, ValueRule, ValueRules, parse_date
 from ..runtime.vendors import registry
 from ..snippet import snippet
+from ..survey_pages import embed_html
 from .results import QuestionResult, Results
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"

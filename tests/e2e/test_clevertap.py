@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from sondage.embeds import embed_html
+from sondage.survey_pages import embed_html
 from tests.conftest import wait_until
 
 from .test_spine import wait_for_rows

@@ -1,4 +1,4 @@
-"""What a marketer pastes into a vendor's message so a survey runs inside it, and a survey's
+"""The page that runs one survey: what a marketer pastes into a vendor's message, and a survey's
 own page.
 
 Each vendor with an embed (``runtime/vendors/``: its ``Embed``) says what its message needs;
