@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
-from devtools.chromium import ARGS
 from sondage.build.bundle import BuildResult, build
 from sondage.collector.config import CollectorConfig
 from sondage.collector.server import Running, start
@@ -23,6 +22,7 @@ from sondage.demo_site import serve_site
 from sondage.runtime.vendors.braze import BrazeRelay
 from sondage.runtime.vendors.clevertap import CleverTapRelay
 from sondage.snippet import snippet
+from tests.chromium import ARGS
 from tests.receiver import Receiver
 
 ROOT = Path(__file__).resolve().parents[1]

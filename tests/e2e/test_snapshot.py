@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Frame, expect
 
-from devtools.chromium import ARGS
+from tests.chromium import ARGS
 from tests.conftest import Host, chromium_path, host_in
 from tests.e2e.test_spine import SHOP, wait_for_rows
 
