@@ -312,7 +312,8 @@ def _frequency(survey: Survey, history: History, now: float) -> tuple[bool, str,
         again = shown + (survey.every_days or 0) * DAY
         if now < again:
             days = (again - now) / DAY
-            return False, f"frequency every {survey.every_days:g} days: shown again in {days:.1f} days", again
+            every = "every day" if survey.every_days == 1 else f"every {survey.every_days:g} days"
+            return False, f"frequency {every}: shown again in {days:.1f} days", again
     return True, "", 0.0
 
 

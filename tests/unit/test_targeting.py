@@ -180,6 +180,9 @@ def test_frequencies():
     weekly = survey(frequency="every_n_days", every_days=7)
     d = verdict(weekly, h=shown)
     assert not d.show and d.not_before == NOW + 5 * DAY and "shown again in 5.0 days" in d.reason
+    assert "frequency every 7 days:" in d.reason
+    daily = verdict(survey(frequency="every_n_days", every_days=1), h=History(shown={"s": NOW - DAY / 2}))
+    assert "frequency every day: shown again in 0.5 days" in daily.reason     # not "every 1 days"
     assert verdict(weekly, h=History(shown={"s": NOW - 8 * DAY})).show
     assert verdict(survey(frequency="always"), h=shown).show
 
