@@ -19,13 +19,8 @@ test: install chromium postgres lint
 
 # ruff and strict mypy for the Python; TypeScript's checker for the bundle's JavaScript; the
 # documentation, built offline with `mkdocs build --strict` into .cache/site (docs/, mkdocs.yml).
-# mypy reads the package as installed (sondage.runtime <- runtime/, sondage.build <- build/)
-# through a view of symlinks.
 lint: install
-	$(VENV)/bin/ruff check runtime sondage build tests bench devtools editable hatch_build.py docs
-	@rm -rf .cache/typecheck && mkdir -p .cache/typecheck/sondage && \
-	  for f in sondage/*.py sondage/collector; do ln -s ../../../$$f .cache/typecheck/sondage/; done && \
-	  ln -s ../../../runtime .cache/typecheck/sondage/runtime && ln -s ../../../build .cache/typecheck/sondage/build
+	$(VENV)/bin/ruff check runtime sondage build tests bench devtools docs
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy docs/hooks/generate.py
 	node_modules/.bin/tsc -p static/tsconfig.json
@@ -64,12 +59,12 @@ tools:
 $(VENV)/bin/python: | tools
 	python3 -m venv $(VENV)
 
-$(INSTALLED): pyproject.toml hatch_build.py build/wheels.py | $(VENV)/bin/python
+$(INSTALLED): pyproject.toml build/wheels.py | $(VENV)/bin/python
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test,serve,postgres]'
 	# The wheels `sondage build` installs with micropip inside Pyodide (PyPI): micropip, jinja2,
 	# and a pure-Python markupsafe built from its sdist (see build/wheels.py).
-	$(PY) -m sondage.build.wheels
+	$(PY) -m build.wheels
 	touch $@
 
 $(NODE_DEPS): package.json package-lock.json | tools

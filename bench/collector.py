@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from devtools.postgres import new_database, postgres_server  # noqa: E402
-from sondage.runtime.records import answer_record  # noqa: E402
-from sondage.runtime.survey_format import load_site_data  # noqa: E402
+from runtime.records import answer_record  # noqa: E402
+from runtime.survey_format import load_site_data  # noqa: E402
 
 CLIENTS = 8
 SECONDS = 10.0

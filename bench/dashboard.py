@@ -27,9 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from build.bundle import build  # noqa: E402
 from devtools.postgres import new_database, postgres_server  # noqa: E402
 from devtools.seed import seed_store  # noqa: E402
-from sondage.build.bundle import build  # noqa: E402
 from sondage.catalogue import Catalogue  # noqa: E402
 from sondage.collector.config import CollectorConfig  # noqa: E402
 from sondage.collector.database import Store  # noqa: E402

@@ -25,8 +25,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sondage.build.bundle import build  # noqa: E402
-from sondage.build.pyodide_dist import PYODIDE_VERSION  # noqa: E402
+from build.bundle import build  # noqa: E402
+from build.pyodide_dist import PYODIDE_VERSION  # noqa: E402
 from sondage.demo_site import serve_site  # noqa: E402
 from tests.chromium import ARGS  # noqa: E402  (the launch arguments live with the tests; see tests/unit/test_boundaries.py)
 

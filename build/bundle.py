@@ -34,10 +34,12 @@ from calmjs.parse import es5
 from calmjs.parse.exceptions import ECMARegexSyntaxError, ECMASyntaxError
 from calmjs.parse.unparsers.es5 import minify_print
 
-from ..runtime import protocol
-from ..runtime.hints import event_ahead_file, hint
-from ..runtime.survey_format import FORMAT_VERSION, dump, survey_json_schema
-from ..survey_pages import HOSTED_PATH, hosted_page
+from build import STATIC
+from runtime import protocol
+from runtime.hints import event_ahead_file, hint
+from runtime.survey_format import FORMAT_VERSION, dump, survey_json_schema
+from sondage.survey_pages import HOSTED_PATH, hosted_page
+
 from . import pyodide_dist
 from .compress import precompress
 from .extensions import ExtensionBuildError
@@ -46,8 +48,6 @@ from .pyodide_dist import PYODIDE_VERSION
 from .python_bundle import browser_packages, build_python_zip
 from .survey_files import SurveyFile, read_folder
 
-# In a checkout, static/ sits beside build/; installed, both are inside the sondage package.
-STATIC = Path(__file__).resolve().parent.parent / "static"
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm")
 BOOT_TIMEOUT_MS = 20000
 

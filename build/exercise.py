@@ -8,11 +8,11 @@ import asyncio
 import json
 from dataclasses import fields
 
-from sondage.runtime import browser, extensions
-from sondage.runtime.embed import Runtime
-from sondage.runtime.schema import load
-from sondage.runtime.survey_format import ExtensionRef, Forwarding
-from sondage.runtime.vendors import registry
+from runtime import browser, extensions
+from runtime.embed import Runtime
+from runtime.schema import load
+from runtime.survey_format import ExtensionRef, Forwarding
+from runtime.vendors import registry
 
 QUESTIONS = [
     {"id": "nps", "type": "nps", "prompt": "How likely?", "logic": [{"less_than": 3, "goto": "words"}]},

@@ -25,8 +25,8 @@ importlib.invalidate_caches()
 import micropip  # noqa: E402
 from micropip._vendored.packaging.src.packaging.specifiers import SpecifierSet  # noqa: E402
 
-from sondage.runtime import render  # noqa: E402
-from sondage.runtime.extensions import GROUP, Registry  # noqa: E402
+from runtime import render  # noqa: E402
+from runtime.extensions import GROUP, Registry  # noqa: E402
 
 
 def fail(package, message):

@@ -76,7 +76,7 @@ def strip_lines(code):
 def compile_to(arcname, source, filename):
     # optimize=2: no docstrings or asserts. The runtime's own code keeps its line numbers.
     code = compile(source, filename, "exec", dont_inherit=True, optimize=2)
-    if not arcname.startswith("sondage/"):
+    if not arcname.startswith("runtime/"):
         code = strip_lines(code)
     data = importlib._bootstrap_external._code_to_hash_pyc(
         code, importlib.util.source_hash(source), checked=False)
@@ -109,7 +109,7 @@ for root, dirs, files in os.walk(STAGE):
         rel = os.path.relpath(full, STAGE)
         if not fname.endswith(".py") or rel.startswith("_exercise"):
             continue
-        if not rel.startswith("sondage/") and full not in imported:
+        if not rel.startswith("runtime/") and full not in imported:
             mod = rel[:-3].replace("/__init__", "").replace("/", ".")
             if mod not in LEFT_OUT:
                 continue

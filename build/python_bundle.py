@@ -23,14 +23,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import sondage
-from sondage import runtime
+import runtime
 
 from . import wheels
 
 HERE = Path(__file__).resolve().parent
 PROJECT_RUNTIME = Path(runtime.__file__).parent
-PROJECT_PACKAGE = Path(sondage.__file__).parent
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 # Modules that Pyodide (or a dependency) imports while starting but the runtime never
 # uses: they ship as stubs (any use raises), ~110 KB less brotli. Every build boots from
@@ -103,12 +101,11 @@ def installed_lock(freeze: dict[str, Any], prefix: str) -> dict[str, Any]:
 
 def stage(stage_dir: Path, packages: BrowserPackages) -> None:
     """Lay out the browser's packages as they will sit in the zip."""
-    (stage_dir / "sondage").mkdir(parents=True)
-    shutil.copyfile(PROJECT_PACKAGE / "__init__.py", stage_dir / "sondage" / "__init__.py")
-    _copy_py_tree(PROJECT_RUNTIME, stage_dir / "sondage" / "runtime", data_suffixes=(".html",))
+    stage_dir.mkdir(parents=True, exist_ok=True)
+    _copy_py_tree(PROJECT_RUNTIME, stage_dir / "runtime", data_suffixes=(".html",))
     for dep in wheels.BROWSER_DEPENDENCIES:
         _copy_py_tree(packages.site / dep, stage_dir / dep)
-    compile_templates(stage_dir / "sondage" / "runtime")
+    compile_templates(stage_dir / "runtime")
     shutil.copyfile(HERE / "exercise.py", stage_dir / "_exercise.py")
     _stage_exercise_extension(stage_dir / "_exercise_ext")
 
@@ -116,7 +113,7 @@ def stage(stage_dir: Path, packages: BrowserPackages) -> None:
 # The extension the build's session loads (as a folder; a site's ships as a zip): a question
 # type whose template the build compiles, and a forwarder. Never in the bundle itself.
 EXERCISE_EXTENSION = '''
-from sondage.runtime.extensions import Forwarder, QuestionType
+from runtime.extensions import Forwarder, QuestionType
 
 
 def parse(answer):
@@ -140,7 +137,7 @@ EXERCISE_TEMPLATE = ('<input name="value" type="range" max="{{ options.get(\'max
 
 
 def _stage_exercise_extension(folder: Path) -> None:
-    from sondage.runtime import render
+    from runtime import render
 
     folder.mkdir()
     (folder / "_exercise_knob.py").write_text(f"TEMPLATE = {EXERCISE_TEMPLATE!r}\n{EXERCISE_EXTENSION}")
@@ -151,7 +148,7 @@ def _stage_exercise_extension(folder: Path) -> None:
 def compile_templates(runtime_dir: Path) -> None:
     """The runtime's templates, compiled to Python by jinja2 here, so the visitor's browser
     renders without jinja2's compiler, parser and lexer (left out: LEFT_OUT)."""
-    from sondage.runtime import render
+    from runtime import render
 
     env = render.make_environment()
     package = runtime_dir / "_compiled_templates"

@@ -10,8 +10,8 @@ from typing import Any
 
 import yaml
 
-from ..runtime.extensions import BUILTIN_NAMES
-from ..runtime.survey_format import FormatError, SiteSettings, Survey, load_site_settings, load_survey
+from runtime.extensions import BUILTIN_NAMES
+from runtime.survey_format import FormatError, SiteSettings, Survey, load_site_settings, load_survey
 
 SITES_FILE = "sites.yaml"
 # The question types of the extensions that come with Sondage (examples/extensions), named

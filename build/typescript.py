@@ -7,19 +7,18 @@ and the worker, ``__LOADER_PROTOCOL__`` for the loader) is typed from the very v
 :func:`protocol.for_javascript` gives. The file is committed; tests/unit/test_contracts.py
 fails if it is not what this module writes. Write it anew with::
 
-    python -m sondage.build.typescript
+    python -m build.typescript
 """
 
 from __future__ import annotations
 
 import json
 import types
-from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints, is_typeddict
 
-from ..runtime import messages, protocol
+from build import STATIC
+from runtime import messages, protocol
 
-STATIC = Path(__file__).resolve().parent.parent / "static"
 OUT = STATIC / "contracts.d.ts"
 
 # In the order they are written: each TypedDict and each union of them.
@@ -89,7 +88,7 @@ def value_type(value: Any, top: bool = True) -> str:
 def contracts_dts() -> str:
     names = {shape: name for name, shape in CONTRACTS}
     parts = ["// Written by build/typescript.py from runtime/protocol.py and runtime/messages.py: do not edit.",
-             "// `python -m sondage.build.typescript` writes it anew (a unit test checks it is current)."]
+             "// `python -m build.typescript` writes it anew (a unit test checks it is current)."]
     for name, shape in CONTRACTS:
         if is_typeddict(shape):
             doc = (shape.__doc__ or "").strip()

@@ -4,7 +4,7 @@ installed here (pinned in pyproject.toml: the build compiles the runtime's templ
 this jinja2, so the browser's must be the same).
 
 They live in ``.cache/wheels`` of a checkout (``make install`` runs ``python -m
-sondage.build.wheels``), else in Sondage's cache folder (``$SONDAGE_CACHE_DIR``, or
+build.wheels``), else in Sondage's cache folder (``$SONDAGE_CACHE_DIR``, or
 ``~/.cache/sondage``, beside the Pyodide the build fetches), or in ``$SONDAGE_WHEELS``. One
 that is missing is fetched from the package index pip is configured with, once.
 markupsafe publishes no pure-Python wheel: one is built from its sdist with the C compiler

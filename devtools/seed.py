@@ -7,10 +7,10 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from runtime.flow import next_index
+from runtime.records import answer_record, view_record
+from runtime.survey_format import SiteData, Survey
 from sondage.collector.database import Store
-from sondage.runtime.flow import next_index
-from sondage.runtime.records import answer_record, view_record
-from sondage.runtime.survey_format import SiteData, Survey
 
 TEXTS = ("Fast delivery", "Too expensive", "Great support", "The search is slow", "Love the new design",
          "Checkout failed twice", "Nothing to add", "More sizes please")

@@ -56,7 +56,7 @@ class RawAnswer:
 class QuestionType:
     """A question type. ``parse(RawAnswer)`` turns what the visitor's form sent into the answer: an int
     (``response_int``), a float or a str (``response_string``) or a list of str
-    (``response_array``); it raises :class:`~sondage.runtime.answers.AnswerError` (or
+    (``response_array``); it raises :class:`~runtime.answers.AnswerError` (or
     ValueError, with the message the visitor reads) when the answer does not fit.
 
     ``template``: jinja2 source of the answer's controls, inside the question's form and

@@ -1,7 +1,7 @@
 """The host/runtime message protocol, defined once.
 
 Four parties pass messages: the loader (host page), the frame (runtime origin), the
-worker (Pyodide) and Python (:class:`~sondage.runtime.embed.Runtime`). Every message is a
+worker (Pyodide) and Python (:class:`~runtime.embed.Runtime`). Every message is a
 JSON object with a ``type``. This module is the only definition of those types, of the
 effects Python answers with (typed here; the messages' shapes are in :mod:`messages`), of
 the Iterate command and callback names, of the keys and values kept in the visitor's

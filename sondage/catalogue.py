@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .runtime.answers import OTHER, AnswerError, parse_answer
-from .runtime.extensions import REGISTRY
-from .runtime.records import is_view
-from .runtime.survey_format import Question, SiteData, Survey, load_site_data
+from runtime.answers import OTHER, AnswerError, parse_answer
+from runtime.extensions import REGISTRY
+from runtime.records import is_view
+from runtime.survey_format import Question, SiteData, Survey, load_site_data
 
 
 class BundleError(ValueError):

@@ -22,9 +22,9 @@ def _surveys_dir(given: str | None) -> Path:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build.bundle import BuildError, build
-    from .build.python_bundle import PythonBundleError
-    from .build.survey_files import SurveyFileError
+    from build.bundle import BuildError, build
+    from build.python_bundle import PythonBundleError
+    from build.survey_files import SurveyFileError
 
     started = time.monotonic()
     try:
@@ -45,7 +45,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def _read_surveys(args: argparse.Namespace, what: str) -> Any:
     """The survey folder (``--surveys``), or None after saying what is wrong with it."""
-    from .build.survey_files import SurveyFileError, read_folder
+    from build.survey_files import SurveyFileError, read_folder
 
     try:
         return read_folder(_surveys_dir(args.surveys))
@@ -58,7 +58,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     folder = _read_surveys(args, "check")
     if folder is None:
         return 1
-    from .runtime.extensions import BUILTIN_NAMES
+    from runtime.extensions import BUILTIN_NAMES
 
     for site, settings in folder.settings.items():
         print(f"sites.yaml: ok: {site} (cooldown {settings.cooldown_hours:g} h)")
@@ -218,8 +218,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from runtime.vendors import registry
+
     from .links import NONE, esps
-    from .runtime.vendors import registry
 
     p = argparse.ArgumentParser(prog="sondage", description="Web surveys in Python, in the browser.")
     p.add_argument("--version", action="version", version=f"sondage {__version__}")

@@ -23,10 +23,11 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from .runtime.answers import NO, YES, scale_range
-from .runtime.survey_format import Survey
-from .runtime.vendors import registry
-from .runtime.vendors.base import Vendor
+from runtime.answers import NO, YES, scale_range
+from runtime.survey_format import Survey
+from runtime.vendors import registry
+from runtime.vendors.base import Vendor
+
 from .snippet import SnippetError, loader_url
 from .survey_pages import HOSTED_PATH
 

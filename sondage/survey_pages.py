@@ -11,7 +11,8 @@ dismisses it.
 
 from __future__ import annotations
 
-from .runtime.vendors import registry
+from runtime.vendors import registry
+
 from .snippet import _js, snippet
 
 HOSTED_PATH = "s/{site}/{survey}/"      # a survey's own page, inside the bundle

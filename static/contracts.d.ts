@@ -1,5 +1,5 @@
 // Written by build/typescript.py from runtime/protocol.py and runtime/messages.py: do not edit.
-// `python -m sondage.build.typescript` writes it anew (a unit test checks it is current).
+// `python -m build.typescript` writes it anew (a unit test checks it is current).
 /** Where the frame sits on the host page (runtime/placement.py decides it). */
 interface Placement {
   css: string;

@@ -133,7 +133,7 @@ async function makeSnapshot() {
   const store = await snapshotStore();
   if (!store) return "no storage";
   const pyodide = await timeout(startPython({ forSnapshot: true }), BOOT_TIMEOUT_MS);
-  pyodide.runPython("import sondage.runtime.browser");
+  pyodide.runPython("import runtime.browser");
   const stored = snapshotPages.pack(pyodide.makeMemorySnapshot());
   await store.put(snapshotKey, new Response(stored, { headers: { "content-type": "application/octet-stream" } }));
   for (const request of await store.keys()) {   // an older bundle's
@@ -209,7 +209,7 @@ async function boot() {
   const booted = performance.now();
   let browser;
   try {
-    browser = pyodide.pyimport("sondage.runtime.browser");
+    browser = pyodide.pyimport("runtime.browser");
   } catch (e) {
     throw new Error(fileName(__PYTHON_ZIP__) + ": the runtime does not import (" +
                     String(/** @type {any} */ (e) && /** @type {any} */ (e).message || e).trim().split("\n").pop() + ")");

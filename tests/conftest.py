@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
-from sondage.build.bundle import BuildResult, build
+from build.bundle import BuildResult, build
+from runtime.vendors.braze import BrazeRelay
+from runtime.vendors.clevertap import CleverTapRelay
 from sondage.collector.config import CollectorConfig
 from sondage.collector.server import Running, start
 from sondage.demo_site import serve_site
-from sondage.runtime.vendors.braze import BrazeRelay
-from sondage.runtime.vendors.clevertap import CleverTapRelay
 from sondage.snippet import snippet
 from tests.chromium import ARGS
 from tests.receiver import Receiver

@@ -21,9 +21,9 @@ import types
 import typing
 from typing import Any, Literal, Union, get_args, get_origin
 
+from runtime import survey_format
+from runtime.survey_format import SiteData, SiteSettings, Survey, survey_json_schema
 from sondage.cli import parser as cli_parser
-from sondage.runtime import survey_format
-from sondage.runtime.survey_format import SiteData, SiteSettings, Survey, survey_json_schema
 
 SURVEY_FORMAT_PAGE = "reference/survey-format.md"
 SCHEMA_FILE = "reference/survey.schema.json"

@@ -24,10 +24,11 @@ from typing import Any
 
 import yaml
 
+from runtime.survey_format import ORIGIN_PATTERN
+from runtime.vendors import registry
+from runtime.vendors.base import RelayConfigError
+
 from ..catalogue import Catalogue
-from ..runtime.survey_format import ORIGIN_PATTERN
-from ..runtime.vendors import registry
-from ..runtime.vendors.base import RelayConfigError
 from .relay import Relays
 from .webhooks import Webhook
 

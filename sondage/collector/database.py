@@ -23,10 +23,10 @@ from alembic.config import Config
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 
-from ..runtime.answers import OTHER
-from ..runtime.link_params import is_link_id
-from ..runtime.records import is_view
-from ..runtime.vendors import registry
+from runtime.answers import OTHER
+from runtime.link_params import is_link_id
+from runtime.records import is_view
+from runtime.vendors import registry
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 

@@ -16,8 +16,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from ..runtime.survey_format import parse_date
-from ..runtime.vendors import registry
+from runtime.survey_format import parse_date
+from runtime.vendors import registry
 
 FORMATS = ("csv", "json", "ndjson")
 COLUMNS = ("answered_at", "site", "survey_id", "survey_name", "question_id", "question", "label", "response",

@@ -15,9 +15,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from runtime.records import RECORD_VERSION, is_view, load_record, load_view
+from runtime.schema import FormatError, dump
+
 from ..catalogue import Catalogue
-from ..runtime.records import RECORD_VERSION, is_view, load_record, load_view
-from ..runtime.schema import FormatError, dump
 
 MAX_BODY = 256 * 1024
 MAX_RECORDS = 100

@@ -12,7 +12,6 @@ The gallery shows every survey of a site live, drawn by the real runtime on a st
 from __future__ import annotations
 
 import datetime as _dt
-import importlib.resources
 import json
 import re
 from pathlib import Path
@@ -22,18 +21,20 @@ from urllib.parse import quote, urlencode
 import jinja2
 from markupsafe import Markup
 
+from build import STATIC
+from runtime.placement import POSITIONS, THEMES
+from runtime.survey_format import Survey, ValueRule, ValueRules, parse_date
+from runtime.vendors import registry
+
 from ..catalogue import Catalogue
 from ..links import survey_link
-from ..runtime.placement import POSITIONS, THEMES
-from ..runtime.survey_format import Survey, ValueRule, ValueRules, parse_date
-from ..runtime.vendors import registry
 from ..snippet import snippet
 from ..survey_pages import embed_html
 from .results import QuestionResult, Results
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-# Served at /_sondage/<name>, from the package sondage.static (static/ in a checkout, inside
-# the package when installed from the wheel): the charting library (vega and vega-lite from
+# Served at /_sondage/<name>, from static/ (build.STATIC: beside the packages in a checkout and
+# in the installed wheel alike): the charting library (vega and vega-lite from
 # npm, kept in static/vendor/ so the wheel ships them) and charts.js, which draws with it.
 VENDOR = {"vega.min.js": ("vendor", "vega.min.js"), "vega-lite.min.js": ("vendor", "vega-lite.min.js"),
           "charts.js": ("charts.js",)}
@@ -50,10 +51,8 @@ def vendor_file(name: str) -> Path | None:
     parts = VENDOR.get(name)
     if parts is None:
         return None
-    found = importlib.resources.files("sondage.static")
-    for part in parts:
-        found = found.joinpath(part)
-    return Path(str(found)) if found.is_file() else None
+    found = STATIC.joinpath(*parts)
+    return found if found.is_file() else None
 
 
 # -- charts (Vega-Lite specifications) ---------------------------------------------------

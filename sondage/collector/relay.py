@@ -16,8 +16,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..runtime.vendors import registry
-from ..runtime.vendors.base import Relay
+from runtime.vendors import registry
+from runtime.vendors.base import Relay
 
 Relays = dict[str, Relay]       # one site's relays, by vendor name
 

@@ -19,9 +19,10 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
+from runtime.answers import NO, OTHER, YES
+from runtime.survey_format import CHOICE_TYPES, SCALE_TYPES, Survey
+
 from ..catalogue import Catalogue
-from ..runtime.answers import NO, OTHER, YES
-from ..runtime.survey_format import CHOICE_TYPES, SCALE_TYPES, Survey
 from .database import Lower, Store, answer_traits, response_choices, responses, views
 
 MODES = ("live", "preview", "all")

@@ -11,8 +11,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from runtime.records import is_view
+
 from ..files import cache_control
-from ..runtime.records import is_view
 from . import pages
 from .database import Added
 from .intake import MAX_BODY, CollectorError, check_body

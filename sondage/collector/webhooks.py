@@ -35,8 +35,9 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from ..runtime.link_params import is_link_id
-from ..runtime.vendors.base import json_refusal
+from runtime.link_params import is_link_id
+from runtime.vendors.base import json_refusal
+
 from .relay import Relays, relay_jobs
 
 if TYPE_CHECKING:

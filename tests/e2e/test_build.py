@@ -10,7 +10,7 @@ from pathlib import Path
 
 import brotli
 
-from sondage.build.bundle import build
+from build.bundle import build
 from sondage.cli import main
 
 ROOT_WHEELS = Path(__file__).resolve().parents[2] / ".cache" / "wheels"
@@ -69,22 +69,22 @@ def test_bundle_layout(bundle):
         entries = z.namelist()
         assert all(i.compress_type == zipfile.ZIP_STORED for i in z.infolist())
     assert not [e for e in entries if e.endswith(".py")]
-    for needed in ("sondage/runtime/embed.pyc", "sondage/runtime/browser.pyc", "jinja2/environment.pyc",
-                   "markupsafe/_native.pyc", "sondage/runtime/templates/widget.html", "json/__init__.pyc",
+    for needed in ("runtime/embed.pyc", "runtime/browser.pyc", "jinja2/environment.pyc",
+                   "markupsafe/_native.pyc", "runtime/templates/widget.html", "json/__init__.pyc",
                    "encodings/cp437.pyc", "_pyodide/__init__.pyc"):
         assert needed in entries, needed
     assert not [e for e in entries if "_speedups" in e]
     # jinja2 and markupsafe: installed by micropip in Pyodide from the pinned wheels, and locked.
     import hashlib
 
-    from sondage.build import wheels
+    from build import wheels
     lock = json.loads(files["python-lock.json"])
     assert {p["name"]: p["version"] for p in lock["packages"].values()} == {"Jinja2": "3.1.6", "MarkupSafe": "3.0.3"}
     for dist in ("jinja2", "markupsafe"):
         wheel = wheels.need(wheels.browser_wheel(dist))
         assert lock["packages"][dist]["sha256"] == hashlib.sha256(wheel.read_bytes()).hexdigest()
     # Left-out modules ship as small stubs, and what only they imported is gone.
-    from sondage.build.python_bundle import LEFT_OUT
+    from build.python_bundle import LEFT_OUT
     with zipfile.ZipFile(bundle.out / python) as z:
         for name in LEFT_OUT:
             for arc in (name.replace(".", "/") + ".pyc", name.replace(".", "/") + "/__init__.pyc"):
@@ -98,8 +98,8 @@ def test_bundle_layout(bundle):
 def test_a_missing_browser_wheel_is_fetched_once_and_a_failed_fetch_says_why(tmp_path, monkeypatch):
     import pytest
 
-    from sondage.build import python_bundle, wheels
-    from sondage.build.bundle import default_pyodide_dir
+    from build import python_bundle, wheels
+    from build.bundle import default_pyodide_dir
 
     # The package index pip is configured with: here a local one holding the checkout's wheels.
     monkeypatch.setattr(wheels, "WHEELS", tmp_path / "wheels")

@@ -13,12 +13,12 @@ import pytest
 from playwright.sync_api import expect
 
 from devtools.seed import showings
+from runtime.records import answer_record, view_record
 from sondage.catalogue import Catalogue
 from sondage.collector.config import CollectorConfig
 from sondage.collector.database import Store
 from sondage.collector.results import Filter, compute
 from sondage.collector.server import start
-from sondage.runtime.records import answer_record, view_record
 from tests.conftest import POSITIONS, wait_until
 
 from .test_screens import SCREENS as SHOTS

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from sondage.build import wheels
-from sondage.build.bundle import BuildError, build
-from sondage.build.extensions import ExtensionBuildError, resolve
-from sondage.build.survey_files import read_folder
+from build import wheels
+from build.bundle import BuildError, build
+from build.extensions import ExtensionBuildError, resolve
+from build.survey_files import read_folder
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "extensions"
 
@@ -96,7 +96,7 @@ def test_a_requirement_comes_from_the_package_index_pip_is_configured_with(tmp_p
     import subprocess
     import sys
 
-    from sondage.build.bundle import default_pyodide_dir
+    from build.bundle import default_pyodide_dir
 
     surveys = _folder(tmp_path, 'ext-demo-key:\n  extensions: ["sondage-slider==0.1.0"]\n')
     index = tmp_path / "index"          # a private index: the slider's wheel (built from the copy), nothing else

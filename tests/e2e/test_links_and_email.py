@@ -21,12 +21,12 @@ from typing import Any
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
 
+from runtime.link_params import is_link_id
+from runtime.survey_format import load_survey
 from sondage.catalogue import Catalogue
 from sondage.collector.results import Filter, compute
 from sondage.collector.webhooks import deliveries
 from sondage.links import email_html, survey_link
-from sondage.runtime.link_params import is_link_id
-from sondage.runtime.survey_format import load_survey
 from tests.conftest import wait_until
 
 from .test_spine import wait_for_rows

@@ -12,11 +12,11 @@ from typing import Any
 import yaml
 from playwright.sync_api import expect
 
-from sondage.runtime import protocol
-from sondage.runtime.outbox import Outbox
-from sondage.runtime.records import answer_record
-from sondage.runtime.survey_format import load_survey
-from sondage.runtime.visitor_state import outbox_to_json
+from runtime import protocol
+from runtime.outbox import Outbox
+from runtime.records import answer_record
+from runtime.survey_format import load_survey
+from runtime.visitor_state import outbox_to_json
 
 from .test_spine import SHOP, wait_for_rows
 

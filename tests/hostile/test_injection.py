@@ -12,8 +12,8 @@ from urllib.parse import quote
 
 from playwright.sync_api import expect
 
+from runtime.survey_format import load_survey
 from sondage.links import email_html
-from sondage.runtime.survey_format import load_survey
 from tests.e2e.test_spine import wait_for_rows
 
 TRAITS = {"name": "<img src=x onerror=window.pwned='trait'>", "plan": "=HYPERLINK(\"http://evil.test\")",

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCT = ("sondage", "runtime", "build")        # the wheel's Python: sondage, sondage.runtime, sondage.build
+PRODUCT = ("sondage", "runtime", "build")        # the wheel's Python: sondage, runtime, build
 NOT_PRODUCT = ("tests", "bench", "devtools")
 
 

@@ -8,13 +8,13 @@ import urllib.request
 import brotli
 import pytest
 
+from runtime import protocol
+from runtime.records import answer_record
+from runtime.survey_format import load_site_data
 from sondage.collector.config import CollectorConfig
 from sondage.collector.database import Store
 from sondage.collector.intake import CollectorError, parse_body
 from sondage.collector.server import start
-from sondage.runtime import protocol
-from sondage.runtime.records import answer_record
-from sondage.runtime.survey_format import load_site_data
 from tests.unit.conftest import make_site_data
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sondage.runtime import segment_plugin
+from runtime import segment_plugin
 
 from .conftest import Clock
 from .test_embed import new_runtime, of
@@ -88,7 +88,7 @@ def test_the_callers_mistakes_are_named_and_nothing_runs(rt, name, args, words):
 def test_a_bug_inside_the_engine_is_not_blamed_on_the_caller(rt, monkeypatch):
     """A TypeError deep inside targeting propagates (browser.py reports it as a runtime
     error) instead of becoming "wrong arguments for Iterate('event')"."""
-    from sondage.runtime import deciding
+    from runtime import deciding
 
     def broken(*_args, **_kwargs):
         raise TypeError("a bug in the engine")

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from sondage.build import typescript
-from sondage.build.bundle import protocol_js
-from sondage.runtime import hints, messages, protocol, segment_plugin
-from sondage.runtime.schema import load
-from sondage.runtime.survey_format import Survey
+from build import typescript
+from build.bundle import protocol_js
+from runtime import hints, messages, protocol, segment_plugin
+from runtime.schema import load
+from runtime.survey_format import Survey
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "static"
@@ -22,7 +22,7 @@ JAVASCRIPT = sorted(p for pattern in ("*.js", "*.mjs") for p in STATIC.glob(patt
 
 def test_contracts_d_ts_is_what_python_writes():
     assert (STATIC / "contracts.d.ts").read_text() == typescript.contracts_dts(), \
-        "static/contracts.d.ts is stale: run `python -m sondage.build.typescript`"
+        "static/contracts.d.ts is stale: run `python -m build.typescript`"
 
 
 def test_both_type_checks_read_the_generated_contracts():

@@ -1,6 +1,6 @@
 """What the runtime does with each answer of the collector (runtime/delivery.py)."""
 
-from sondage.runtime.delivery import Delivery
+from runtime.delivery import Delivery
 
 
 def delivery_with(*ids):

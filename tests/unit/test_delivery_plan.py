@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sondage.runtime import protocol
-from sondage.runtime.delivery import Delivery
-from sondage.runtime.delivery_plan import READING, plan
-from sondage.runtime.outbox import Outbox
-from sondage.runtime.visitor_state import OUTBOX_VERSION, outbox_from_json
+from runtime import protocol
+from runtime.delivery import Delivery
+from runtime.delivery_plan import READING, plan
+from runtime.outbox import Outbox
+from runtime.visitor_state import OUTBOX_VERSION, outbox_from_json
 
 from .test_embed import new_runtime, of, ui
 

@@ -40,11 +40,11 @@ from typing import Any
 import pytest
 import yaml
 
+from build.survey_files import SurveyFileError, check_question_types, read_site_settings, read_survey_file
+from runtime import protocol
+from runtime.survey_format import SiteData, SiteSettings, Survey
 from sondage import cli
-from sondage.build.survey_files import SurveyFileError, check_question_types, read_site_settings, read_survey_file
 from sondage.collector.config import load as load_collector_config
-from sondage.runtime import protocol
-from sondage.runtime.survey_format import SiteData, SiteSettings, Survey
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -286,8 +286,8 @@ def run_python(block: Block) -> dict[str, Any]:
 def test_python_examples_run(block: Block) -> None:
     namespace = run_python(block)
     if "register" in namespace:       # an extension: register it, and answer its question type
-        from sondage.runtime.extensions import RawAnswer, Registry
-        from sondage.runtime.survey_format import Question
+        from runtime.extensions import RawAnswer, Registry
+        from runtime.survey_format import Question
 
         registry = Registry()
         registry.load("docs-example", namespace["register"])

@@ -2,7 +2,7 @@
 
 import itertools
 
-from sondage.runtime.embed import Runtime
+from runtime.embed import Runtime
 
 _IDS = itertools.count()     # unique across runtimes, as random ids are in a browser
 
@@ -193,8 +193,8 @@ def test_visitor_hint_drops_surveys_this_visitor_will_not_see_again(site_data, c
 
 
 def test_survey_shown_ahead_is_confirmed_with_the_same_html(site_data, clock):
-    from sondage.runtime.hints import hint
-    from sondage.runtime.survey_format import load_site_data
+    from runtime.hints import hint
+    from runtime.survey_format import load_site_data
     ahead = hint(load_site_data(site_data).surveys)["page_view_survey"]
     rt, _ = new_runtime(site_data, clock)
     rt.screen.show_ahead(ahead["id"])
@@ -213,8 +213,8 @@ def test_survey_shown_ahead_is_removed_when_the_runtime_disagrees(site_data, clo
 
 
 def test_an_event_survey_shown_ahead_waits_for_its_event_then_is_confirmed_or_removed(site_data, clock):
-    from sondage.runtime.hints import event_ahead_file, hint
-    from sondage.runtime.survey_format import load_site_data
+    from runtime.hints import event_ahead_file, hint
+    from runtime.survey_format import load_site_data
     site_data["surveys"] = [s for s in site_data["surveys"] if s["id"] != "welcome"]   # no page-view survey
     surveys = load_site_data(site_data).surveys
     assert hint(surveys)["event_surveys"] == {"bought": "nps"}

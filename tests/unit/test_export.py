@@ -6,10 +6,10 @@ import json
 
 import pytest
 
+from runtime.records import answer_record
+from runtime.survey_format import load_site_data
 from sondage.cli import main
 from sondage.collector.database import Store
-from sondage.runtime.records import answer_record
-from sondage.runtime.survey_format import load_site_data
 
 
 @pytest.fixture

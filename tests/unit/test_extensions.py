@@ -3,11 +3,11 @@ built-ins through the same registry, an extension's mistakes named and contained
 
 import pytest
 
-from sondage.runtime.answers import AnswerError, parse_answer
-from sondage.runtime.extensions import REGISTRY, ExtensionError, Forwarder, QuestionType, RawAnswer, Registry
-from sondage.runtime.forwarding import answer_calls
-from sondage.runtime.records import answer_record
-from sondage.runtime.survey_format import load_site_data
+from runtime.answers import AnswerError, parse_answer
+from runtime.extensions import REGISTRY, ExtensionError, Forwarder, QuestionType, RawAnswer, Registry
+from runtime.forwarding import answer_calls
+from runtime.records import answer_record
+from runtime.survey_format import load_site_data
 
 
 def _slider(answer: RawAnswer) -> int:
@@ -94,7 +94,7 @@ def test_forwarders_of_the_site_get_each_answer_and_a_broken_one_is_contained(re
 # -- loading an extension shipped in the bundle, when a survey needs it ------------------
 
 KNOB_MODULE = '''
-from sondage.runtime.extensions import Forwarder, QuestionType
+from runtime.extensions import Forwarder, QuestionType
 
 def parse(answer):
     return int(str(answer.raw))
@@ -116,7 +116,7 @@ def shipped(tmp_path):
     module, and its template compiled by the build; removed from the runtime afterwards."""
     import sys
 
-    from sondage.runtime import render
+    from runtime import render
 
     (tmp_path / "test_knob_ext.py").write_text(f"TEMPLATE = {KNOB_TEMPLATE!r}\n{KNOB_MODULE}")
     (tmp_path / "test_knob_templates.py").write_text(render.compiled_source(
@@ -145,7 +145,7 @@ def _knob_site(site_data, *, questions=None, forwarders=True, extensions=(KNOB,)
 
 
 def _started(data, clock):
-    from sondage.runtime.embed import Runtime
+    from runtime.embed import Runtime
 
     rt = Runtime(clock=clock)
     rt.handle({"type": "init", "site_data": data, "collector": "/collect", "storage": {},
@@ -154,7 +154,7 @@ def _started(data, clock):
 
 
 def test_needed_names_the_extensions_a_survey_uses_and_only_those(site_data):
-    from sondage.runtime.extensions import needed, uses_extensions
+    from runtime.extensions import needed, uses_extensions
 
     site = load_site_data(_knob_site(site_data, forwarders=False))
     knob, plain = site.surveys
@@ -165,9 +165,9 @@ def test_needed_names_the_extensions_a_survey_uses_and_only_those(site_data):
 
 
 def test_a_survey_waits_for_its_extension_then_shows_rendered_by_its_compiled_template(site_data, clock, shipped):
-    from sondage.runtime.extensions import install
-    from sondage.runtime.schema import load
-    from sondage.runtime.survey_format import ExtensionRef
+    from runtime.extensions import install
+    from runtime.schema import load
+    from runtime.survey_format import ExtensionRef
 
     rt = _started(_knob_site(site_data), clock)
     effects = rt.command("install", [])
@@ -207,7 +207,7 @@ def test_an_extension_that_failed_to_load_is_named_once_and_never_asked_for_agai
 
 
 def test_an_extension_that_never_arrives_is_given_up_and_the_page_goes_on(site_data, clock):
-    from sondage.runtime.extension_loading import LOAD_SECONDS
+    from runtime.extension_loading import LOAD_SECONDS
 
     rt = _started(_knob_site(site_data, forwarders=False), clock)
     effects = rt.command("install", [])
@@ -220,9 +220,9 @@ def test_an_extension_that_never_arrives_is_given_up_and_the_page_goes_on(site_d
 
 
 def test_uninstall_while_loading_shows_nothing(site_data, clock, shipped):
-    from sondage.runtime.extensions import install
-    from sondage.runtime.schema import load
-    from sondage.runtime.survey_format import ExtensionRef
+    from runtime.extensions import install
+    from runtime.schema import load
+    from runtime.survey_format import ExtensionRef
 
     rt = _started(_knob_site(site_data), clock)
     rt.command("install", [])
@@ -233,7 +233,7 @@ def test_uninstall_while_loading_shows_nothing(site_data, clock, shipped):
 
 
 def test_surveys_that_need_an_extension_are_never_shown_ahead(site_data):
-    from sondage.runtime.hints import event_ahead_file, hint
+    from runtime.hints import event_ahead_file, hint
 
     site = load_site_data(_knob_site(site_data, forwarders=False))
     assert hint(site.surveys, settings=site.settings)["page_view_survey"] is None   # knob is first: not knowable
@@ -263,10 +263,10 @@ def test_an_event_survey_that_loaded_an_extension_still_waits_for_segments_late_
         site_data, clock, shipped):
     """Segment delivers a page's buffered event before its identify: the answers of a survey
     shown after loading its extension wait for that identify too, and carry its traits."""
-    from sondage.runtime.embed import Runtime
-    from sondage.runtime.extensions import install
-    from sondage.runtime.schema import load
-    from sondage.runtime.survey_format import ExtensionRef
+    from runtime.embed import Runtime
+    from runtime.extensions import install
+    from runtime.schema import load
+    from runtime.survey_format import ExtensionRef
 
     data = _knob_site(site_data, forwarders=False)
     data["surveys"][0]["trigger"] = {"type": "event", "event": "bought"}

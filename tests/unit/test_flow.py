@@ -1,7 +1,7 @@
 """The survey's steps: a welcome step with a start button, the questions, a thank-you step
 with an optional link that may close by itself; survey text in a small safe markdown."""
 
-from sondage.runtime import markup
+from runtime import markup
 
 from .test_embed import new_runtime, of, ui
 
@@ -38,8 +38,8 @@ def test_welcome_step_then_questions_then_a_thank_you_that_closes_itself(site_da
 
 
 def test_a_survey_with_a_welcome_step_is_shown_ahead_by_that_step(site_data):
-    from sondage.runtime.hints import hint
-    from sondage.runtime.survey_format import load_site_data
+    from runtime.hints import hint
+    from runtime.survey_format import load_site_data
     site_data["surveys"][2]["welcome"] = {"text": "Hello *there*"}
     ahead = hint(load_site_data(site_data).surveys)["page_view_survey"]
     assert "Hello <em>there</em>" in ahead["html"] and 'data-action="start"' in ahead["html"]

@@ -1,7 +1,7 @@
 """Issue 25, item 4: who decides that a survey takes the keyboard focus (Python, from facts the
 loader passes), and what a screen reader is told of a survey that appears on its own."""
 
-from sondage.runtime.embed import Runtime
+from runtime.embed import Runtime
 
 from .test_embed import new_runtime, of, ui
 

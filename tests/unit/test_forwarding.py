@@ -2,8 +2,8 @@
 
 import pytest
 
-from sondage.runtime import forwarding
-from sondage.runtime.survey_format import load_site_data
+from runtime import forwarding
+from runtime.survey_format import load_site_data
 
 from .test_embed import answers, new_runtime, of, ui
 
@@ -100,7 +100,7 @@ def test_identities_are_asked_for_when_shown_and_stored_with_each_answer(site, c
 
 
 def init_in(site_data, clock, channel, campaign=None):
-    from sondage.runtime.embed import Runtime
+    from runtime.embed import Runtime
     rt = Runtime(clock=clock, new_id=lambda: "id-0000000001")
     effects = rt.handle({"type": "init", "site_data": site_data, "collector": "https://c.test/collect",
                          "page": {"url": "https://app.test/", "channel": channel, "campaign": campaign},
@@ -145,7 +145,7 @@ def test_vendors_follow_site_survey_and_channel():
 
 
 def test_a_hosted_page_takes_the_link_and_never_auto_closes(site_data, clock):
-    from sondage.runtime.embed import Runtime
+    from runtime.embed import Runtime
     ids = iter(range(100, 200))
     rt = Runtime(clock=clock, new_id=lambda: f"id-0000000{next(ids)}")
     rt.handle({"type": "init", "site_data": site_data, "collector": "https://c.test/collect", "storage": {},
@@ -164,7 +164,7 @@ def test_a_hosted_page_takes_the_link_and_never_auto_closes(site_data, clock):
 
 
 def test_a_link_answer_that_does_not_fit_leaves_the_question_to_the_visitor(site_data, clock):
-    from sondage.runtime.embed import Runtime
+    from runtime.embed import Runtime
     rt = Runtime(clock=clock, new_id=lambda: "id-0000000003")
     rt.handle({"type": "init", "site_data": site_data, "storage": {},
                "page": {"url": "https://cdn.test/s/shop/nps/?answer=eleven&user_number_age=old",

@@ -3,7 +3,7 @@ must not depend on that order (issue 8)."""
 
 import pytest
 
-from sondage.runtime.undecided import WINDOW_SECONDS
+from runtime.undecided import WINDOW_SECONDS
 
 from .test_embed import new_runtime, of
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from sondage.build.bundle import check_pyodide, default_pyodide_dir
-from sondage.build.python_bundle import HERE as BUILD_DIR
-from sondage.build.python_bundle import browser_packages, stage
+from build.bundle import check_pyodide, default_pyodide_dir
+from build.python_bundle import HERE as BUILD_DIR
+from build.python_bundle import browser_packages, stage
 
 ROOT = Path(__file__).resolve().parents[2]
 # The tests of what runs in the visitor's browser (the rest test the build and the server).

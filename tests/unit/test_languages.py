@@ -3,10 +3,10 @@ chosen by the `language` trait, then the browser, then the survey's own; right-t
 
 import pytest
 
-from sondage.runtime import render, strings
-from sondage.runtime.locale import pick_language
-from sondage.runtime.schema import FormatError
-from sondage.runtime.survey_format import load_survey
+from runtime import render, strings
+from runtime.locale import pick_language
+from runtime.schema import FormatError
+from runtime.survey_format import load_survey
 
 from .test_embed import answers, new_runtime, of, ui
 

@@ -9,18 +9,18 @@ import json
 import pytest
 import sqlalchemy as sa
 
+from runtime import link_params, protocol
+from runtime.delivery import Delivery
+from runtime.embed import Runtime
+from runtime.records import answer_record, view_record
+from runtime.survey_format import load_site_data
+from runtime.vendors.braze import BrazeRelay
 from sondage.catalogue import Catalogue
 from sondage.collector.config import CollectorConfig
 from sondage.collector.database import Store, answer_traits, response_choices, responses, showings
 from sondage.collector.results import Filter, compute
 from sondage.collector.server import start
 from sondage.collector.webhooks import WebhookQueue, deliveries
-from sondage.runtime import link_params, protocol
-from sondage.runtime.delivery import Delivery
-from sondage.runtime.embed import Runtime
-from sondage.runtime.records import answer_record, view_record
-from sondage.runtime.survey_format import load_site_data
-from sondage.runtime.vendors.braze import BrazeRelay
 from tests.unit.test_collector_server import make_bundle, request
 
 LINK = "https://cdn.test/s/shop/nps/?user_braze_id=b-1&send=dispatch-7&answer={answer}"

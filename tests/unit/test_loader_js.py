@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sondage.runtime import protocol
+from runtime import protocol
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "static"

@@ -8,10 +8,10 @@ import re
 
 import pytest
 
+from runtime.survey_format import load_site_data
 from sondage.catalogue import Catalogue
 from sondage.collector.pages import dashboard_page, day_ticks, gallery_page, per_day_chart, plural, targeting_words
 from sondage.collector.results import Filter, QuestionResult, Results, SurveyResult
-from sondage.runtime.survey_format import load_site_data
 
 QUESTIONS = [{"id": "q", "type": "nps", "prompt": "How likely?"}]
 

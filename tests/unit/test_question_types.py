@@ -2,12 +2,12 @@
 
 import pytest
 
-from sondage.runtime import render
-from sondage.runtime.answers import AnswerError, parse_answer
-from sondage.runtime.flow import choice_order, next_index
-from sondage.runtime.records import answer_record
-from sondage.runtime.schema import FormatError
-from sondage.runtime.survey_format import load_survey
+from runtime import render
+from runtime.answers import AnswerError, parse_answer
+from runtime.flow import choice_order, next_index
+from runtime.records import answer_record
+from runtime.schema import FormatError
+from runtime.survey_format import load_survey
 
 
 def survey_of(*questions, **extra):

@@ -9,14 +9,14 @@ import time
 
 import pytest
 
+from runtime.records import answer_record
+from runtime.survey_format import load_site_data
+from runtime.vendors.braze import BrazeRelay
+from runtime.vendors.clevertap import CleverTapRelay
 from sondage.collector.config import ConfigError, load
 from sondage.collector.database import Store
 from sondage.collector.relay import Relays
 from sondage.collector.webhooks import WebhookQueue
-from sondage.runtime.records import answer_record
-from sondage.runtime.survey_format import load_site_data
-from sondage.runtime.vendors.braze import BrazeRelay
-from sondage.runtime.vendors.clevertap import CleverTapRelay
 from tests.receiver import Receiver
 
 

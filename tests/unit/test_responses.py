@@ -2,12 +2,12 @@
 
 import pytest
 
-from sondage.runtime.answers import AnswerError, parse_answer
-from sondage.runtime.outbox import Outbox
-from sondage.runtime.records import answer_record, load_record
-from sondage.runtime.schema import FormatError
-from sondage.runtime.survey_format import load_site_data
-from sondage.runtime.visitor_state import outbox_from_json, outbox_to_json
+from runtime.answers import AnswerError, parse_answer
+from runtime.outbox import Outbox
+from runtime.records import answer_record, load_record
+from runtime.schema import FormatError
+from runtime.survey_format import load_site_data
+from runtime.visitor_state import outbox_from_json, outbox_to_json
 
 
 def questions(site_data):

@@ -6,11 +6,11 @@ from alembic import command
 from alembic.config import Config
 
 from devtools.seed import seed_store, showings
+from runtime.records import answer_record, view_record
+from runtime.survey_format import load_site_data
 from sondage.catalogue import Catalogue
 from sondage.collector.database import MIGRATIONS, Store, schema_version
 from sondage.collector.results import Filter, FilterError, compute
-from sondage.runtime.records import answer_record, view_record
-from sondage.runtime.survey_format import load_site_data
 
 DAY1 = 1_780_000_000.0          # 2026-05-28 UTC
 DAY2 = DAY1 + 86400

@@ -9,7 +9,7 @@ import inspect
 import textwrap
 from pathlib import Path
 
-from sondage.runtime import embed, protocol
+from runtime import embed, protocol
 
 RUNTIME = Path(__file__).resolve().parents[2] / "runtime"
 MODULES = {p.stem: p for p in RUNTIME.glob("*.py") if p.stem != "__init__"}
@@ -22,8 +22,8 @@ BROWSER_MODULES = {"browser"}
 
 def runtime_imports(path: Path) -> set[str]:
     """The other runtime modules ``path`` imports: ``from . import x``, ``from .x import ...``,
-    ``from runtime.x import ...``, ``from sondage.runtime(.x) import ...`` and ``import
-    (sondage.)runtime.x``, wherever they are (type-checking-only imports count too)."""
+    ``from runtime(.x) import ...`` and ``import runtime.x``, wherever they are
+    (type-checking-only imports count too)."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom):
@@ -32,16 +32,12 @@ def runtime_imports(path: Path) -> set[str]:
                 rest = parts
             elif parts[:1] == ["runtime"]:
                 rest = parts[1:]
-            elif parts[:2] == ["sondage", "runtime"]:
-                rest = parts[2:]
             else:
                 continue
             found |= {rest[0]} if rest else {alias.name for alias in node.names}
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 parts = alias.name.split(".")
-                if parts[0] == "sondage":
-                    parts = parts[1:]
                 if parts[:1] == ["runtime"] and len(parts) > 1:
                     found.add(parts[1])
     return (found & (set(MODULES) | PACKAGES)) - {path.stem}
@@ -50,7 +46,7 @@ def runtime_imports(path: Path) -> set[str]:
 def test_the_import_count_reads_every_form_of_import(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("from . import protocol, screen\nfrom .page import Page\nfrom runtime.timers import Timers\n"
-                      "from sondage.runtime.visit import Visit\nimport sondage.runtime.flow\n"
+                      "from runtime.visit import Visit\nimport runtime.flow\n"
                       "from . import sample\nimport json\n")
     assert runtime_imports(sample) == {"protocol", "screen", "page", "timers", "visit", "flow"}
 

@@ -7,10 +7,10 @@ import sqlite3
 import pytest
 import sqlalchemy as sa
 
+from runtime.records import answer_record
+from runtime.survey_format import load_site_data
 from sondage.collector.database import Store, schema_version
 from sondage.collector.intake import CollectorError, parse_body
-from sondage.runtime.records import answer_record
-from sondage.runtime.survey_format import load_site_data
 
 # The table `sondage serve` created before migrations existed.
 LEGACY_SCHEMA = """

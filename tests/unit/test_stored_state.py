@@ -1,7 +1,7 @@
 """The visitor's state in their browser is versioned and migrated (issue 9)."""
 
-from sondage.runtime import protocol
-from sondage.runtime.visitor_state import HISTORY_VERSION, OUTBOX_VERSION, history_from_json
+from runtime import protocol
+from runtime.visitor_state import HISTORY_VERSION, OUTBOX_VERSION, history_from_json
 
 from .test_embed import answers, new_runtime, of, ui
 

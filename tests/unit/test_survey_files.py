@@ -2,7 +2,7 @@
 
 import pytest
 
-from sondage.build.survey_files import SurveyFileError, read_surveys
+from build.survey_files import SurveyFileError, read_surveys
 from sondage.cli import main
 
 GOOD = """id: s1
@@ -89,7 +89,7 @@ def test_build_without_surveys_folder_says_so(tmp_path, monkeypatch, capsys):
 
 
 def test_sites_file_sets_the_cooldown_and_is_checked(tmp_path):
-    from sondage.build.survey_files import read_folder
+    from build.survey_files import read_folder
     (tmp_path / "a.yaml").write_text(GOOD)
     (tmp_path / "sites.yaml").write_text("key:\n  cooldown_hours: 24\n")
     folder = read_folder(tmp_path)
@@ -104,7 +104,7 @@ def test_sites_file_sets_the_cooldown_and_is_checked(tmp_path):
 
 
 def test_yaml_dates_are_read_as_iso_text(tmp_path):
-    from sondage.build.survey_files import read_survey_file
+    from build.survey_files import read_survey_file
     (tmp_path / "a.yaml").write_text(GOOD + "audience:\n  traits:\n    rules:\n"
                                      "      - {key: joined, op: greater_than, value: 2024-01-31}\n")
     rule = read_survey_file(tmp_path / "a.yaml").survey.audience.traits.rules[0]
@@ -116,7 +116,7 @@ def test_precompression_cache_survives_concurrent_identical_files_and_damage(tmp
 
     import brotli
 
-    from sondage.build import compress
+    from build import compress
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     out = tmp_path / "out"
     out.mkdir()
@@ -139,7 +139,7 @@ def test_survey_files_read_as_yaml_1_2(tmp_path):
     (tmp_path / "q.yaml").write_text("id: q\nsite: shop\nname: Q\ntrigger: {event: go}\nquestions:\n"
                                      "  - {id: a, type: single_choice, prompt: Sure, choices: [Yes, No, on, off]}\n"
                                      "  - {id: b, type: text, prompt: Why}\nintro: yes\n")
-    from sondage.build.survey_files import read_folder
+    from build.survey_files import read_folder
     [f] = read_folder(tmp_path).files
     assert f.survey.questions[0].choices == ["Yes", "No", "on", "off"] and f.survey.intro == "yes"
     (tmp_path / "q.yaml").write_text("id: q\nsite: shop\nname: Q\nstatus: published\ntrigger: {event: go}\n"

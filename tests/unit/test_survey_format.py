@@ -6,7 +6,7 @@ import jsonschema
 import pytest
 import yaml
 
-from sondage.runtime.survey_format import FormatError, Survey, dump, load_survey, survey_json_schema
+from runtime.survey_format import FormatError, Survey, dump, load_survey, survey_json_schema
 
 from .conftest import EXAMPLES
 

@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
-from sondage.runtime.survey_format import SiteSettings, load_survey
-from sondage.runtime.targeting import (
+from runtime.survey_format import SiteSettings, load_survey
+from runtime.targeting import (
     DAY,
     HOUR,
     Context,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sondage.runtime.targeting import History, Occurrence, choose, decide, in_sample, trigger_hint, trigger_matches
+from runtime.targeting import History, Occurrence, choose, decide, in_sample, trigger_hint, trigger_matches
 
 from .test_targeting import NOW, ctx, survey
 

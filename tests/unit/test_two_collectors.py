@@ -13,9 +13,9 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
+from runtime.records import answer_record
+from runtime.survey_format import load_site_data
 from sondage.collector.database import Store
-from sondage.runtime.records import answer_record
-from sondage.runtime.survey_format import load_site_data
 from tests.receiver import Receiver
 
 from .test_webhooks import SECRET

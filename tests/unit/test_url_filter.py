@@ -6,12 +6,12 @@ import itertools
 
 import pytest
 
+from runtime.records import answer_record, view_record
+from runtime.survey_format import PageRule, load_site_data
+from runtime.targeting import page_rule_holds
 from sondage.catalogue import Catalogue
 from sondage.collector.database import Store
 from sondage.collector.results import Filter, answer_conditions, compute
-from sondage.runtime.records import answer_record, view_record
-from sondage.runtime.survey_format import PageRule, load_site_data
-from sondage.runtime.targeting import page_rule_holds
 
 NOW = 1_780_000_000.0
 # Pages as visitors' browsers report them, in every case.

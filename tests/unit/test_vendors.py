@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 
+from runtime import link_params
+from runtime.extensions import REGISTRY, ForwardContext
+from runtime.survey_format import SiteSettings, Survey, load_site_data
+from runtime.vendors import registry
+from runtime.vendors.base import Embed, LinkTags, Relay, SdkCall, Vendor, call, secret
 from sondage.collector.config import load
 from sondage.collector.relay import relay_jobs
 from sondage.links import survey_link
-from sondage.runtime import link_params
-from sondage.runtime.extensions import REGISTRY, ForwardContext
-from sondage.runtime.survey_format import SiteSettings, Survey, load_site_data
-from sondage.runtime.vendors import registry
-from sondage.runtime.vendors.base import Embed, LinkTags, Relay, SdkCall, Vendor, call, secret
 from sondage.survey_pages import embed_html
 
 from .test_embed import answers, new_runtime, of, ui

@@ -9,10 +9,10 @@ import time
 
 import pytest
 
+from runtime.records import answer_record
+from runtime.survey_format import load_site_data
 from sondage.collector.database import Store
 from sondage.collector.webhooks import Webhook, WebhookQueue, signature
-from sondage.runtime.records import answer_record
-from sondage.runtime.survey_format import load_site_data
 from tests.receiver import Receiver
 
 SECRET = "s3cret-for-tests"

@@ -2,7 +2,7 @@
 
 The answer is a number (``response_int`` when whole), checked against the options."""
 
-from sondage.runtime.extensions import QuestionType, RawAnswer, Registry
+from runtime.extensions import QuestionType, RawAnswer, Registry
 
 TEMPLATE = """\
 {% set low = options.get('min', 0) %}{% set high = options.get('max', 10) %}{% set unit = options.get('unit', '') %}

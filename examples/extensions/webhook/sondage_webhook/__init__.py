@@ -8,7 +8,7 @@
 
 import json
 
-from sondage.runtime.extensions import ForwardContext, Forwarder, Registry
+from runtime.extensions import ForwardContext, Forwarder, Registry
 
 DEFAULT_FIELDS = ("id", "survey_id", "question_id", "response", "response_int", "response_string",
                   "response_array", "answered_at", "url")
