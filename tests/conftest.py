@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 from build.bundle import BuildResult, build
 from runtime.vendors.braze import BrazeRelay
@@ -37,6 +37,11 @@ def chromium_path() -> str:
             return found
     pytest.exit("Debian's chromium is not installed: run `make test` (it installs it)", returncode=2)
 
+
+# What a visitor's click leads to may wait for Python (a survey shown ahead takes clicks while
+# it starts): on a machine busy with other work that is seconds, not Playwright's default 5.
+# An expectation still returns as soon as what it waits for is there.
+expect.set_options(timeout=15000)
 
 @pytest.fixture(scope="session")
 def survey_dir(tmp_path_factory) -> Path:
