@@ -11,8 +11,11 @@ it replaces the earlier one.
 from __future__ import annotations
 
 import builtins
+import contextlib
+import fcntl
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 
@@ -163,18 +167,67 @@ def _python_lower(text: Any) -> Any:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.create_function("sondage_lower", 1, _python_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=5000")      # first: another process may hold the file
     cursor.execute("PRAGMA journal_mode=WAL")       # readers never wait for the writer
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
 
-def migrate(engine: sa.Engine) -> None:
-    """Apply every migration the database has not had yet, in order."""
+# The key of the PostgreSQL advisory lock the migrations run under (any fixed 64-bit number:
+# "sondage" in ASCII), so collectors started at once migrate one after the other.
+MIGRATION_LOCK = 0x736F6E64616765
+
+
+@dataclass(frozen=True)
+class Migrated:
+    """What :func:`migrate` did: the schema version found (None: an empty database) and the
+    one left; equal when another collector had migrated already."""
+
+    before: str | None
+    after: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+    def __str__(self) -> str:
+        if not self.changed:
+            return f"schema {self.after}, up to date"
+        return f"schema {self.after}, migrated from {self.before or 'an empty database'}"
+
+
+@contextlib.contextmanager
+def _sqlite_file_lock(engine: sa.Engine) -> Iterator[None]:
+    """An exclusive lock on ``<database>.migrate-lock`` beside a SQLite file, held while one
+    process migrates it (another process waits for it); nothing for an in-memory database."""
+    path = engine.url.database
+    if not path or path == ":memory:":
+        yield
+        return
+    with open(f"{path}.migrate-lock", "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)     # waits while another process migrates
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def migrate(engine: sa.Engine) -> Migrated:
+    """Apply every migration the database has not had yet, in order, under a lock: of any
+    number of collectors started at once on an empty or older database exactly one migrates,
+    the others wait for it and then find nothing to do. PostgreSQL: a transaction-level
+    advisory lock (released when the migrations commit, or with the connection if the process
+    dies); SQLite: a file lock beside the database."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
+    postgres = engine.dialect.name == "postgresql"
+    with contextlib.nullcontext() if postgres else _sqlite_file_lock(engine), engine.begin() as connection:
+        if postgres:
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        before = MigrationContext.configure(connection).get_current_revision()
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+        after = MigrationContext.configure(connection).get_current_revision()
+    return Migrated(before, after)
 
 
 def schema_version(engine: sa.Engine) -> str | None:
@@ -216,10 +269,14 @@ class Store:
     def __init__(self, db: str | Path) -> None:
         self.url = database_url(db)
         self.path = str(db)
-        self.engine = sa.create_engine(self.url)
+        postgres = self.url.startswith("postgresql")
+        # A connection is checked before it is lent (a database restarted meanwhile is found at
+        # once, not by a failed request), and connecting gives up after a few seconds.
+        self.engine = sa.create_engine(self.url, pool_pre_ping=True,
+                                       connect_args={"connect_timeout": 5} if postgres else {})
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-        migrate(self.engine)
+        self.migrated = migrate(self.engine)
         if self.engine.dialect.name == "postgresql":     # which lower() Lower compiles to
             with self.engine.connect() as connection:
                 icu = connection.execute(sa.text("SELECT 1 FROM pg_collation WHERE collname = :name"),
