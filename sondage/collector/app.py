@@ -9,7 +9,9 @@
 - ``GET /responses`` (a page), ``/responses.json`` and ``/export``, ``/dashboard``,
   ``/dashboard/export.csv`` and ``/gallery``: reading answers needs the admin token
   (``Authorization: Bearer <token>``, or ``?token=`` for a browser).
-- ``GET /health``.
+- ``GET /health`` and ``/healthz`` (the process is up), ``GET /readyz`` (it can reach its
+  database now; else 503). A database that is away gives 503 with ``Retry-After`` and a JSON
+  error (``availability``), never a 500.
 - Everything else, when a bundle folder is given: its files, served as a CDN would.
 
 Each route is a small function (``routes``, ``admin_routes``); CORS, rate limiting and the
@@ -30,7 +32,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from ..files import Files
-from . import admin_routes, routes
+from . import admin_routes, availability, routes
 from .auth import AdminToken
 from .config import CollectorConfig
 from .cors import Cors, Origins
@@ -46,6 +48,7 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
                        Origins(config, serves_bundle=bundle is not None),
                        WebhookQueue(store, config.webhooks, config.webhook_base_delay, config.relays))
     cors = Middleware(Cors, origins=shared.origins)
+    database_errors = Middleware(availability.DatabaseErrors)    # inside CORS: the browser reads its 503
     rate_limit = Middleware(RateLimit, limiter=RateLimiter(config.rate_burst, config.rate_per_second))
     admin = [Middleware(AdminToken, config=config)]
 
@@ -59,8 +62,8 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    app = Starlette(lifespan=lifespan, routes=[
-        Route("/collect", routes.collect, methods=["POST"], middleware=[cors, rate_limit]),
+    app = Starlette(lifespan=lifespan, middleware=[database_errors], routes=[
+        Route("/collect", routes.collect, methods=["POST"], middleware=[cors, rate_limit, database_errors]),
         Route("/collect", routes.preflight, methods=["OPTIONS"], middleware=[cors]),
         Route("/responses", admin_routes.responses_page, methods=["GET"], middleware=admin),
         Route("/responses.json", admin_routes.responses_json, methods=["GET"], middleware=admin),
@@ -71,6 +74,8 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
         Route("/_sondage/stage/{site}.html", routes.stage, methods=["GET"]),
         Route("/_sondage/{name}", routes.vendor, methods=["GET"]),
         Route("/health", routes.health, methods=["GET"]),
+        Route("/healthz", availability.healthz, methods=["GET"]),
+        Route("/readyz", availability.readyz, methods=["GET"]),
         Route("/{path:path}", routes.bundle_file, methods=["GET", "HEAD"]),
     ])
     app.state.collector = shared

@@ -164,10 +164,13 @@ def _python_lower(text: Any) -> Any:
     return text.lower() if isinstance(text, str) else text
 
 
+SQLITE_BUSY_MS = 5000       # how long a SQLite statement waits for a lock another process holds
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.create_function("sondage_lower", 1, _python_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=5000")      # first: another process may hold the file
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_MS)}")   # first: another process may hold the file
     cursor.execute("PRAGMA journal_mode=WAL")       # readers never wait for the writer
     cursor.close()
 
