@@ -2,7 +2,7 @@
 probes a load balancer asks.
 
 A database that is down, restarting, out of connections or locked (SQLite's ``database is
-locked``) raises one of ``UNAVAILABLE`` in a route; ``DatabaseErrors`` (a middleware inside
+locked``) raises one of ``database.AWAY`` in a route; ``DatabaseErrors`` (a middleware inside
 CORS, so the browser can read the reply) turns it into ``503`` with ``Retry-After`` and
 a JSON ``{"error": ...}``. Nothing was acknowledged, so the browser keeps the answers
 and sends them again (runtime/delivery.py; the loader's plan, runtime/delivery_plan.py). The
@@ -21,20 +21,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .database import away
 from .replies import error
 from .state import collector
 
 RETRY_AFTER = 2          # seconds a client waits before sending again while the database is away
-# What a database that is away raises through SQLAlchemy: a refused or broken connection, a
-# server restarting or shutting down, a pool with no connection free in time, SQLite locked.
-UNAVAILABLE: tuple[type[Exception], ...] = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
-
-
-def is_unavailable(exc: BaseException) -> bool:
-    """Does ``exc`` say the database is away for now (as opposed to a bug)?"""
-    if isinstance(exc, UNAVAILABLE):
-        return True
-    return isinstance(exc, sa.exc.DBAPIError) and bool(exc.connection_invalidated)
 
 
 def unavailable(exc: BaseException | None = None) -> JSONResponse:
@@ -66,7 +57,7 @@ class DatabaseErrors:
         try:
             await self.app(scope, receive, watch)
         except Exception as exc:
-            if started or not is_unavailable(exc):
+            if started or not away(exc):
                 raise
             await unavailable(exc)(scope, receive, send)
 
@@ -87,7 +78,7 @@ async def readyz(request: Request) -> Response:
     try:
         await run_in_threadpool(check)
     except Exception as exc:
-        if not is_unavailable(exc):
+        if not away(exc):
             raise
         return unavailable(exc)
     return JSONResponse({"ready": True})

@@ -15,10 +15,10 @@ import contextlib
 import fcntl
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -31,7 +31,9 @@ from ..runtime.answers import OTHER
 from ..runtime.link_params import is_link_id
 from ..runtime.records import is_view
 from ..runtime.vendors import registry
+from .writer import GroupWriter
 
+T = TypeVar("T")
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 # The visitor's ids in the vendors' tools, each a column (migration 0003 made them; a vendor
@@ -98,6 +100,18 @@ answer_traits = sa.Table(
 )
 CHOICE_MAX = 200        # the survey format's longest choice: longer text answers get no `choice`
 TRAIT_MAX = 500         # longer trait values stay in the record, not filterable
+
+
+# What a database that is away raises through SQLAlchemy: a refused or broken connection, a
+# server restarting or shutting down, a pool with no connection free in time, SQLite locked.
+AWAY: tuple[type[Exception], ...] = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
+
+
+def away(exc: BaseException) -> bool:
+    """Does ``exc`` say the database is away for now (down, restarting, locked), not a bug?"""
+    if isinstance(exc, AWAY):
+        return True
+    return isinstance(exc, sa.exc.DBAPIError) and bool(exc.connection_invalidated)
 
 
 def choice_of(text: Any) -> str | None:
@@ -172,6 +186,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_MS)}")   # first: another process may hold the file
     cursor.execute("PRAGMA journal_mode=WAL")       # readers never wait for the writer
+    # In WAL mode: a commit survives the process being killed; one lost to a power cut is the
+    # last few (the file is never corrupted). The writer's group commit syncs once a group.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
@@ -271,6 +288,7 @@ def _row(r: dict[str, Any], now: float, opens: int, closes: int) -> dict[str, An
 class Store:
     def __init__(self, db: str | Path) -> None:
         self.url = database_url(db)
+        self._statements: dict[tuple[str, ...], Any] = {}
         self.path = str(db)
         postgres = self.url.startswith("postgresql")
         # A connection is checked before it is lent (a database restarted meanwhile is found at
@@ -280,6 +298,8 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self.migrated = migrate(self.engine)
+        # SQLite takes one writer at a time: this process's writes go through one thread.
+        self.writer = GroupWriter(self.engine, away) if self.engine.dialect.name == "sqlite" else None
         if self.engine.dialect.name == "postgresql":     # which lower() Lower compiles to
             with self.engine.connect() as connection:
                 icu = connection.execute(sa.text("SELECT 1 FROM pg_collation WHERE collname = :name"),
@@ -287,41 +307,64 @@ class Store:
             self.engine.dialect.sondage_icu = icu  # type: ignore[attr-defined]
 
     def insert_ignoring(self, table: sa.Table, keys: list[str]) -> Any:
-        """INSERT that skips a row whose ``keys`` are already there (both databases)."""
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        return dialect.insert(table).on_conflict_do_nothing(index_elements=keys)
+        """INSERT that skips a row whose ``keys`` are already there (both databases); made once."""
+        made = self._statements.get((table.name, *keys))
+        if made is None:
+            dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+            made = self._statements[(table.name, *keys)] = dialect.insert(table).on_conflict_do_nothing(
+                index_elements=keys)
+        return made
 
     def add(self, records: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
         """Store records; returns the ids stored now, and those that were already there."""
         added = self.add_records(records)
         return added.stored, added.duplicates
 
-    def add_records(self, records: list[dict[str, Any]]) -> Added:
-        """Store records: the ids stored now, those already there (or given before a later
-        answer of the same link), and which earlier link answers each one replaced."""
-        now = time.time()
-        added = Added()
+    def write(self, fn: Callable[[sa.Connection], T]) -> T:
+        """Run ``fn`` in a transaction and commit: on SQLite through the one writer (group
+        commit, ``writer``), on PostgreSQL directly (it takes concurrent writers itself)."""
+        if self.writer is not None:
+            return self.writer.write(fn)
         with self.engine.begin() as connection:
-            for r in records:
-                if is_view(r):
-                    result = connection.execute(self.insert_ignoring(views, ["id"]).returning(views.c.id), {
-                        "id": r["id"], "site": r["site"], "survey_id": r["survey_id"],
-                        "response_id": r["response_id"], "url": r["url"], "preview": int(bool(r["preview"])),
-                        "shown_at": r["shown_at"], "received_at": now, "record_version": int(r["version"]),
-                        "day": r["shown_at"][:10]})
-                    (added.stored if result.first() is not None else added.duplicates).append(r["id"])
-                    continue
-                if is_link_id(r["id"]) and _text(r.get("response_id")):
-                    self._add_link_answer(connection, r, now, added)
-                    continue
-                opens, closes = self._showing(connection, r)
-                result = connection.execute(self.insert_ignoring(responses, ["id"]).returning(responses.c.id),
-                                            _row(r, now, opens, closes))
-                if result.first() is None:
-                    added.duplicates.append(r["id"])
-                    continue
-                added.stored.append(r["id"])
-                self._insert_facts(connection, r)
+            return fn(connection)
+
+    def add_records(self, records: list[dict[str, Any]],
+                    then: Callable[[sa.Connection, Added], None] | None = None) -> Added:
+        """Store records: the ids stored now, those already there (or given before a later
+        answer of the same link), and which earlier link answers each one replaced. ``then``
+        runs in the same transaction (the webhook queue's rows: stored means queued)."""
+        now = time.time()
+
+        def add(connection: sa.Connection) -> Added:
+            added = self._add_in(connection, records, now)
+            if then is not None:
+                then(connection, added)
+            return added
+
+        return self.write(add)
+
+    def _add_in(self, connection: sa.Connection, records: list[dict[str, Any]], now: float) -> Added:
+        added = Added()
+        for r in records:
+            if is_view(r):
+                result = connection.execute(self.insert_ignoring(views, ["id"]).returning(views.c.id), {
+                    "id": r["id"], "site": r["site"], "survey_id": r["survey_id"],
+                    "response_id": r["response_id"], "url": r["url"], "preview": int(bool(r["preview"])),
+                    "shown_at": r["shown_at"], "received_at": now, "record_version": int(r["version"]),
+                    "day": r["shown_at"][:10]})
+                (added.stored if result.first() is not None else added.duplicates).append(r["id"])
+                continue
+            if is_link_id(r["id"]) and _text(r.get("response_id")):
+                self._add_link_answer(connection, r, now, added)
+                continue
+            opens, closes = self._showing(connection, r)
+            result = connection.execute(self.insert_ignoring(responses, ["id"]).returning(responses.c.id),
+                                        _row(r, now, opens, closes))
+            if result.first() is None:
+                added.duplicates.append(r["id"])
+                continue
+            added.stored.append(r["id"])
+            self._insert_facts(connection, r)
         return added
 
     def _insert_facts(self, connection: sa.Connection, r: dict[str, Any]) -> None:
@@ -437,4 +480,6 @@ class Store:
                           | set(connection.execute(sa.select(views.c.site).distinct()).scalars()))
 
     def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
         self.engine.dispose()

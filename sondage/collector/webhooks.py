@@ -36,11 +36,12 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..runtime.link_params import is_link_id
+from ..runtime.records import is_view
 from ..runtime.vendors.base import json_refusal
 from .relay import Relays, relay_jobs
 
 if TYPE_CHECKING:
-    from .database import Store
+    from .database import Added, Store
 
 MAX_ATTEMPTS = 20
 BASE_DELAY = 10.0
@@ -126,7 +127,8 @@ class WebhookQueue:
         # (site, URL) -> the time before which this process sends it nothing (its Retry-After).
         self.held: dict[tuple[str, str], float] = {}
 
-    def enqueue(self, records: list[dict[str, Any]], replaced: dict[str, list[str]] | None = None) -> int:
+    def enqueue(self, records: list[dict[str, Any]], replaced: dict[str, list[str]] | None = None,
+                connection: sa.Connection | None = None) -> int:
         """Queue a delivery of each newly stored record, and of each response it completes.
 
         A link answer (runtime/link_params.py) that replaced earlier ones (``replaced``: its
@@ -134,7 +136,8 @@ class WebhookQueue:
         deliveries not yet made are dropped (status ``superseded``): a recipient who changed
         their mind reaches the vendor's profile with the new answer, once. A link answer's
         deliveries are keyed by its id and when it was given, so the same answer given again
-        after another one (9, then 3, then 9) is delivered again."""
+        after another one (9, then 3, then 9) is delivered again. In ``connection``'s
+        transaction if given, else in one of its own."""
         replaced = replaced or {}
         rows: list[dict[str, Any]] = []
         now = time.time()
@@ -158,7 +161,8 @@ class WebhookQueue:
         earlier = [old for record in records for old in replaced.get(record["id"], [])]
         if not rows and not earlier:
             return 0
-        with self.store.engine.begin() as connection:
+
+        def write(connection: sa.Connection) -> None:
             if earlier:
                 connection.execute(sa.update(deliveries).where(
                     deliveries.c.status == "pending", deliveries.c.kind != "response.completed",
@@ -167,7 +171,23 @@ class WebhookQueue:
                              for old in earlier))).values(status="superseded", last_error="a later answer replaced it"))
             for row in rows:
                 connection.execute(self.store.insert_ignoring(deliveries, ["url", "kind", "dedupe"]), row)
+
+        if connection is not None:
+            write(connection)
+        else:
+            self.store.write(write)
         return len(rows)
+
+    def enqueue_stored(self, records: list[dict[str, Any]]) -> Callable[[sa.Connection, Added], None]:
+        """What queues the deliveries of those of ``records`` stored now, in the transaction that
+        stores them (``Store.add_records``' ``then``): stored means queued. Views are for
+        completion rates only: no webhook hears of them."""
+
+        def then(connection: sa.Connection, added: Added) -> None:
+            fresh = set(added.stored)
+            self.enqueue([r for r in records if r["id"] in fresh and not is_view(r)], added.replaced, connection)
+
+        return then
 
     def _payload(self, row: Any, connection: sa.Connection) -> bytes:
         if row.kind != "response.completed":
