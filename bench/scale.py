@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from devtools.postgres import PostgresServer, new_database  # noqa: E402
 from devtools.receiver import Receiver  # noqa: E402
 from sondage.collector.database import Store  # noqa: E402
+from sondage.collector.webhooks import Webhook, WebhookQueue  # noqa: E402
 from sondage.runtime.records import answer_record  # noqa: E402
 from sondage.runtime.survey_format import load_site_data  # noqa: E402
 
@@ -49,6 +50,7 @@ SITE = {"format": 1, "site": "bench", "surveys": [{"id": "nps", "site": "bench",
 SURVEY = load_site_data(SITE).surveys[0]
 SECRET = "bench-webhook-secret"
 QUEUE_ANSWERS = 6000
+QUEUE_BACKLOG = 10_000
 
 
 def free_port() -> int:
@@ -244,52 +246,84 @@ def faults(db: str, server: PostgresServer, batch: int) -> dict[str, Any]:
 
 
 def queue_drain(db: str, count: int = 3) -> dict[str, Any]:
-    """QUEUE_ANSWERS answers stored with a webhook configured while the collectors run; the
-    time from the first stored to the last delivered."""
+    """The webhook queue, two ways. Live: QUEUE_ANSWERS answers posted to ``count``
+    collectors with a webhook configured, and how long after the first delivery the last one
+    came (does the queue keep up with answers arriving?). Backlog: QUEUE_BACKLOG deliveries
+    queued while no collector ran, then drained by ``count`` collectors started at once."""
     receiver = Receiver()
     folder = Path(tempfile.mkdtemp(prefix="sondage-bench-queue-"))
     config = folder / "collector.yaml"
     config.write_text(f"rate_limit: {{per_second: 0}}\nwebhooks:\n  bench:\n"
                       f"    - {{url: {receiver.url}, secret_env: BENCH_HOOK_SECRET}}\n")
-    collectors = Collectors(db, count, config, {"BENCH_HOOK_SECRET": SECRET})
+    env = {"BENCH_HOOK_SECRET": SECRET}
+    result: dict[str, Any] = {"collectors": count}
     try:
-        started = time.monotonic()
-        records = [answer_record(SURVEY, SURVEY.questions[0], i % 11, record_id=f"queue-{i:08d}", site="bench",
-                                 now=time.time()) for i in range(QUEUE_ANSWERS)]
-        lock = threading.Lock()
-        batches = [records[i:i + 20] for i in range(0, len(records), 20)]
+        collectors = Collectors(db, count, config, env)
+        try:
+            started = time.monotonic()
+            records = [answer_record(SURVEY, SURVEY.questions[0], i % 11, record_id=f"queue-{i:08d}", site="bench",
+                                     now=time.time()) for i in range(QUEUE_ANSWERS)]
+            lock = threading.Lock()
+            batches = [records[i:i + 20] for i in range(0, len(records), 20)]
 
-        def post(n: int) -> None:
-            conn = http.client.HTTPConnection("127.0.0.1", collectors.ports[n % count], timeout=30)
-            while True:
-                with lock:
-                    if not batches:
-                        break
-                    batch = batches.pop()
-                conn.request("POST", "/collect", json.dumps({"records": batch}), {"Content-Type": "application/json"})
-                response = conn.getresponse()
-                response.read()
-                assert response.status == 200, response.status
-            conn.close()
+            def post(n: int) -> None:
+                conn = http.client.HTTPConnection("127.0.0.1", collectors.ports[n % count], timeout=30)
+                while True:
+                    with lock:
+                        if not batches:
+                            break
+                        batch = batches.pop()
+                    conn.request("POST", "/collect", json.dumps({"records": batch}),
+                                 {"Content-Type": "application/json"})
+                    response = conn.getresponse()
+                    response.read()
+                    assert response.status == 200, response.status
+                conn.close()
 
-        threads = [threading.Thread(target=post, args=(n,)) for n in range(CLIENTS)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        stored_at = time.monotonic() - started
-        deadline = time.monotonic() + 600
-        while len(receiver.got) < QUEUE_ANSWERS and time.monotonic() < deadline:
-            time.sleep(0.05)
-        drained_at = time.monotonic() - started
+            threads = [threading.Thread(target=post, args=(n,)) for n in range(CLIENTS)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            stored_at = time.monotonic() - started
+            wait_for(receiver, QUEUE_ANSWERS)
+        finally:
+            collectors.stop()
+        times = sorted(g["at"] for g in receiver.got)
         delivered = [g["headers"]["x-sondage-delivery"] for g in receiver.got]
-        return {"answers": QUEUE_ANSWERS, "collectors": count, "stored_in_s": round(stored_at, 2),
-                "drained_in_s": round(drained_at, 2),
-                "deliveries_per_second": round(len(delivered) / drained_at, 1),
-                "delivered": len(delivered), "delivered_twice": len(delivered) - len(set(delivered))}
+        result["live"] = {"answers": QUEUE_ANSWERS, "stored_in_s": round(stored_at, 2),
+                          "answers_per_second": round(QUEUE_ANSWERS / stored_at, 1),
+                          "last_delivered_after_s": round(times[-1] - started, 2),
+                          "deliveries_per_second": round(len(delivered) / max(times[-1] - times[0], 1e-3), 1),
+                          "delivered": len(delivered), "delivered_twice": len(delivered) - len(set(delivered))}
+        receiver.got.clear()
+        store = Store(db)
+        queue = WebhookQueue(store, {"bench": [Webhook(receiver.url, SECRET)]})
+        for i in range(0, QUEUE_BACKLOG, 500):
+            queue.enqueue([answer_record(SURVEY, SURVEY.questions[0], k % 11, record_id=f"backlog-{k:08d}",
+                                         site="bench", now=time.time()) for k in range(i, i + 500)])
+        store.close()
+        collectors = Collectors(db, count, config, env)
+        try:
+            wait_for(receiver, QUEUE_BACKLOG)
+        finally:
+            collectors.stop()
+        times = sorted(g["at"] for g in receiver.got)
+        delivered = [g["headers"]["x-sondage-delivery"] for g in receiver.got]
+        result["backlog"] = {"deliveries": QUEUE_BACKLOG, "drained_in_s": round(times[-1] - times[0], 2),
+                             "deliveries_per_second": round(len(delivered) / max(times[-1] - times[0], 1e-3), 1),
+                             "delivered": len(delivered), "delivered_twice": len(delivered) - len(set(delivered))}
+        return result
     finally:
-        collectors.stop()
         receiver.close()
+
+
+def wait_for(receiver: Receiver, count: int) -> None:
+    deadline = time.monotonic() + 600
+    while len(receiver.got) < count:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the queue delivered {len(receiver.got)} of {count} in 10 minutes")
+        time.sleep(0.05)
 
 
 def main() -> None:
@@ -334,9 +368,14 @@ def main() -> None:
         for event in r.get("events", []):
             print(f"|   {event} | | | | | |")
     if "queue" in results:
-        q = results["queue"]
-        print(f"webhook queue: {q['delivered']:,} deliveries by {q['collectors']} collectors in {q['drained_in_s']} s "
-              f"({q['deliveries_per_second']:,.0f} / s), {q['delivered_twice']} delivered twice")
+        live, backlog = results["queue"]["live"], results["queue"]["backlog"]
+        print(f"webhook queue, {results['queue']['collectors']} collectors, one local receiver:")
+        print(f"- live: {live['answers']:,} answers posted in {live['stored_in_s']} s "
+              f"({live['answers_per_second']:,.0f} / s), the last delivered {live['last_delivered_after_s']} s after "
+              f"the first post: {live['deliveries_per_second']:,.0f} deliveries / s, "
+              f"{live['delivered_twice']} delivered twice")
+        print(f"- backlog: {backlog['deliveries']:,} queued deliveries drained in {backlog['drained_in_s']} s: "
+              f"{backlog['deliveries_per_second']:,.0f} deliveries / s, {backlog['delivered_twice']} delivered twice")
     if not only:
         print(f"wrote {out}")
 

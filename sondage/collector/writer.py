@@ -27,6 +27,7 @@ import sqlalchemy as sa
 
 T = TypeVar("T")
 GROUP_MAX = 64          # writes committed together at most (a group of 64 batches of 20 answers)
+IDLE = 1.0              # seconds without a write after which the writer's thread ends
 
 
 class GroupWriter:
@@ -35,37 +36,46 @@ class GroupWriter:
     def __init__(self, engine: sa.Engine, away: Callable[[BaseException], bool]) -> None:
         self.engine = engine
         self.away = away
-        self.jobs: queue.SimpleQueue[tuple[Callable[[sa.Connection], Any], Future[Any]] | None] = queue.SimpleQueue()
-        self.thread = threading.Thread(target=self._run, name="sondage-writer", daemon=True)
-        self.thread.start()
+        self.jobs: queue.SimpleQueue[tuple[Callable[[sa.Connection], Any], Future[Any]]] = queue.SimpleQueue()
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None      # started by a write, gone when idle
+        self.closed = False
 
     def write(self, fn: Callable[[sa.Connection], T]) -> T:
         """Run ``fn`` in the next group's transaction; its result once committed (or its error)."""
-        if not self.thread.is_alive():
-            raise RuntimeError("the collector's database writer is closed")
         done: Future[T] = Future()
-        self.jobs.put((fn, done))
+        with self.lock:
+            if self.closed:
+                raise RuntimeError("the collector's database writer is closed")
+            self.jobs.put((fn, done))
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="sondage-writer", daemon=True)
+                self.thread.start()
         return done.result()
 
     def close(self) -> None:
-        self.jobs.put(None)
-        self.thread.join(timeout=30)
+        with self.lock:
+            self.closed = True
+            thread = self.thread
+        if thread is not None:
+            thread.join(timeout=30)
 
     def _run(self) -> None:
         while True:
-            first = self.jobs.get()
-            if first is None:
-                return
+            try:
+                first = self.jobs.get(timeout=IDLE)
+            except queue.Empty:
+                with self.lock:                 # no write came: the thread ends (the next starts one)
+                    if self.jobs.empty():
+                        self.thread = None
+                        return
+                continue
             group = [first]
             while len(group) < GROUP_MAX:
                 try:
-                    job = self.jobs.get_nowait()
+                    group.append(self.jobs.get_nowait())
                 except queue.Empty:
                     break
-                if job is None:
-                    self._commit(group)
-                    return
-                group.append(job)
             self._commit(group)
 
     def _commit(self, group: list[tuple[Callable[[sa.Connection], Any], Future[Any]]]) -> None:

@@ -19,7 +19,7 @@ from sondage.collector.database import MIGRATIONS, Store, database_url, schema_v
 
 from .test_two_collectors import free_port
 
-HEAD = "0007"
+HEAD = "0008"
 
 
 def migrate_to(url: str, revision: str) -> None:
