@@ -40,6 +40,7 @@ async def collect(request: Request) -> Response:
     # Stored and queued for the webhooks and the relay in one transaction.
     queued = c.queue.enqueue_stored(records) if c.config.webhooks or c.config.relays else None
     added = await run_in_threadpool(c.store.add_records, records, queued) if records else Added()
+    request.app.state.metrics.answered(added, len(checked.rejected) + len(refused))
     return JSONResponse({"stored": added.stored, "duplicates": added.duplicates,
                          "rejected": [*checked.rejected, *refused]})
 
