@@ -6,7 +6,7 @@ locked``) raises one of ``database.AWAY`` in a route; ``DatabaseErrors`` (a midd
 CORS, so the browser can read the reply) turns it into ``503`` with ``Retry-After`` and
 a JSON ``{"error": ...}``. Nothing was acknowledged, so the browser keeps the answers
 and sends them again (runtime/delivery.py; the loader's plan, runtime/delivery_plan.py). The
-engine's pool checks a connection before lending it (``pool_pre_ping``), so once the
+engine's pool checks a PostgreSQL connection before lending it (``pool_pre_ping``), so once the
 database is back the next request finds it: the collector recovers by itself.
 
 ``GET /healthz``: the process is up (200). ``GET /readyz``: it can reach its database now

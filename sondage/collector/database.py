@@ -291,9 +291,9 @@ class Store:
         self._statements: dict[tuple[str, ...], Any] = {}
         self.path = str(db)
         postgres = self.url.startswith("postgresql")
-        # A connection is checked before it is lent (a database restarted meanwhile is found at
-        # once, not by a failed request), and connecting gives up after a few seconds.
-        self.engine = sa.create_engine(self.url, pool_pre_ping=True,
+        # PostgreSQL: a connection is checked before it is lent (a server restarted meanwhile is
+        # found at once, not by a failed request), and connecting gives up after a few seconds.
+        self.engine = sa.create_engine(self.url, pool_pre_ping=postgres,
                                        connect_args={"connect_timeout": 5} if postgres else {})
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
