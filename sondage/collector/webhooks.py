@@ -237,9 +237,9 @@ class WebhookQueue:
             if skip:                   # a receiver that asked to wait does not hold up the others
                 due = due.where(sa.not_(sa.or_(*(sa.and_(deliveries.c.site == site, deliveries.c.url == url)
                                                  for site, url in sorted(skip)))))
-            rows = connection.execute(due.order_by(deliveries.c.next_attempt_at, deliveries.c.id).limit(limit)
-                                      .with_for_update(skip_locked=True)).all()
-            rows = self._heads(connection, rows, now)
+            found = list(connection.execute(due.order_by(deliveries.c.next_attempt_at, deliveries.c.id).limit(limit)
+                                            .with_for_update(skip_locked=True)).all())
+            rows = self._heads(connection, found, now)
             lanes: dict[tuple[str, str, str], list[Any]] = {}
             loose: dict[tuple[str, str], tuple[str, str, str]] = {}     # the open lane of rows of no response
             per: dict[tuple[str, str], int] = {}
