@@ -36,7 +36,7 @@ class GroupWriter:
     def __init__(self, engine: sa.Engine, away: Callable[[BaseException], bool]) -> None:
         self.engine = engine
         self.away = away
-        self.jobs: queue.SimpleQueue[tuple[Callable[[sa.Connection], Any], Future[Any]]] = queue.SimpleQueue()
+        self.jobs: queue.SimpleQueue[tuple[Callable[[sa.Connection], Any], Future[Any]] | None] = queue.SimpleQueue()
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None      # started by a write, gone when idle
         self.closed = False
@@ -54,9 +54,12 @@ class GroupWriter:
         return done.result()
 
     def close(self) -> None:
+        """Finish the writes waiting, then end the thread; a write after this is refused."""
         with self.lock:
             self.closed = True
             thread = self.thread
+            if thread is not None:
+                self.jobs.put(None)            # wakes the thread: it ends once the writes before are done
         if thread is not None:
             thread.join(timeout=30)
 
@@ -70,13 +73,22 @@ class GroupWriter:
                         self.thread = None
                         return
                 continue
+            if first is None:
+                return
             group = [first]
+            ending = False
             while len(group) < GROUP_MAX:
                 try:
-                    group.append(self.jobs.get_nowait())
+                    job = self.jobs.get_nowait()
                 except queue.Empty:
                     break
+                if job is None:
+                    ending = True
+                    break
+                group.append(job)
             self._commit(group)
+            if ending:
+                return
 
     def _commit(self, group: list[tuple[Callable[[sa.Connection], Any], Future[Any]]]) -> None:
         try:
