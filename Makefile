@@ -8,7 +8,7 @@ NODE_DEPS := node_modules/.package-lock.json
 export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint unit e2e bench bench-collector bench-dashboard build install tools chromium postgres clean
+.PHONY: demo test lint unit e2e bench bench-collector bench-dashboard bench-scale build install tools chromium postgres clean
 
 demo: install
 	$(SONDAGE) build --surveys examples/surveys --out dist
@@ -40,6 +40,12 @@ bench: install chromium
 # The collector alone: answers per second and POST /collect latency, SQLite and PostgreSQL.
 bench-collector: install postgres
 	$(PY) bench/collector.py
+
+# Past one machine: one and three collectors on PostgreSQL and one on SQLite, 16 clients,
+# batches of 1 and 20, a collector killed and PostgreSQL restarted mid-load, the webhook
+# queue's drain rate (bench/scale.py; about 4 minutes).
+bench-scale: install postgres
+	$(PY) bench/scale.py
 
 # The dashboard over 100,000 seeded answers: GET /dashboard response time, SQLite and PostgreSQL.
 bench-dashboard: install postgres

@@ -26,7 +26,8 @@ CONTRACTS: tuple[tuple[str, Any], ...] = (
     ("Placement", protocol.Placement), ("Ahead", protocol.Ahead), ("Hint", protocol.Hint),
     ("AckedRecord", protocol.AckedRecord),
     *((name, getattr(protocol, name)) for name in (
-        "Refusal", "CollectorReply", "ReplyReading", "PlannedBatch", "DeliveryPlan", "OutboxRecord")),
+        "Refusal", "CollectorReply", "ReplyReading", "RetryAfterReading", "PlannedBatch", "DeliveryPlan",
+        "OutboxRecord")),
     *((name, getattr(protocol, name)) for name in (
         "MountEffect", "UnmountEffect", "StoreEffect", "DeliverEffect", "CallbackEffect", "ConsoleEffect",
         "WakeEffect", "SdkEffect", "LoadEffect", "Effect")),

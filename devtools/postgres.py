@@ -26,48 +26,67 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class PostgresServer:
+    """A PostgreSQL server on a data directory of its own in ``folder``: started, and stopped
+    and started again on the same port (a database restarting under a running collector)."""
+
+    def __init__(self, folder: Path) -> None:
+        bindir = pg_bin()
+        if bindir is None:
+            raise RuntimeError("PostgreSQL is not installed: `make test` installs Debian's postgresql")
+        self.bindir = bindir
+        self.folder = folder
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:       # initdb and postgres refuse to run as root
+            pwd.getpwnam("postgres")
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+            shutil.chown(folder, "postgres")
+        self.data = folder / "data"
+        subprocess.run([*self.as_user, str(bindir / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
+                        "--no-sync", "-E", "UTF8"], check=True, capture_output=True, timeout=120)
+        self.port = _free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start it and wait until it takes connections."""
+        with (self.folder / "postgres.log").open("a") as log:
+            self.process = subprocess.Popen(
+                [*self.as_user, str(self.bindir / "postgres"), "-D", str(self.data), "-p", str(self.port),
+                 "-k", str(self.folder), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+                 "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200"],
+                stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        ready = str(self.bindir / "pg_isready")
+        while subprocess.run([ready, "-h", "127.0.0.1", "-p", str(self.port)], capture_output=True).returncode != 0:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("PostgreSQL did not start:\n" + (self.folder / "postgres.log").read_text()[-2000:])
+            time.sleep(0.05)   # polling for the server, bounded by the deadline
+
+    def stop(self) -> None:
+        """Stop it as an operator's restart does (a fast shutdown: clients are disconnected)."""
+        if self.process is None:
+            return
+        # pg_ctl signals the server itself (not the runuser wrapper) and waits until it is down.
+        stopped = subprocess.run([*self.as_user, str(self.bindir / "pg_ctl"), "stop", "-D", str(self.data),
+                                  "-m", "fast", "-w", "-t", "30"], capture_output=True)
+        try:
+            self.process.wait(timeout=30 if stopped.returncode == 0 else 1)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
 @contextlib.contextmanager
 def postgres_server(folder: Path) -> Iterator[str]:
     """Yields a URL (postgresql://postgres@127.0.0.1:<port>/postgres) of a fresh server."""
-    bindir = pg_bin()
-    if bindir is None:
-        raise RuntimeError("PostgreSQL is not installed: `make test` installs Debian's postgresql")
-    as_user: list[str] = []
-    if os.geteuid() == 0:       # initdb and postgres refuse to run as root
-        pwd.getpwnam("postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-        shutil.chown(folder, "postgres")
-    data = folder / "data"
-    subprocess.run([*as_user, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                    "--no-sync", "-E", "UTF8"], check=True, capture_output=True, timeout=120)
-    port = _free_port()
-    log = (folder / "postgres.log").open("w")
-    server = subprocess.Popen([*as_user, str(bindir / "postgres"), "-D", str(data), "-p", str(port),
-                               "-k", str(folder), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-                               "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-                               "-c", "max_connections=100"], stdout=log, stderr=subprocess.STDOUT)
+    server = PostgresServer(folder)
+    server.start()
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("PostgreSQL did not start:\n" + (folder / "postgres.log").read_text()[-2000:])
-            time.sleep(0.05)   # polling for the port, bounded by the deadline
-        ready = str(bindir / "pg_isready")
-        while subprocess.run([ready, "-h", "127.0.0.1", "-p", str(port)], capture_output=True).returncode != 0:
-            if time.monotonic() > deadline:
-                raise RuntimeError("PostgreSQL is not ready")
-            time.sleep(0.05)
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        yield server.url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+        server.stop()
 
 
 def new_database(server_url: str, name: str) -> str:

@@ -15,6 +15,8 @@ from . import protocol
 
 RETRY_BASE = 2.0
 RETRY_MAX = 300.0
+RETRY_AFTER_HEADER = "Retry-After"       # the collector's wait (a 429, a 503 while its database is away)
+RETRY_AFTER_MAX = RETRY_MAX * 4          # ... honoured up to this long
 BATCH = protocol.BATCH_RECORDS
 # (runtime/protocol.py defines both: the loader sends stored answers in the same batches.)
 BATCH_BYTES = protocol.BATCH_BYTES
@@ -64,7 +66,7 @@ class Outbox:
         self.attempts += 1
         wait = min(RETRY_BASE * 2.0 ** (self.attempts - 1), RETRY_MAX) * (0.5 + jitter)
         if retry_after is not None and retry_after > 0:
-            wait = max(wait, min(retry_after, RETRY_MAX * 4))
+            wait = max(wait, min(retry_after, RETRY_AFTER_MAX))
         self.next_try = now + wait
         return wait
 

@@ -111,9 +111,12 @@ WORKER_SILENT_MS = 5000
 
 class AckedRecord(TypedDict):
     """The value under ``acked``: ids of records the loader sent itself and the collector took
-    (or refused for good); the runtime drops them from its outboxes, then removes the key."""
+    (or refused for good); the runtime drops them from its outboxes, then removes the key.
+    ``not_before`` (milliseconds since the epoch, 0: none): the loader sends nothing before it,
+    the wait a collector asked for with ``Retry-After`` (read by the plan's ``retry_after``)."""
     version: int
     ids: list[str]
+    not_before: float
 
 
 # -- the collector's reply, and the delivery plan the loader carries out ------------------
@@ -157,15 +160,26 @@ class PlannedBatch(TypedDict):
     body: str
 
 
+class RetryAfterReading(TypedDict):
+    """How the loader reads a collector's wait on a reply that is not 2xx (a 503 while its
+    database is away, a 429): the ``header``'s seconds, at most ``max_ms``; the runtime's own
+    reading (runtime/outbox.py: Outbox.failed)."""
+    header: str
+    max_ms: float
+
+
 class DeliveryPlan(TypedDict):
     """What the loader carries out when no runtime sends an outbox (a page without surveys, a
     page being left); runtime/delivery_plan.py writes it with every outbox. The loader sends
     the batches not yet done, one at a time, none before ``not_before`` (milliseconds since
     the epoch: the backoff Python chose), reads each reply by ``reply``, and adds what is done
-    to ``acked`` (``acked_version``; its newest ``acked_max`` ids)."""
+    to ``acked`` (``acked_version``; its newest ``acked_max`` ids). A reply that is not 2xx
+    leaves everything for a later page view, not before the wait it asks for (``retry_after``,
+    kept in ``acked``'s ``not_before``)."""
     not_before: float
     batches: list[PlannedBatch]
     reply: ReplyReading
+    retry_after: RetryAfterReading
     acked_version: int
     acked_max: int
 

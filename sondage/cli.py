@@ -108,7 +108,7 @@ def cmd_collector(args: argparse.Namespace) -> int:
     except Exception as e:   # a bad URL, an unreachable database: say which, and stop
         print(f"sondage collector: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
-    print(f"collector: {running.runtime_url}collect  (database {args.db})", flush=True)
+    print(f"collector: {running.runtime_url}collect  (database {args.db}: {running.store.migrated})", flush=True)
     running.wait()
     return 0
 

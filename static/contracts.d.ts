@@ -27,10 +27,11 @@ interface Hint {
   page_view_survey?: Ahead | null;
   event_surveys?: Record<string, string>;
 }
-/** The value under ``acked``: ids of records the loader sent itself and the collector took (or refused for good); the runtime drops them from its outboxes, then removes the key. */
+/** The value under ``acked``: ids of records the loader sent itself and the collector took (or refused for good); the runtime drops them from its outboxes, then removes the key. ``not_before`` (milliseconds since the epoch, 0: none): the loader sends nothing before it, the wait a collector asked for with ``Retry-After`` (read by the plan's ``retry_after``). */
 interface AckedRecord {
   version: number;
   ids: string[];
+  not_before: number;
 }
 /** A record the collector did not store, in its reply's ``rejected``. */
 interface Refusal {
@@ -53,16 +54,22 @@ interface ReplyReading {
   kept: string[];
   dropped: string[];
 }
+/** How the loader reads a collector's wait on a reply that is not 2xx (a 503 while its database is away, a 429): the ``header``'s seconds, at most ``max_ms``; the runtime's own reading (runtime/outbox.py: Outbox.failed). */
+interface RetryAfterReading {
+  header: string;
+  max_ms: number;
+}
 /** One request of a delivery plan: the exact body to POST, and the ids it carries (it is done once all of them are in ``acked``). */
 interface PlannedBatch {
   ids: string[];
   body: string;
 }
-/** What the loader carries out when no runtime sends an outbox (a page without surveys, a page being left); runtime/delivery_plan.py writes it with every outbox. The loader sends the batches not yet done, one at a time, none before ``not_before`` (milliseconds since the epoch: the backoff Python chose), reads each reply by ``reply``, and adds what is done to ``acked`` (``acked_version``; its newest ``acked_max`` ids). */
+/** What the loader carries out when no runtime sends an outbox (a page without surveys, a page being left); runtime/delivery_plan.py writes it with every outbox. The loader sends the batches not yet done, one at a time, none before ``not_before`` (milliseconds since the epoch: the backoff Python chose), reads each reply by ``reply``, and adds what is done to ``acked`` (``acked_version``; its newest ``acked_max`` ids). A reply that is not 2xx leaves everything for a later page view, not before the wait it asks for (``retry_after``, kept in ``acked``'s ``not_before``). */
 interface DeliveryPlan {
   not_before: number;
   batches: PlannedBatch[];
   reply: ReplyReading;
+  retry_after: RetryAfterReading;
   acked_version: number;
   acked_max: number;
 }

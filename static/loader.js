@@ -393,13 +393,17 @@
     // wrote with it (runtime/delivery_plan.py), which the loader carries out, noting what is
     // done in `acked` for the runtime to drop later. No Pyodide is needed for this. An outbox
     // stored before plans existed has none: the runtime takes it in (considerBoot).
-    /** @returns {string[]} */
-    function acked() {
+    /** @returns {AckedRecord | null} */
+    function ackedRecord() {
       try {
         var a = JSON.parse(localStorage.getItem(prefix + KEYS.acked) || "null");
-        return a && Array.isArray(a.ids) ? a.ids : [];
-      } catch (e) { return []; }
+        return a && Array.isArray(a.ids) ? a : null;
+      } catch (e) { return null; }
     }
+    /** @returns {string[]} */
+    function acked() { var a = ackedRecord(); return a ? a.ids : []; }
+    // Nothing is sent before the wait a collector asked for (its Retry-After, read by the plan).
+    function heldUntil() { var a = ackedRecord(); return a && typeof a.not_before === "number" ? a.not_before : 0; }
     /** @param {PlannedBatch} batch */
     function done(batch) {
       var ids = acked();
@@ -411,7 +415,7 @@
     function planned(names, now) {
       /** @type {{ due: { batch: PlannedBatch, plan: DeliveryPlan }[], later: number, unplanned: boolean }} */
       var out = { due: [], later: Infinity, unplanned: false };
-      var all = readStorage(names.filter(function (k) { return OUTBOX.test(k); }));
+      var all = readStorage(names.filter(function (k) { return OUTBOX.test(k); })), held = heldUntil();
       for (var key in all) {
         var box = /** @type {any} */ (all[key]) || {};
         /** @type {DeliveryPlan | undefined} */
@@ -419,7 +423,8 @@
         if (!plan) out.unplanned = out.unplanned || !!(box.items && box.items.length);
         for (var i = 0; plan && i < plan.batches.length; i++) {
           if (done(plan.batches[i])) continue;
-          if (now < plan.not_before) out.later = Math.min(out.later, plan.not_before);
+          var from = Math.max(plan.not_before, held);
+          if (now < from) out.later = Math.min(out.later, from);
           else out.due.push({ batch: plan.batches[i], plan: plan });
         }
       }
@@ -447,7 +452,11 @@
           method: "POST", keepalive: true, credentials: "omit",
           headers: { "content-type": "application/json" }, body: item.batch.body
         }).then(function (r) {
-          if (!r.ok) throw new Error("HTTP " + r.status);
+          if (!r.ok) {
+            var hold = plan.retry_after ? logic.holdUntil(plan.retry_after, r.headers.get(plan.retry_after.header), Date.now()) : 0;
+            if (hold) store(prefix + KEYS.acked, { version: plan.acked_version, ids: acked(), not_before: hold });
+            throw new Error("HTTP " + r.status);
+          }
           return r.json();
         }).then(/** @param {any} reply */ function (reply) {
           /** @type {string[]} */
@@ -462,7 +471,8 @@
           }
           var all = acked().concat(ids);
           /** @type {AckedRecord} */
-          var record = { version: plan.acked_version, ids: all.slice(Math.max(0, all.length - plan.acked_max)) };
+          var record = { version: plan.acked_version, ids: all.slice(Math.max(0, all.length - plan.acked_max)),
+                         not_before: 0 };
           store(prefix + KEYS.acked, record);
           next();
         }).catch(function () { delivering = false; /* tried again on a later page view */ });

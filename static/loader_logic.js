@@ -115,6 +115,15 @@
     return { current: protocol.storage_prefixes[0].join(apiKey), legacy: protocol.storage_prefixes[1].join(apiKey) };
   }
 
+  /* When the loader may send again after a reply that is not 2xx: the wait its Retry-After
+   * header asks for (seconds), bounded as the plan's `retry_after` says (the runtime's own
+   * reading, runtime/outbox.py); 0 when it asks for none. */
+  /** @param {RetryAfterReading} rule @param {string | null} value @param {number} now @returns {number} */
+  function holdUntil(rule, value, now) {
+    var text = (value || "").trim(), seconds = text ? Number(text) : NaN;
+    return isFinite(seconds) && seconds > 0 ? now + Math.min(seconds * 1000, rule.max_ms) : 0;
+  }
+
   return { toData: toData, check: check, couldShow: couldShow, shouldBoot: shouldBoot, pickHint: pickHint,
-           prefixes: prefixes, eventName: eventName };
+           prefixes: prefixes, eventName: eventName, holdUntil: holdUntil };
 })

@@ -24,6 +24,7 @@ interface SondageLogic {
   pickHint(mine: Hint | null, dataId: string, siteHint: Hint): Hint;
   prefixes(apiKey: string): { current: string; legacy: string };
   eventName(m: QueuedMessage): string | null;
+  holdUntil(rule: RetryAfterReading, value: string | null, now: number): number;
 }
 
 // build: placeholders the build fills in.

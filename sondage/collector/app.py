@@ -9,7 +9,11 @@
 - ``GET /responses`` (a page), ``/responses.json`` and ``/export``, ``/dashboard``,
   ``/dashboard/export.csv`` and ``/gallery``: reading answers needs the admin token
   (``Authorization: Bearer <token>``, or ``?token=`` for a browser).
-- ``GET /health``.
+- ``GET /health`` and ``/healthz`` (the process is up), ``GET /readyz`` (it can reach its
+  database now; else 503). A database that is away gives 503 with ``Retry-After`` and a JSON
+  error (``availability``), never a 500.
+- ``GET /metrics``: Prometheus's text format (``metrics``), behind the admin token or the
+  metrics token.
 - Everything else, when a bundle folder is given: its files, served as a CDN would.
 
 Each route is a small function (``routes``, ``admin_routes``); CORS, rate limiting and the
@@ -30,7 +34,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from ..files import Files
-from . import admin_routes, routes
+from . import admin_routes, availability, metrics, routes
 from .auth import AdminToken
 from .config import CollectorConfig
 from .cors import Cors, Origins
@@ -45,9 +49,13 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
     shared = Collector(store, config, Files(bundle) if bundle is not None else None,
                        Origins(config, serves_bundle=bundle is not None),
                        WebhookQueue(store, config.webhooks, config.webhook_base_delay, config.relays))
+    figures = metrics.Metrics()
+    shared.queue.observe = figures.delivered
     cors = Middleware(Cors, origins=shared.origins)
+    database_errors = Middleware(availability.DatabaseErrors)    # inside CORS: the browser reads its 503
     rate_limit = Middleware(RateLimit, limiter=RateLimiter(config.rate_burst, config.rate_per_second))
     admin = [Middleware(AdminToken, config=config)]
+    scrape = [Middleware(AdminToken, config=config, metrics=True)]    # the admin token or the metrics token
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -59,8 +67,9 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    app = Starlette(lifespan=lifespan, routes=[
-        Route("/collect", routes.collect, methods=["POST"], middleware=[cors, rate_limit]),
+    app = Starlette(lifespan=lifespan, middleware=[Middleware(metrics.Timing, metrics=figures), database_errors],
+                    routes=[
+        Route("/collect", routes.collect, methods=["POST"], middleware=[cors, rate_limit, database_errors]),
         Route("/collect", routes.preflight, methods=["OPTIONS"], middleware=[cors]),
         Route("/responses", admin_routes.responses_page, methods=["GET"], middleware=admin),
         Route("/responses.json", admin_routes.responses_json, methods=["GET"], middleware=admin),
@@ -71,7 +80,11 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
         Route("/_sondage/stage/{site}.html", routes.stage, methods=["GET"]),
         Route("/_sondage/{name}", routes.vendor, methods=["GET"]),
         Route("/health", routes.health, methods=["GET"]),
+        Route("/healthz", availability.healthz, methods=["GET"]),
+        Route("/readyz", availability.readyz, methods=["GET"]),
+        Route("/metrics", metrics.metrics, methods=["GET"], middleware=scrape),
         Route("/{path:path}", routes.bundle_file, methods=["GET", "HEAD"]),
     ])
     app.state.collector = shared
+    app.state.metrics = figures
     return app

@@ -14,24 +14,28 @@ from .replies import error
 
 
 class AdminToken:
-    """ASGI middleware: the request goes on only with the admin token of ``config``."""
+    """ASGI middleware: the request goes on only with the admin token of ``config`` (or, for
+    ``metrics``, its metrics token: what a Prometheus server is given, which reads no answers)."""
 
-    def __init__(self, app: ASGIApp, config: CollectorConfig) -> None:
+    def __init__(self, app: ASGIApp, config: CollectorConfig, metrics: bool = False) -> None:
         self.app = app
         self.config = config
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        token = self.config.admin_token
-        if not token:
-            await error(403, "reading answers needs an admin token: start the collector with "
-                             "SONDAGE_ADMIN_TOKEN (or --admin-token-file)")(scope, receive, send)
+        tokens = [t for t in (self.config.admin_token, self.config.metrics_token if self.metrics else None) if t]
+        if not tokens:
+            await error(403, "metrics need the admin token or a metrics token: start the collector with "
+                             "SONDAGE_ADMIN_TOKEN or SONDAGE_METRICS_TOKEN" if self.metrics else
+                        "reading answers needs an admin token: start the collector with "
+                        "SONDAGE_ADMIN_TOKEN (or --admin-token-file)")(scope, receive, send)
             return
         given = Headers(scope=scope).get("authorization", "").removeprefix("Bearer ").strip() \
             or QueryParams(scope["query_string"]).get("token", "")
-        if not hmac.compare_digest(given.encode(), token.encode()):
+        if not any(hmac.compare_digest(given.encode(), token.encode()) for token in tokens):
             await error(401, "admin token missing or wrong (Authorization: Bearer <token>, or ?token=)",
                         {"WWW-Authenticate": "Bearer"})(scope, receive, send)
             return

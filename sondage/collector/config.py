@@ -3,6 +3,7 @@ FILE``, YAML): what must never be in the public bundle (webhook secrets) and wha
 the server (rate limits, extra origins). Every problem names the field::
 
     admin_token_file: /etc/sondage/admin-token    # else $SONDAGE_ADMIN_TOKEN
+    metrics_token_file: /etc/sondage/metrics-token  # GET /metrics only; else $SONDAGE_METRICS_TOKEN
     allow_origins: [https://shop.example]         # besides the sites' own `origins`
     rate_limit: {burst: 120, per_second: 2}       # per client; per_second 0 turns it off
     webhooks:
@@ -38,6 +39,7 @@ ORIGIN = re.compile(ORIGIN_PATTERN)
 @dataclass
 class CollectorConfig:
     admin_token: str | None = None
+    metrics_token: str | None = None      # for GET /metrics only (a Prometheus server's), besides the admin token
     # Page origins allowed to POST answers, per site (from the sites' `origins`), and for all.
     site_origins: dict[str, set[str]] = field(default_factory=dict)
     allow_origins: set[str] = field(default_factory=set)
@@ -79,7 +81,7 @@ def load(path: Path | None, environ: dict[str, str] | None = None) -> CollectorC
     where = str(path or "collector config")
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: must be a mapping")
-    known = {"admin_token_file", "allow_origins", "rate_limit", "webhooks", "relay"}
+    known = {"admin_token_file", "metrics_token_file", "allow_origins", "rate_limit", "webhooks", "relay"}
     for key in data:
         if key not in known:
             raise ConfigError(f"{where}: {key}: unknown field (expected one of: {', '.join(sorted(known))})")
@@ -89,6 +91,11 @@ def load(path: Path | None, environ: dict[str, str] | None = None) -> CollectorC
             else env.get("SONDAGE_ADMIN_TOKEN") or None
     except OSError as e:
         raise ConfigError(f"{where}: admin_token_file: {e}") from None
+    try:
+        config.metrics_token = admin_token_from(file=data["metrics_token_file"]) if data.get("metrics_token_file") \
+            else env.get("SONDAGE_METRICS_TOKEN") or None
+    except OSError as e:
+        raise ConfigError(f"{where}: metrics_token_file: {e}") from None
     origins = data.get("allow_origins") or []
     if not isinstance(origins, list) or not all(isinstance(o, str) and ORIGIN.fullmatch(o) for o in origins):
         raise ConfigError(f"{where}: allow_origins: a list of origins like https://shop.example")

@@ -52,10 +52,12 @@ class Origins:
     def cors_headers(self, headers: Headers) -> dict[str, str]:
         """The CORS headers of a reply to a request with these ``headers``."""
         origin = headers.get("origin")
+        # The page reads Retry-After (a 429, a 503) to know when to send again.
         if not self.allowed or self.open_sites:     # a site that names no origins takes answers from any page
-            return {"Access-Control-Allow-Origin": "*"}
+            return {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "Retry-After"}
         if origin in self.allowed or self.is_bundle_origin(origin, headers):
-            return {"Access-Control-Allow-Origin": str(origin), "Vary": "Origin"}
+            return {"Access-Control-Allow-Origin": str(origin), "Vary": "Origin",
+                    "Access-Control-Expose-Headers": "Retry-After"}
         return {"Vary": "Origin"}
 
     def split(self, records: list[dict[str, Any]], headers: Headers) -> tuple[list[dict[str, Any]],

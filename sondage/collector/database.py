@@ -11,15 +11,19 @@ it replaces the earlier one.
 from __future__ import annotations
 
 import builtins
+import contextlib
+import fcntl
 import json
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 
@@ -28,6 +32,9 @@ from runtime.link_params import is_link_id
 from runtime.records import is_view
 from runtime.vendors import registry
 
+from .writer import GroupWriter
+
+T = TypeVar("T")
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 # The visitor's ids in the vendors' tools, each a column (migration 0003 made them; a vendor
@@ -96,6 +103,18 @@ CHOICE_MAX = 200        # the survey format's longest choice: longer text answer
 TRAIT_MAX = 500         # longer trait values stay in the record, not filterable
 
 
+# What a database that is away raises through SQLAlchemy: a refused or broken connection, a
+# server restarting or shutting down, a pool with no connection free in time, SQLite locked.
+AWAY: tuple[type[Exception], ...] = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
+
+
+def away(exc: BaseException) -> bool:
+    """Does ``exc`` say the database is away for now (down, restarting, locked), not a bug?"""
+    if isinstance(exc, AWAY):
+        return True
+    return isinstance(exc, sa.exc.DBAPIError) and bool(exc.connection_invalidated)
+
+
 def choice_of(text: Any) -> str | None:
     """The `choice` column of an answer: a short text answer, "Other" for an "Other: ..." one."""
     if not isinstance(text, str) or not text or len(text) > CHOICE_MAX:
@@ -160,21 +179,76 @@ def _python_lower(text: Any) -> Any:
     return text.lower() if isinstance(text, str) else text
 
 
+SQLITE_BUSY_MS = 5000       # how long a SQLite statement waits for a lock another process holds
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.create_function("sondage_lower", 1, _python_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_MS)}")   # first: another process may hold the file
     cursor.execute("PRAGMA journal_mode=WAL")       # readers never wait for the writer
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # In WAL mode: a commit survives the process being killed; one lost to a power cut is the
+    # last few (the file is never corrupted). The writer's group commit syncs once a group.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
-def migrate(engine: sa.Engine) -> None:
-    """Apply every migration the database has not had yet, in order."""
+# The key of the PostgreSQL advisory lock the migrations run under (any fixed 64-bit number:
+# "sondage" in ASCII), so collectors started at once migrate one after the other.
+MIGRATION_LOCK = 0x736F6E64616765
+
+
+@dataclass(frozen=True)
+class Migrated:
+    """What :func:`migrate` did: the schema version found (None: an empty database) and the
+    one left; equal when another collector had migrated already."""
+
+    before: str | None
+    after: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+    def __str__(self) -> str:
+        if not self.changed:
+            return f"schema {self.after}, up to date"
+        return f"schema {self.after}, migrated from {self.before or 'an empty database'}"
+
+
+@contextlib.contextmanager
+def _sqlite_file_lock(engine: sa.Engine) -> Iterator[None]:
+    """An exclusive lock on ``<database>.migrate-lock`` beside a SQLite file, held while one
+    process migrates it (another process waits for it); nothing for an in-memory database."""
+    path = engine.url.database
+    if not path or path == ":memory:":
+        yield
+        return
+    with open(f"{path}.migrate-lock", "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)     # waits while another process migrates
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def migrate(engine: sa.Engine) -> Migrated:
+    """Apply every migration the database has not had yet, in order, under a lock: of any
+    number of collectors started at once on an empty or older database exactly one migrates,
+    the others wait for it and then find nothing to do. PostgreSQL: a transaction-level
+    advisory lock (released when the migrations commit, or with the connection if the process
+    dies); SQLite: a file lock beside the database."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
+    postgres = engine.dialect.name == "postgresql"
+    with contextlib.nullcontext() if postgres else _sqlite_file_lock(engine), engine.begin() as connection:
+        if postgres:
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        before = MigrationContext.configure(connection).get_current_revision()
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+        after = MigrationContext.configure(connection).get_current_revision()
+    return Migrated(before, after)
 
 
 def schema_version(engine: sa.Engine) -> str | None:
@@ -215,11 +289,18 @@ def _row(r: dict[str, Any], now: float, opens: int, closes: int) -> dict[str, An
 class Store:
     def __init__(self, db: str | Path) -> None:
         self.url = database_url(db)
+        self._statements: dict[tuple[str, ...], Any] = {}
         self.path = str(db)
-        self.engine = sa.create_engine(self.url)
+        postgres = self.url.startswith("postgresql")
+        # PostgreSQL: a connection is checked before it is lent (a server restarted meanwhile is
+        # found at once, not by a failed request), and connecting gives up after a few seconds.
+        self.engine = sa.create_engine(self.url, pool_pre_ping=postgres,
+                                       connect_args={"connect_timeout": 5} if postgres else {})
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-        migrate(self.engine)
+        self.migrated = migrate(self.engine)
+        # SQLite takes one writer at a time: this process's writes go through one thread.
+        self.writer = GroupWriter(self.engine, away) if self.engine.dialect.name == "sqlite" else None
         if self.engine.dialect.name == "postgresql":     # which lower() Lower compiles to
             with self.engine.connect() as connection:
                 icu = connection.execute(sa.text("SELECT 1 FROM pg_collation WHERE collname = :name"),
@@ -227,41 +308,64 @@ class Store:
             self.engine.dialect.sondage_icu = icu  # type: ignore[attr-defined]
 
     def insert_ignoring(self, table: sa.Table, keys: list[str]) -> Any:
-        """INSERT that skips a row whose ``keys`` are already there (both databases)."""
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        return dialect.insert(table).on_conflict_do_nothing(index_elements=keys)
+        """INSERT that skips a row whose ``keys`` are already there (both databases); made once."""
+        made = self._statements.get((table.name, *keys))
+        if made is None:
+            dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+            made = self._statements[(table.name, *keys)] = dialect.insert(table).on_conflict_do_nothing(
+                index_elements=keys)
+        return made
 
     def add(self, records: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
         """Store records; returns the ids stored now, and those that were already there."""
         added = self.add_records(records)
         return added.stored, added.duplicates
 
-    def add_records(self, records: list[dict[str, Any]]) -> Added:
-        """Store records: the ids stored now, those already there (or given before a later
-        answer of the same link), and which earlier link answers each one replaced."""
-        now = time.time()
-        added = Added()
+    def write(self, fn: Callable[[sa.Connection], T]) -> T:
+        """Run ``fn`` in a transaction and commit: on SQLite through the one writer (group
+        commit, ``writer``), on PostgreSQL directly (it takes concurrent writers itself)."""
+        if self.writer is not None:
+            return self.writer.write(fn)
         with self.engine.begin() as connection:
-            for r in records:
-                if is_view(r):
-                    result = connection.execute(self.insert_ignoring(views, ["id"]).returning(views.c.id), {
-                        "id": r["id"], "site": r["site"], "survey_id": r["survey_id"],
-                        "response_id": r["response_id"], "url": r["url"], "preview": int(bool(r["preview"])),
-                        "shown_at": r["shown_at"], "received_at": now, "record_version": int(r["version"]),
-                        "day": r["shown_at"][:10]})
-                    (added.stored if result.first() is not None else added.duplicates).append(r["id"])
-                    continue
-                if is_link_id(r["id"]) and _text(r.get("response_id")):
-                    self._add_link_answer(connection, r, now, added)
-                    continue
-                opens, closes = self._showing(connection, r)
-                result = connection.execute(self.insert_ignoring(responses, ["id"]).returning(responses.c.id),
-                                            _row(r, now, opens, closes))
-                if result.first() is None:
-                    added.duplicates.append(r["id"])
-                    continue
-                added.stored.append(r["id"])
-                self._insert_facts(connection, r)
+            return fn(connection)
+
+    def add_records(self, records: list[dict[str, Any]],
+                    then: Callable[[sa.Connection, Added], None] | None = None) -> Added:
+        """Store records: the ids stored now, those already there (or given before a later
+        answer of the same link), and which earlier link answers each one replaced. ``then``
+        runs in the same transaction (the webhook queue's rows: stored means queued)."""
+        now = time.time()
+
+        def add(connection: sa.Connection) -> Added:
+            added = self._add_in(connection, records, now)
+            if then is not None:
+                then(connection, added)
+            return added
+
+        return self.write(add)
+
+    def _add_in(self, connection: sa.Connection, records: list[dict[str, Any]], now: float) -> Added:
+        added = Added()
+        for r in records:
+            if is_view(r):
+                result = connection.execute(self.insert_ignoring(views, ["id"]).returning(views.c.id), {
+                    "id": r["id"], "site": r["site"], "survey_id": r["survey_id"],
+                    "response_id": r["response_id"], "url": r["url"], "preview": int(bool(r["preview"])),
+                    "shown_at": r["shown_at"], "received_at": now, "record_version": int(r["version"]),
+                    "day": r["shown_at"][:10]})
+                (added.stored if result.first() is not None else added.duplicates).append(r["id"])
+                continue
+            if is_link_id(r["id"]) and _text(r.get("response_id")):
+                self._add_link_answer(connection, r, now, added)
+                continue
+            opens, closes = self._showing(connection, r)
+            result = connection.execute(self.insert_ignoring(responses, ["id"]).returning(responses.c.id),
+                                        _row(r, now, opens, closes))
+            if result.first() is None:
+                added.duplicates.append(r["id"])
+                continue
+            added.stored.append(r["id"])
+            self._insert_facts(connection, r)
         return added
 
     def _insert_facts(self, connection: sa.Connection, r: dict[str, Any]) -> None:
@@ -377,4 +481,6 @@ class Store:
                           | set(connection.execute(sa.select(views.c.site).distinct()).scalars()))
 
     def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
         self.engine.dispose()

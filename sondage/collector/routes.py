@@ -11,8 +11,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from runtime.records import is_view
-
 from ..files import cache_control
 from . import pages
 from .database import Added
@@ -39,12 +37,10 @@ async def collect(request: Request) -> Response:
     except CollectorError as e:
         return error(400, str(e))
     records, refused = c.origins.split(checked.records, request.headers)
-    added = await run_in_threadpool(c.store.add_records, records) if records else Added()
-    if added.stored and (c.config.webhooks or c.config.relays):
-        # Views are for completion rates only: no webhook hears of them.
-        fresh = set(added.stored)
-        await run_in_threadpool(c.queue.enqueue, [r for r in records if r["id"] in fresh and not is_view(r)],
-                                added.replaced)
+    # Stored and queued for the webhooks and the relay in one transaction.
+    queued = c.queue.enqueue_stored(records) if c.config.webhooks or c.config.relays else None
+    added = await run_in_threadpool(c.store.add_records, records, queued) if records else Added()
+    request.app.state.metrics.answered(added, len(checked.rejected) + len(refused))
     return JSONResponse({"stored": added.stored, "duplicates": added.duplicates,
                          "rejected": [*checked.rejected, *refused]})
 

@@ -95,3 +95,13 @@ test("eventName: the event an Iterate('event') or a Segment track fires, else nu
   assert.equal(logic.eventName(cmd("install")), null);
   assert.equal(logic.eventName(cmd("event", 42)), null);
 });
+
+test("holdUntil: a reply's Retry-After seconds, bounded as the plan says; none when it asks none", () => {
+  const rule = { header: "Retry-After", max_ms: 5000 };
+  assert.equal(logic.holdUntil(rule, "2", 1_000_000), 1_002_000);
+  assert.equal(logic.holdUntil(rule, " 1.5 ", 1_000_000), 1_001_500);
+  assert.equal(logic.holdUntil(rule, "86400", 1_000_000), 1_005_000);    // at most max_ms
+  for (const none of [null, "", "0", "-3", "soon", "Wed, 21 Oct 2015 07:28:00 GMT"]) {
+    assert.equal(logic.holdUntil(rule, none, 1_000_000), 0, String(none));
+  }
+});

@@ -149,3 +149,22 @@ def test_an_outbox_stored_before_plans_is_taken_in_and_stored_again_with_one(sit
     assert stored["sondage:v1:shop:outbox:oldtab01"] is None
     [mine] = [v for k, v in stored.items() if ":outbox:" in k and v]
     assert mine["version"] == OUTBOX_VERSION and mine["plan"]["batches"][0]["ids"] == [record(1)["id"]]
+
+
+def test_the_loader_waits_for_a_retry_after_as_the_runtime_does():
+    """A 503 (the collector's database away) or a 429 with Retry-After: the plan tells the
+    loader which header says how long, bounded as the runtime bounds it (Outbox.failed)."""
+    from runtime.outbox import RETRY_AFTER_MAX
+
+    rule = plan(Outbox())["retry_after"]
+    assert rule["header"] == "Retry-After"
+    assert rule["max_ms"] == RETRY_AFTER_MAX * 1000
+    box = Outbox()
+    assert box.failed(0.0, 0.0, retry_after=10 * RETRY_AFTER_MAX) == RETRY_AFTER_MAX     # the same bound
+    d = Delivery("https://c.test/collect")
+    d.adopt("shop", {}, "tab0000001")
+    d.add(record(1))
+    d.flush(100.0)
+    effects = d.result([record(1)["id"]], 503, {"error": "the collector's database is not available now"}, 30.0,
+                       100.0, 0.0)
+    assert stored_outbox(effects)["plan"]["not_before"] == (100.0 + 30.0) * 1000       # no sooner than asked

@@ -141,10 +141,13 @@ def check_yaml(block: Block, tmp: Path) -> None:
         config_file = tmp / "collector.yaml"
         config_file.write_text(block.text, encoding="utf-8")
         environ = {name: "a-secret" for name in secrets}
-        if "admin_token_file" in data:  # the example's path is the server's: check the rest of it
-            token = tmp / "admin-token"
-            token.write_text("token\n")
-            config_file.write_text(block.text.replace(data["admin_token_file"], str(token)), encoding="utf-8")
+        text = block.text
+        for key in ("admin_token_file", "metrics_token_file"):
+            if key in data:  # the example's path is the server's: check the rest of it
+                token = tmp / key
+                token.write_text("token\n")
+                text = text.replace(data[key], str(token))
+        config_file.write_text(text, encoding="utf-8")
         load_collector_config(config_file, environ)
     elif "part of a survey file" in title:
         file = tmp / "part.yaml"

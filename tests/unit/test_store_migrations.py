@@ -29,7 +29,7 @@ def record(site_data):
 
 def test_a_new_database_gets_every_migration(db_url):
     store = Store(db_url)
-    assert schema_version(store.engine) == "0007"
+    assert schema_version(store.engine) == "0008"
     store.close()
 
 
@@ -43,7 +43,7 @@ def test_a_database_from_before_migrations_keeps_its_answers(tmp_path, record):
     db.commit()
     db.close()
     store = Store(path)
-    assert schema_version(store.engine) == "0007"
+    assert schema_version(store.engine) == "0008"
     assert [r["id"] for r in store.list()] == [record["id"]]
     with store.engine.connect() as connection:   # the dashboard's columns, from the record kept
         row = connection.execute(sa.text("SELECT response_int, response_text, url, completes, day, opens, closes, "
