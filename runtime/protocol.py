@@ -181,7 +181,7 @@ class OutboxRecord(TypedDict):
 
 
 # -- the hint the loader reads ------------------------------------------------------
-HINT_VERSION = 2    # 2: a survey shown ahead carries its font decided (font, page_font)
+HINT_VERSION = 3    # 2: a survey shown ahead carries its font decided (font, page_font); 3: windows
 
 
 class Placement(TypedDict):
@@ -212,6 +212,8 @@ class Hint(TypedDict, total=False):
     scroll: list[int]
     exit_intent: bool
     not_before: float
+    event_windows: dict[str, list[float]]   # event name -> [opens, closes]: the only time it could show
+    page_view_window: list[float] | None    # the same for page views (Unix seconds; 0: no bound)
     page_view_survey: Ahead | None
     event_surveys: dict[str, str]     # event name -> the survey it surely shows (in the "ahead" file)
 

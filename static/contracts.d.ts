@@ -24,6 +24,8 @@ interface Hint {
   scroll?: number[];
   exit_intent?: boolean;
   not_before?: number;
+  event_windows?: Record<string, number[]>;
+  page_view_window?: number[] | null;
   page_view_survey?: Ahead | null;
   event_surveys?: Record<string, string>;
 }

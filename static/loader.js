@@ -126,7 +126,7 @@
       if (queue.length >= MAX_QUEUE) queue.shift();
       queue.push(message);
       if (manifest) considerBoot();
-      else if (logic.couldShow(message, { events: null, page_view: true }, installed)) requestManifest();
+      else if (logic.couldShow(message, { events: null, page_view: true }, installed, 0)) requestManifest();
     }
 
     function Iterate() {

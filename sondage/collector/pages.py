@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from build import STATIC
 from runtime.placement import POSITIONS, THEMES
-from runtime.survey_format import Survey, ValueRule, ValueRules, parse_date
+from runtime.survey_format import Survey, ValueRule, ValueRules, moment_words, parse_date
 from runtime.vendors import registry
 
 from ..catalogue import Catalogue
@@ -238,6 +238,11 @@ def targeting_words(survey: Survey) -> list[str]:
     lines = [f"Shows {trigger}."]
     if survey.status == "draft":
         lines.append("Draft: only a preview shows it.")
+    opens, closes = survey.window()
+    if opens or closes:
+        span = [f"from {moment_words(opens)}"] if opens else []
+        span += [f"until {moment_words(closes)}"] if closes else []
+        lines.append(f"Runs {' '.join(span)} (a preview shows it at any time).")
     if survey.pages and survey.pages.rules:
         clauses = [f"whose {'URL' if r.field == 'url' else 'path'} {PAGE_OPS[r.op]} {_quoted(r.value)}"
                    for r in survey.pages.rules]

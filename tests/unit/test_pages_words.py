@@ -27,6 +27,9 @@ def _words(**fields):
     ({}, "For every visitor."),
     ({}, "Shows only when the page calls Iterate('install', id)."),          # no trigger: no event shows it
     ({"trigger": {"type": "event", "event": "bought"}}, "Shows when the event 'bought' fires."),
+    ({"starts_at": "2027-01-10T09:00:00+01:00", "ends_at": "2027-01-20T08:00:00Z"},
+     "Runs from 2027-01-10 08:00 UTC until 2027-01-20 08:00 UTC (a preview shows it at any time)."),
+    ({"ends_at": "2027-01-20T08:00:00Z"}, "Runs until 2027-01-20 08:00 UTC (a preview shows it at any time)."),
     ({"audience": {"identified": True}}, "For identified visitors."),
     ({"audience": {"identified": False, "devices": ["mobile", "tablet"]}},
      "For anonymous visitors on mobile or tablet."),
