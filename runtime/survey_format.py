@@ -406,6 +406,17 @@ class Translation:
 
 
 @dataclass
+class Limit:
+    """Enough answers: once the collector has stored this many, no new visitor is shown the
+    survey (within a minute; a visitor already in it finishes)."""
+
+    responses: int = spec("How many.", minimum=1, maximum=10_000_000)
+    count: Literal["responses", "answers"] = spec(
+        "responses: completed responses (the last question answered); answers: showings with any "
+        "answer.", default="responses")
+
+
+@dataclass
 class Survey:
     """A survey: its questions, when it appears and how often."""
 
@@ -446,6 +457,9 @@ class Survey:
     ends_at: str | None = spec(
         "Not shown from this moment on (same form as starts_at); a visitor already in the survey "
         "finishes it. Preview ignores it.", default=None, max_len=40)
+    limit: Limit | None = spec(
+        "Stop after this many responses, counted by the collector (it needs the bundle: "
+        "`--bundle`). Preview ignores it.", default=None)
 
     def window(self) -> tuple[float, float]:
         """When it may show, in Unix seconds: (opens, closes); 0 where the file sets no bound."""

@@ -7,7 +7,8 @@ understands. Nothing here touches the browser, so it runs and is tested under CP
 exactly as it runs in the visitor's Pyodide.
 
 Checks, in order (the first that fails is the reason): the trigger; preview (which skips
-every check after it); draft status; the schedule (starts_at, ends_at); install(id); page rules; audience (identified,
+every check after it); draft status; the schedule (starts_at, ends_at); the response
+limit; install(id); page rules; audience (identified,
 device, language, traits); frequency; the site's cooldown; the sample.
 """
 
@@ -27,7 +28,7 @@ DAY = 86400.0
 HOUR = 3600.0
 PAGE_BOUND = ("page_view", "seconds", "scroll", "exit_intent")
 # The checks of decide(), in order; a Decision's stage is the one that decided it.
-STAGES = ("trigger", "preview", "draft", "schedule", "manual", "device", "pages", "audience", "frequency",
+STAGES = ("trigger", "preview", "draft", "schedule", "limit", "manual", "device", "pages", "audience", "frequency",
           "cooldown", "sample", "eligible")
 
 
@@ -58,6 +59,9 @@ class Context:
     device: str = "desktop"
     language: str = ""         # the browser's; the `language` trait wins
     visitor_id: str = ""
+    # The surveys whose response limit the collector says is reached (None: not known, as
+    # when the collector could not be asked: a limited survey then shows).
+    closed: frozenset[str] | None = None
 
 
 @dataclass
@@ -366,6 +370,9 @@ def decide(survey: Survey, what: Occurrence, ctx: Context, history: History,
     ok, why, opens = _schedule(survey, ctx.now)
     if not ok:
         return Decision(False, why, not_before=opens, stage="schedule")
+    if survey.limit is not None and ctx.closed is not None and survey.id in ctx.closed:
+        return Decision(False, f"limit: the collector has {survey.limit.responses} {survey.limit.count}; "
+                               "no new visitor sees it", stage="limit")
     if what.kind == "manual":
         return Decision(True, f"shown by install({survey.id!r})", stage="manual")
     if survey.trigger.type == "exit_intent" and ctx.device != "desktop":
@@ -448,9 +455,10 @@ def next_page_view_survey(surveys: Iterable[Survey], history: History,
 
 
 def is_scheduled(survey: Survey) -> bool:
-    """Does it have a starts_at or an ends_at? Then whether it shows depends on when the
-    page is viewed, not only on when a hint was written: never shown ahead."""
-    return any(survey.window())
+    """Does it have a starts_at, an ends_at or a response limit? Then whether it shows depends
+    on when the page is viewed (and on the collector's count), not only on when a hint was
+    written: never shown ahead."""
+    return any(survey.window()) or survey.limit is not None
 
 
 def could_be_ahead_on_event(survey: Survey, settings: SiteSettings | None = None) -> bool:

@@ -145,9 +145,11 @@ interface InitMessage {
   ahead: Ahead | null;
   ahead_event: string | null;
   collector: string | null;
+  status_url?: string | null;
   storage: Record<string, any>;
   page: PageFacts;
   site_data?: Record<string, any>;
+  status?: any;
 }
 interface CommandMessage {
   type: "command";
@@ -292,6 +294,7 @@ interface SondageProtocol {
   acked_version: number;
   early_id: string;
   worker_silent_ms: number;
+  status_wait_ms: number;
   segment_commands: { track: "event"; identify: "identify"; page: "page"; };
   segment_event_name: string;
   to_runtime: { init: "init"; command: "command"; page: "page"; scroll: "scroll"; exit_intent: "exit_intent"; storage: "storage"; ui: "ui"; delivered: "delivered"; undelivered: "undelivered"; wake: "wake"; online: "online"; started: "started"; sdk_reply: "sdk_reply"; loaded: "loaded"; };

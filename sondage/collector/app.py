@@ -71,6 +71,7 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
         Route("/_sondage/stage/{site}.html", routes.stage, methods=["GET"]),
         Route("/_sondage/{name}", routes.vendor, methods=["GET"]),
         Route("/health", routes.health, methods=["GET"]),
+        Route("/status/{site}.json", routes.site_status, methods=["GET"]),
         Route("/{path:path}", routes.bundle_file, methods=["GET", "HEAD"]),
     ])
     app.state.collector = shared

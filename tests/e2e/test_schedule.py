@@ -1,10 +1,18 @@
-"""Issue 31, item 1: a survey's schedule in the visitor's browser. Before it starts and after
-it ends no event shows it and no Python is downloaded (the hint knows the windows); inside
-its window it shows; the debug report says why."""
+"""Issue 31, items 1 and 2: surveys that end themselves, in the visitor's browser. Before a
+survey starts and after it ends no event shows it and no Python is downloaded (the hint knows
+the windows); inside its window it shows. A survey with a response limit stops being shown
+to new visitors once the collector has counted enough answers. The debug report says why."""
 
 from __future__ import annotations
 
+import json
+import urllib.request
+
 from playwright.sync_api import expect
+
+from tests.conftest import host_in, wait_until
+
+from .test_spine import wait_for_rows
 
 SHOP = "<h1>Shop</h1>"
 
@@ -32,3 +40,38 @@ def test_with_iterate_debug_the_console_says_when_a_survey_starts_and_that_one_e
     host.debug_round_trip()        # the whole report: the open one would show
     host.wait_for_warning("open-now [event 'open-now']: shows: eligible")
     expect(page.locator("iframe[title=Survey]")).to_be_hidden()
+
+
+def _status(servers, site):
+    with urllib.request.urlopen(f"{servers.runtime_url}status/{site}.json") as r:
+        return json.loads(r.read())
+
+
+def test_two_visitors_race_past_a_limit_of_one_and_the_next_visitor_is_not_asked(browser, servers, pages, request):
+    """Issue 31, item 2: both visitors already in the survey finish it (2 stored for a limit
+    of 1); once the collector counts it, a new visitor is not shown it, and the debug report
+    says why. No rebuild, no redeploy."""
+    folder, site_url = pages
+    hosts = [host_in(browser, site_url, servers.runtime_url, folder, f"{request.node.name}-{i}") for i in range(3)]
+    first, second, third = (next(h) for h in hosts)
+    try:
+        for h in (first, second):
+            h.open(SHOP, api_key="e2e-limit", path="limit-page")
+            h.page.evaluate("Iterate('event', 'rate')")
+            expect(h.survey().locator(".sondage-prompt")).to_have_text("Was this page useful?", timeout=30000)
+        for h in (first, second):     # both were shown it before either answered
+            h.survey().locator("button[data-value=Yes]").click()
+        rows = wait_for_rows(servers.store, 2, timeout=30, survey_id="enough")
+        assert len(rows) == 2
+        wait_until(None, lambda: _status(servers, "e2e-limit")["closed"] == ["enough"],
+                   "the collector counts the limit as reached", timeout_ms=30000)
+        third.open(SHOP, api_key="e2e-limit", path="limit-page", query="?iterate_debug=1")
+        third.page.evaluate("Iterate('event', 'rate')")
+        third.wait_for_warning("enough [event 'rate']: not shown: limit: the collector has 1 responses; "
+                               "no new visitor sees it", timeout_ms=30000)
+        third.debug_round_trip()
+        expect(third.page.locator("iframe[title=Survey]")).to_be_hidden()
+        assert len([r for r in servers.store.list(limit=10000) if r["survey_id"] == "enough"]) == 2
+    finally:
+        for h in hosts:
+            next(h, None)
