@@ -117,7 +117,7 @@ def test_counts_agree_with_their_nouns():
     survey = SurveyResult("nps", "NPS", views=4, responses=3, completed=1, answers=4, questions=[score, why])
     page = html.unescape(re.sub(r"<[^>]+>", "", dashboard_page(
         Results(Filter("shop"), [survey], [("2026-05-28", 4, 3)]), sites=["shop"], token="t")))
-    assert "1 promoter, 1 passive, 1 detractor" in page
+    assert "1 promoter (33%), 1 passive (33%), 1 detractor (33%)" in page      # each group with its share
     assert "nps · 3 answers" in page and "text · 1 answer" in page
     assert not re.search(r"\b1 (promoters|passives|detractors|answers)\b", page)
 
