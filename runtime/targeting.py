@@ -221,6 +221,15 @@ def _is_set(value: Any) -> bool:
 def value_rule_holds(rule: ValueRule, data: Mapping[str, Any]) -> bool:
     actual = data.get(rule.key)
     op = rule.op
+    if isinstance(actual, list) and op not in ("is_set", "is_not_set"):
+        # A list (the choices picked): equals / contains / one_of if one item does; not_...
+        # if none does; greater_than / less_than never.
+        positive = op.removeprefix("not_")
+        if positive in ("greater_than", "less_than"):
+            return False
+        hit = any(value_rule_holds(ValueRule(rule.key, positive, rule.value, rule.values),  # type: ignore[arg-type]
+                                   {rule.key: item}) for item in actual)
+        return hit != op.startswith("not_")
     if op == "is_set":
         return _is_set(actual)
     if op == "is_not_set":
