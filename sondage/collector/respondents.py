@@ -38,22 +38,30 @@ class ResponseRow:
 
 
 def listed(store: Store, f: Filter, limit: int = LISTED) -> list[ResponseRow]:
-    """The newest responses with an answer that matches the filter."""
+    """The newest responses whose first answer matches the filter (a response counts on the
+    day, page and traits of its first answer, as on the dashboard: the ``opens`` flag), each
+    with all its answers counted."""
     c = responses.c
-    query = (sa.select(KEY.label("key"), c.survey_id, sa.func.min(c.answered_at), sa.func.min(c.url),
-                       sa.func.count(), sa.func.max(c.closes), sa.func.max(c.external_id))
-             .where(*answer_conditions(f)).group_by(KEY, c.survey_id)
-             .order_by(sa.func.min(c.answered_at).desc(), KEY.desc()).limit(limit))
+    first = (sa.select(c.response_id, c.id, c.survey_id, c.answered_at, c.url, c.external_id, c.closes)
+             .where(*answer_conditions(f), c.opens == 1)
+             .order_by(c.answered_at.desc(), c.id.desc()).limit(limit))
     with store.engine.connect() as db:
-        return [ResponseRow(str(k), str(s), str(at), str(url), int(n), bool(done), ext)
-                for k, s, at, url, n, done, ext in db.execute(query)]
+        found = db.execute(first).all()
+        showings = [r.response_id for r in found if r.response_id]
+        whole = {key: (int(n), bool(done)) for key, n, done in db.execute(
+            sa.select(c.response_id, sa.func.count(), sa.func.max(c.closes))
+            .where(c.site == f.site, c.response_id.in_(showings)).group_by(c.response_id))} if showings else {}
+    return [ResponseRow(r.response_id or r.id, r.survey_id, r.answered_at, r.url,
+                        *(whole.get(r.response_id, (1, bool(r.closes))) if r.response_id else (1, bool(r.closes))),
+                        r.external_id)
+            for r in found]
 
 
 def counted(store: Store, f: Filter) -> int:
     """How many responses match the filter (all of them, not only those listed)."""
-    inner = sa.select(KEY.label("key")).where(*answer_conditions(f)).group_by(KEY, responses.c.survey_id).subquery()
+    query = sa.select(sa.func.count()).where(*answer_conditions(f), responses.c.opens == 1)
     with store.engine.connect() as db:
-        return int(db.execute(sa.select(sa.func.count()).select_from(inner)).scalar() or 0)
+        return int(db.execute(query).scalar() or 0)
 
 
 @dataclass
