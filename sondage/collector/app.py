@@ -44,7 +44,8 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
     """The collector on ``store``, configured by ``config``; serving ``bundle``'s files if given."""
     shared = Collector(store, config, Files(bundle) if bundle is not None else None,
                        Origins(config, serves_bundle=bundle is not None),
-                       WebhookQueue(store, config.webhooks, config.webhook_base_delay, config.relays))
+                       WebhookQueue(store, config.webhooks, config.webhook_base_delay, config.relays,
+                                    config.relay_when))
     cors = Middleware(Cors, origins=shared.origins)
     rate_limit = Middleware(RateLimit, limiter=RateLimiter(config.rate_burst, config.rate_per_second))
     admin = [Middleware(AdminToken, config=config)]
