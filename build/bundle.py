@@ -28,7 +28,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from calmjs.parse import es5
 from calmjs.parse.exceptions import ECMARegexSyntaxError, ECMASyntaxError
@@ -214,6 +214,10 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
         files[f"manifests/{site}.json"] = _json({
             "format": FORMAT_VERSION, "site": site, "frame": frame_name, "surveys": data_name,
             "collector": collector, "hint": hint(surveys, settings=settings), "ahead": ahead_name,
+            # The collector's count of the site's surveys with a response limit, read by the
+            # worker while Python starts (only pages that start the runtime ask for it).
+            "status": urljoin(collector, protocol.status_path(site))
+            if collector and any(s.limit is not None for s in surveys) else None,
             # Where the bundle is served from, if the build was told: the collector takes answers
             # from the bundle's own pages (the frame, each survey's page) for every site.
             "base": base_url or None,

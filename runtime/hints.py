@@ -32,6 +32,7 @@ def hint(surveys: Iterable[Survey], history: History | None = None,
     ahead = next_page_view_survey(surveys, history, settings, visitor_id, now)
     return {"events": triggers["events"], "page_view": triggers["page_view"], "scroll": triggers["scroll"],
             "exit_intent": triggers["exit_intent"], "not_before": triggers["not_before"],
+            "event_windows": triggers["event_windows"], "page_view_window": triggers["page_view_window"],
             "page_view_survey": None if ahead is None else shown_ahead(ahead),
             "event_surveys": next_event_surveys(surveys, history, settings, visitor_id, now)}
 

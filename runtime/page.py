@@ -21,6 +21,14 @@ from .vendors import registry
 Mode = Literal["waiting", "installed", "uninstalled"]
 
 
+def closed_surveys(status: Any) -> frozenset[str] | None:
+    """The ids in the collector's status (protocol.SiteStatus); None if there is none or it
+    is not one (the limited surveys then show: a page never waits on the collector)."""
+    if not isinstance(status, dict) or not isinstance(status.get("closed"), list):
+        return None
+    return frozenset(i for i in status["closed"] if isinstance(i, str))
+
+
 class Page:
     def __init__(self) -> None:
         self.site: SiteData | None = None
@@ -36,6 +44,7 @@ class Page:
         self.campaign = ""                    # the vendor's campaign id, in its message (an embed's setting)
         self.link_answer: str | None = None   # a hosted page's answer=, for question 1
         self.link_send = ""                   # ... and its send= (the email send it came in)
+        self.closed: frozenset[str] | None = None   # limited surveys the collector closed (None: unknown)
 
     def start(self, message: dict[str, Any]) -> Effects:
         """Take in what ``init`` says about the site and the page; warnings for what it ignores."""
@@ -49,6 +58,7 @@ class Page:
         self.preview_id = str(preview) if preview else None
         self.look, problem = survey_look(message.get("look"))
         self.debug = bool(message.get("debug"))
+        self.closed = closed_surveys(message.get("status"))
         return [protocol.console("warn", f"Sondage: iterate_look: {problem}; ignored")] if problem else []
 
     def set_channel(self, channel: Any, campaign: Any) -> tuple[Effects, link_params.LinkParams | None]:

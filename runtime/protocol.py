@@ -107,6 +107,23 @@ ACKED_VERSION = 1
 # few kB). A worker silent this long is started again beside it, and the first to speak is
 # kept: Chromium, rarely, never starts a frame's worker after a reload (no request is made).
 WORKER_SILENT_MS = 5000
+# A site with a survey that has a response limit: the worker asks the collector which of them
+# are closed (GET status/<site>.json beside /collect, cached STATUS_MAX_AGE_S), while Python
+# starts; an answer that takes longer than this is not waited for (the surveys then show).
+STATUS_WAIT_MS = 3000
+STATUS_MAX_AGE_S = 30
+
+
+class SiteStatus(TypedDict):
+    """The collector's ``status/<site>.json``: the surveys of the site whose response limit it
+    has reached (survey_format.Limit), as of ``counted_at`` (Unix seconds)."""
+    closed: list[str]
+    counted_at: float
+
+
+def status_path(site: str) -> str:
+    """Where a site's status is, relative to the collector's /collect."""
+    return f"status/{site}.json"
 
 
 class AckedRecord(TypedDict):
@@ -195,7 +212,7 @@ class OutboxRecord(TypedDict):
 
 
 # -- the hint the loader reads ------------------------------------------------------
-HINT_VERSION = 2    # 2: a survey shown ahead carries its font decided (font, page_font)
+HINT_VERSION = 3    # 2: a survey shown ahead carries its font decided (font, page_font); 3: windows
 
 
 class Placement(TypedDict):
@@ -226,6 +243,8 @@ class Hint(TypedDict, total=False):
     scroll: list[int]
     exit_intent: bool
     not_before: float
+    event_windows: dict[str, list[float]]   # event name -> [opens, closes]: the only time it could show
+    page_view_window: list[float] | None    # the same for page views (Unix seconds; 0: no bound)
     page_view_survey: Ahead | None
     event_surveys: dict[str, str]     # event name -> the survey it surely shows (in the "ahead" file)
 
@@ -353,6 +372,7 @@ def for_javascript(only: tuple[str, ...] = ()) -> dict[str, Any]:
         "hint_version": HINT_VERSION,
         "limits": {"batch_records": BATCH_RECORDS, "batch_bytes": BATCH_BYTES, "acked_max": ACKED_MAX},
         "acked_version": ACKED_VERSION, "early_id": f"^{EARLY_ID}$", "worker_silent_ms": WORKER_SILENT_MS,
+        "status_wait_ms": STATUS_WAIT_MS,
         "segment_commands": dict(segment_plugin.AS_COMMAND), "segment_event_name": segment_plugin.EVENT_NAME,
         "to_runtime": _names(TO_RUNTIME), "effects": _names(EFFECTS), "worker_to_frame": _names(WORKER_TO_FRAME),
         "frame_to_host": _names(FRAME_TO_HOST), "host_to_frame": _names(HOST_TO_FRAME),

@@ -137,6 +137,21 @@ LIST_OPS = ("one_of", "not_one_of")
 ORDER_OPS = ("greater_than", "less_than")
 
 
+def parse_moment(text: str) -> float | None:
+    """Unix seconds of an ISO date-time that says its zone (``2027-01-10T09:00:00+01:00``,
+    ``...Z``), else None: a schedule's moment must not depend on where it is read."""
+    try:
+        moment = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return None if moment.tzinfo is None else moment.timestamp()
+
+
+def moment_words(seconds: float) -> str:
+    """A schedule's moment as a site owner reads it: ``2027-01-10 08:00 UTC``."""
+    return _dt.datetime.fromtimestamp(seconds, _dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def parse_date(text: str) -> float | None:
     """Unix seconds of an ISO date or date-time (UTC unless it says otherwise), else None."""
     try:
@@ -391,6 +406,17 @@ class Translation:
 
 
 @dataclass
+class Limit:
+    """Enough answers: once the collector has stored this many, no new visitor is shown the
+    survey (within a minute; a visitor already in it finishes)."""
+
+    responses: int = spec("How many.", minimum=1, maximum=10_000_000)
+    count: Literal["responses", "answers"] = spec(
+        "responses: completed responses (the last question answered); answers: showings with any "
+        "answer.", default="responses")
+
+
+@dataclass
 class Survey:
     """A survey: its questions, when it appears and how often."""
 
@@ -425,8 +451,33 @@ class Survey:
     translations: dict[str, Translation] = spec(
         "The survey in other languages, by language code; the visitor's `language` trait, else their "
         "browser's language, picks one (else the survey's own).", default_factory=dict)
+    starts_at: str | None = spec(
+        "Not shown before this moment: an ISO date-time with its zone (2027-01-10T09:00:00+01:00, or Z "
+        "for UTC). Preview ignores it.", default=None, max_len=40)
+    ends_at: str | None = spec(
+        "Not shown from this moment on (same form as starts_at); a visitor already in the survey "
+        "finishes it. Preview ignores it.", default=None, max_len=40)
+    limit: Limit | None = spec(
+        "Stop after this many responses, counted by the collector (it needs the bundle: "
+        "`--bundle`). Preview ignores it.", default=None)
+
+    def window(self) -> tuple[float, float]:
+        """When it may show, in Unix seconds: (opens, closes); 0 where the file sets no bound."""
+        opens = parse_moment(self.starts_at) if self.starts_at else None
+        closes = parse_moment(self.ends_at) if self.ends_at else None
+        return opens or 0.0, closes or 0.0
 
     def validate(self, path: str) -> None:
+        for name in ("starts_at", "ends_at"):
+            text = getattr(self, name)
+            if text is not None and parse_moment(text) is None:
+                raise FormatError(join_path(path, name),
+                                  f"{text!r} is not an ISO date-time with a zone, like 2027-01-10T09:00:00+01:00 "
+                                  "or 2027-01-10T08:00:00Z")
+        opens, closes = self.window()
+        if opens and closes and closes <= opens:
+            raise FormatError(join_path(path, "ends_at"), f"{self.ends_at} is not after starts_at "
+                              f"{self.starts_at}: the survey would never show")
         if (self.frequency == "every_n_days") != (self.every_days is not None):
             raise FormatError(join_path(path, "every_days"),
                               "every_n_days needs every_days" if self.every_days is None

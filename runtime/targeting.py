@@ -7,7 +7,8 @@ understands. Nothing here touches the browser, so it runs and is tested under CP
 exactly as it runs in the visitor's Pyodide.
 
 Checks, in order (the first that fails is the reason): the trigger; preview (which skips
-every check after it); draft status; install(id); page rules; audience (identified,
+every check after it); draft status; the schedule (starts_at, ends_at); the response
+limit; install(id); page rules; audience (identified,
 device, language, traits); frequency; the site's cooldown; the sample.
 """
 
@@ -21,13 +22,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .extensions import uses_extensions
-from .survey_format import PageRule, PageRules, SiteSettings, Survey, ValueRule, ValueRules, parse_date
+from .survey_format import PageRule, PageRules, SiteSettings, Survey, ValueRule, ValueRules, moment_words, parse_date
 
 DAY = 86400.0
 HOUR = 3600.0
 PAGE_BOUND = ("page_view", "seconds", "scroll", "exit_intent")
 # The checks of decide(), in order; a Decision's stage is the one that decided it.
-STAGES = ("trigger", "preview", "draft", "manual", "device", "pages", "audience", "frequency",
+STAGES = ("trigger", "preview", "draft", "schedule", "limit", "manual", "device", "pages", "audience", "frequency",
           "cooldown", "sample", "eligible")
 
 
@@ -58,6 +59,9 @@ class Context:
     device: str = "desktop"
     language: str = ""         # the browser's; the `language` trait wins
     visitor_id: str = ""
+    # The surveys whose response limit the collector says is reached (None: not known, as
+    # when the collector could not be asked: a limited survey then shows).
+    closed: frozenset[str] | None = None
 
 
 @dataclass
@@ -217,6 +221,15 @@ def _is_set(value: Any) -> bool:
 def value_rule_holds(rule: ValueRule, data: Mapping[str, Any]) -> bool:
     actual = data.get(rule.key)
     op = rule.op
+    if isinstance(actual, list) and op not in ("is_set", "is_not_set"):
+        # A list (the choices picked): equals / contains / one_of if one item does; not_...
+        # if none does; greater_than / less_than never.
+        positive = op.removeprefix("not_")
+        if positive in ("greater_than", "less_than"):
+            return False
+        hit = any(value_rule_holds(ValueRule(rule.key, positive, rule.value, rule.values),  # type: ignore[arg-type]
+                                   {rule.key: item}) for item in actual)
+        return hit != op.startswith("not_")
     if op == "is_set":
         return _is_set(actual)
     if op == "is_not_set":
@@ -301,6 +314,24 @@ def _audience(survey: Survey, ctx: Context) -> tuple[bool, str]:
     return True, ""
 
 
+# -- the schedule -----------------------------------------------------------------------
+def _schedule(survey: Survey, now: float) -> tuple[bool, str, float]:
+    """Inside the survey's window? Before it, also when it opens."""
+    opens, closes = survey.window()
+    if opens and now < opens:
+        days = (opens - now) / DAY
+        when = f"in {days:.1f} days" if days >= 1 else f"in {(opens - now) / HOUR:.1f} h"
+        return False, f"schedule: starts {moment_words(opens)} ({when})", opens
+    if closes and now >= closes:
+        return False, f"schedule: ended {moment_words(closes)}", 0.0
+    return True, "", 0.0
+
+
+def has_ended(survey: Survey, now: float) -> bool:
+    closes = survey.window()[1]
+    return bool(closes) and now >= closes
+
+
 # -- frequency and cooldown -------------------------------------------------------------
 def _frequency(survey: Survey, history: History, now: float) -> tuple[bool, str, float]:
     shown = history.shown.get(survey.id)
@@ -345,6 +376,12 @@ def decide(survey: Survey, what: Occurrence, ctx: Context, history: History,
         return Decision(True, reason, preview=True, stage="preview")
     if survey.status != "published":
         return Decision(False, "the survey is a draft; only a preview shows it", stage="draft")
+    ok, why, opens = _schedule(survey, ctx.now)
+    if not ok:
+        return Decision(False, why, not_before=opens, stage="schedule")
+    if survey.limit is not None and ctx.closed is not None and survey.id in ctx.closed:
+        return Decision(False, f"limit: the collector has {survey.limit.responses} {survey.limit.count}; "
+                               "no new visitor sees it", stage="limit")
     if what.kind == "manual":
         return Decision(True, f"shown by install({survey.id!r})", stage="manual")
     if survey.trigger.type == "exit_intent" and ctx.device != "desktop":
@@ -416,7 +453,7 @@ def next_page_view_survey(surveys: Iterable[Survey], history: History,
     for survey in surveys:            # the same order as choose()
         if survey.trigger.type not in PAGE_BOUND or survey.status != "published":
             continue
-        if depends_on_page(survey) or (survey.audience.sample < 100 and not visitor_id):
+        if depends_on_page(survey) or is_scheduled(survey) or (survey.audience.sample < 100 and not visitor_id):
             return None
         d = decide(survey, Occurrence("page_view"), ctx, history, settings)
         if d.show:   # one that needs an extension shows once the runtime has loaded it
@@ -426,11 +463,18 @@ def next_page_view_survey(surveys: Iterable[Survey], history: History,
     return None
 
 
+def is_scheduled(survey: Survey) -> bool:
+    """Does it have a starts_at, an ends_at or a response limit? Then whether it shows depends
+    on when the page is viewed (and on the collector's count), not only on when a hint was
+    written: never shown ahead."""
+    return any(survey.window()) or survey.limit is not None
+
+
 def could_be_ahead_on_event(survey: Survey, settings: SiteSettings | None = None) -> bool:
     """Could an event show this survey before the runtime is up (by a hint)? Only if the
-    decision needs neither the page, the visitor's traits nor the event's properties, and
-    showing it needs no extension (the runtime loads those first)."""
-    return survey.trigger.type == "event" and survey.status == "published" and \
+    decision needs neither the page, the visitor's traits, the event's properties nor the
+    time (a schedule), and showing it needs no extension (the runtime loads those first)."""
+    return survey.trigger.type == "event" and survey.status == "published" and not is_scheduled(survey) and \
         not depends_on_page(survey) and survey.trigger.properties is None and not uses_extensions(survey, settings)
 
 
@@ -461,13 +505,24 @@ def next_event_surveys(surveys: Iterable[Survey], history: History,
     return out
 
 
-def could_show_again(survey: Survey, history: History) -> bool:
+def could_show_again(survey: Survey, history: History, now: float = 0.0) -> bool:
     """Could this survey ever show to this visitor again (outside preview and install(id))?"""
-    if survey.status != "published":
+    if survey.status != "published" or has_ended(survey, now):
         return False
     if survey.frequency == "once" and survey.id in history.shown:
         return False
     return not (survey.frequency == "until_responded" and survey.id in history.responded)
+
+
+def _merge_window(windows: dict[str, list[float]], key: str, survey: Survey) -> None:
+    """Widen the window of ``key`` (an occurrence) to take in this survey's: from the earliest
+    start to the latest end, 0 meaning no bound, so that the window never hides a survey."""
+    opens, closes = survey.window()
+    if key not in windows:
+        windows[key] = [opens, closes]
+    else:
+        was = windows[key]
+        windows[key] = [min(was[0], opens), 0.0 if not (was[1] and closes) else max(was[1], closes)]
 
 
 def trigger_hint(surveys: Iterable[Survey], history: History | None = None,
@@ -477,7 +532,9 @@ def trigger_hint(surveys: Iterable[Survey], history: History | None = None,
     Without ``history`` this is the site's hint (the build puts it in the manifest); with
     it, this visitor's (the runtime stores it for the loader): ``not_before`` is then the
     time before which nothing can show. A page view that fires none of these events, or
-    comes before ``not_before``, never downloads Pyodide.
+    comes before ``not_before``, never downloads Pyodide. ``windows`` says when each event
+    (by name) and page views (``page_view``) could show anything at all, from the surveys'
+    schedules: [opens, closes] in Unix seconds, 0 for no bound; only bounded ones are given.
     """
     history = history or History()
     settings = settings or SiteSettings()
@@ -485,14 +542,18 @@ def trigger_hint(surveys: Iterable[Survey], history: History | None = None,
     page_view = exit_intent = False
     scroll: set[int] = set()
     earliest: float | None = None
+    event_windows: dict[str, list[float]] = {}
+    page_windows: dict[str, list[float]] = {}
     for s in surveys:
-        if not could_show_again(s, history):
+        if not could_show_again(s, history, now):
             continue
         t = s.trigger
         if t.type == "event" and t.event:
             events.add(t.event)
+            _merge_window(event_windows, t.event, s)
         elif t.type in PAGE_BOUND:
             page_view = True
+            _merge_window(page_windows, "page_view", s)
             if t.type == "scroll" and t.percent:
                 scroll.add(t.percent)
             exit_intent = exit_intent or t.type == "exit_intent"
@@ -500,7 +561,10 @@ def trigger_hint(surveys: Iterable[Survey], history: History | None = None,
             continue
         _, _, again = _frequency(s, history, now)
         _, _, ends = _cooldown(s, history, settings, now)
-        when = max(again, ends)
+        when = max(again, ends, s.window()[0])
         earliest = when if earliest is None else min(earliest, when)
+    windows = {"events": {k: w for k, w in sorted(event_windows.items()) if any(w)},
+               "page_view": page_windows["page_view"] if any(page_windows.get("page_view", [0, 0])) else None}
     return {"events": sorted(events), "page_view": page_view, "scroll": sorted(scroll),
-            "exit_intent": exit_intent, "not_before": earliest if earliest and earliest > now else 0}
+            "exit_intent": exit_intent, "not_before": earliest if earliest and earliest > now else 0,
+            "event_windows": windows["events"], "page_view_window": windows["page_view"]}

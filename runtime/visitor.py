@@ -63,7 +63,7 @@ class Visitor:
     def context(self, page: Page, now: float) -> Context:
         """What the targeting engine knows when it decides."""
         return Context(url=page.url, traits=dict(self.traits), preview_id=page.preview_id, now=now,
-                       device=page.device, language=page.language, visitor_id=self.id)
+                       device=page.device, language=page.language, visitor_id=self.id, closed=page.closed)
 
     def language(self, page: Page, now: float) -> str:
         """The language the visitor reads: their `language` trait, else the browser's."""

@@ -24,6 +24,8 @@ interface Hint {
   scroll?: number[];
   exit_intent?: boolean;
   not_before?: number;
+  event_windows?: Record<string, number[]>;
+  page_view_window?: number[] | null;
   page_view_survey?: Ahead | null;
   event_surveys?: Record<string, string>;
 }
@@ -150,9 +152,11 @@ interface InitMessage {
   ahead: Ahead | null;
   ahead_event: string | null;
   collector: string | null;
+  status_url?: string | null;
   storage: Record<string, any>;
   page: PageFacts;
   site_data?: Record<string, any>;
+  status?: any;
 }
 interface CommandMessage {
   type: "command";
@@ -297,6 +301,7 @@ interface SondageProtocol {
   acked_version: number;
   early_id: string;
   worker_silent_ms: number;
+  status_wait_ms: number;
   segment_commands: { track: "event"; identify: "identify"; page: "page"; };
   segment_event_name: string;
   to_runtime: { init: "init"; command: "command"; page: "page"; scroll: "scroll"; exit_intent: "exit_intent"; storage: "storage"; ui: "ui"; delivered: "delivered"; undelivered: "undelivered"; wake: "wake"; online: "online"; started: "started"; sdk_reply: "sdk_reply"; loaded: "loaded"; };

@@ -70,17 +70,27 @@
     return typeof name === "string" ? name : null;
   }
 
-  /* Could this message show a survey, by the hint? (hint.events null: any event.) */
-  /** @param {QueuedMessage} m @param {Hint} hint @param {boolean} installed */
-  function couldShow(m, hint, installed) {
+  /* Inside a window Python wrote ([opens, closes] in seconds, 0: no bound), or no window? */
+  /** @param {number[] | null | undefined} w @param {number} now */
+  function within(w, now) {
+    return !w || (now >= w[0] && (!w[1] || now < w[1]));
+  }
+
+  /* Could this message show a survey at `now` (seconds), by the hint? (hint.events null: any event.) */
+  /** @param {QueuedMessage} m @param {Hint} hint @param {boolean} installed @param {number} now */
+  function couldShow(m, hint, installed, now) {
     m = plain(m);
     var events = hint.events || [];
     /** @param {unknown} name */
-    var named = function (name) { return hint.events === null || events.indexOf(/** @type {string} */ (name)) >= 0; };
+    var named = function (name) {
+      return hint.events === null || (events.indexOf(/** @type {string} */ (name)) >= 0 &&
+        within((hint.event_windows || {})[/** @type {string} */ (name)], now));
+    };
+    var pages = !!hint.page_view && within(hint.page_view_window, now);
     var args = m.args || [];
-    if (m.type === TO_FRAME.page) return installed && !!hint.page_view;
+    if (m.type === TO_FRAME.page) return installed && pages;
     if (m.name === "debug") return true;
-    if (m.name === "install") return args.length > 0 || !!hint.page_view;
+    if (m.name === "install") return args.length > 0 || pages;
     if (m.name === "event") return named(args[0]);
     return false;
   }
@@ -96,7 +106,7 @@
       var m = s.queue[i];
       var args = m.args || [];
       if ((m.name === "install" && args.length > 0) || m.name === "debug") return true;
-      if (!quiet && couldShow(m, s.hint, s.installed)) return true;
+      if (!quiet && couldShow(m, s.hint, s.installed, s.now / 1000)) return true;
     }
     return false;
   }

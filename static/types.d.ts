@@ -18,7 +18,7 @@ type CheckedCall =
 interface SondageLogic {
   toData(value: unknown): any;
   check(args: ArrayLike<unknown>): CheckedCall;
-  couldShow(m: QueuedMessage, hint: Hint, installed: boolean): boolean;
+  couldShow(m: QueuedMessage, hint: Hint, installed: boolean, now: number): boolean;
   shouldBoot(s: { queue: QueuedMessage[]; hint: Hint; now: number; installed: boolean; preview: boolean;
                   debug: boolean }): boolean;
   pickHint(mine: Hint | null, dataId: string, siteHint: Hint): Hint;

@@ -13,7 +13,25 @@ const inbox = [];
 /** @type {((m: ToRuntimeMessage) => void) | null} */
 let deliver = null;
 
-self.onmessage = (e) => { if (deliver) deliver(e.data); else inbox.push(e.data); };
+/** @type {Promise<unknown> | null} */
+let status = null;
+self.onmessage = (e) => {
+  askStatus(e.data);
+  if (deliver) deliver(e.data); else inbox.push(e.data);
+};
+
+/* A site with a limited survey: the collector's status is asked for as soon as init names
+ * it, while Pyodide starts, and handed to Python with init (null if it does not come in time:
+ * Python then shows the surveys; a page never waits on the collector). */
+/** @param {ToRuntimeMessage} m */
+function askStatus(m) {
+  if (m.type !== TO_RUNTIME.init || status || !m.status_url) return;
+  const url = m.status_url;
+  status = Promise.race([
+    plainFetch(url, { credentials: "omit" }).then((r) => (r.ok ? r.json() : null)),
+    new Promise((done) => setTimeout(() => done(null), PROTOCOL.status_wait_ms)),
+  ]).catch(() => null);
+}
 
 /** @param {WorkerToFrameMessage} message */
 function toFrame(message) {
@@ -216,11 +234,12 @@ async function boot() {
   }
   const imported = performance.now();
   const data = await siteData;
+  const known = status ? await status : null;
   browser.start((/** @type {string} */ text) => self.postMessage(text));
   const quiet = store && snapshot !== "restored" ? snapshotWhenQuiet() : () => {};
   deliver = (m) => {
     quiet();
-    if (m.type === TO_RUNTIME.init) m.site_data = data;
+    if (m.type === TO_RUNTIME.init) { m.site_data = data; m.status = known; }
     browser.receive(JSON.stringify(m));
   };
   for (const m of inbox.splice(0)) deliver(m);

@@ -1,5 +1,6 @@
 """The collector's routes for reading answers, behind the admin token (``auth``): the
-responses (a page and JSON), the exports, the results dashboard and the survey gallery."""
+responses (a page and JSON), the exports, the results dashboard with each response on its
+own, and the survey gallery."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import exports, pages, results
+from . import exports, pages, respondents, results
 from .replies import error, html_page
 from .state import collector
 
@@ -71,6 +72,50 @@ async def dashboard_csv(request: Request) -> Response:
     return Response(exports.to_csv(records), media_type="text/csv; charset=utf-8", headers={
         "Cache-Control": "no-store",
         "Content-Disposition": f'attachment; filename="sondage-{f.site}-answers.csv"'})
+
+
+async def responses_list(request: Request) -> Response:
+    """The responses of the dashboard's filter, newest first, each a link to the whole of it."""
+    store, token = collector(request).store, request.query_params.get("token", "")
+    try:
+        f = results.Filter.from_query(request.query_params)
+    except results.FilterError as e:
+        site = request.query_params.get("site") or "?"
+        return html_page(pages.respondents_page([], 0, results.Filter(site), token=token, error=str(e)), 400)
+    rows = await run_in_threadpool(respondents.listed, store, f)
+    total = len(rows) if len(rows) < respondents.LISTED else await run_in_threadpool(respondents.counted, store, f)
+    return html_page(pages.respondents_page(rows, total, f, token=token))
+
+
+async def response_one(request: Request) -> Response:
+    """One response: all its answers, the visitor's traits, its page, time and vendor ids."""
+    store, token = collector(request).store, request.query_params.get("token", "")
+    try:
+        f = results.Filter.from_query(request.query_params)
+    except results.FilterError as e:
+        return error(400, str(e))
+    key = request.query_params.get("id", "")
+    if not key:
+        return error(400, "id: which response (?id=<response id>)")
+    found = await run_in_threadpool(respondents.one, store, f.site, key)
+    if found is None:
+        return error(404, f"id: no response {key[:80]!r} on site {f.site!r}")
+    return html_page(pages.response_page(found, f, token=token))
+
+
+async def responses_csv(request: Request) -> Response:
+    """The dashboard's filter as a CSV with one row per response, one column per question."""
+    c = collector(request)
+    try:
+        f = results.Filter.from_query(request.query_params)
+    except results.FilterError as e:
+        return error(400, str(e))
+    records = await run_in_threadpool(c.store.export_where, results.answer_conditions(f))
+    site = c.config.catalogue.sites.get(f.site) if c.config.catalogue else None
+    surveys = {s.id: s for s in site.surveys} if site else {}
+    return Response(respondents.per_response_csv(records, surveys), media_type="text/csv; charset=utf-8", headers={
+        "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="sondage-{f.site}-responses.csv"'})
 
 
 async def gallery(request: Request) -> Response:

@@ -48,7 +48,8 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
     """The collector on ``store``, configured by ``config``; serving ``bundle``'s files if given."""
     shared = Collector(store, config, Files(bundle) if bundle is not None else None,
                        Origins(config, serves_bundle=bundle is not None),
-                       WebhookQueue(store, config.webhooks, config.webhook_base_delay, config.relays))
+                       WebhookQueue(store, config.webhooks, config.webhook_base_delay, config.relays,
+                                    relay_when=config.relay_when))
     figures = metrics.Metrics()
     shared.queue.observe = figures.delivered
     cors = Middleware(Cors, origins=shared.origins)
@@ -76,6 +77,9 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
         Route("/export", admin_routes.export_answers, methods=["GET"], middleware=admin),
         Route("/dashboard", admin_routes.dashboard, methods=["GET"], middleware=admin),
         Route("/dashboard/export.csv", admin_routes.dashboard_csv, methods=["GET"], middleware=admin),
+        Route("/dashboard/responses", admin_routes.responses_list, methods=["GET"], middleware=admin),
+        Route("/dashboard/response", admin_routes.response_one, methods=["GET"], middleware=admin),
+        Route("/dashboard/responses.csv", admin_routes.responses_csv, methods=["GET"], middleware=admin),
         Route("/gallery", admin_routes.gallery, methods=["GET"], middleware=admin),
         Route("/_sondage/stage/{site}.html", routes.stage, methods=["GET"]),
         Route("/_sondage/{name}", routes.vendor, methods=["GET"]),
@@ -83,6 +87,7 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
         Route("/healthz", availability.healthz, methods=["GET"]),
         Route("/readyz", availability.readyz, methods=["GET"]),
         Route("/metrics", metrics.metrics, methods=["GET"], middleware=scrape),
+        Route("/status/{site}.json", routes.site_status, methods=["GET"]),
         Route("/{path:path}", routes.bundle_file, methods=["GET", "HEAD"]),
     ])
     app.state.collector = shared

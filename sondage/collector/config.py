@@ -10,6 +10,7 @@ the server (rate limits, extra origins). Every problem names the field::
       shop-key:                                   # a site (the snippet's apiKey)
         - url: https://hooks.example/sondage
           secret_env: SONDAGE_WEBHOOK_SECRET      # the HMAC secret, from the environment
+          when: {rules: [{key: response_int, op: less_than, value: 7}]}   # optional: these answers only
     relay:                                        # answers from links and emails, to the vendors
       shop-key:
         VENDOR: {...}                             # its settings: see its module in runtime/vendors/
@@ -25,11 +26,12 @@ from typing import Any
 
 import yaml
 
-from runtime.survey_format import ORIGIN_PATTERN
+from runtime.survey_format import ORIGIN_PATTERN, ValueRules
 from runtime.vendors import registry
 from runtime.vendors.base import RelayConfigError
 
 from ..catalogue import Catalogue
+from . import conditions
 from .relay import Relays
 from .webhooks import Webhook
 
@@ -47,6 +49,8 @@ class CollectorConfig:
     rate_per_second: float = 2.0          # ... and then this many a second; 0 turns it off
     webhooks: dict[str, list[Webhook]] = field(default_factory=dict)
     relays: dict[str, Relays] = field(default_factory=dict)   # per site: each vendor's REST API
+    # per site and vendor: the answers its relay takes (`when`; none: every answer it can identify)
+    relay_when: dict[str, dict[str, ValueRules]] = field(default_factory=dict)
     catalogue: Catalogue | None = None    # the surveys served (from the bundle): records are checked
     webhook_interval: float = 1.0         # how often the queue is worked, seconds
     webhook_base_delay: float = 10.0      # the first retry's wait; it doubles each time
@@ -123,7 +127,14 @@ def load(path: Path | None, environ: dict[str, str] | None = None) -> CollectorC
             if not isinstance(secret_env, str) or not env.get(secret_env):
                 raise ConfigError(f"{here}.secret_env: name an environment variable that holds the secret "
                                   f"({secret_env!r} is not set)")
-            config.webhooks.setdefault(str(site), []).append(Webhook(entry["url"], env[secret_env]))
+            unknown = sorted(set(entry) - {"url", "secret_env", "when"})
+            if unknown:
+                raise ConfigError(f"{here}: unknown field(s) {', '.join(unknown)} (url, secret_env, when)")
+            try:
+                when = conditions.parse(entry.get("when"), here.removeprefix(f"{where}: "))
+            except conditions.ConditionError as e:
+                raise ConfigError(f"{where}: {e}") from None
+            config.webhooks.setdefault(str(site), []).append(Webhook(entry["url"], env[secret_env], when))
     relay = data.get("relay") or {}
     if not isinstance(relay, dict):
         raise ConfigError(f"{where}: relay: a mapping from site key to its {' / '.join(_relayed())} settings")
@@ -134,10 +145,17 @@ def load(path: Path | None, environ: dict[str, str] | None = None) -> CollectorC
         relays: Relays = {}
         for name, vendor in registry.VENDORS.items():
             if name in vendors:
+                settings = dict(vendors[name]) if isinstance(vendors[name], dict) else vendors[name]
                 try:
-                    relays[name] = vendor.relay(vendors[name], f"{here}.{name}", env)
+                    when = conditions.parse(settings.pop("when", None), f"relay.{site}.{name}") \
+                        if isinstance(settings, dict) else None
+                    relays[name] = vendor.relay(settings, f"{here}.{name}", env)
                 except RelayConfigError as e:
                     raise ConfigError(str(e)) from None
+                except conditions.ConditionError as e:
+                    raise ConfigError(f"{where}: {e}") from None
+                if when is not None:
+                    config.relay_when.setdefault(str(site), {})[name] = when
         config.relays[str(site)] = relays
     return config
 

@@ -474,6 +474,16 @@ class Store:
         with self.engine.connect() as connection:
             return [json.loads(r) for r in connection.execute(query.limit(limit)).scalars()]
 
+    def showings_answered(self, site: str, survey_ids: builtins.list[str]) -> dict[str, tuple[int, int]]:
+        """For each of these surveys: (showings with an answer, showings completed), from real
+        visitors (not previews). One query; a showing counts once however many answers it has
+        (`opens` and `closes` flag its first and first completing answer)."""
+        query = (sa.select(responses.c.survey_id, sa.func.sum(responses.c.opens), sa.func.sum(responses.c.closes))
+                 .where(responses.c.site == site, responses.c.survey_id.in_(survey_ids), responses.c.preview == 0)
+                 .group_by(responses.c.survey_id))
+        with self.engine.connect() as connection:
+            return {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in connection.execute(query)}
+
     def sites(self) -> builtins.list[str]:
         """The sites that have answers or views."""
         with self.engine.connect() as connection:

@@ -55,7 +55,8 @@ def safe_cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def _flat(value: Any) -> Any:
+def flat(value: Any) -> Any:
+    """A trait as a cell: a date trait ({type: date, value}) as its ISO day."""
     if isinstance(value, dict) and value.get("type") == "date":
         stamp = value.get("value")
         if isinstance(stamp, (int, float)):
@@ -77,8 +78,8 @@ def to_csv(records: Iterable[dict[str, Any]]) -> str:
         answer_props = r.get("response_properties") or {}
         writer.writerow([safe_cell(r.get(c)) for c in COLUMNS]
                         + [safe_cell(identities.get(c)) for c in IDENTITY_COLUMNS]
-                        + [safe_cell(_flat(user.get(k))) for k in users]
-                        + [safe_cell(_flat(answer_props.get(k))) for k in props])
+                        + [safe_cell(flat(user.get(k))) for k in users]
+                        + [safe_cell(flat(answer_props.get(k))) for k in props])
     return "\ufeff" + out.getvalue()     # a BOM: spreadsheets then read the file as UTF-8
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -23,14 +24,16 @@ from markupsafe import Markup
 
 from build import STATIC
 from runtime.placement import POSITIONS, THEMES
-from runtime.survey_format import Survey, ValueRule, ValueRules, parse_date
+from runtime.survey_format import Survey, ValueRule, ValueRules, moment_words, parse_date
 from runtime.vendors import registry
 
 from ..catalogue import Catalogue
 from ..links import survey_link
 from ..snippet import snippet
 from ..survey_pages import embed_html
-from .results import QuestionResult, Results
+from .exports import flat
+from .respondents import Response, ResponseRow
+from .results import Filter, QuestionResult, Results
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # Served at /_sondage/<name>, from static/ (build.STATIC: beside the packages in a checkout and
@@ -85,6 +88,23 @@ def choice_chart(question: QuestionResult) -> dict[str, Any]:
                  {"field": "choice", "type": "nominal", "sort": "-x", "title": None},
                  f"Choices picked for {question.prompt!r}", {"value": "#5b4aa8"},
                  height=max(60, 26 * len(values)))
+
+
+TREND_TITLES = {"nps": "NPS", "csat": "CSAT (% satisfied)", "rating": "average"}
+
+
+def trend_chart(question: QuestionResult, period: str) -> dict[str, Any]:
+    """The question's figure per day or week, a line with its points."""
+    values = [{"start": start, "figure": round(value, 2), "answers": n} for start, value, n in question.trend]
+    title = TREND_TITLES.get(question.type, "figure")
+    spec = _bars(values, {"field": "start", "type": "temporal", "timeUnit": "utcyearmonthdate", "title": None,
+                          "axis": {"tickCount": {"interval": period, "step": 1}, "labelOverlap": True,
+                                   "format": "%b %d"}},
+                 {"field": "figure", "type": "quantitative", "title": title,
+                  **({"scale": {"domain": [-100, 100]}} if question.type == "nps" else {})},
+                 f"{title} per {period} for {question.prompt!r}", {"value": "#5b4aa8"})
+    spec["mark"] = {"type": "line", "point": True, "tooltip": True}
+    return spec
 
 
 FILLED_DAYS = 3 * 366  # the longest span whose empty days are drawn as 0
@@ -150,14 +170,29 @@ def dashboard_page(results: Results, *, sites: list[str], token: str, error: str
         for q in s.questions:
             chart_id = (chart(scale_chart(q)) if q.distribution and any(n for _, n in q.distribution)
                         else chart(choice_chart(q)) if q.choices and any(n for _, n in q.choices) else None)
-            questions.append({"q": q, "chart": chart_id})
-        surveys.append({"s": s, "questions": questions})
+            questions.append({"q": q, "chart": chart_id,
+                              "trend_chart": chart(trend_chart(q, results.period)) if q.trend else None})
+        surveys.append({"s": s, "questions": questions,
+                        "query": urlencode({**replace(results.filter, survey=s.id).params(), "token": token})})
     f = results.filter
     return _ENV.get_template("dashboard.html").render(
         results=results, surveys=surveys, f=f, sites=sites, token=token, error=error,
         per_day_chart=chart(per_day_chart(results.per_day)) if results.per_day else None,
         charts=charts, csv=urlencode({**f.params(), "token": token}),
         survey_ids=[s.id for s in results.surveys])
+
+
+# -- one person's answers together ----------------------------------------------------------
+def respondents_page(rows: list[ResponseRow], total: int, f: Filter, *, token: str, error: str = "") -> str:
+    query = urlencode({**f.params(), "token": token})
+    return _ENV.get_template("respondents.html").render(rows=rows, total=total, f=f, token=token, error=error,
+                                                        query=query, back=query)
+
+
+def response_page(r: Response, f: Filter, *, token: str) -> str:
+    query = urlencode({**f.params(), "token": token})
+    shown = replace(r, traits={k: flat(v) for k, v in r.traits.items()})
+    return _ENV.get_template("response.html").render(r=shown, query=query, back=query)
 
 
 # -- the gallery ---------------------------------------------------------------------------
@@ -238,6 +273,11 @@ def targeting_words(survey: Survey) -> list[str]:
     lines = [f"Shows {trigger}."]
     if survey.status == "draft":
         lines.append("Draft: only a preview shows it.")
+    opens, closes = survey.window()
+    if opens or closes:
+        span = [f"from {moment_words(opens)}"] if opens else []
+        span += [f"until {moment_words(closes)}"] if closes else []
+        lines.append(f"Runs {' '.join(span)} (a preview shows it at any time).")
     if survey.pages and survey.pages.rules:
         clauses = [f"whose {'URL' if r.field == 'url' else 'path'} {PAGE_OPS[r.op]} {_quoted(r.value)}"
                    for r in survey.pages.rules]

@@ -3,9 +3,11 @@
 Per survey: views (showings displayed), responses (showings with an answer), completed
 responses and the completion rate; per question: the distribution of a scale (with NPS's
 promoters, passives and detractors, or the average of a CSAT or rating), choice counts,
-the latest text answers; and answers per day. One :class:`Filter` (dates, page, a trait,
-preview or live) selects the rows of every figure and of the CSV download, so the two
-always agree.
+the latest text answers; and answers per day. Each count has its share; NPS, CSAT and the
+average rating have a trend (per day over a month or less, else per week) and, when the
+filter has dates, the figures of the period of the same length just before. One
+:class:`Filter` (dates, page, a trait, preview or live) selects the rows of every figure and
+of the CSV downloads, so they always agree.
 """
 
 from __future__ import annotations
@@ -131,6 +133,17 @@ class QuestionResult:
     nps: dict[str, int] | None = None           # promoters, passives, detractors, score
     choices: list[tuple[str, int]] = field(default_factory=list)        # (choice, count), most picked first
     latest: list[tuple[str, str]] = field(default_factory=list)         # (answered_at, text), newest first
+    # The question's figure (NPS score, CSAT %, average rating) per period: (first day, figure, answers).
+    trend: list[tuple[str, float, int]] = field(default_factory=list)
+
+    def share(self, count: int) -> float:
+        """A count as a part of this question's answers (a multiple-choice's shares add up to more)."""
+        return count / self.answers if self.answers else 0.0
+
+    @property
+    def figure(self) -> float | None:
+        """The one figure a site owner follows: NPS's score, CSAT's % satisfied (4 or 5), a rating's average."""
+        return figure(self.type, dict(self.distribution))
 
 
 @dataclass
@@ -153,9 +166,69 @@ class Results:
     filter: Filter
     surveys: list[SurveyResult]
     per_day: list[tuple[str, int | None, int]]     # (day, views, responses)
+    period: Literal["day", "week"] = "day"         # the trends' step
+    previous: Results | None = None                # the period of the same length just before (dated filters)
+
+    def earlier(self, survey_id: str, question_id: str | None = None) -> SurveyResult | QuestionResult | None:
+        """The same survey (or question) in the previous period, if there is one."""
+        if self.previous is None:
+            return None
+        s = next((x for x in self.previous.surveys if x.id == survey_id), None)
+        if s is None or question_id is None:
+            return s
+        return next((q for q in s.questions if q.id == question_id), None)
 
 
-def compute(store: Store, f: Filter, catalogue: Catalogue | None = None) -> Results:
+TREND_TYPES = SCALE_TYPES      # nps, csat, rating: a figure over time
+
+
+def figure(kind: str, counted: Mapping[int, int]) -> float | None:
+    """NPS's score (-100..100), CSAT's % satisfied (4 or 5 of 5), or a rating's average."""
+    total = sum(counted.values())
+    if not total:
+        return None
+    if kind == "nps":
+        promoters = sum(n for v, n in counted.items() if v >= 9)
+        return 100 * (promoters - sum(n for v, n in counted.items() if v <= 6)) / total
+    if kind == "csat":
+        return 100 * sum(n for v, n in counted.items() if v >= 4) / total
+    return sum(v * n for v, n in counted.items()) / total
+
+
+def period_start(day: str, period: str) -> str | None:
+    """The trend's period a stored day falls in: the day itself, or its ISO week's Monday."""
+    try:
+        date = _dt.date.fromisoformat(day)
+    except ValueError:
+        return None
+    return day if period == "day" else (date - _dt.timedelta(days=date.weekday())).isoformat()
+
+
+def trend_period(f: Filter, days: list[str]) -> Literal["day", "week"]:
+    """Per day over a month or less (the filter's dates, else the answers'), else per week."""
+    first, last = f.since or (min(days) if days else None), f.until or (max(days) if days else None)
+    try:
+        span = (_dt.date.fromisoformat(last) - _dt.date.fromisoformat(first)).days + 1 if first and last else 0
+    except ValueError:
+        span = 0
+    return "day" if span <= 31 else "week"
+
+
+def previous_filter(f: Filter, today: _dt.date | None = None) -> Filter | None:
+    """The period of the same length just before a dated filter's (``until`` unset: today)."""
+    if not f.since:
+        return None
+    since = _dt.date.fromisoformat(f.since)
+    until = _dt.date.fromisoformat(f.until) if f.until else (today or _dt.datetime.now(_dt.UTC).date())
+    length = (until - since).days + 1
+    if length < 1:
+        return None
+    before = since - _dt.timedelta(days=1)
+    return Filter(site=f.site, survey=f.survey, since=(before - _dt.timedelta(days=length - 1)).isoformat(),
+                  until=before.isoformat(), url=f.url, trait=f.trait, mode=f.mode)
+
+
+def compute(store: Store, f: Filter, catalogue: Catalogue | None = None, *, compare: bool = True) -> Results:
     """Every figure of the dashboard for ``f``.
 
     A response (a showing with an answer) counts on the day, page and traits of its first
@@ -261,7 +334,22 @@ def compute(store: Store, f: Filter, catalogue: Catalogue | None = None) -> Resu
     days = sorted(set(answers_per_day) | set(views_per_day))
     per_day = [(d, None if seen is None else int(views_per_day.get(d, 0)), int(answers_per_day.get(d, 0)))
                for d in days]
-    return Results(f, surveys, per_day)
+    period = trend_period(f, days)
+    per_period: dict[tuple[str, str, str], dict[int, int]] = {}
+    for survey_id, question_id, value, day, count, _, _ in facts:
+        q = by_question.get((survey_id, question_id))
+        start = period_start(day, period)
+        if q is not None and q.type in TREND_TYPES and value is not None and start is not None:
+            counted = per_period.setdefault((survey_id, question_id, start), {})
+            counted[int(value)] = counted.get(int(value), 0) + int(count)
+    for (survey_id, question_id, start), counted in sorted(per_period.items()):
+        q = by_question[(survey_id, question_id)]
+        value = figure(q.type, counted)
+        if value is not None:
+            q.trend.append((start, value, sum(counted.values())))
+    before = previous_filter(f) if compare else None
+    previous = compute(store, before, catalogue, compare=False) if before else None
+    return Results(f, surveys, per_day, period, previous)
 
 
 def _questions(pairs: list[tuple[str, str]]) -> sa.ColumnElement[bool]:

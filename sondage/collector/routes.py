@@ -1,5 +1,6 @@
 """The collector's public routes: answers in (``POST /collect`` and its preflight), the
-gallery's stage page, the charting library, ``/health``, and the bundle's files.
+status of surveys with a response limit, the gallery's stage page, the charting library,
+``/health``, and the bundle's files.
 
 CORS and rate limiting are middlewares (``cors``, ``rate_limit``) around ``/collect``;
 checking the records is ``intake``'s.
@@ -10,6 +11,8 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+
+from runtime.protocol import STATUS_MAX_AGE_S
 
 from ..files import cache_control
 from . import pages
@@ -43,6 +46,19 @@ async def collect(request: Request) -> Response:
     request.app.state.metrics.answered(added, len(checked.rejected) + len(refused))
     return JSONResponse({"stored": added.stored, "duplicates": added.duplicates,
                          "rejected": [*checked.rejected, *refused]})
+
+
+async def site_status(request: Request) -> Response:
+    """Which of the site's surveys with a response limit have reached it (protocol.SiteStatus),
+    for any page's worker: public, and short-cached."""
+    c = collector(request)
+    site = request.path_params["site"]
+    catalogue = c.config.catalogue
+    if catalogue is None or site not in catalogue.sites:
+        return error(404, f"no site {site!r} in this collector's bundle (start it with --bundle to count "
+                          "response limits)")
+    status = await run_in_threadpool(c.limits.status, site, catalogue.sites[site].surveys)
+    return JSONResponse(status, headers={**STATIC_CORS, "Cache-Control": f"public, max-age={STATUS_MAX_AGE_S}"})
 
 
 async def preflight(request: Request) -> Response:

@@ -37,8 +37,10 @@ import sqlalchemy as sa
 
 from runtime.link_params import is_link_id
 from runtime.records import is_view
+from runtime.survey_format import ValueRules
 from runtime.vendors.base import json_refusal
 
+from .conditions import takes
 from .outbound import Outbound
 from .relay import Relays, relay_jobs
 from .writer import GroupWriter
@@ -80,6 +82,7 @@ deliveries = sa.Table(
 class Webhook:
     url: str
     secret: str
+    when: ValueRules | None = None      # only the answers that meet it (conditions.py); no response.completed
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -130,12 +133,14 @@ class WebhookQueue:
     """The collector's outgoing requests: webhooks, and relays to the vendors' REST APIs."""
 
     def __init__(self, store: Store, webhooks: dict[str, list[Webhook]], base_delay: float = BASE_DELAY,
-                 relays: dict[str, Relays] | None = None, per_destination: int = PER_DESTINATION) -> None:
+                 relays: dict[str, Relays] | None = None, per_destination: int = PER_DESTINATION,
+                 relay_when: dict[str, dict[str, ValueRules]] | None = None) -> None:
         self.store = store
         self.webhooks = webhooks
         self.base_delay = base_delay
         self.relays = relays or {}
         self.per_destination = max(1, per_destination)
+        self.relay_when = relay_when or {}      # per site and vendor: the answers its relay takes
         # (site, URL) -> the time before which this process sends it nothing (its Retry-After).
         self.held: dict[tuple[str, str], float] = {}
         self.outbound = Outbound(TIMEOUT)
@@ -170,14 +175,18 @@ class WebhookQueue:
             if replaced.get(record["id"]):
                 body["replaces"] = replaced[record["id"]]
             for hook in self.webhooks.get(record["site"], []):
+                if not takes(hook.when, record):
+                    continue
                 rows.append({"site": record["site"], "url": hook.url, "kind": "answer", "dedupe": dedupe,
                              "payload": json.dumps(body, sort_keys=True), "lane": lane,
                              "next_attempt_at": now, "created_at": now, "attempts": 0, "status": "pending"})
-                if record.get("completes_response") and record.get("response_id"):
+                if record.get("completes_response") and record.get("response_id") and hook.when is None:
                     rows.append({"site": record["site"], "url": hook.url, "kind": "response.completed",
                                  "dedupe": record["response_id"], "payload": "", "lane": lane,
                                  "next_attempt_at": now, "created_at": now, "attempts": 0, "status": "pending"})
-            for kind, url, job in relay_jobs(record, self.relays.get(record["site"], {})):
+            when = self.relay_when.get(record["site"], {})
+            relays = {n: r for n, r in self.relays.get(record["site"], {}).items() if takes(when.get(n), record)}
+            for kind, url, job in relay_jobs(record, relays):
                 rows.append({"site": record["site"], "url": url, "kind": kind, "dedupe": dedupe,
                              "payload": job, "lane": lane, "next_attempt_at": now, "created_at": now,
                              "attempts": 0, "status": "pending"})

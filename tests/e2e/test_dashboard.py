@@ -95,10 +95,10 @@ def test_dashboard_numbers_charts_keyboard_and_csv(browser, seeded):
         for q in s.questions:
             if q.nps:
                 words = page.locator(f"section[data-survey='{s.id}'] [data-question='{q.id}'] p.nps").inner_text()
-                counts = [f"{n} {noun}{'' if n == 1 else 's'}" for n, noun in (
+                counts = [f"{n} {noun}{'' if n == 1 else 's'} ({100 * n / q.answers:.0f}%)" for n, noun in (
                     (q.nps["promoters"], "promoter"), (q.nps["passives"], "passive"),
                     (q.nps["detractors"], "detractor"))]
-                assert words == f"NPS {q.nps['score']}: " + ", ".join(counts)
+                assert words == f"NPS {q.nps['score']}: " + ", ".join(counts)   # each group with its share
     # The per-day chart over a month: each date written once, in order.
     dates = _dates_drawn(page)
     assert len(dates) >= 3 and len(set(dates)) == len(dates) and [_day(d) for d in dates] == sorted(map(_day, dates))
@@ -218,3 +218,67 @@ def test_a_survey_seen_and_closed_unanswered_is_a_view(host, servers):
     [view] = wait_until(host.page, lambda: _views(servers.store, page_url), "the showing's view record")
     assert view["survey_id"] == "e2e-nps" and view["preview"] == 0 and len(view["response_id"]) >= 8
     assert "someone" not in str(view) and "u-view-1" not in str(view)
+
+
+def test_each_response_read_whole_trends_and_the_period_before(browser, seeded):
+    """Issue 31, items 3 and 4, as a site owner uses them: a dated range compared with the
+    period before, NPS over time, then every response of a survey, one of them whole (answers,
+    traits, page, time), and the CSV with a row per response."""
+    running, store, catalogue, kind = seeded
+    everything = compute(store, Filter(SITE), catalogue)
+    since, until = everything.per_day[10][0], everything.per_day[16][0]
+    f = Filter(SITE, since=since, until=until)
+    expected = compute(store, f, catalogue)
+    assert expected.previous is not None
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{running.runtime_url}dashboard?token=dash-token&site={SITE}&since={since}&until={until}")
+    expect(page.locator("figure[data-chart]").first).to_have_attribute("data-drawn", "1", timeout=15000)
+    assert page.locator("figure[data-drawn=failed]").count() == 0
+    before = expected.previous.filter
+    expect(page.locator("#compared")).to_have_text(
+        f"Compared with {before.since} to {before.until}, the period of the same length just before.")
+    for s in expected.surveys:
+        was = expected.earlier(s.id)
+        if s.responses or (was and was.responses):
+            dd = page.locator(f"section[data-survey='{s.id}'] dd:has([data-figure=responses])")
+            assert dd.inner_text().replace("\n", " ") == (
+                f"{s.responses} (previous period {was.responses}, {s.responses - was.responses:+d})")
+        for q in s.questions:
+            if q.nps and q.trend:
+                box = page.locator(f"section[data-survey='{s.id}'] [data-question='{q.id}']")
+                expect(box.locator("h4", has_text="NPS per day")).to_be_visible()
+                rows = box.locator("table.trend tbody tr").evaluate_all(   # in its closed <details>
+                    "rs => rs.map(r => [...r.cells].map(c => c.textContent))")
+                assert rows == [[d, f"{v:.0f}", str(n)] for d, v, n in q.trend]
+    page.screenshot(path=str(SHOTS / f"dashboard-{kind}-compared.png"), full_page=True)
+    # Every response of the survey with the hostile answer, newest first.
+    survey = next(s for s in everything.surveys if any(q.type == "text" for q in s.questions))
+    page.goto(f"{running.runtime_url}dashboard?token=dash-token&site={SITE}")
+    page.locator(f"section[data-survey='{survey.id}'] a", has_text="Read each response").click()
+    expect(page.locator("#count")).to_contain_text(f"{survey.responses} response")
+    listed = page.locator("#responses tbody tr")
+    assert listed.count() == min(survey.responses, 200)
+    assert listed.first.get_attribute("data-response") == "show-hostile-1"      # the newest
+    # One response, whole, with the keyboard: its link, Enter.
+    listed.first.locator("a").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#answers td.response").first).to_have_text(HOSTILE)
+    expect(page.locator("#traits")).to_contain_text("<b>pro</b>")
+    expect(page.locator("#facts")).to_contain_text("https://shop.example/x")
+    assert page.evaluate("window.__xss") is None and not errors
+    page.screenshot(path=str(SHOTS / f"response-{kind}.png"), full_page=True)
+    # The CSV with a row per response: the same responses, a column per question.
+    page.go_back()
+    href = page.locator("a", has_text="One row per response (CSV)").get_attribute("href")
+    with urllib.request.urlopen(f"{running.runtime_url}dashboard/{href}") as reply:
+        table = list(csv.DictReader(io.StringIO(reply.read().decode("utf-8"))))
+    assert len(table) == survey.responses
+    defined = next(s for s in catalogue.sites[SITE].surveys if s.id == survey.id)
+    text_question = next(q.id for q in defined.questions if q.type == "text")
+    [hostile] = [r for r in table if r["response_id"] == "show-hostile-1"]
+    assert hostile[text_question] == HOSTILE and hostile["user_plan"] == "<b>pro</b>" and hostile["completed"] == "true"
+    assert page.goto(f"{running.runtime_url}dashboard/response?site={SITE}&id=show-hostile-1").status == 401
+    context.close()

@@ -57,6 +57,23 @@ test("couldShow follows the hint: events, page views only once installed, Segmen
   assert.equal(logic.couldShow(cmd("identify", { plan: "pro" }), hint, false), false);
 });
 
+test("couldShow keeps to the windows Python wrote: nothing before a survey starts or after it ends", () => {
+  const hint = { events: ["bought", "left"], page_view: true, event_windows: { bought: [2000, 3000], left: [0, 1500] },
+    page_view_window: [2500, 0] };
+  assert.equal(logic.couldShow(cmd("event", "bought"), hint, false, 1999), false);
+  assert.equal(logic.couldShow(cmd("event", "bought"), hint, false, 2000), true);
+  assert.equal(logic.couldShow(cmd("event", "bought"), hint, false, 3000), false);
+  assert.equal(logic.couldShow(cmd("event", "left"), hint, false, 1499), true);
+  assert.equal(logic.couldShow(cmd("event", "left"), hint, false, 1500), false);
+  assert.equal(logic.couldShow({ type: "page", url: "/x" }, hint, true, 2499), false);
+  assert.equal(logic.couldShow({ type: "page", url: "/x" }, hint, true, 2500), true);
+  assert.equal(logic.couldShow(cmd("install"), hint, false, 100), false);
+  assert.equal(logic.couldShow(cmd("install", "s1"), hint, false, 100), true);   // install(id) is the site's call
+  // shouldBoot's now is in milliseconds.
+  assert.equal(boot([cmd("event", "bought")], hint, { now: 1_999_000 }), false);
+  assert.equal(boot([cmd("event", "bought")], hint, { now: 2_000_000 }), true);
+});
+
 test("shouldBoot: nothing that could show loads no Python", () => {
   const hint = { events: ["bought"], page_view: false };
   assert.equal(boot([cmd("identify", {}), cmd("event", "viewed")], hint), false);

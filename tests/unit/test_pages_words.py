@@ -27,6 +27,9 @@ def _words(**fields):
     ({}, "For every visitor."),
     ({}, "Shows only when the page calls Iterate('install', id)."),          # no trigger: no event shows it
     ({"trigger": {"type": "event", "event": "bought"}}, "Shows when the event 'bought' fires."),
+    ({"starts_at": "2027-01-10T09:00:00+01:00", "ends_at": "2027-01-20T08:00:00Z"},
+     "Runs from 2027-01-10 08:00 UTC until 2027-01-20 08:00 UTC (a preview shows it at any time)."),
+    ({"ends_at": "2027-01-20T08:00:00Z"}, "Runs until 2027-01-20 08:00 UTC (a preview shows it at any time)."),
     ({"audience": {"identified": True}}, "For identified visitors."),
     ({"audience": {"identified": False, "devices": ["mobile", "tablet"]}},
      "For anonymous visitors on mobile or tablet."),
@@ -114,7 +117,7 @@ def test_counts_agree_with_their_nouns():
     survey = SurveyResult("nps", "NPS", views=4, responses=3, completed=1, answers=4, questions=[score, why])
     page = html.unescape(re.sub(r"<[^>]+>", "", dashboard_page(
         Results(Filter("shop"), [survey], [("2026-05-28", 4, 3)]), sites=["shop"], token="t")))
-    assert "1 promoter, 1 passive, 1 detractor" in page
+    assert "1 promoter (33%), 1 passive (33%), 1 detractor (33%)" in page      # each group with its share
     assert "nps · 3 answers" in page and "text · 1 answer" in page
     assert not re.search(r"\b1 (promoters|passives|detractors|answers)\b", page)
 

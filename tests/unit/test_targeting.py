@@ -230,7 +230,7 @@ def test_trigger_hint_and_nothing_before():
                survey(id="d", status="draft", trigger={"event": "never"})]
     hint = trigger_hint(surveys)
     assert hint == {"events": ["bought"], "page_view": True, "scroll": [40], "exit_intent": True,
-                    "not_before": 0}
+                    "not_before": 0, "event_windows": {}, "page_view_window": None}
     # Everything in cooldown: nothing can show before it ends.
     h = History(shown={"e": NOW - HOUR})
     assert trigger_hint(surveys, h, now=NOW)["not_before"] == NOW + 71 * HOUR
