@@ -229,7 +229,8 @@ def previous_filter(f: Filter, today: _dt.date | None = None) -> Filter | None:
 
 
 def compute(store: Store, f: Filter, catalogue: Catalogue | None = None, *, compare: bool = True) -> Results:
-    """Every figure of the dashboard for ``f``.
+    """Every figure of the dashboard for ``f`` (``compare=False``: the period before's, for the
+    comparison: counts and scales only, no choices, no texts, no period before of its own).
 
     A response (a showing with an answer) counts on the day, page and traits of its first
     stored answer, and is completed on those of the answer that completed it (the `opens` and
@@ -250,13 +251,15 @@ def compute(store: Store, f: Filter, catalogue: Catalogue | None = None, *, comp
             sa.select(c.survey_id, c.question_id, c.response_int, c.day, sa.func.count(),
                       sa.func.sum(c.opens), sa.func.sum(c.closes))
             .where(*answered).group_by(c.survey_id, c.question_id, c.response_int, c.day)).all()
-        multi = [(s, q) for (s, q), t in types.items() if t == "multiple_choice"]
+        # The period before needs only the counts and the scales: no choices, no texts.
+        multi = [(s, q) for (s, q), t in types.items() if t == "multiple_choice"] if compare else []
         picked = db.execute(
             sa.select(c.survey_id, c.question_id, response_choices.c.choice, sa.func.count())
             .select_from(response_choices.join(responses, c.id == response_choices.c.answer_id))
             .where(*answered, _questions(multi) if site else sa.true())
-            .group_by(c.survey_id, c.question_id, response_choices.c.choice)).all() if multi or not site else []
-        single = [(s, q) for (s, q), t in types.items() if t in SINGLE_CHOICE_TYPES]
+            .group_by(c.survey_id, c.question_id, response_choices.c.choice)).all() if multi or (compare and not site) \
+            else []
+        single = [(s, q) for (s, q), t in types.items() if t in SINGLE_CHOICE_TYPES] if compare else []
         chosen = db.execute(
             sa.select(c.survey_id, c.question_id, c.choice, sa.func.count())
             .where(*answered, _questions(single), c.choice.is_not(None))
@@ -264,6 +267,8 @@ def compute(store: Store, f: Filter, catalogue: Catalogue | None = None, *, comp
         texts = [(s, q) for (s, q), t in types.items() if t not in (*SCALE_TYPES, *CHOICE_TYPES, "yes_no")]
         if not site:      # no survey definitions: every question without a number may be text
             texts = sorted({(s, q) for (s, q, v, *_) in facts if v is None})
+        if not compare:
+            texts = []
         latest: list[Any] = []
         for survey_id, question_id in texts:    # newest first, read backwards along the index
             latest += db.execute(
