@@ -206,18 +206,18 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
         refs = [{"name": e.name, "version": e.version, "zip": "../" + hashed(f"ext/{e.name}", ".zip", e.zip),
                  "register": e.register, "templates": e.templates, "types": e.types, "forwarders": e.forwarders}
                 for e in extensions.of_site(site)]
+        # The collector's count of the site's surveys with a response limit: read by the worker
+        # while Python starts, so only pages that start the runtime ask for it.
+        status = urljoin(collector, protocol.status_path(site)) \
+            if collector and any(s.limit is not None for s in surveys) else None
         data_name = hashed(f"sites/{site}", ".json", _json(
             {"format": FORMAT_VERSION, "site": site, "surveys": [dump(s) for s in surveys],
-             "settings": dump(settings), "extensions": refs}))
+             "settings": dump(settings), "extensions": refs, "status": status}))
         ahead = event_ahead_file(surveys, settings)
         ahead_name = hashed(f"ahead/{site}", ".json", _json(ahead)) if ahead else None
         files[f"manifests/{site}.json"] = _json({
             "format": FORMAT_VERSION, "site": site, "frame": frame_name, "surveys": data_name,
             "collector": collector, "hint": hint(surveys, settings=settings), "ahead": ahead_name,
-            # The collector's count of the site's surveys with a response limit, read by the
-            # worker while Python starts (only pages that start the runtime ask for it).
-            "status": urljoin(collector, protocol.status_path(site))
-            if collector and any(s.limit is not None for s in surveys) else None,
             # Where the bundle is served from, if the build was told: the collector takes answers
             # from the bundle's own pages (the frame, each survey's page) for every site.
             "base": base_url or None,

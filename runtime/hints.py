@@ -30,11 +30,16 @@ def hint(surveys: Iterable[Survey], history: History | None = None,
     history = history or History()
     triggers = trigger_hint(surveys, history, settings, now)
     ahead = next_page_view_survey(surveys, history, settings, visitor_id, now)
-    return {"events": triggers["events"], "page_view": triggers["page_view"], "scroll": triggers["scroll"],
-            "exit_intent": triggers["exit_intent"], "not_before": triggers["not_before"],
-            "event_windows": triggers["event_windows"], "page_view_window": triggers["page_view_window"],
-            "page_view_survey": None if ahead is None else shown_ahead(ahead),
-            "event_surveys": next_event_surveys(surveys, history, settings, visitor_id, now)}
+    out: Hint = {"events": triggers["events"], "page_view": triggers["page_view"], "scroll": triggers["scroll"],
+                 "exit_intent": triggers["exit_intent"], "not_before": triggers["not_before"],
+                 "page_view_survey": None if ahead is None else shown_ahead(ahead),
+                 "event_surveys": next_event_surveys(surveys, history, settings, visitor_id, now)}
+    # The schedules' windows only where there are some: every page view pays for the hint's bytes.
+    if triggers["event_windows"]:
+        out["event_windows"] = triggers["event_windows"]
+    if triggers["page_view_window"]:
+        out["page_view_window"] = triggers["page_view_window"]
+    return out
 
 
 def shown_ahead(survey: Survey) -> Ahead:

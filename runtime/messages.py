@@ -56,11 +56,10 @@ class InitMessage(TypedDict):
     ahead: Ahead | None       # ... its first step (the frame mounts it) ...
     ahead_event: str | None   # ... and the event it waits for (None: the page view)
     collector: str | None
-    status_url: NotRequired[str | None]       # the collector's status of limited surveys (manifest)
     storage: dict[str, Any]   # the site's keys in the host's localStorage, parsed
     page: PageFacts
     site_data: NotRequired[dict[str, Any]]   # the site's surveys: added by the worker
-    status: NotRequired[Any]  # what status_url answered (protocol.SiteStatus), or null: added by the worker
+    status: NotRequired[Any]  # the collector's status/<site>.json (protocol.SiteStatus) or null: added by the worker
 
 
 class CommandMessage(TypedDict):

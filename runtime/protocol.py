@@ -107,9 +107,9 @@ ACKED_VERSION = 1
 # few kB). A worker silent this long is started again beside it, and the first to speak is
 # kept: Chromium, rarely, never starts a frame's worker after a reload (no request is made).
 WORKER_SILENT_MS = 5000
-# A site with a survey that has a response limit: the worker asks the collector which of them
-# are closed (GET status/<site>.json beside /collect, cached STATUS_MAX_AGE_S), while Python
-# starts; an answer that takes longer than this is not waited for (the surveys then show).
+# A site with a survey that has a response limit: its survey data names the collector's
+# status/<site>.json (beside /collect, cached STATUS_MAX_AGE_S), which the worker reads while
+# Python starts; an answer that takes longer than this is not waited for (the surveys then show).
 STATUS_WAIT_MS = 3000
 STATUS_MAX_AGE_S = 30
 

@@ -547,6 +547,9 @@ class SiteData:
     settings: SiteSettings = spec("The site's settings.", default_factory=SiteSettings)
     extensions: list[ExtensionRef] = spec("The site's extensions in the bundle (sites.yaml `extensions`, "
                                           "resolved by the build).", default_factory=list, max_items=20)
+    status: str | None = spec("Where the collector says which surveys with a response limit are closed "
+                              "(relative to the bundle); none when no survey has a limit.", default=None,
+                              max_len=2000)
 
 
 def load_survey(data: Any) -> Survey:

@@ -152,7 +152,6 @@ interface InitMessage {
   ahead: Ahead | null;
   ahead_event: string | null;
   collector: string | null;
-  status_url?: string | null;
   storage: Record<string, any>;
   page: PageFacts;
   site_data?: Record<string, any>;

@@ -563,7 +563,6 @@
         data_id: manifest.surveys,
         shown_ahead: ahead ? ahead.id : null, ahead: ahead || null, ahead_event: ahead ? forEvent : null,
         collector: manifest.collector ? new URL(manifest.collector, base).href : null,
-        status_url: manifest.status ? new URL(manifest.status, base).href : null,
         storage: readStorage(present),
         page: { url: pageUrl(), referrer: d.referrer, language: navigator.language,
                 user_agent: navigator.userAgent, touch_points: navigator.maxTouchPoints || 0,

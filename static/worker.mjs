@@ -13,25 +13,7 @@ const inbox = [];
 /** @type {((m: ToRuntimeMessage) => void) | null} */
 let deliver = null;
 
-/** @type {Promise<unknown> | null} */
-let status = null;
-self.onmessage = (e) => {
-  askStatus(e.data);
-  if (deliver) deliver(e.data); else inbox.push(e.data);
-};
-
-/* A site with a limited survey: the collector's status is asked for as soon as init names
- * it, while Pyodide starts, and handed to Python with init (null if it does not come in time:
- * Python then shows the surveys; a page never waits on the collector). */
-/** @param {ToRuntimeMessage} m */
-function askStatus(m) {
-  if (m.type !== TO_RUNTIME.init || status || !m.status_url) return;
-  const url = m.status_url;
-  status = Promise.race([
-    plainFetch(url, { credentials: "omit" }).then((r) => (r.ok ? r.json() : null)),
-    new Promise((done) => setTimeout(() => done(null), PROTOCOL.status_wait_ms)),
-  ]).catch(() => null);
-}
+self.onmessage = (e) => { if (deliver) deliver(e.data); else inbox.push(e.data); };
 
 /** @param {WorkerToFrameMessage} message */
 function toFrame(message) {
@@ -190,6 +172,13 @@ async function boot() {
     return r.json().catch((e) => { throw new Error(fileName(dataUrl) + ": not JSON (" + e.message + ")"); });
   });
   siteData.catch(() => {});   // reported where it is awaited
+  // A site with a limited survey: its data names the collector's status (Python wrote it at
+  // build), asked for while Pyodide starts and handed to Python with init; null if it does
+  // not come in time (Python then shows the surveys: a page never waits on the collector).
+  const status = siteData.then((/** @type {any} */ d) => !d || !d.status ? null : Promise.race([
+    plainFetch(new URL(d.status, import.meta.url).href, { credentials: "omit" }).then((r) => (r.ok ? r.json() : null)),
+    new Promise((done) => setTimeout(() => done(null), PROTOCOL.status_wait_ms)),
+  ])).catch(() => null);
   // What Python prints while it starts goes into the failure, not to the console.
   /** @type {string[]} */
   const printed = [];
@@ -234,7 +223,7 @@ async function boot() {
   }
   const imported = performance.now();
   const data = await siteData;
-  const known = status ? await status : null;
+  const known = await status;
   browser.start((/** @type {string} */ text) => self.postMessage(text));
   const quiet = store && snapshot !== "restored" ? snapshotWhenQuiet() : () => {};
   deliver = (m) => {

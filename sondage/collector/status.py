@@ -1,8 +1,8 @@
 """Surveys that end themselves: ``GET /status/<site>.json`` says which of a site's surveys with
 a response limit (``limit`` in the survey format) have reached it.
 
-The worker of a page that starts the runtime reads it while Python starts (the manifest
-names it only for sites with a limited survey), so a CDN-hosted bundle learns it too: the
+The worker of a page that starts the runtime reads it while Python starts (the site's survey
+data names it only for sites with a limited survey), so a CDN-hosted bundle learns it too: the
 collector is always a live server. Counted by SQL on either database, at most every
 ``RECOUNT_S`` per site and process; the reply may be cached ``protocol.STATUS_MAX_AGE_S`` by
 browsers and proxies. No new visitor is shown a closed survey after at most the sum of both.

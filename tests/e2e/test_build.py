@@ -55,6 +55,13 @@ def test_bundle_layout(bundle):
     assert manifest["hint"] == {"events": ["checkout-done"], "page_view": False, "page_view_survey": None,
                                 "scroll": [], "exit_intent": False, "not_before": 0,
                                 "event_surveys": {"checkout-done": "e2e-nps"}}
+    assert json.loads(files[manifest["surveys"]])["status"] is None     # no survey of it has a response limit
+    # Scheduled surveys: the windows the loader keeps to; a limited one: where its count is.
+    when = json.loads(files["manifests/e2e-when.json"])
+    assert when["hint"]["event_windows"] == {"not-yet": [4070908800.0, 0.0], "open-now": [1577836800.0, 4070901600.0],
+                                             "too-late": [0.0, 1577836800.0]}
+    limited = json.loads(files["manifests/e2e-limit.json"])["surveys"]
+    assert json.loads(files[limited])["status"] == "/status/e2e-limit.json"
     # The first step of each survey an event surely shows, fetched only when that event fires.
     ahead = json.loads(files[manifest["ahead"]])
     assert list(ahead) == ["e2e-nps"] and "How likely are you to recommend" in ahead["e2e-nps"]["html"]
