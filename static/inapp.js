@@ -121,13 +121,20 @@
       shown_ahead: current, ahead: null, ahead_event: null,
       collector: manifest.collector ? new URL(manifest.collector, base).href : null,
       storage: readStorage(),
-      page: { url: w.location.href, referrer: d.referrer, language: navigator.language, user_agent: ua,
+      page: { url: pageUrl(), referrer: d.referrer, language: navigator.language, user_agent: ua,
               touch_points: navigator.maxTouchPoints || 0, font: "", channel: settings.channel || null,
               campaign: settings.campaign || null, identities: settings.identities || null }
     });
     worker.postMessage({ type: TO_RUNTIME.command, name: "install", args: [current] });
     var queued = waiting; waiting = [];
     for (var i = 0; i < queued.length; i++) worker.postMessage(queued[i]);
+  }
+
+  // The page the message is on: a web page's, when the vendor's Web SDK shows it in a srcdoc
+  // frame; else the message's own (about:blank, or the SDK's base URL, in the apps).
+  function pageUrl() {
+    if (w.location.href === "about:srcdoc") { try { return w.parent.location.href; } catch (e) { /* another origin */ } }
+    return w.location.href;
   }
 
   /** @param {MessageEvent} e */
@@ -182,14 +189,16 @@
       // as on a web page (the runtime records it under this id, once).
       message.early = newId();
       message.at = Date.now() / 1000;
-      store(prefixes[0] + PROTOCOL.keys.early + message.early, Object.assign({ url: w.location.href }, message));
+      store(prefixes[0] + PROTOCOL.keys.early + message.early, Object.assign({ url: pageUrl() }, message));
     }
     toWorker(message);
   }
+  // Listened to on the document, capturing: the vendor's own script in the message (Braze's
+  // Web SDK logs button clicks) cannot stop the survey's clicks before they arrive here.
   function bind() {
-    root.addEventListener("click", function (e) {
+    d.addEventListener("click", function (e) {
       var el = /** @type {HTMLElement | null} */ (/** @type {Element} */ (e.target).closest("[data-action]"));
-      if (!el || !el.dataset.action || el.dataset.action === "submit") return;
+      if (!el || !root.contains(el) || !el.dataset.action || el.dataset.action === "submit") return;
       if (el.dataset.action === "answer" && !pythonUp) {
         // The first pick shows at once; the runtime takes it when it is up (one pick).
         if (root.querySelector("[data-picked]")) return;
@@ -197,12 +206,13 @@
         el.setAttribute("data-picked", "");
       }
       send(el.dataset.action, { value: el.dataset.value });
-    });
-    root.addEventListener("submit", function (e) {
+    }, true);
+    d.addEventListener("submit", function (e) {
+      if (!root.contains(/** @type {Node} */ (e.target))) return;
       e.preventDefault();
       var data = new FormData(/** @type {HTMLFormElement} */ (e.target));
       send("submit", { values: data.getAll("value"), other: data.get("other") });
-    });
+    }, true);
     d.addEventListener("keydown", function (e) { if (e.key === "Escape" && current) send("close", {}); });
   }
 

@@ -242,3 +242,20 @@ def test_the_first_question_shows_and_takes_a_tap_before_python(phone, servers, 
     page.wait_for_load_state("load")      # inapp.js is in (it is async): the tap is taken
     page.locator("button[data-value='7']").tap()
     expect(page.locator("button[data-value='7']")).to_have_attribute("aria-checked", "true")
+
+
+def test_an_answer_given_just_before_the_app_closes_the_message_is_kept(phone, servers):
+    """CleverTap on Android (no storage at all): the visitor answers the last question and
+    the app closes the message at once, as the bridge's call arrives; the answer still
+    reaches the collector (sent at once, keepalive)."""
+    html = embed_html("clevertap-inapp", SITE, servers.runtime_url, SURVEY, survey=the_survey())
+    message = open_clevertap(phone("android"), html, "android")
+    page = message.page
+    page.locator("button[data-value='2']").tap(timeout=30000)
+    page.locator("label", has_text="Support").tap(timeout=30000)
+    page.locator("button[type=submit]").tap()
+    # The app dismisses the in-app as soon as the answer's event reaches it: the page is gone.
+    wait_until(page, lambda: sum(c["name"] == "pushEvent" for c in native_calls(page)) >= 2,
+               "the last answer's event at the bridge", timeout_ms=30000)
+    page.close()
+    wait_for_rows(servers.store, 1, survey_id=SURVEY, url="about:blank", response_array=["Support"])
