@@ -15,7 +15,7 @@ from .runtime.hints import shown_ahead
 from .runtime.survey_format import Survey
 from .runtime.vendors import registry
 from .runtime.vendors.base import Embed
-from .snippet import SnippetError, _js, snippet
+from .snippet import SnippetError, _js, loader_url, snippet
 
 HOSTED_PATH = "s/{site}/{survey}/"      # a survey's own page, inside the bundle
 # A survey's own page starts the survey (and records the answer its link carries) only once
@@ -51,7 +51,7 @@ _PAGE = """<!doctype html>
 
 # A message shown by a mobile SDK (an ``Embed`` with ``in_app``): the survey's first step is in
 # the page itself, styled by the widget's own CSS, and static/inapp.js runs the runtime's
-# worker in this page (no frame: CleverTap's iOS WebView closes the message when a frame
+# worker in this page (no frame: a vendor's iOS WebView closes the message when a frame
 # navigates). Nothing waits for the network to show the first question.
 _IN_APP_PAGE = """<!doctype html>
 <html lang="{language}" data-position="{position}">
@@ -62,7 +62,8 @@ _IN_APP_PAGE = """<!doctype html>
 <style>{css}
 html,body{{margin:0;padding:0;background:transparent}}{style}
 [data-position=modal] body{{background:rgba(15,18,30,.45)}}
-body{{padding:env(safe-area-inset-top) env(safe-area-inset-right) env(safe-area-inset-bottom) env(safe-area-inset-left);box-sizing:border-box}}</style>
+body{{box-sizing:border-box;padding:env(safe-area-inset-top) env(safe-area-inset-right)
+ env(safe-area-inset-bottom) env(safe-area-inset-left)}}</style>
 <script>window.iterateSettings = {settings};</script>
 <script async src="{src}"></script>
 </head>
@@ -75,15 +76,17 @@ def _in_app_html(embed: Embed, api_key: str, base_url: str, survey: Survey) -> s
     from .build.bundle import STATIC  # the widget's CSS, as the bundle serves it
 
     ahead = shown_ahead(survey)
-    settings = {"apiKey": api_key, "channel": embed.channel, **embed.settings, "survey": survey.id,
-                "base": base_url.rstrip("/") + "/", **({"identities": dict(embed.identities)} if embed.identities else {})}
-    font = f"--sondage-font:{ahead['font']}".replace('"', "'") if ahead["font"] else ""
+    settings: dict[str, object] = {"apiKey": api_key, "channel": embed.channel, **embed.settings, "survey": survey.id,
+                "base": base_url.rstrip("/") + "/"}
+    if embed.identities:
+        settings["identities"] = dict(embed.identities)
+    font = f"--sondage-font:{ahead['font']}".replace('"', "'").replace("<", "") if ahead["font"] else ""
     return _IN_APP_PAGE.format(
         language=survey.language.replace('"', ""), position=embed.presentation,
         title=survey.name.replace("&", "&amp;").replace("<", "&lt;"),
         css=(STATIC / "widget.css").read_text(encoding="utf-8").replace("</", "<\\/"), style=embed.style,
         settings=_js(settings), src=(base_url.rstrip("/") + "/inapp.js").replace('"', "%22"),
-        font=font.replace("<", ""), first=ahead["html"])
+        font=font, first=ahead["html"])
 
 
 def embed_html(kind: str, api_key: str, base_url: str, survey_id: str, title: str = "Survey",
@@ -94,8 +97,9 @@ def embed_html(kind: str, api_key: str, base_url: str, survey_id: str, title: st
     if embed is None:
         raise ValueError(f"unknown embed {kind!r} (one of {', '.join(registry.embed_channels())})")
     if embed.in_app and survey is not None:
-        if not base_url:
-            raise SnippetError("--base-url must not be empty")
+        loader_url(base_url)      # the same check of the bundle's URL
+        if not api_key:
+            raise SnippetError("--api-key must not be empty")
         return _in_app_html(embed, api_key, base_url, survey)
     extra: dict[str, object] = {"channel": embed.channel, **embed.settings}
     return _PAGE.format(title=title.replace("&", "&amp;").replace("<", "&lt;"), style=embed.style, body=embed.body,

@@ -1,8 +1,8 @@
-/* Sondage inside an in-app message (`sondage embed braze-inapp`, `clevertap-inapp`): the page
+/* Sondage inside an in-app message (`sondage embed <channel>` of an in-app embed): the page
  * a vendor's SDK shows, in a phone's WebView or in a web page. Python wrote this page: the
  * survey's first step is already in #root, and iterateSettings says the site, the survey, the
  * channel and the ids the vendor's merge tags filled in. This script starts the runtime's
- * worker in this page (no frame: CleverTap's iOS WebView closes the message when any frame
+ * worker in this page (no frame: a vendor's iOS WebView closes the message when any frame
  * navigates), forwards the visitor's clicks to it, mounts what Python rendered, keeps what it
  * stores where storage works, and makes the vendor's bridge calls Python decided. No parent
  * page, an opaque origin, storage missing or throwing: each is a fact, never a failure. It
@@ -193,8 +193,8 @@
     }
     toWorker(message);
   }
-  // Listened to on the document, capturing: the vendor's own script in the message (Braze's
-  // Web SDK logs button clicks) cannot stop the survey's clicks before they arrive here.
+  // Listened to on the document, capturing: the vendor's own script in the message (a Web
+  // SDK that logs button clicks) cannot stop the survey's clicks before they arrive here.
   function bind() {
     d.addEventListener("click", function (e) {
       var el = /** @type {HTMLElement | null} */ (/** @type {Element} */ (e.target).closest("[data-action]"));

@@ -66,7 +66,7 @@ CLEVERTAP_ANDROID = RECORDER + f"""
     bridge[name] = function () {{
       var args = arguments;
       var overload = methods[name].filter(function (o) {{ return o.length === args.length; }})[0];
-      if (!overload) throw new Error("Error calling method on NPObject: " + name + " has no overload of " + args.length);
+      if (!overload) throw new Error("Method not found: " + name + " with " + args.length + " arguments");
       __record(name, args);
       (jsonArgs[name] || []).forEach(function (i) {{
         if (i >= args.length) return;
@@ -130,17 +130,23 @@ BRAZE_INTERNAL = RECORDER + """
 # What the SDK evaluates after the load event (braze-html-bridge.js, the calls Sondage may use).
 BRAZE_BRIDGE = """
 var brazeBridge = {
-  logCustomEvent: function (name, properties) { brazeInternalBridge.logCustomEventWithJSON(name, JSON.stringify(properties)); },
+  logCustomEvent: function (name, properties) {
+    brazeInternalBridge.logCustomEventWithJSON(name, JSON.stringify(properties));
+  },
   closeMessage: function () { brazeInternalBridge.beforeMessageClosed(); window.location = 'appboy://close'; },
   requestImmediateDataFlush: function () { brazeInternalBridge.requestImmediateDataFlush(); },
-  logClick: function (buttonId) { if (buttonId != null) brazeInternalBridge.logButtonClick(buttonId); else brazeInternalBridge.logClick(); },
+  logClick: function (buttonId) {
+    if (buttonId != null) brazeInternalBridge.logButtonClick(buttonId); else brazeInternalBridge.logClick();
+  },
   brazeBridgeUserObject: {
     setCustomUserAttribute: function (key, value, merge) {
       if (merge === undefined) merge = false;
       if (Array.isArray(value)) brazeInternalBridge.getUser().setCustomUserAttributeArray(key, JSON.stringify(value));
       else brazeInternalBridge.getUser().setCustomUserAttributeJSON(key, JSON.stringify({"value": value}), merge);
     },
-    addToCustomAttributeArray: function (key, value) { brazeInternalBridge.getUser().addToCustomAttributeArray(key, value); }
+    addToCustomAttributeArray: function (key, value) {
+      brazeInternalBridge.getUser().addToCustomAttributeArray(key, value);
+    }
   },
   getUser: function () { return this.brazeBridgeUserObject; }
 };

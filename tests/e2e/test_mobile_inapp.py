@@ -6,6 +6,7 @@ its documented interface and record every call (tests/e2e/native_bridges.py)."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ HERE = Path(__file__).resolve().parent
 SITE, SURVEY = "e2e-mobile", "e2e-mobile-nps"
 PROMPT = "How likely are you to recommend the app?"
 PHONES = {"android": "Pixel 7", "iphone": "iPhone 13"}
+SHOTS = os.environ.get("SONDAGE_SCREENSHOTS", "")     # a folder to keep the screenshots in, to look at
 
 
 def the_survey():
@@ -144,6 +146,8 @@ def assert_fits_the_phone(page: Page, folder: Path, name: str) -> None:
         box = control.bounding_box()
         assert box and box["height"] >= 44 and box["width"] >= 44, box
     page.screenshot(path=str(folder / f"{name}.png"))
+    if SHOTS:
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"))
 
 
 @pytest.mark.parametrize("platform", ["android", "iphone"])
