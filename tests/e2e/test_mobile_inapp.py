@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from sondage.runtime.survey_format import load_survey
@@ -109,7 +110,10 @@ def serve_runtime_at_cdn(context, runtime_url: str) -> None:
     https page may not reach the test's loopback server itself (Chromium's local network
     access), so its requests, the worker's included, are passed on to it."""
     def proxy(route) -> None:
-        route.fulfill(response=route.fetch(url=route.request.url.replace(CDN, runtime_url)))
+        try:
+            route.fulfill(response=route.fetch(url=route.request.url.replace(CDN, runtime_url)))
+        except PlaywrightError:
+            pass      # the page was closed meanwhile (the app closed the message)
     context.route(f"{CDN}**", proxy)
 
 
@@ -126,6 +130,11 @@ def open_braze(context, html: str) -> Message:
     page.wait_for_load_state("load")
     page.add_script_tag(content=BRAZE_BRIDGE)
     return message
+
+
+def stored(servers, **match) -> list[dict]:
+    return [r for r in servers.store.list(limit=10000)
+            if r.get("survey_id") == SURVEY and all(r.get(k) == v for k, v in match.items())]
 
 
 def answer(page: Page, score: str, choices: list[str]) -> None:
@@ -210,7 +219,9 @@ def test_a_survey_in_a_braze_in_app_message_on_a_phone(phone, servers, platform,
     first = json.loads(events[0][1])
     assert first["question"] == PROMPT and first["response_int"] == 9 and first["label"] == "nps_score"
     assert names.count("requestImmediateDataFlush") == 2
-    rows = wait_for_rows(servers.store, 2, survey_id=SURVEY, url=BRAZE_BASE_URL)
+    # Waited for with the page's clock: the proxy's handlers run only while Playwright is waited on.
+    rows = wait_until(page, lambda: (found := stored(servers, url=BRAZE_BASE_URL)) and len(found) >= 2 and found,
+                      "both answers at the collector")
     assert {r["identities"].get("braze_external_id") for r in rows} == {"user-42"}   # from Braze's Liquid
     assert not [m for m in message.console if m.startswith(("pageerror", "warning"))], message.console
 
@@ -263,3 +274,25 @@ def test_an_answer_given_just_before_the_app_closes_the_message_is_kept(phone, s
                "the last answer's event at the bridge", timeout_ms=30000)
     page.close()
     wait_for_rows(servers.store, 1, survey_id=SURVEY, url="about:blank", response_array=["Support"])
+
+
+def test_an_answer_given_before_python_is_up_is_kept_where_the_message_has_storage(phone, servers):
+    """Braze's WebView has storage (its page is https://iamcache.braze/): a tap given before
+    Python was up, in a message the app closed at once, is kept there under the click's id and
+    recorded by the next message's runtime, once."""
+    html = embed_html("braze-inapp", SITE, CDN, SURVEY, survey=the_survey())
+    context = phone("android")
+    serve_runtime_at_cdn(context, servers.runtime_url)
+    first = context.new_page()
+    first.route(f"{CDN}worker-*", lambda route: route.abort())      # Python never starts here
+    first.route(BRAZE_BASE_URL, lambda route: route.fulfill(status=200, body=html, content_type="text/html"))
+    first.goto(BRAZE_BASE_URL)
+    first.locator("button[data-value='3']").tap()
+    wait_until(first, lambda: first.evaluate("Object.keys(localStorage).some((k) => k.indexOf(':early:') > 0)"),
+               "the tap kept in the message's storage")
+    first.close()
+    later = open_braze(context, html)
+    # Waited for with the page's clock: the proxy's handlers run only while Playwright is waited on.
+    wait_until(later.page, lambda: stored(servers, url=BRAZE_BASE_URL, response_string="3"),
+               "the early tap's answer at the collector", timeout_ms=60000)
+    expect(later.page.locator(".sondage-prompt")).to_have_text(PROMPT)   # the new message asks anew
