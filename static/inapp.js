@@ -247,6 +247,10 @@
     if (!target && call.else_target) { target = lookup(call.else_target); chain = call.else_chain; name = call.else_target; }
     if (!target) {
       if (call.wait_for) {
+        // A bridge the SDK gives once the page has loaded: its calls wait for it. Said once, if
+        // the page has loaded and it is not there (opened where no SDK shows it): the answers
+        // still reach the collector.
+        if (d.readyState === "complete") say(call.vendor + ": no " + call.target + " in this message yet; its calls wait for " + call.wait_for);
         w.addEventListener(call.wait_for, function () {
           sdkCall(Object.assign({}, call, { wait_for: null }));
         }, { once: true });

@@ -240,6 +240,25 @@ def test_a_missing_bridge_costs_one_console_line_and_no_answer(phone, servers, t
     assert len(lines) == 1 and "no CleverTap or webkit in this message" in lines[0], message.console
 
 
+def test_braze_code_without_its_bridge_says_so_once_and_loses_no_answer(phone, servers):
+    """The Braze code opened where no SDK injects brazeBridge: the calls wait for it (Braze
+    gives it after the load event), the console says so once, every answer reaches the
+    collector."""
+    html = embed_html("braze-inapp", SITE, CDN, SURVEY, survey=the_survey())
+    context = phone("iphone")
+    serve_runtime_at_cdn(context, servers.runtime_url)
+    page = context.new_page()
+    message = watch(page)
+    page.route(BRAZE_BASE_URL, lambda route: route.fulfill(status=200, body=html, content_type="text/html"))
+    page.goto(BRAZE_BASE_URL)
+    answer(page, "6", ["Price"])
+    expect(page.locator(".sondage-thanks")).to_be_visible(timeout=30000)
+    wait_until(page, lambda: stored(servers, url=BRAZE_BASE_URL, response_array=["Price"]), "the last answer stored")
+    assert stored(servers, url=BRAZE_BASE_URL, response_string="6")
+    lines = [m for m in message.console if "Braze" in m]
+    assert lines == ["warning: Sondage: Braze: no brazeBridge in this message yet; its calls wait for ab.BridgeReady"]
+
+
 @pytest.mark.parametrize("kind", ["braze-inapp", "clevertap-inapp"])
 def test_the_first_question_shows_and_takes_a_tap_before_python(phone, servers, kind, tmp_path):
     """The first question is in the message's HTML: it shows and fits before anything is
