@@ -3,6 +3,7 @@
 Layout of ``--out``::
 
     loader.js                  the snippet's script (short cache)
+    inapp.js                   the script of an in-app message (short cache)
     manifests/<apiKey>.json    per site: the frame to load, its survey data, the hint (short cache)
     survey.schema.json         the survey format as JSON Schema
     frame-<hash>.html/.js      the runtime frame and its bridge         } hashed names:
@@ -191,6 +192,10 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
         "LOADER_PROTOCOL": protocol_js(protocol.FOR_LOADER), "LOADER_LOGIC": inlined_js("loader_logic.js"),
     }, "loader.js")
     files["loader.js"] = minify_js(loader).encode()
+    # The script of an in-app message (sondage/survey_pages.py): the worker without a frame.
+    inapp = _fill((STATIC / "inapp.js").read_text(), {
+        "WORKER_JS": json.dumps(f"./{worker_name}"), "PROTOCOL": protocol_js()}, "inapp.js")
+    files["inapp.js"] = minify_js(inapp, "inapp.js").encode()
     files["survey.schema.json"] = _json(survey_json_schema())
     python_lock = dict(browser_packages(pyodide_dir).lock)          # micropip.freeze() in Pyodide
     python_lock["packages"] = {**python_lock["packages"], **extensions.lock.get("packages", {})}

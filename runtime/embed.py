@@ -96,6 +96,7 @@ class Runtime:
         self.screen.embedded = page.embedded
         if link is not None:
             visit.visitor.take_link(link)
+        visit.visitor.take_message_ids(info.get("identities"))
         effects += channel_effects
         effects += visit.delivery.adopt(site, storage, visit.new_id()[:12])
         effects += visit.history.forget_old_hint(site, storage)

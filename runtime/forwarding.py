@@ -77,4 +77,4 @@ def identity_queries(settings: SiteSettings, survey: Survey, channel: Channel) -
 def close_calls(channel: Channel, campaign: str) -> list[SdkCall]:
     """Close the vendor's message the survey runs in, once it is finished or dismissed."""
     vendor = registry.by_channel(channel)
-    return vendor.close_calls(campaign) if vendor is not None else []
+    return vendor.close_calls(campaign, channel) if vendor is not None else []

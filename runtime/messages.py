@@ -42,6 +42,7 @@ class PageFacts(TypedDict):
     font: str                 # the host page's font family (for appearance.font: inherit)
     channel: Any              # iterateSettings' channel and campaign, as the site set them
     campaign: Any             # (the runtime checks them)
+    identities: NotRequired[Any]   # the vendor's ids its message's merge tags filled (an in-app message)
 
 
 class InitMessage(TypedDict):

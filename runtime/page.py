@@ -85,8 +85,8 @@ class Page:
         over a backdrop; "fill": filling it), "page" on its own page, else None (a corner)."""
         if self.channel == forwarding.HOSTED:
             return "page"
-        vendor = registry.by_channel(self.channel)
-        return vendor.embed.presentation if vendor is not None and vendor.embed is not None else None
+        embed = registry.embed(self.channel)
+        return embed.presentation if embed is not None else None
 
     @property
     def in_message(self) -> bool:

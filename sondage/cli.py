@@ -165,7 +165,8 @@ def cmd_embed(args: argparse.Namespace) -> int:
             print(email_html(args.base_url, survey, args.esp, args.user_property, args.response_property, args.send),
                   end="")
         else:
-            print(embed_html(args.kind, survey.site, args.base_url, survey.id, title=survey.name), end="")
+            print(embed_html(args.kind, survey.site, args.base_url, survey.id, title=survey.name, survey=survey),
+                  end="")
     except SnippetError as e:
         print(f"sondage embed: {e}", file=sys.stderr)
         return 2
@@ -255,7 +256,7 @@ def parser() -> argparse.ArgumentParser:
                         "policy needs: the snippet by its hash, the runtime's origin")
     s.set_defaults(func=cmd_snippet)
 
-    embeds = [v.embed for v in registry.VENDORS.values() if v.embed is not None]
+    embeds = list(registry.embeds())
     e = sub.add_parser("embed", help=f"print what to paste into a {', a '.join(x.title for x in embeds)} or an "
                                      f"email, or a link, for one survey")
     e.add_argument("kind", choices=[*(x.channel for x in embeds), "link", "email"],

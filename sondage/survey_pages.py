@@ -11,9 +11,12 @@ dismisses it.
 
 from __future__ import annotations
 
+from runtime.hints import shown_ahead
+from runtime.survey_format import Survey
 from runtime.vendors import registry
+from runtime.vendors.base import Embed
 
-from .snippet import _js, snippet
+from .snippet import SnippetError, _js, loader_url, snippet
 
 HOSTED_PATH = "s/{site}/{survey}/"      # a survey's own page, inside the bundle
 # A survey's own page starts the survey (and records the answer its link carries) only once
@@ -47,11 +50,58 @@ _PAGE = """<!doctype html>
 """
 
 
-def embed_html(kind: str, api_key: str, base_url: str, survey_id: str, title: str = "Survey") -> str:
-    vendor = registry.by_channel(kind)
-    embed = vendor.embed if vendor is not None else None
+# A message shown by a mobile SDK (an ``Embed`` with ``in_app``): the survey's first step is in
+# the page itself, styled by the widget's own CSS, and static/inapp.js runs the runtime's
+# worker in this page (no frame: a vendor's iOS WebView closes the message when a frame
+# navigates). Nothing waits for the network to show the first question.
+_IN_APP_PAGE = """<!doctype html>
+<html lang="{language}" data-position="{position}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
+<title>{title}</title>
+<style>{css}
+html,body{{margin:0;padding:0;background:transparent}}{style}
+[data-position=modal] body{{background:rgba(15,18,30,.45)}}
+body{{box-sizing:border-box;padding:env(safe-area-inset-top) env(safe-area-inset-right)
+ env(safe-area-inset-bottom) env(safe-area-inset-left)}}</style>
+<script>window.iterateSettings = {settings};</script>
+<script async src="{src}"></script>
+</head>
+<body><div id="root" style="{font}">{first}</div></body>
+</html>
+"""
+
+
+def _in_app_html(embed: Embed, api_key: str, base_url: str, survey: Survey) -> str:
+    from build import STATIC  # the widget's CSS, as the bundle serves it
+
+    ahead = shown_ahead(survey)
+    settings: dict[str, object] = {"apiKey": api_key, "channel": embed.channel, **embed.settings, "survey": survey.id,
+                "base": base_url.rstrip("/") + "/"}
+    if embed.identities:
+        settings["identities"] = dict(embed.identities)
+    font = f"--sondage-font:{ahead['font']}".replace('"', "'").replace("<", "") if ahead["font"] else ""
+    return _IN_APP_PAGE.format(
+        language=survey.language.replace('"', ""), position=embed.presentation,
+        title=survey.name.replace("&", "&amp;").replace("<", "&lt;"),
+        css=(STATIC / "widget.css").read_text(encoding="utf-8").replace("</", "<\\/"), style=embed.style,
+        settings=_js(settings), src=(base_url.rstrip("/") + "/inapp.js").replace('"', "%22"),
+        font=font, first=ahead["html"])
+
+
+def embed_html(kind: str, api_key: str, base_url: str, survey_id: str, title: str = "Survey",
+               survey: Survey | None = None) -> str:
+    """What the marketer pastes into the vendor's message ``kind``. A message that mobile SDKs
+    show (``Embed.in_app``) needs the ``survey`` itself: its first question is in the page."""
+    embed = registry.embed(kind)
     if embed is None:
         raise ValueError(f"unknown embed {kind!r} (one of {', '.join(registry.embed_channels())})")
+    if embed.in_app and survey is not None:
+        loader_url(base_url)      # the same check of the bundle's URL
+        if not api_key:
+            raise SnippetError("--api-key must not be empty")
+        return _in_app_html(embed, api_key, base_url, survey)
     extra: dict[str, object] = {"channel": embed.channel, **embed.settings}
     return _PAGE.format(title=title.replace("&", "&amp;").replace("<", "&lt;"), style=embed.style, body=embed.body,
                         snippet=snippet(api_key, base_url, install_on_load=False, extra=extra),

@@ -139,6 +139,7 @@ interface PageFacts {
   font: string;
   channel: any;
   campaign: any;
+  identities?: any;
 }
 interface InitMessage {
   type: "init";

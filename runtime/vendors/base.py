@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 if TYPE_CHECKING:
@@ -41,7 +41,9 @@ class SdkCall(TypedDict):
     ``chain`` in turn: a method call, or with ``args`` None a property read. ``{"$date": s}``
     in args is a Date. ``wait_for``: a window event to wait for if the target is not there
     yet (a bridge a vendor's message gives once ready). ``reply``: post the result back under
-    this name. ``optional``: a missing target is no news (identity look-ups), not a warning."""
+    this name. ``optional``: a missing target is no news (identity look-ups), not a warning.
+    ``else_target`` and ``else_chain``: the same call through another bridge, made when
+    ``target`` is not there (a vendor's Android interface, else its iOS message handler)."""
 
     vendor: str
     target: str
@@ -49,12 +51,15 @@ class SdkCall(TypedDict):
     wait_for: str | None
     reply: str | None
     optional: bool
+    else_target: str | None
+    else_chain: list[list[Any]] | None
 
 
 def call(vendor: str, target: str, chain: list[list[Any]], *, wait_for: str | None = None,
-         reply: str | None = None) -> SdkCall:
+         reply: str | None = None, otherwise: tuple[str, list[list[Any]]] | None = None) -> SdkCall:
     return {"vendor": vendor, "target": target, "chain": chain, "wait_for": wait_for, "reply": reply,
-            "optional": reply is not None}
+            "optional": reply is not None, "else_target": otherwise[0] if otherwise else None,
+            "else_chain": otherwise[1] if otherwise else None}
 
 
 def typed_value(question: Question, value: Any) -> Any:
@@ -96,7 +101,13 @@ class Embed:
     """The vendor's message a survey runs inside: ``channel`` (iterateSettings.channel, and
     ``sondage embed CHANNEL``), how the survey sits there (``presentation``: "modal" centred
     over a backdrop, "fill" filling the message), and the page the marketer pastes: more
-    iterateSettings, a style and a body around the snippet."""
+    iterateSettings, a style and a body around the snippet.
+
+    ``in_app``: the message is shown by a mobile SDK in its WebView too (no parent page, an
+    opaque origin, maybe no storage, no frame may navigate): the page then holds the survey's
+    first question itself and runs the runtime's worker without a frame (``static/inapp.js``).
+    ``identities``: the vendor's ids filled in by its merge tags when the message is sent
+    (identity name -> tag), which the answers carry to the collector."""
 
     channel: str
     title: str                               # what it is, for the gallery and the CLI's help
@@ -104,6 +115,8 @@ class Embed:
     settings: Mapping[str, str]
     style: str
     body: str = ""
+    in_app: bool = False
+    identities: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -172,7 +185,13 @@ class Vendor:
     label: str = ""
     identity_names: tuple[str, ...] = ()     # the ids its SDK gives (identity_queries' replies)
     embed: Embed | None = None
+    more_embeds: tuple[Embed, ...] = ()      # its other messages (a mobile in-app message)
     link: LinkTags | None = None
+
+    @property
+    def embeds(self) -> tuple[Embed, ...]:
+        """Every message of this vendor a survey can run inside."""
+        return ((self.embed,) if self.embed is not None else ()) + self.more_embeds
 
     # -- in the page ------------------------------------------------------------------------
     def enabled(self, settings: SiteSettings, survey: Survey, channel: str) -> bool:
@@ -191,8 +210,8 @@ class Vendor:
         """Ask its SDK who the visitor is; each call's ``reply`` is one of identity_names."""
         return []
 
-    def close_calls(self, campaign: str) -> list[SdkCall]:
-        """Close its message (``embed``) the survey ran in."""
+    def close_calls(self, campaign: str, channel: str = "") -> list[SdkCall]:
+        """Close its message (the embed of ``channel``) the survey ran in."""
         return []
 
     # -- in links and emails ----------------------------------------------------------------

@@ -7,7 +7,10 @@
 - **Embed**: the "Custom Code" of a Braze HTML in-app message. Braze renders it in an iframe
   and gives it ``brazeBridge`` (ready at ``ab.BridgeReady``): the survey shows at once,
   centred, each answer goes to Braze through the bridge, and the message closes when the
-  visitor finishes or dismisses it.
+  visitor finishes or dismisses it. The same code runs in the apps: Braze's Android and Swift
+  SDKs show it in a WebView and inject ``brazeBridge`` there after the load event (Android:
+  ``assets/braze-html-bridge.js`` over ``brazeInternalBridge``); the page holds the first
+  question and runs without a frame (``Embed.in_app``); ``{{${user_id}}}`` gives the external id.
 - **Links and emails**: ``user_braze_id={{${braze_id}}}``, and the send each link came in,
   ``{{campaign.${dispatch_id}}}`` (Braze's id of each send of a campaign).
 - **Relay**: ``POST <rest_endpoint>/users/track``, ``Authorization: Bearer <REST API key>``
@@ -78,8 +81,12 @@ class Braze(Vendor):
     name = "braze"
     label = "Braze"
     identity_names = ("braze_external_id", "braze_device_id")
-    embed = Embed(channel=IN_APP, title="Braze in-app message (custom HTML)", presentation="modal",
-                  settings={}, style="html,body{height:100%}")
+    # One message for the web and the apps: Braze's Android and Swift SDKs show it in a WebView
+    # (base URL https://iamcache.braze) and inject brazeBridge after its load event; the
+    # external id comes from Braze's Liquid, filled in when the message is sent.
+    embed = Embed(channel=IN_APP, title="Braze in-app message (custom HTML, web and apps)", presentation="modal",
+                  settings={}, style="html,body{height:100%}", in_app=True,
+                  identities={"braze_external_id": "{{${user_id}}}"})
     link = LinkTags(trait="braze_id", relay_identity="braze_id", identity="{{${braze_id}}}",
                     send="{{campaign.${dispatch_id}}}")
 
@@ -104,7 +111,7 @@ class Braze(Vendor):
         return [call(self.label, "braze", [["getUser", []], ["getUserId", []]], reply="braze_external_id"),
                 call(self.label, "braze", [["getDeviceId", []]], reply="braze_device_id")]
 
-    def close_calls(self, campaign: str) -> list[SdkCall]:
+    def close_calls(self, campaign: str, channel: str = "") -> list[SdkCall]:
         return [call(self.label, BRIDGE, [["closeMessage", []]], wait_for=BRIDGE_READY)]
 
     def relay(self, entry: Any, here: str, env: Mapping[str, str]) -> BrazeRelay:

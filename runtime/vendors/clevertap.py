@@ -9,6 +9,15 @@
   the page and sizes it to ``#contentDiv``, which the survey fills; answers reach the page's
   ``clevertap``, and the pop-up closes by its campaign (``##campaignId##``, CleverTap's own
   placeholder) through ``$WZRK_WR.closeIframe``.
+- **Mobile in-app**: the custom HTML of a CleverTap in-app message in the Android or iOS
+  app. The SDK loads it into a WebView with no base URL (``about:blank``, an opaque origin;
+  no DOM storage on Android). Android gives the interface ``window.CleverTap``
+  (``CTWebInterface``: ``pushEvent(name, propsJson)``, ``pushProfile(json)``,
+  ``dismissInAppNotification()``; JSON as strings); iOS the script message handler
+  ``clevertap`` (``CleverTapJSInterface``: ``{action: "recordEventWithProps", event,
+  properties}``, ``{action: "profilePush", properties}``, ``{action:
+  "dismissInAppNotification"}``). The iOS WebView hides the message on any navigation to a
+  URL other than ``about:blank``, in any frame: the survey runs without a frame there.
 - **Links and emails**: ``user_email={{ Profile.Identity | default: 'null' }}``; a tag written
   as the CleverTap editor shows it (``@Profile - User Type``) becomes its Liquid form. Its
   Liquid has no id for an email's send. ``null`` and an ``@Profile`` tag left as it is are
@@ -32,6 +41,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -61,6 +71,10 @@ if TYPE_CHECKING:
     from ..survey_format import SiteSettings, Survey
 
 POPUP = "clevertap-popup"
+IN_APP = "clevertap-inapp"
+ANDROID = "CleverTap"                        # Android: the JavaScript interface (CTWebInterface)
+IOS = "webkit"                               # iOS: webkit.messageHandlers.clevertap (CleverTapJSInterface)
+IOS_HANDLER = [["messageHandlers", None], ["clevertap", None]]
 EVENTS = ("survey_question_response", "survey-question-response")    # the CleverTap document uses both
 HOSTS = {"eu1": "api.clevertap.com", "in1": "in1.api.clevertap.com", "sg1": "sg1.api.clevertap.com",
          "us1": "us1.api.clevertap.com", "aps3": "aps3.api.clevertap.com", "mec1": "mec1.api.clevertap.com"}
@@ -135,17 +149,21 @@ class CleverTap(Vendor):
     embed = Embed(channel=POPUP, title="CleverTap web pop-up (custom HTML)", presentation="fill",
                   settings={"campaign": "##campaignId##"}, style="#contentDiv{height:300px}",
                   body='<div id="contentDiv"></div>')
+    more_embeds = (Embed(channel=IN_APP, title="CleverTap mobile in-app message (custom HTML)", presentation="fill",
+                         settings={}, style="html,body{height:100%}", in_app=True),)
     link = LinkTags(trait="email", relay_identity="clevertap_identity",
                     identity="{{ Profile.Identity | default: 'null' }}")
 
     def enabled(self, settings: SiteSettings, survey: Survey, channel: str) -> bool:
-        # An answer given inside a CleverTap pop-up always goes to CleverTap.
-        return channel == POPUP or pick(survey.forward.clevertap, settings.forward.clevertap)
+        # An answer given inside a CleverTap message always goes to CleverTap.
+        return channel in (POPUP, IN_APP) or pick(survey.forward.clevertap, settings.forward.clevertap)
 
     def answer_calls(self, ctx: ForwardContext) -> list[SdkCall]:
         forward = ctx.settings.forward
         update = profile(ctx.record, typed_value(ctx.question, ctx.value), forward.clevertap_user_properties,
                          ctx.traits)
+        if ctx.channel == IN_APP:
+            return self._bridge_calls(forward.clevertap_event, event_data(ctx.record), update)
         return [
             call(self.label, "clevertap", [["event", None], ["push", [forward.clevertap_event,
                                                                       event_data(ctx.record)]]]),
@@ -155,7 +173,23 @@ class CleverTap(Vendor):
     def identity_queries(self) -> list[SdkCall]:
         return [call(self.label, "clevertap", [["getCleverTapID", []]], reply="clevertap_id")]
 
-    def close_calls(self, campaign: str) -> list[SdkCall]:
+    def _bridge_calls(self, event: str, data: dict[str, Any], update: dict[str, Any]) -> list[SdkCall]:
+        """The app's bridge: Android's interface takes JSON as strings (JSON.stringify, here
+        json.dumps); iOS's handler takes objects, each with its action. A date goes as the
+        upload API writes one ("$D_<seconds>"): neither bridge makes a Date of JSON."""
+        data, update = {k: _flat(v) for k, v in data.items()}, {k: _flat(v) for k, v in update.items()}
+        return [
+            call(self.label, ANDROID, [["pushEvent", [event, json.dumps(data)]]], otherwise=(
+                IOS, [*IOS_HANDLER, ["postMessage", [{"action": "recordEventWithProps", "event": event,
+                                                      "properties": data}]]])),
+            call(self.label, ANDROID, [["pushProfile", [json.dumps(update)]]], otherwise=(
+                IOS, [*IOS_HANDLER, ["postMessage", [{"action": "profilePush", "properties": update}]]])),
+        ]
+
+    def close_calls(self, campaign: str, channel: str = "") -> list[SdkCall]:
+        if channel == IN_APP:
+            return [call(self.label, ANDROID, [["dismissInAppNotification", []]], otherwise=(
+                IOS, [*IOS_HANDLER, ["postMessage", [{"action": "dismissInAppNotification"}]]]))]
         return [call(self.label, "$WZRK_WR", [["closeIframe", [campaign or "-1", ""]]])]
 
     def merge_tag(self, tag: str) -> str:

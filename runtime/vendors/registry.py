@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..extensions import REGISTRY, Forwarder
 from ..segment_plugin import Segment
-from .base import Vendor
+from .base import Embed, Vendor
 from .braze import Braze
 from .clevertap import CleverTap
 
@@ -28,11 +28,20 @@ def identity_names() -> tuple[str, ...]:
 
 def by_channel(channel: str) -> Vendor | None:
     """The vendor whose message the survey runs in (its embed's channel)."""
-    return next((v for v in VENDORS.values() if v.embed is not None and v.embed.channel == channel), None)
+    return next((v for v in VENDORS.values() if any(e.channel == channel for e in v.embeds)), None)
+
+
+def embed(channel: str) -> Embed | None:
+    """The message (a vendor's embed) of this channel."""
+    return next((e for v in VENDORS.values() for e in v.embeds if e.channel == channel), None)
+
+
+def embeds() -> tuple[Embed, ...]:
+    return tuple(e for v in VENDORS.values() for e in v.embeds)
 
 
 def embed_channels() -> tuple[str, ...]:
-    return tuple(v.embed.channel for v in VENDORS.values() if v.embed is not None)
+    return tuple(e.channel for e in embeds())
 
 
 def link_vendors() -> tuple[Vendor, ...]:

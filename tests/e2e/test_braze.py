@@ -3,13 +3,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import yaml
 from playwright.sync_api import expect
 
+from runtime.survey_format import load_survey
 from sondage.survey_pages import embed_html
 from tests.conftest import wait_until
 
 from .test_spine import wait_for_rows
 from .vendors import BRAZE_PAGE, answer_vendor_survey, route_braze
+
+
+def vendor_survey():
+    return load_survey(yaml.safe_load((Path(__file__).parent / "surveys" / "e2e-vendors.yaml").read_text()))
 
 
 def braze_events(captured) -> list[dict]:
@@ -21,10 +29,10 @@ def test_survey_in_a_braze_in_app_message(host, servers):
     host.open("<h1>App</h1>" + BRAZE_PAGE, api_key="e2e-vendors", with_snippet=False)
     page = host.page
     page.wait_for_function("window.brazeReady === true", timeout=30000)
-    html = embed_html("braze-inapp", "e2e-vendors", servers.runtime_url, "e2e-vendor-nps")
+    html = embed_html("braze-inapp", "e2e-vendors", servers.runtime_url, "e2e-vendor-nps", survey=vendor_survey())
     page.evaluate("(html) => braze.showInAppMessage(new braze.HtmlMessage(html))", html)
-    message = page.frame_locator("iframe.ab-html-message")
-    survey = message.frame_locator("iframe[title=Survey]")
+    # The survey is the message's own page (its first question in it, as on a phone).
+    survey = page.frame_locator("iframe.ab-html-message")
     expect(survey.locator(".sondage-prompt")).to_have_text("How likely are you to recommend us?", timeout=30000)
     page.screenshot(path=str(host.folder / "braze-inapp.png"))
     answer_vendor_survey(survey, "9", ["Price", "Support"])
@@ -58,9 +66,9 @@ def test_dismissing_the_survey_closes_the_braze_message(host, servers):
     host.open("<h1>App</h1>" + BRAZE_PAGE, api_key="e2e-vendors", with_snippet=False)
     page = host.page
     page.wait_for_function("window.brazeReady === true", timeout=30000)
-    html = embed_html("braze-inapp", "e2e-vendors", servers.runtime_url, "e2e-vendor-nps")
+    html = embed_html("braze-inapp", "e2e-vendors", servers.runtime_url, "e2e-vendor-nps", survey=vendor_survey())
     page.evaluate("(html) => braze.showInAppMessage(new braze.HtmlMessage(html))", html)
-    survey = page.frame_locator("iframe.ab-html-message").frame_locator("iframe[title=Survey]")
+    survey = page.frame_locator("iframe.ab-html-message")
     expect(survey.locator(".sondage-prompt")).to_be_visible(timeout=30000)
     survey.locator("[data-action=close]").click()
     expect(page.locator(".ab-in-app-message")).to_have_count(0, timeout=5000)

@@ -28,11 +28,13 @@ def test_same_inputs_give_the_same_bytes(bundle, survey_dir, runtime_port, tmp_p
 def test_bundle_layout(bundle):
     files = files_of(bundle.out)
     names = set(files)
-    assert {"loader.js", "survey.schema.json", "manifests/demo-site-key.json", "manifests/e2e-site.json"} <= names
+    assert {"loader.js", "inapp.js", "survey.schema.json", "manifests/demo-site-key.json",
+            "manifests/e2e-site.json"} <= names
     hashed = re.compile(r"^(frame-[0-9a-f]{12}\.(html|js)|widget-[0-9a-f]{12}\.css|worker-[0-9a-f]{12}\.mjs|"
                         r"python-[0-9a-f]{12}\.zip|(sites|ahead)/[\w.-]+-[0-9a-f]{12}\.json|"
                         r"pyodide-[0-9a-f]{12}/pyodide(\.asm)?\.(mjs|wasm))$")
-    unhashed = {"loader.js", "survey.schema.json", "python-lock.json"}
+    # inapp.js: an in-app message's script, at a stable address (the pasted code names it).
+    unhashed = {"loader.js", "inapp.js", "survey.schema.json", "python-lock.json"}
     unhashed |= {n for n in names if re.fullmatch(r"manifests/[\w.-]+\.json", n)}
     # Each survey's own page (for links and emails), at a stable address.
     hosted = {n for n in names if re.fullmatch(r"s/[\w.-]+/[\w.-]+/index\.html", n)}

@@ -65,7 +65,7 @@ class Fake(Vendor):
     def identity_queries(self) -> list[SdkCall]:
         return [call(self.label, "fakeSdk", [["whoAmI", []]], reply="fake_id")]
 
-    def close_calls(self, campaign: str) -> list[SdkCall]:
+    def close_calls(self, campaign: str, channel: str = "") -> list[SdkCall]:
         return [call(self.label, "fakeSdk", [["close", [campaign]]])]
 
     def relay(self, entry: Any, here: str, env: Mapping[str, str]) -> FakeRelay:

@@ -1,0 +1,317 @@
+"""Surveys inside the vendors' in-app messages in mobile apps (issue 29), in Chromium with an
+Android and an iPhone viewport and touch (Playwright's device descriptors), the message's
+page loaded as each SDK loads it, and the native side played by stand-ins that implement
+its documented interface and record every call (tests/e2e/native_bridges.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import yaml
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, expect
+
+from runtime.survey_format import load_survey
+from sondage.survey_pages import embed_html
+from tests.conftest import wait_until
+
+from .native_bridges import (
+    BRAZE_BASE_URL,
+    BRAZE_BRIDGE,
+    BRAZE_INTERNAL,
+    CLEVERTAP_ANDROID,
+    CLEVERTAP_IOS,
+    native_calls,
+    native_state,
+)
+from .test_spine import wait_for_rows
+
+HERE = Path(__file__).resolve().parent
+SITE, SURVEY = "e2e-mobile", "e2e-mobile-nps"
+PROMPT = "How likely are you to recommend the app?"
+PHONES = {"android": "Pixel 7", "iphone": "iPhone 13"}
+SHOTS = os.environ.get("SONDAGE_SCREENSHOTS", "")     # a folder to keep the screenshots in, to look at
+
+
+def the_survey():
+    return load_survey(yaml.safe_load((HERE / "surveys" / "e2e-mobile.yaml").read_text()))
+
+
+@dataclass
+class Message:
+    """One in-app message on a phone: its page, what its console said."""
+    page: Page
+    console: list[str] = field(default_factory=list)
+
+    def warnings(self) -> list[str]:
+        return [m for m in self.console if m.startswith("warning:")]
+
+
+@pytest.fixture
+def phone(browser, playwright, request) -> Iterator:
+    """A browser context emulating a phone: ``phone("android")`` or ``phone("iphone")``."""
+    contexts = []
+
+    def make(kind: str):
+        device = {k: v for k, v in playwright.devices[PHONES[kind]].items() if k != "default_browser_type"}
+        context = browser.new_context(**device)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def watch(page: Page) -> Message:
+    message = Message(page)
+    page.on("console", lambda m: message.console.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: message.console.append(f"pageerror: {e}"))
+    return message
+
+
+def open_clevertap(context, html: str, platform: str | None) -> Message:
+    """As CleverTap's SDKs load custom HTML: into a WebView with no base URL (about:blank, an
+    opaque origin), the bridge of the platform there (None: no bridge at all)."""
+    page = context.new_page()
+    message = watch(page)
+    # The bridge is there before the message's HTML is (the window stays as set_content writes
+    # the document; a navigation first would leave the test's loopback runtime unreachable).
+    if platform == "android":
+        page.evaluate(CLEVERTAP_ANDROID)
+    elif platform == "iphone":
+        page.evaluate(CLEVERTAP_IOS)
+
+        # CTInAppHTMLViewController: any navigation, in any frame, to a URL other than about:blank
+        # hides the message (and opens the URL).
+        def navigation(route) -> None:
+            if route.request.is_navigation_request() and route.request.url != "about:blank":
+                page.evaluate("(url) => { window.__native.navigations.push(url); window.__native.closed = true; }",
+                              route.request.url)
+                route.abort()
+            else:
+                route.continue_()
+        page.route("**/*", navigation)
+    page.set_content(html)
+    assert page.evaluate("window.origin") == "null"          # opaque, as in the apps
+    return message
+
+
+CDN = "https://cdn.sondage.test/"
+
+
+def serve_runtime_at_cdn(context, runtime_url: str) -> None:
+    """The bundle and the collector at a public https URL, as in production: the message's
+    https page may not reach the test's loopback server itself (Chromium's local network
+    access), so its requests, the worker's included, are passed on to it."""
+    def proxy(route) -> None:
+        try:
+            route.fulfill(response=route.fetch(url=route.request.url.replace(CDN, runtime_url)))
+        except PlaywrightError:
+            pass      # the page was closed meanwhile (the app closed the message)
+    context.route(f"{CDN}**", proxy)
+
+
+def open_braze(context, html: str) -> Message:
+    """As Braze's Android and Swift SDKs load an HTML in-app message: base URL
+    https://iamcache.braze/, with Liquid filled in when sent; brazeBridge injected after the
+    page's load event, then ab.BridgeReady."""
+    page = context.new_page()
+    message = watch(page)
+    page.add_init_script(BRAZE_INTERNAL)
+    sent = html.replace("{{${user_id}}}", "user-42")          # Braze fills its Liquid when it sends
+    page.route(BRAZE_BASE_URL, lambda route: route.fulfill(status=200, body=sent, content_type="text/html"))
+    page.goto(BRAZE_BASE_URL)
+    page.wait_for_load_state("load")
+    page.add_script_tag(content=BRAZE_BRIDGE)
+    return message
+
+
+def stored(servers, **match) -> list[dict]:
+    return [r for r in servers.store.list(limit=10000)
+            if r.get("survey_id") == SURVEY and all(r.get(k) == v for k, v in match.items())]
+
+
+def answer(page: Page, score: str, choices: list[str]) -> None:
+    page.locator(f"button[data-value='{score}']").tap(timeout=30000)
+    for choice in choices:
+        page.locator("label", has_text=choice).tap()
+    page.locator("button[type=submit]").tap()
+
+
+def assert_fits_the_phone(page: Page, folder: Path, name: str) -> None:
+    """The message's first step fits the screen (no sideways scroll) and every control is a
+    44 px touch target; a screenshot for a person to look at."""
+    width = page.viewport_size["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    card = page.locator(".sondage-card").bounding_box()
+    assert card and card["x"] >= 0 and card["x"] + card["width"] <= width
+    for control in page.locator(".sondage-option, .sondage-close").all():
+        box = control.bounding_box()
+        assert box and box["height"] >= 44 and box["width"] >= 44, box
+    page.screenshot(path=str(folder / f"{name}.png"))
+    if SHOTS:
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"))
+
+
+@pytest.mark.parametrize("platform", ["android", "iphone"])
+def test_a_survey_in_a_clevertap_in_app_message(phone, servers, platform, tmp_path):
+    html = embed_html("clevertap-inapp", SITE, servers.runtime_url, SURVEY, survey=the_survey())
+    message = open_clevertap(phone(platform), html, platform)
+    page = message.page
+    expect(page.locator(".sondage-prompt")).to_have_text(PROMPT)
+    assert_fits_the_phone(page, tmp_path, f"clevertap-{platform}")
+    answer(page, "9", ["Price", "Support"])
+    wait_until(page, lambda: native_state(page)["closed"], "the message dismissed through the bridge")
+    calls = native_calls(page)
+    if platform == "android":
+        # String arguments only, JSON through JSON.stringify, as CTWebInterface takes them.
+        assert all(t == "string" for c in calls for t in c["types"])
+        events = [c["args"] for c in calls if c["name"] == "pushEvent"]
+        profiles = [json.loads(c["args"][0]) for c in calls if c["name"] == "pushProfile"]
+        assert [e[0] for e in events] == ["survey_question_response"] * 2
+        props = [json.loads(e[1]) for e in events]
+        assert calls[-1]["name"] == "dismissInAppNotification"
+    else:
+        bodies = [c["args"][0] for c in calls]
+        assert {b["action"] for b in bodies} == {"recordEventWithProps", "profilePush", "dismissInAppNotification"}
+        events = [b for b in bodies if b["action"] == "recordEventWithProps"]
+        assert [e["event"] for e in events] == ["survey_question_response"] * 2
+        props = [e["properties"] for e in events]
+        profiles = [b["properties"] for b in bodies if b["action"] == "profilePush"]
+        assert bodies[-1] == {"action": "dismissInAppNotification"}
+        assert native_state(page)["navigations"] == []       # no frame navigated: the message stayed
+    assert native_state(page)["logs"] == []                  # every argument parsed, every action known
+    assert props[0] == {"survey_id": SURVEY, "survey_name": "E2E mobile NPS", "question": PROMPT,
+                        "label": "nps_score", "response": 9, "response_int": 9, "response_string": "9"}
+    assert props[1]["response_array"] == "Price, Support"    # CleverTap events are flat
+    assert profiles == [{"nps_score": 9}, {"What did you like?": ["Price", "Support"]}]
+    wait_for_rows(servers.store, 1, survey_id=SURVEY, url="about:blank", response_string="9")
+    wait_for_rows(servers.store, 1, survey_id=SURVEY, url="about:blank", response_array=["Price", "Support"])
+    assert not [m for m in message.console if m.startswith(("pageerror", "warning"))], message.console
+
+
+@pytest.mark.parametrize("platform", ["android", "iphone"])
+def test_a_survey_in_a_braze_in_app_message_on_a_phone(phone, servers, platform, tmp_path):
+    html = embed_html("braze-inapp", SITE, CDN, SURVEY, survey=the_survey())
+    context = phone(platform)
+    serve_runtime_at_cdn(context, servers.runtime_url)
+    message = open_braze(context, html)
+    page = message.page
+    expect(page.locator(".sondage-prompt")).to_have_text(PROMPT)
+    assert_fits_the_phone(page, tmp_path, f"braze-{platform}")
+    answer(page, "9", ["Price", "Support"])
+    wait_until(page, lambda: native_state(page)["closed"], "closeMessage through brazeBridge")
+    calls = native_calls(page)
+    names = [c["name"] for c in calls]
+    assert names[-1] == "beforeMessageClosed"
+    assert ["getUser().setCustomUserAttributeJSON", "nps_score", '{"value":9}', False] in \
+        [[c["name"], *c["args"]] for c in calls]
+    assert ["getUser().setCustomUserAttributeArray", "What did you like?", '["Price","Support"]'] in \
+        [[c["name"], *c["args"]] for c in calls]
+    events = [c["args"] for c in calls if c["name"] == "logCustomEventWithJSON"]
+    assert [e[0] for e in events] == ["survey-question-response"] * 2
+    first = json.loads(events[0][1])
+    assert first["question"] == PROMPT and first["response_int"] == 9 and first["label"] == "nps_score"
+    assert names.count("requestImmediateDataFlush") == 2
+    # Waited for with the page's clock: the proxy's handlers run only while Playwright is waited on.
+    rows = wait_until(page, lambda: (found := stored(servers, url=BRAZE_BASE_URL)) and len(found) >= 2 and found,
+                      "both answers at the collector")
+    assert {r["identities"].get("braze_external_id") for r in rows} == {"user-42"}   # from Braze's Liquid
+    assert not [m for m in message.console if m.startswith(("pageerror", "warning"))], message.console
+
+
+def test_a_missing_bridge_costs_one_console_line_and_no_answer(phone, servers, tmp_path):
+    """The CleverTap code opened where no SDK gives a bridge: each answer still reaches the
+    collector; the console says once that CleverTap gets nothing."""
+    html = embed_html("clevertap-inapp", SITE, servers.runtime_url, SURVEY, survey=the_survey())
+    message = open_clevertap(phone("android"), html, None)
+    page = message.page
+    answer(page, "4", ["Speed"])
+    expect(page.locator(".sondage-thanks")).to_be_visible(timeout=30000)
+    wait_for_rows(servers.store, 1, survey_id=SURVEY, url="about:blank", response_string="4")
+    wait_for_rows(servers.store, 1, survey_id=SURVEY, url="about:blank", response_array=["Speed"])
+    lines = [m for m in message.console if "CleverTap" in m]
+    assert len(lines) == 1 and "no CleverTap or webkit in this message" in lines[0], message.console
+
+
+def test_braze_code_without_its_bridge_says_so_once_and_loses_no_answer(phone, servers):
+    """The Braze code opened where no SDK injects brazeBridge: the calls wait for it (Braze
+    gives it after the load event), the console says so once, every answer reaches the
+    collector."""
+    html = embed_html("braze-inapp", SITE, CDN, SURVEY, survey=the_survey())
+    context = phone("iphone")
+    serve_runtime_at_cdn(context, servers.runtime_url)
+    page = context.new_page()
+    message = watch(page)
+    page.route(BRAZE_BASE_URL, lambda route: route.fulfill(status=200, body=html, content_type="text/html"))
+    page.goto(BRAZE_BASE_URL)
+    answer(page, "6", ["Price"])
+    expect(page.locator(".sondage-thanks")).to_be_visible(timeout=30000)
+    wait_until(page, lambda: stored(servers, url=BRAZE_BASE_URL, response_array=["Price"]), "the last answer stored")
+    assert stored(servers, url=BRAZE_BASE_URL, response_string="6")
+    lines = [m for m in message.console if "Braze" in m]
+    assert lines == ["warning: Sondage: Braze: no brazeBridge in this message yet; its calls wait for ab.BridgeReady"]
+
+
+@pytest.mark.parametrize("kind", ["braze-inapp", "clevertap-inapp"])
+def test_the_first_question_shows_and_takes_a_tap_before_python(phone, servers, kind, tmp_path):
+    """The first question is in the message's HTML: it shows and fits before anything is
+    fetched, and a tap shows as picked while Python has not started (here it never does: the
+    worker's files are refused)."""
+    context = phone("iphone")
+    serve_runtime_at_cdn(context, servers.runtime_url)
+    context.route(f"{CDN}worker-*", lambda route: route.abort())
+    html = embed_html(kind, SITE, CDN, SURVEY, survey=the_survey())
+    page = context.new_page()
+    page.route(BRAZE_BASE_URL, lambda route: route.fulfill(status=200, body=html, content_type="text/html"))
+    page.goto(BRAZE_BASE_URL, wait_until="commit")
+    expect(page.locator(".sondage-prompt")).to_have_text(PROMPT)
+    assert_fits_the_phone(page, tmp_path, f"first-{kind}")
+    page.wait_for_load_state("load")      # inapp.js is in (it is async): the tap is taken
+    page.locator("button[data-value='7']").tap()
+    expect(page.locator("button[data-value='7']")).to_have_attribute("aria-checked", "true")
+
+
+def test_an_answer_given_just_before_the_app_closes_the_message_is_kept(phone, servers):
+    """CleverTap on Android (no storage at all): the visitor answers the last question and
+    the app closes the message at once, as the bridge's call arrives; the answer still
+    reaches the collector (sent at once, keepalive)."""
+    html = embed_html("clevertap-inapp", SITE, servers.runtime_url, SURVEY, survey=the_survey())
+    message = open_clevertap(phone("android"), html, "android")
+    page = message.page
+    page.locator("button[data-value='2']").tap(timeout=30000)
+    page.locator("label", has_text="Support").tap(timeout=30000)
+    page.locator("button[type=submit]").tap()
+    # The app dismisses the in-app as soon as the answer's event reaches it: the page is gone.
+    wait_until(page, lambda: sum(c["name"] == "pushEvent" for c in native_calls(page)) >= 2,
+               "the last answer's event at the bridge", timeout_ms=30000)
+    page.close()
+    wait_for_rows(servers.store, 1, survey_id=SURVEY, url="about:blank", response_array=["Support"])
+
+
+def test_an_answer_given_before_python_is_up_is_kept_where_the_message_has_storage(phone, servers):
+    """Braze's WebView has storage (its page is https://iamcache.braze/): a tap given before
+    Python was up, in a message the app closed at once, is kept there under the click's id and
+    recorded by the next message's runtime, once."""
+    html = embed_html("braze-inapp", SITE, CDN, SURVEY, survey=the_survey())
+    context = phone("android")
+    serve_runtime_at_cdn(context, servers.runtime_url)
+    first = context.new_page()
+    first.route(f"{CDN}worker-*", lambda route: route.abort())      # Python never starts here
+    first.route(BRAZE_BASE_URL, lambda route: route.fulfill(status=200, body=html, content_type="text/html"))
+    first.goto(BRAZE_BASE_URL)
+    first.locator("button[data-value='3']").tap()
+    wait_until(first, lambda: first.evaluate("Object.keys(localStorage).some((k) => k.indexOf(':early:') > 0)"),
+               "the tap kept in the message's storage")
+    first.close()
+    later = open_braze(context, html)
+    # Waited for with the page's clock: the proxy's handlers run only while Playwright is waited on.
+    wait_until(later.page, lambda: stored(servers, url=BRAZE_BASE_URL, response_string="3"),
+               "the early tap's answer at the collector", timeout_ms=60000)
+    expect(later.page.locator(".sondage-prompt")).to_have_text(PROMPT)   # the new message asks anew
