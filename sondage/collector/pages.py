@@ -312,8 +312,8 @@ def gallery_page(catalogue: Catalogue, site_key: str, *, base_url: str, token: s
         preview = f"{origin}?iterate_preview={survey.id}" if origin else ""
         codes = [("Page snippet (once per page)", snippet(site.site, base_url)),
                  ("Show it from the page", f"<script>Iterate('install', {json.dumps(survey.id)});</script>"),
-                 *((v.embed.title, embed_html(v.embed.channel, site.site, base_url, survey.id, survey.name))
-                   for v in registry.VENDORS.values() if v.embed is not None),
+                 *((e.title, embed_html(e.channel, site.site, base_url, survey.id, survey.name, survey=survey))
+                   for e in registry.embeds()),
                  *((f"Link for emails ({v.label})", survey_link(base_url, survey, v.name))
                    for v in registry.link_vendors())]
         cards.append({"survey": survey, "words": targeting_words(survey), "preview": preview, "codes": codes,

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from devtools.seed import showings
 from runtime.records import answer_record, view_record
+from runtime.vendors import registry
 from sondage.catalogue import Catalogue
 from sondage.collector.config import CollectorConfig
 from sondage.collector.database import Store
@@ -171,6 +172,12 @@ def test_gallery_draws_each_survey_live_with_its_codes(browser, servers, bundle)
     expect(card.locator("p").first).to_have_text("1 question: Where am I? (nps)")
     codes = card.locator("textarea.code")
     assert "iterateSettings" in codes.nth(0).input_value() and "pos-inline-dark" in codes.nth(1).input_value()
+    # Every vendor's message, the in-app ones (web and mobile) with the first question in the page.
+    for embed in registry.embeds():
+        code = card.locator("label", has_text=embed.title).locator("textarea.code").input_value()
+        assert embed.channel in code, embed.channel
+        if embed.in_app:
+            assert "Where am I?" in code, embed.channel
     # One survey after another, with the keyboard: pick a look, then show it on the stage.
     stage = page.frame_locator("iframe[name=stage]")
     for survey_id, look, position in (("pos-bottom-left-light", "top-right.dark", "top-right"),
