@@ -44,7 +44,7 @@ def test_traits_properties_and_choices(site_data):
 
 def test_a_list_never_matches_by_its_text():
     """'b' is not picked in ['abc']: a list is matched item by item."""
-    assert not value_rule_holds(ValueRule("choices", "contains", "b "), {"choices": ["abc"]})
+    assert not value_rule_holds(ValueRule("choices", "contains", "b"), {"choices": ["abc"]})
     assert not value_rule_holds(ValueRule("choices", "equals", "b"), {"choices": ["abc"]})
     assert value_rule_holds(ValueRule("choices", "equals", "B"), {"choices": ["a", "b"]}) is False
     assert value_rule_holds(ValueRule("choices", "contains", "B"), {"choices": ["a", "b"]})
