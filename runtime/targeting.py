@@ -222,13 +222,17 @@ def value_rule_holds(rule: ValueRule, data: Mapping[str, Any]) -> bool:
     actual = data.get(rule.key)
     op = rule.op
     if isinstance(actual, list) and op not in ("is_set", "is_not_set"):
-        # A list (the choices picked): equals / contains / one_of if one item does; not_...
+        # A list (the choices picked): equals / one_of if one item does, contains if one item is it; not_...
         # if none does; greater_than / less_than never.
+        # contains means the list holds the value (ignoring case), not that an item's text does.
         positive = op.removeprefix("not_")
         if positive in ("greater_than", "less_than"):
             return False
-        hit = any(value_rule_holds(ValueRule(rule.key, positive, rule.value, rule.values),  # type: ignore[arg-type]
-                                   {rule.key: item}) for item in actual)
+        if positive == "contains":
+            hit = any(str(item).lower() == str(rule.value).lower() for item in actual)
+        else:
+            hit = any(value_rule_holds(ValueRule(rule.key, positive, rule.value, rule.values),  # type: ignore[arg-type]
+                                       {rule.key: item}) for item in actual)
         return hit != op.startswith("not_")
     if op == "is_set":
         return _is_set(actual)
