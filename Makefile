@@ -12,7 +12,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 demo: install
 	$(SONDAGE) build --surveys examples/surveys --out dist
-	$(SONDAGE) serve --bundle dist --db demo.db --demo examples/site
+	$(SONDAGE) serve --bundle dist --db demo.db --demo examples/site --surveys examples/surveys
 
 test: install chromium postgres lint
 	$(PY) -m pytest

@@ -1,0 +1,419 @@
+"""The studio's pages and actions at ``/studio``, each behind the session (``session``).
+
+Pages are rendered here in Python (Jinja, autoescaped); the browser's script
+(``studio.js``) only posts the editor's form as the person types and puts the errors this
+server names next to their fields.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode
+
+import jinja2
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from build.survey_files import SurveyFile, SurveyFileError, check_question_types, read_folder
+from runtime import survey_format
+from runtime.extensions import BUILTIN_NAMES
+from runtime.placement import POSITIONS, THEMES
+from runtime.schema import FormatError
+from runtime.vendors import registry
+
+from ..catalogue import Catalogue
+from ..collector.cors import Origins
+from ..collector.pages import PAGE_CSP, targeting_words
+from ..collector.state import collector
+from ..links import survey_link
+from ..snippet import snippet
+from ..survey_pages import embed_html
+from . import form as forms
+from . import session as sessions
+from .publish import PublishError, publish
+from .roundtrip import Document, plain
+from .starters import STARTERS
+from .workspace import Conflict, StudioError, Workspace
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+SCRIPT = Path(__file__).resolve().parent / "studio.js"
+MAX_FORM = 2_000_000
+_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                          undefined=jinja2.StrictUndefined)
+
+
+@dataclass
+class Studio:
+    """What the studio's routes share: the surveys folder and the bundle it publishes to."""
+
+    workspace: Workspace
+    bundle: Path | None
+    publishing: threading.Lock = field(default_factory=threading.Lock)
+
+
+def studio(request: Request) -> Studio:
+    found: Studio = request.app.state.studio
+    return found
+
+
+def schema() -> dict[str, Any]:
+    """The survey format's JSON Schema: the editor's one source of fields."""
+    return survey_format.survey_json_schema()
+
+
+def page(template: str, request: Request, status: int = 200, **values: Any) -> Response:
+    html = _ENV.get_template(f"studio/{template}").render(
+        csrf=getattr(request.state, "csrf", ""), signed_in=hasattr(request.state, "session"), **values)
+    return Response(html, status_code=status, media_type="text/html; charset=utf-8", headers={
+        "Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "Content-Security-Policy": PAGE_CSP,
+        "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"})
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+async def read_form(request: Request, max_fields: int) -> FormData:
+    """A posted form (application/x-www-form-urlencoded: what the studio's forms and script send)."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM:
+            raise ValueError(f"the form is larger than {MAX_FORM} bytes")
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=max_fields)
+    except (UnicodeDecodeError, ValueError) as e:
+        raise ValueError(f"not a form: {e}") from None
+    return FormData(pairs)
+
+
+def guarded(handler: Handler) -> Handler:
+    """The route only with a session; a POST only with its CSRF token, from the studio's own pages."""
+    async def run(request: Request) -> Response:
+        token = collector(request).config.admin_token
+        if not token:
+            return page("signin.html", request, 403, error="The studio needs an admin token: start the server "
+                        "with SONDAGE_ADMIN_TOKEN or --admin-token-file.", next="")
+        found = sessions.read_cookie(token, request.cookies.get(sessions.COOKIE, ""))
+        if found is None:
+            if request.method == "GET":
+                return page("signin.html", request, 401, error="", next=request.url.path)
+            return JSONResponse({"error": "sign in to the studio first"}, status_code=401)
+        if request.method == "POST":
+            declared = request.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > MAX_FORM:
+                return JSONResponse({"error": f"the form is larger than {MAX_FORM} bytes"}, status_code=413)
+            why = sessions.same_origin(request.headers, request.headers.get("host", ""))
+            try:
+                posted = await read_form(request, 50_000)
+            except ValueError as e:
+                return JSONResponse({"error": str(e)}, status_code=400)
+            given = str(posted.get("csrf") or request.headers.get("x-csrf-token", ""))
+            if why or not sessions.csrf_ok(token, found, given):
+                return JSONResponse({"error": f"refused: {why or 'the CSRF token is missing or wrong'}"},
+                                    status_code=403)
+            request.state.form = posted
+        request.state.session = found
+        request.state.csrf = sessions.csrf_token(token, found)
+        return await handler(request)
+    return run
+
+
+# -- signing in ---------------------------------------------------------------------------
+async def signin_page(request: Request) -> Response:
+    return page("signin.html", request, error="", next=request.query_params.get("next", ""))
+
+
+async def signin(request: Request) -> Response:
+    token = collector(request).config.admin_token
+    why = sessions.same_origin(request.headers, request.headers.get("host", ""))
+    if why:
+        return JSONResponse({"error": f"refused: {why}"}, status_code=403)
+    try:
+        posted = await read_form(request, 10)
+    except ValueError as e:
+        return JSONResponse({"error": str(e)}, status_code=400)
+    next_path = str(posted.get("next") or "/studio")
+    if not next_path.startswith("/studio"):
+        next_path = "/studio"
+    if not token or not sessions.token_matches(token, str(posted.get("token", ""))):
+        return page("signin.html", request, 401, next=next_path,
+                    error="That is not the admin token." if token else "The studio needs an admin token.")
+    reply = RedirectResponse(next_path, status_code=303)
+    secure = sessions.is_https(request.headers, request.url.scheme)
+    reply.headers["Set-Cookie"] = sessions.cookie_header(sessions.new_cookie(token), secure=secure)
+    return reply
+
+
+async def signout(request: Request) -> Response:
+    reply = RedirectResponse("/studio/signin", status_code=303)
+    reply.headers["Set-Cookie"] = sessions.cookie_header("", secure=sessions.is_https(
+        request.headers, request.url.scheme), max_age=0)
+    return reply
+
+
+async def script(request: Request) -> Response:
+    return Response(await run_in_threadpool(SCRIPT.read_bytes), media_type="text/javascript; charset=utf-8",
+                    headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+
+
+# -- the surveys ----------------------------------------------------------------------------
+def _sites_known(s: Studio) -> list[str]:
+    return sorted({e.survey.site for e in s.workspace.entries() if e.survey})
+
+
+async def home(request: Request) -> Response:
+    s, c = studio(request), collector(request)
+
+    def gather() -> dict[str, Any]:
+        entries = s.workspace.entries()
+        by_site: dict[str, list[Any]] = {}
+        for e in entries:
+            by_site.setdefault(e.survey.site if e.survey else "(not readable)", []).append(e)
+        counts: dict[str, dict[str, tuple[int, int]]] = {}
+        for site, listed in by_site.items():
+            ids = [e.survey.id for e in listed if e.survey]
+            counts[site] = c.store.showings_answered(site, ids) if ids else {}
+        served = c.config.catalogue.sites if c.config.catalogue else {}
+        rows = {site: [{"e": e, "responses": counts[site].get(e.survey.id, (0, 0))[0] if e.survey else 0,
+                        "changed": time.strftime("%Y-%m-%d %H:%M", time.localtime(e.modified)),
+                        "live": bool(e.survey and site in served and any(
+                            x.id == e.survey.id for x in served[site].surveys))}
+                       for e in sorted(listed, key=lambda e: (e.archived, e.name))]
+                for site, listed in sorted(by_site.items())}
+        return {"rows": rows}
+
+    found = await run_in_threadpool(gather)
+    return page("home.html", request, **found, starters=STARTERS, sites=_sites_known(s),
+                message=request.query_params.get("message", ""), error=request.query_params.get("error", ""))
+
+
+def _back(error: str = "", message: str = "") -> Response:
+    return RedirectResponse("/studio?" + urlencode({"error": error} if error else {"message": message}),
+                            status_code=303)
+
+
+async def create(request: Request) -> Response:
+    f: FormData = request.state.form
+    try:
+        name = await run_in_threadpool(studio(request).workspace.create, str(f.get("template", "")),
+                                       str(f.get("id", "")).strip(), str(f.get("site", "")).strip(),
+                                       str(f.get("name", "")))
+    except StudioError as e:
+        return _back(error=str(e))
+    return RedirectResponse(f"/studio/edit/{quote(name)}", status_code=303)
+
+
+async def duplicate(request: Request) -> Response:
+    f: FormData = request.state.form
+    try:
+        name = await run_in_threadpool(studio(request).workspace.duplicate, str(f.get("file", "")),
+                                       str(f.get("id", "")).strip(), schema())
+    except (StudioError, SurveyFileError) as e:
+        return _back(error=str(e))
+    return RedirectResponse(f"/studio/edit/{quote(name)}", status_code=303)
+
+
+async def archive(request: Request) -> Response:
+    f: FormData = request.state.form
+    name = str(f.get("file", ""))
+    try:
+        if f.get("restore"):
+            await run_in_threadpool(studio(request).workspace.restore, name)
+        else:
+            await run_in_threadpool(studio(request).workspace.archive, name)
+    except StudioError as e:
+        return _back(error=str(e))
+    return _back(message=f"{name}: {'restored' if f.get('restore') else 'archived (publish to take it off the site)'}")
+
+
+# -- the editor -----------------------------------------------------------------------------
+@dataclass
+class Checked:
+    tree: forms.Field
+    problem: str            # `sondage check`'s words, or ""
+    problem_path: str
+
+
+def check(name: str, data: dict[str, Any], s: Studio) -> Checked:
+    """The form's tree for ``data`` with the first problem `sondage check` would find on its field."""
+    the_schema = schema()
+    tree = forms.fields(the_schema, data)
+    for f in tree.all():
+        if f.path.endswith(".type") and f.path.startswith("questions["):
+            f.options = list(BUILTIN_NAMES)
+    problem, where = "", ""
+    try:
+        survey = survey_format.load_survey(data)
+        check_question_types([SurveyFile(s.workspace.path(name), survey)], {})
+    except FormatError as e:
+        problem, where = f"{name}: {e}", e.path
+        forms.place_error(tree, e.path, e.message)
+    except SurveyFileError as e:
+        message = str(e).split(": ", 1)[1]
+        where, _, said = message.partition(": ")
+        problem = f"{name}: {message}"
+        forms.place_error(tree, where, said)
+    return Checked(tree, problem, where)
+
+
+def _posted_data(f: FormData) -> dict[str, Any]:
+    data = forms.read(schema(), f)
+    return data if isinstance(data, dict) else {}
+
+
+def _editor(request: Request, name: str, data: dict[str, Any], version: str, *, status: int = 200,
+            message: str = "", conflict: Conflict | None = None) -> Response:
+    s = studio(request)
+    checked = check(name, data, s)
+    survey = None
+    try:
+        survey = survey_format.load_survey(data)
+    except FormatError:
+        pass
+    return page("edit.html", request, status, name=name, tree=checked.tree, version=version,
+                problem=checked.problem, message=message, conflict=conflict,
+                words=targeting_words(survey) if survey else [], survey=survey)
+
+
+async def edit_page(request: Request) -> Response:
+    name = request.path_params["name"]
+    try:
+        text, version = await run_in_threadpool(studio(request).workspace.read, name)
+    except StudioError as e:
+        return page("error.html", request, 404, error=str(e))
+    data = plain(Document(text).data)
+    return _editor(request, name, data if isinstance(data, dict) else {}, version,
+                   message=request.query_params.get("message", ""))
+
+
+async def edit_post(request: Request) -> Response:
+    """The editor's form: a button (add, remove, up, on, off), or save."""
+    name = request.path_params["name"]
+    f: FormData = request.state.form
+    data = _posted_data(f)
+    version = str(f.get("version", ""))
+    what = str(f.get("__op", "save"))
+    if what != "save":
+        forms.op(schema(), data, what)
+        return _editor(request, name, data, version)
+    checked = check(name, data, studio(request))
+    if checked.problem:
+        return _editor(request, name, data, version, status=400)
+    try:
+        new_version = await run_in_threadpool(studio(request).workspace.save, name, data, version, schema())
+    except Conflict as conflict:
+        return _editor(request, name, data, version, status=409, conflict=conflict)
+    except StudioError as e:
+        return page("error.html", request, 400, error=str(e))
+    return RedirectResponse(f"/studio/edit/{quote(name)}?" + urlencode(
+        {"message": f"Saved {name}" if new_version != version else "No change to save"}), status_code=303)
+
+
+async def edit_check(request: Request) -> Response:
+    """While the person types: the problem `sondage check` would report, by field."""
+    name = request.path_params["name"]
+    data = _posted_data(request.state.form)
+    checked = check(name, data, studio(request))
+    errors = {f.name or "": f.error for f in checked.tree.all() if f.error}
+    survey = None
+    if not checked.problem:
+        survey = survey_format.load_survey(data)
+    return JSONResponse({"problem": checked.problem, "errors": errors,
+                         "words": targeting_words(survey) if survey else []}, headers={"Cache-Control": "no-store"})
+
+
+# -- publishing ----------------------------------------------------------------------------
+def refresh_catalogue(request: Request, bundle: Path) -> None:
+    """The collector takes the new surveys at once: checks answers against them, allows their origins."""
+    c = collector(request)
+    c.config.catalogue = Catalogue.from_bundle(bundle)
+    c.config.site_origins = c.config.catalogue.origins()
+    Origins.__init__(c.origins, c.config, c.origins.serves_bundle)
+
+
+async def publish_all(request: Request) -> Response:
+    s = studio(request)
+    back = str(request.state.form.get("back", "")) or "/studio"
+    if not back.startswith("/studio"):
+        back = "/studio"
+    if s.bundle is None:
+        return page("error.html", request, 400, error="This server serves no bundle to publish to: start it "
+                    "with --bundle (sondage serve does)")
+
+    def run() -> Any:
+        with s.publishing:
+            done = publish(s.workspace.folder, s.bundle)    # type: ignore[arg-type]
+            refresh_catalogue(request, s.bundle)            # type: ignore[arg-type]
+            return done
+
+    try:
+        done = await run_in_threadpool(run)
+    except (PublishError, SurveyFileError) as e:
+        return page("error.html", request, 400, error=f"Not published: {e}")
+    said = (f"Published {sum(map(len, done.sites.values()))} survey(s) of {', '.join(done.sites)} "
+            f"in {done.seconds * 1000:.0f} ms ({len(done.files)} files)")
+    sep = "&" if "?" in back else "?"
+    return RedirectResponse(f"{back}{sep}{urlencode({'message': said})}", status_code=303)
+
+
+async def publish_tab(request: Request) -> Response:
+    """Every way to put the survey in front of people, each to copy."""
+    name = request.path_params["name"]
+    s = studio(request)
+    try:
+        survey = (await run_in_threadpool(read_folder, s.workspace.folder)).files
+    except SurveyFileError as e:
+        return page("error.html", request, 400, error=str(e))
+    found = next((f.survey for f in survey if f.path.name == name), None)
+    if found is None:
+        return page("error.html", request, 404, error=f"no survey file {name!r} (archived?)")
+    base_url = str(request.base_url)
+    catalogue = collector(request).config.catalogue
+    live = catalogue is not None and found.site in catalogue.sites and any(
+        x.id == found.id for x in catalogue.sites[found.site].surveys)
+    codes = embed_codes(found, base_url)
+    stage = (f"/_sondage/stage/{quote(found.site, safe='')}.html?" + urlencode(
+        {"iterate_preview": found.id, "iterate_look": f"{found.appearance.position}.{found.appearance.theme}"})
+        if live else "")
+    origins = [o for o in (catalogue.sites[found.site].settings.origins if live and catalogue else [])]
+    preview = f"{origins[0].rstrip('/')}/?iterate_preview={quote(found.id)}" if origins else ""
+    return page("publish.html", request, name=name, survey=found, codes=codes, live=live, stage=stage,
+                preview=preview, message=request.query_params.get("message", ""), positions=POSITIONS,
+                themes=THEMES, properties=[(q.attribute_name, q) for q in found.questions])
+
+
+def embed_codes(survey: survey_format.Survey, base_url: str) -> list[tuple[str, str]]:
+    """The gallery's codes for one survey: the page snippet, install, each vendor's embed, links."""
+    return [("Page snippet (once per page)", snippet(survey.site, base_url)),
+            ("Show it from the page", f"<script>Iterate('install', {json.dumps(survey.id)});</script>"),
+            *((e.title, embed_html(e.channel, survey.site, base_url, survey.id, survey.name, survey=survey))
+              for e in registry.embeds()),
+            *((f"Link for emails ({v.label})", survey_link(base_url, survey, v.name))
+              for v in registry.link_vendors())]
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/studio", guarded(home), methods=["GET"]),
+        Route("/studio/signin", signin_page, methods=["GET"]),
+        Route("/studio/signin", signin, methods=["POST"]),
+        Route("/studio/signout", guarded(signout), methods=["POST"]),
+        Route("/studio/studio.js", script, methods=["GET"]),
+        Route("/studio/new", guarded(create), methods=["POST"]),
+        Route("/studio/duplicate", guarded(duplicate), methods=["POST"]),
+        Route("/studio/archive", guarded(archive), methods=["POST"]),
+        Route("/studio/publish", guarded(publish_all), methods=["POST"]),
+        Route("/studio/edit/{name}", guarded(edit_page), methods=["GET"]),
+        Route("/studio/edit/{name}", guarded(edit_post), methods=["POST"]),
+        Route("/studio/edit/{name}/check", guarded(edit_check), methods=["POST"]),
+        Route("/studio/publish/{name}", guarded(publish_tab), methods=["GET"]),
+    ]

@@ -1,0 +1,332 @@
+"""The studio over HTTP, as a browser uses it (a real server on 127.0.0.1): the session and its
+cookie, CSRF and cross-site posts, no CORS; creating, duplicating, archiving surveys; editing a
+hand-written file (it keeps its comments and layout), errors by field in `sondage check`'s
+words, two tabs saving one file; the editor's fields come from the format's JSON Schema."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from build import survey_files
+from build.survey_files import read_survey_file
+from runtime import survey_format
+from runtime.schema import json_schema, load, spec
+from sondage.collector.config import CollectorConfig
+from sondage.collector.server import start
+from sondage.studio.starters import STARTERS, starter_text
+
+TOKEN = "studio-admin-token"
+HAND_WRITTEN = """\
+# Asked after checkout. Keep the label: Braze segments on it.
+id: checkout
+site: shop
+name: Checkout NPS
+trigger: {type: event, event: checkout-done}   # fired by the shop
+questions:
+  - id: score
+    type: nps
+    prompt: How likely are you to recommend us?
+    label: checkout_nps       # the custom attribute name
+  - id: why
+    type: long_text
+    prompt: Why?
+    required: false
+frequency: once
+"""
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None
+
+
+class Browser:
+    """Requests with the studio's cookie, as a browser on the studio's own pages sends them."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base.rstrip("/")
+        self.cookie = ""
+        self.opener = urllib.request.build_opener(NoRedirect)
+
+    def call(self, path: str, data: dict[str, str] | list[tuple[str, str]] | None = None,
+             headers: dict[str, str] | None = None) -> tuple[int, Any, str]:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        sent = {"Cookie": self.cookie} if self.cookie else {}
+        if body is not None:
+            sent["Origin"] = self.base
+        sent.update(headers or {})
+        request = urllib.request.Request(self.base + path, data=body, headers=sent)
+        try:
+            with self.opener.open(request) as r:
+                return r.status, r.headers, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read().decode()
+
+    def sign_in(self, token: str = TOKEN) -> tuple[int, Any]:
+        status, headers, _ = self.call("/studio/signin", {"token": token, "next": "/studio"})
+        if "Set-Cookie" in headers:
+            self.cookie = headers["Set-Cookie"].split(";")[0]
+        return status, headers
+
+    def csrf(self, path: str = "/studio") -> str:
+        _, _, page = self.call(path)
+        found = re.search(r'name="csrf" value="([^"]+)"', page)
+        assert found, page[:500]
+        return found.group(1)
+
+
+@pytest.fixture
+def studio(tmp_path):
+    surveys = tmp_path / "surveys"
+    surveys.mkdir()
+    running = start(None, port=0, db=tmp_path / "answers.db", config=CollectorConfig(admin_token=TOKEN),
+                    surveys=surveys)
+    yield running, surveys
+    running.stop()
+
+
+def signed_in(running) -> Browser:
+    b = Browser(running.runtime_url)
+    status, _ = b.sign_in()
+    assert status == 303
+    return b
+
+
+def test_without_a_session_nothing_is_readable_or_writable(studio):
+    running, surveys = studio
+    (surveys / "checkout.yaml").write_text(HAND_WRITTEN)
+    anon = Browser(running.runtime_url)
+    for path in ("/studio", "/studio/edit/checkout.yaml", "/studio/publish/checkout.yaml"):
+        status, _, page = anon.call(path)
+        assert status == 401, path
+        assert "Checkout NPS" not in page and "checkout_nps" not in page and "Sign in" in page
+    status, _, said = anon.call("/studio/new", {"template": "nps", "id": "x", "site": "shop", "name": "X"})
+    assert status == 401 and "sign in" in said
+    assert not (surveys / "x.yaml").exists()
+    # A forged cookie (another token's session) is no session.
+    anon.cookie = "sondage_studio=1700000000.abc.0123456789abcdef"
+    assert anon.call("/studio")[0] == 401
+
+
+def test_signing_in_gives_a_strict_httponly_cookie_and_a_wrong_token_none(studio):
+    running, _ = studio
+    b = Browser(running.runtime_url)
+    status, headers = b.sign_in("wrong")
+    assert status == 401 and "Set-Cookie" not in headers
+    status, headers = b.sign_in()
+    assert status == 303 and headers["Location"] == "/studio"
+    cookie = headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie
+    status, _, page = b.call("/studio")
+    assert status == 200 and "New survey" in page
+    # Behind an HTTPS proxy the cookie is Secure.
+    status, headers, _ = Browser(running.runtime_url).call(
+        "/studio/signin", {"token": TOKEN}, headers={"X-Forwarded-Proto": "https"})
+    assert "Secure" in headers["Set-Cookie"]
+
+
+def test_a_change_needs_the_csrf_token_and_the_studios_own_origin_and_no_reply_has_cors(studio):
+    running, surveys = studio
+    b = signed_in(running)
+    form = {"template": "nps", "id": "nps1", "site": "shop", "name": "NPS"}
+    status, headers, said = b.call("/studio/new", form)
+    assert status == 403 and "CSRF" in said and not (surveys / "nps1.yaml").exists()
+    token = b.csrf()
+    # A page of another site posting a form: the browser sends its Origin (and, with a lax
+    # browser, the cookie); refused even with a token it somehow had.
+    status, headers, said = b.call("/studio/new", {**form, "csrf": token}, headers={"Origin": "https://evil.example"})
+    assert status == 403 and "evil.example" in said and not (surveys / "nps1.yaml").exists()
+    status, headers, _ = b.call("/studio/new", {**form, "csrf": token}, headers={"Origin": "null"})
+    assert status == 403
+    for path in ("/studio", "/studio/signin"):
+        _, headers, _ = b.call(path, headers={"Origin": "https://evil.example"})
+        assert not any(h.lower().startswith("access-control-") for h in headers), headers
+    status, headers, _ = b.call("/studio/new", {**form, "csrf": token})
+    assert status == 303 and headers["Location"] == "/studio/edit/nps1.yaml"
+    assert read_survey_file(surveys / "nps1.yaml").survey.questions[0].type == "nps"
+
+
+@pytest.mark.parametrize("template", list(STARTERS))
+def test_every_template_is_a_valid_survey(tmp_path, template):
+    path = tmp_path / "s.yaml"
+    path.write_text(starter_text(template, "new-one", "shop", "Caf\u00e9 \"quoted\" name"))
+    survey = read_survey_file(path).survey
+    assert (survey.id, survey.site, survey.status) == ("new-one", "shop", "draft")
+    assert survey.name == 'Caf\u00e9 "quoted" name'
+
+
+def test_create_duplicate_archive_and_the_list_says_status_and_responses(studio):
+    running, surveys = studio
+    b = signed_in(running)
+    token = b.csrf()
+    b.call("/studio/new", {"template": "csat", "id": "csat", "site": "shop", "name": "CSAT", "csrf": token})
+    status, _, page = b.call("/studio/new", {"template": "csat", "id": "csat", "site": "shop", "name": "Again",
+                                             "csrf": token})
+    assert status == 303
+    _, _, page = b.call("/studio?" + urllib.parse.urlencode({"error": "x"}))
+    status, headers, _ = b.call("/studio/new", {"template": "csat", "id": "csat", "site": "shop", "name": "Again",
+                                                "csrf": token})
+    assert "already+has+a+survey" in headers["Location"] or "already%20has" in headers["Location"]
+    status, headers, _ = b.call("/studio/duplicate", {"file": "csat.yaml", "id": "csat-copy", "csrf": token})
+    assert status == 303 and headers["Location"] == "/studio/edit/csat-copy.yaml"
+    copy = read_survey_file(surveys / "csat-copy.yaml").survey
+    assert (copy.id, copy.name, copy.status) == ("csat-copy", "CSAT (copy)", "draft")
+    assert (surveys / "csat-copy.yaml").read_text().startswith("# Customer satisfaction")   # comments kept
+    b.call("/studio/archive", {"file": "csat.yaml", "csrf": token})
+    assert not (surveys / "csat.yaml").exists() and (surveys / "archived" / "csat.yaml").is_file()
+    _, _, page = b.call("/studio")
+    rows = {m.group(1): m.group(2) for m in re.finditer(r'<tr data-file="([^"]+)">(.*?)</tr>', page, re.S)}
+    assert "archived" in rows["csat.yaml"] and "draft" in rows["csat-copy.yaml"]
+    assert "<td>0</td>" in rows["csat-copy.yaml"]
+
+
+def editor_form(page: str) -> list[tuple[str, str]]:
+    """The editor's form as a browser would post it (its inputs, selects and textareas)."""
+    form = page[page.index('<form method="post" action="/studio/edit/'):]
+    form = form[:form.index("</form>")]
+    fields: list[tuple[str, str]] = []
+    controls = r"<input ([^>]*)>|<select ([^>]*)>(.*?)</select>|<textarea ([^>]*)>(.*?)</textarea>"
+    for m in re.finditer(controls, form, re.S):
+        if m.group(1) is not None:
+            attrs = m.group(1)
+            name = re.search(r'name="([^"]*)"', attrs)
+            value = re.search(r'value="([^"]*)"', attrs)
+            if not name:
+                continue
+            if 'type="checkbox"' in attrs and " checked" not in attrs:
+                continue
+            fields.append((html.unescape(name.group(1)), html.unescape(value.group(1) if value else "")))
+        elif m.group(2) is not None:
+            name = re.search(r'name="([^"]*)"', m.group(2))
+            chosen = re.search(r'<option(?: value="([^"]*)")? selected>([^<]*)', m.group(3))
+            if name and chosen:
+                fields.append((html.unescape(name.group(1)),
+                               html.unescape(chosen.group(1) if chosen.group(1) is not None else chosen.group(2))))
+        else:
+            name = re.search(r'name="([^"]*)"', m.group(4))
+            if name:
+                fields.append((html.unescape(name.group(1)), html.unescape(m.group(5))))
+    return fields
+
+
+def with_value(fields: list[tuple[str, str]], name: str, value: str) -> list[tuple[str, str]]:
+    assert any(n == name for n, _ in fields), name
+    return [(n, value if n == name else v) for n, v in fields]
+
+
+def test_a_hand_written_file_round_trips_and_keeps_all_but_the_change(studio):
+    running, surveys = studio
+    (surveys / "checkout.yaml").write_text(HAND_WRITTEN)
+    b = signed_in(running)
+    _, _, page = b.call("/studio/edit/checkout.yaml")
+    fields = editor_form(page)
+    # Saved as it is: not a byte changes.
+    status, headers, _ = b.call("/studio/edit/checkout.yaml", [*fields, ("__op", "save")])
+    assert status == 303, headers
+    assert (surveys / "checkout.yaml").read_text() == HAND_WRITTEN
+    changed = with_value(fields, "questions.0.prompt", "Would you recommend the shop?")
+    status, _, _ = b.call("/studio/edit/checkout.yaml", [*changed, ("__op", "save")])
+    assert status == 303
+    assert (surveys / "checkout.yaml").read_text() == HAND_WRITTEN.replace(
+        "How likely are you to recommend us?", "Would you recommend the shop?")
+
+
+def test_errors_come_by_field_in_sondage_checks_words(studio):
+    running, surveys = studio
+    (surveys / "checkout.yaml").write_text(HAND_WRITTEN)
+    b = signed_in(running)
+    _, _, page = b.call("/studio/edit/checkout.yaml")
+    fields = editor_form(page)
+    status, _, said = b.call("/studio/edit/checkout.yaml/check", with_value(fields, "questions.0.prompt", ""))
+    report = json.loads(said)
+    assert report["problem"] == "checkout.yaml: questions[0].prompt: must not be empty"
+    assert report["errors"] == {"questions.0.prompt": "must not be empty"}
+    report = json.loads(b.call("/studio/edit/checkout.yaml/check",
+                               with_value(with_value(fields, "trigger.type", "seconds"), "trigger.event", ""))[2])
+    assert report["errors"] == {"trigger.seconds": "a seconds trigger needs `seconds`"}
+    report = json.loads(b.call("/studio/edit/checkout.yaml/check", with_value(fields, "questions.1.type", "slidr"))[2])
+    assert report["problem"].startswith("checkout.yaml: questions[1].type: unknown question type 'slidr'")
+    assert "questions.1.type" in report["errors"]
+    # A bad value is never saved: the editor says why, next to the field, and the file stays.
+    status, _, page = b.call("/studio/edit/checkout.yaml", [*with_value(fields, "questions.0.prompt", ""),
+                                                            ("__op", "save")])
+    assert status == 400 and "must not be empty" in page
+    assert (surveys / "checkout.yaml").read_text() == HAND_WRITTEN
+
+
+def test_two_tabs_editing_one_survey_the_second_save_is_refused_and_shows_both(studio):
+    running, surveys = studio
+    (surveys / "checkout.yaml").write_text(HAND_WRITTEN)
+    first, second = signed_in(running), signed_in(running)
+    one = editor_form(first.call("/studio/edit/checkout.yaml")[2])
+    two = editor_form(second.call("/studio/edit/checkout.yaml")[2])
+    assert first.call("/studio/edit/checkout.yaml", [*with_value(one, "name", "First tab"), ("__op", "save")])[0] == 303
+    status, _, page = second.call("/studio/edit/checkout.yaml", [*with_value(two, "name", "Second tab"),
+                                                                 ("__op", "save")])
+    assert status == 409 and "changed on disk" in page
+    assert "name: First tab" in html.unescape(page) and "name: Second tab" in html.unescape(page)
+    assert "name: First tab" in (surveys / "checkout.yaml").read_text()
+
+
+def test_adding_removing_questions_and_switching_parts_on(studio):
+    running, surveys = studio
+    (surveys / "checkout.yaml").write_text(HAND_WRITTEN)
+    b = signed_in(running)
+    fields = editor_form(b.call("/studio/edit/checkout.yaml")[2])
+    status, _, page = b.call("/studio/edit/checkout.yaml", [*fields, ("__op", "add:questions")])
+    assert status == 200 and 'name="questions.2.prompt"' in page
+    assert "questions[2].type: &#39;&#39; does not match" in page      # the new question's type: to pick
+    fields = with_value(with_value(editor_form(page), "questions.2.prompt", "Anything else?"),
+                        "questions.2.type", "long_text")
+    page = b.call("/studio/edit/checkout.yaml", [*fields, ("__op", "on:welcome")])[2]
+    fields = with_value(editor_form(page), "welcome.text", "Two minutes?")
+    page = b.call("/studio/edit/checkout.yaml", [*fields, ("__op", "remove:questions.1")])[2]
+    assert b.call("/studio/edit/checkout.yaml", [*editor_form(page), ("__op", "save")])[0] == 303
+    survey = read_survey_file(surveys / "checkout.yaml").survey
+    assert [q.id for q in survey.questions] == ["score", "q3"] and survey.questions[1].prompt == "Anything else?"
+    assert survey.welcome is not None and survey.welcome.text == "Two minutes?"
+    text = (surveys / "checkout.yaml").read_text()
+    assert "# Asked after checkout." in text and "# the custom attribute name" in text
+    assert "scale:" not in text       # a new question brings only what is not the default
+
+
+@dataclasses.dataclass
+class SurveyWithMood(survey_format.Survey):
+    mood: str = spec("A field added to the format after the studio was written.", default="calm", max_len=20)
+
+
+def test_a_field_added_to_the_format_appears_in_the_editor_with_no_change_to_the_studio(studio, monkeypatch):
+    running, surveys = studio
+    (surveys / "checkout.yaml").write_text(HAND_WRITTEN)
+    monkeypatch.setattr(survey_format, "survey_json_schema", lambda: json_schema(SurveyWithMood))
+    monkeypatch.setattr(survey_format, "load_survey", lambda data: load(SurveyWithMood, data))
+    monkeypatch.setattr(survey_files, "load_survey", lambda data: load(SurveyWithMood, data))   # the build's reader
+    b = signed_in(running)
+    page = b.call("/studio/edit/checkout.yaml")[2]
+    assert 'name="mood"' in page and "A field added to the format" in page
+    fields = with_value(editor_form(page), "mood", "cheerful")
+    report = b.call("/studio/edit/checkout.yaml/check", with_value(fields, "mood", "x" * 30))[2]
+    assert json.loads(report)["errors"] == {"mood": "must be at most 20 characters, got 30"}
+    assert b.call("/studio/edit/checkout.yaml", [*fields, ("__op", "save")])[0] == 303
+    assert (surveys / "checkout.yaml").read_text() == HAND_WRITTEN + "mood: cheerful\n"
+
+
+def test_no_studio_without_a_surveys_folder(tmp_path):
+    running = start(None, port=0, db=tmp_path / "a.db", config=CollectorConfig(admin_token=TOKEN))
+    try:
+        assert Browser(running.runtime_url).call("/studio")[0] == 404
+    finally:
+        running.stop()
+
+
+_ = Path
