@@ -92,7 +92,7 @@ async def read_form(request: Request, max_fields: int) -> FormData:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=max_fields)
     except (UnicodeDecodeError, ValueError) as e:
         raise ValueError(f"not a form: {e}") from None
-    return FormData(pairs)
+    return FormData([(k, v) for k, v in pairs])
 
 
 def guarded(handler: Handler) -> Handler:
