@@ -4,6 +4,8 @@ A session is a signed cookie (no server-side store, so several collector process
 ``<issued>.<nonce>.<mac>``, its MAC keyed by the admin token (changing the token ends every
 session). The cookie is HttpOnly, SameSite=Strict, limited to ``/studio`` and ``Secure`` when
 the browser reached the server over HTTPS (directly, or through a proxy's X-Forwarded-Proto).
+It also opens the pages that read answers (dashboard, gallery) to GET, so that the studio, the
+results and the gallery are one app; those pages change nothing.
 
 Every change is a POST that carries the session's CSRF token (a MAC of the session's nonce)
 in a form field or the ``X-CSRF-Token`` header, and comes from the studio's own origin
@@ -24,7 +26,7 @@ from starlette.datastructures import Headers
 
 COOKIE = "sondage_studio"
 LIFETIME_S = 12 * 3600
-PATH = "/studio"
+PATH = "/"      # the studio, and the results and gallery pages it links to (GET only: auth.AdminToken)
 
 
 @dataclass(frozen=True)

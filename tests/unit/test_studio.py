@@ -129,6 +129,11 @@ def test_signing_in_gives_a_strict_httponly_cookie_and_a_wrong_token_none(studio
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie
     status, _, page = b.call("/studio")
     assert status == 200 and "New survey" in page
+    assert "Path=/;" in cookie
+    # The results it links to open with the session, and only with it (and only to read).
+    status, _, page = b.call("/dashboard")       # no answers yet: the page says which site is missing
+    assert status != 401 and "<html" in page
+    assert Browser(running.runtime_url).call("/dashboard")[0] == 401
     # Behind an HTTPS proxy the cookie is Secure.
     status, headers, _ = Browser(running.runtime_url).call(
         "/studio/signin", {"token": TOKEN}, headers={"X-Forwarded-Proto": "https"})
