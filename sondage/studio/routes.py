@@ -47,6 +47,8 @@ from .workspace import Conflict, StudioError, Workspace
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SCRIPT = Path(__file__).resolve().parent / "studio.js"
 MAX_FORM = 2_000_000
+# The admin pages' policy, and the editor's checks as the person types (to this server only).
+CSP = PAGE_CSP + "; connect-src 'self'"
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                           undefined=jinja2.StrictUndefined)
 
@@ -74,7 +76,7 @@ def page(template: str, request: Request, status: int = 200, **values: Any) -> R
     html = _ENV.get_template(f"studio/{template}").render(
         csrf=getattr(request.state, "csrf", ""), signed_in=hasattr(request.state, "session"), **values)
     return Response(html, status_code=status, media_type="text/html; charset=utf-8", headers={
-        "Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "Content-Security-Policy": PAGE_CSP,
+        "Cache-Control": "no-store", "Referrer-Policy": "same-origin", "Content-Security-Policy": CSP,
         "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"})
 
 

@@ -98,9 +98,9 @@ def same_origin(headers: Headers, own_host: str) -> str | None:
         if urlsplit(origin).netloc.lower() in hosts:
             return None
         return f"the request comes from {origin}, not from the studio's own pages"
-    if origin == "null":
-        return "the request comes from an opaque origin"
     site = headers.get("sec-fetch-site")
+    if origin == "null":        # a page with no-referrer sends that; its browser says where it is
+        return None if site == "same-origin" else "the request comes from an opaque origin"
     if site in (None, "same-origin", "none"):
         return None
     return f"the request is {site} (Sec-Fetch-Site), not from the studio's own pages"

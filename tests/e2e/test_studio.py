@@ -1,0 +1,182 @@
+"""The studio in Chromium, as a marketer uses it: from an empty surveys folder, sign in, create
+an NPS survey with a custom attribute name, target it at an event (the error next to the field
+while it has none), save, publish, and see it on the demo shop after the event; the answer
+reaches the collector under that name and shows on the dashboard. Once with the mouse, once
+with the keyboard only."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from build.bundle import build
+from build.survey_files import read_survey_file
+from sondage.collector.config import CollectorConfig
+from sondage.collector.server import start
+from tests.conftest import ROOT, wait_until
+
+pytestmark = pytest.mark.e2e
+TOKEN = "studio-e2e-token"
+SITE = "studio-shop"
+
+
+@pytest.fixture(scope="module")
+def runtime_bundle(tmp_path_factory) -> Path:
+    """A bundle whose runtime the studio publishes into: built once from another site's survey
+    (its loader finds the server it is served from)."""
+    seed = tmp_path_factory.mktemp("seed")
+    (seed / "seed.yaml").write_text("id: seed\nsite: seed-site\nname: Seed\ntrigger: {type: manual}\n"
+                                    "questions:\n  - {id: q, type: yes_no, prompt: \"Seed?\"}\n")
+    return build(seed, tmp_path_factory.mktemp("studio-bundle") / "dist").out
+
+
+@pytest.fixture
+def shop(runtime_bundle, tmp_path):
+    """The runtime origin with the studio on an empty surveys folder, and the demo shop."""
+    bundle = tmp_path / "dist"
+    shutil.copytree(runtime_bundle, bundle)
+    surveys = tmp_path / "surveys"
+    surveys.mkdir()
+    running = start(bundle, port=0, db=tmp_path / "answers.db", demo=ROOT / "examples" / "site", demo_port=0,
+                    demo_api_key=SITE, config=CollectorConfig(admin_token=TOKEN), surveys=surveys)
+    yield running, surveys
+    running.stop()
+
+
+def sign_in(page: Page, runtime_url: str, keyboard: bool) -> None:
+    page.goto(runtime_url + "studio")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    if keyboard:
+        page.keyboard.press("Tab")          # skip link
+        focus_on(page, "#token")
+        page.keyboard.type(TOKEN)
+        page.keyboard.press("Enter")
+    else:
+        page.get_by_label("Admin token").fill(TOKEN)
+        page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Surveys")).to_be_visible()
+
+
+def focus_on(page: Page, selector: str, limit: int = 400) -> None:
+    """Tab until ``selector`` has the focus, as a person with only a keyboard does."""
+    for _ in range(limit):
+        if page.evaluate("s => document.activeElement === document.querySelector(s)", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{selector} never got the focus by Tab")
+
+
+def fill(page: Page, selector: str, text: str, keyboard: bool) -> None:
+    if keyboard:
+        focus_on(page, selector)
+        page.keyboard.press("Control+A")
+        page.keyboard.type(text)
+    else:
+        page.locator(selector).fill(text)
+
+
+def choose(page: Page, selector: str, value: str, keyboard: bool) -> None:
+    if keyboard:
+        focus_on(page, selector)
+        options = page.locator(selector).evaluate("s => [...s.options].map(o => o.value)")
+        current = page.locator(selector).evaluate("s => s.selectedIndex")
+        steps = options.index(value) - current
+        for _ in range(abs(steps)):
+            page.keyboard.press("ArrowDown" if steps > 0 else "ArrowUp")
+    else:
+        page.locator(selector).select_option(value)
+    expect(page.locator(selector)).to_have_value(value)
+
+
+def press(page: Page, selector: str, keyboard: bool) -> None:
+    if keyboard:
+        focus_on(page, selector)
+        page.keyboard.press("Enter")
+    else:
+        page.locator(selector).click()
+
+
+@pytest.mark.parametrize("keyboard", [False, True], ids=["mouse", "keyboard"])
+def test_a_marketer_creates_targets_publishes_and_a_visitor_answers(browser, shop, keyboard):
+    running, surveys = shop
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        sign_in(page, running.runtime_url, keyboard)
+        expect(page.get_by_text("No surveys yet")).to_be_visible()
+        # Create from the NPS template.
+        choose(page, "#new-template", "nps", keyboard)
+        fill(page, "#new-name", "Shop NPS", keyboard)
+        fill(page, "#new-id", "shop-nps", keyboard)
+        fill(page, "#new-site", SITE, keyboard)
+        press(page, "#new-survey button[type=submit]", keyboard)
+        expect(page.get_by_role("heading", name="Edit shop-nps.yaml")).to_be_visible()
+        assert (surveys / "shop-nps.yaml").is_file()
+        # The custom attribute name of the NPS question.
+        fill(page, "#f-questions-0-label", "shop_nps_score", keyboard)
+        # Target an event: until it is named, the error stands next to the field, in check's words.
+        choose(page, "#f-trigger-type", "event", keyboard)
+        expect(page.locator("#f-trigger-event-error")).to_have_text("an event trigger needs `event`")
+        expect(page.locator("#problem")).to_have_text("shop-nps.yaml: trigger.event: an event trigger needs `event`")
+        fill(page, "#f-trigger-event", "demo-clicked", keyboard)
+        expect(page.locator("#f-trigger-event-error")).to_have_text("")
+        expect(page.locator("#problem")).to_have_text("")
+        choose(page, "#f-status", "published", keyboard)
+        choose(page, "#f-frequency", "always", keyboard)
+        expect(page.locator("#words")).to_contain_text("Shows when the event 'demo-clicked' fires.")
+        press(page, "#save", keyboard)
+        expect(page.get_by_text("Saved shop-nps.yaml")).to_be_visible()
+        survey = read_survey_file(surveys / "shop-nps.yaml").survey
+        assert survey.trigger.event == "demo-clicked" and survey.questions[0].label == "shop_nps_score"
+        assert (surveys / "shop-nps.yaml").read_text().startswith("# Net Promoter Score")
+        # Publish, from the publish tab; its codes are there to copy.
+        page.get_by_role("link", name="Publish tab").first.click() if not keyboard else \
+            (focus_on(page, "a.button.secondary"), page.keyboard.press("Enter"))
+        expect(page.get_by_label("Page snippet (once per page)")).to_have_value(re.compile(f'"apiKey": "{SITE}"'))
+        started = time.monotonic()
+        press(page, "#publish", keyboard)
+        expect(page.locator("#published")).to_contain_text("Published 1 survey(s) of studio-shop")
+        published_in = time.monotonic() - started
+        # A visitor on the demo shop fires the event and answers.
+        shop_page = context.new_page()
+        shop_page.goto(running.site_url)
+        shop_page.locator("#add-to-cart").click()
+        widget = shop_page.frame_locator("iframe[title=Survey]")
+        expect(widget.locator(".sondage-prompt")).to_have_text("How likely are you to recommend us to a friend?",
+                                                               timeout=60000)
+        widget.locator("button[data-value='9']").click()
+        stored = wait_until(shop_page, lambda: [r for r in running.store.list(site=SITE)
+                                                 if r.get("label") == "shop_nps_score"], "the answer stored")
+        assert stored[0]["response_int"] == 9 and stored[0]["survey_id"] == "shop-nps"
+        # The dashboard, reached from the studio's navigation with the same session.
+        page.goto(running.runtime_url + "dashboard?site=" + SITE)
+        expect(page.locator("body")).to_contain_text("Shop NPS")
+        expect(page.locator("body")).to_contain_text("How likely are you to recommend us to a friend?")
+        print(f"publish (click to page shown): {published_in:.2f} s")
+    finally:
+        context.close()
+
+
+def test_a_forged_cross_site_post_is_refused_in_the_browser(browser, shop, tmp_path):
+    """A page of another origin posts a form to the studio while the person is signed in: the
+    cookie is SameSite=Strict and the studio checks the origin and the CSRF token; nothing is created."""
+    running, surveys = shop
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        sign_in(page, running.runtime_url, keyboard=False)
+        evil = (f"<form id=f method=post action='{running.runtime_url}studio/new'>"
+                f"<input name=template value=blank><input name=id value=forged><input name=site value={SITE}>"
+                "<input name=name value=Forged></form><script>document.getElementById('f').submit()</script>")
+        page.goto(running.site_url)         # another origin (127.0.0.1 against localhost)
+        page.set_content(evil)
+        page.wait_for_url(f"{running.runtime_url}studio/new")
+        expect(page.locator("body")).to_contain_text("sign in to the studio first")
+        assert not (surveys / "forged.yaml").exists()
+    finally:
+        context.close()
