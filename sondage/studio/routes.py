@@ -333,6 +333,52 @@ async def edit_check(request: Request) -> Response:
                          "words": targeting_words(survey) if survey else []}, headers={"Cache-Control": "no-store"})
 
 
+# -- who sees it? ---------------------------------------------------------------------------
+def _pairs(text: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for line in text.splitlines():
+        if line.strip():
+            key, _, value = line.partition(":")
+            out[key.strip()] = forms._scalar(value)
+    return out
+
+
+async def who(request: Request) -> Response:
+    """The runtime's own decision (runtime/targeting.py, as ?iterate_debug=1 prints it) for the
+    saved survey and a visitor described in the form."""
+    from runtime.targeting import Context, History, Occurrence, decide
+
+    name = request.path_params["name"]
+    f: FormData = request.state.form
+    s = studio(request)
+    try:
+        folder = await run_in_threadpool(read_folder, s.workspace.folder)
+    except SurveyFileError as e:
+        return JSONResponse({"error": str(e)}, status_code=400)
+    found = next((x.survey for x in folder.files if x.path.name == name), None)
+    if found is None:
+        return JSONResponse({"error": f"no survey file {name!r}"}, status_code=404)
+    now = time.time()
+    history = History()
+    hours = str(f.get("shown_hours_ago", "")).strip()
+    try:
+        if hours:
+            history.shown[found.id] = now - float(hours) * 3600
+        if f.get("answered") == "true":
+            history.responded[found.id] = history.shown.get(found.id, now - 60)
+    except ValueError:
+        return JSONResponse({"error": "shown_hours_ago: a number of hours"}, status_code=400)
+    event = str(f.get("event", "")).strip()
+    what = Occurrence("event", event, properties=_pairs(str(f.get("properties", "")))) if event \
+        else Occurrence("page_view")
+    ctx = Context(url=str(f.get("url", "")), traits=_pairs(str(f.get("traits", ""))), now=now,
+                  device=str(f.get("device", "desktop")), language=str(f.get("language", "")),
+                  visitor_id="studio-who")
+    decision = decide(found, what, ctx, history, folder.settings_of(found.site))
+    return JSONResponse({"show": decision.show, "verdict": decision.verdict, "reason": decision.reason,
+                         "stage": decision.stage})
+
+
 # -- publishing ----------------------------------------------------------------------------
 def refresh_catalogue(request: Request, bundle: Path) -> None:
     """The collector takes the new surveys at once: checks answers against them, allows their origins."""
@@ -418,4 +464,5 @@ def routes() -> list[BaseRoute]:
         Route("/studio/edit/{name}", guarded(edit_post), methods=["POST"]),
         Route("/studio/edit/{name}/check", guarded(edit_check), methods=["POST"]),
         Route("/studio/publish/{name}", guarded(publish_tab), methods=["GET"]),
+        Route("/studio/who/{name}", guarded(who), methods=["POST"]),
     ]

@@ -43,6 +43,22 @@
       }
     });
   }
+  var who = document.getElementById("who");
+  if (who instanceof HTMLFormElement) {
+    var asking = who;
+    asking.addEventListener("submit", function (e) {
+      e.preventDefault();
+      fetch(asking.action, {
+        method: "POST", credentials: "same-origin",
+        body: new URLSearchParams(/** @type {any} */ (new FormData(asking))),
+      })
+        .then(function (r) { return r.json(); })
+        .then(function (said) {
+          var out = document.getElementById("who-result");
+          if (out) out.textContent = said.error ? said.error : (said.show ? "Shown: " : "Not shown: ") + said.reason;
+        });
+    });
+  }
   document.querySelectorAll("[data-copy]").forEach(function (button) {
     button.addEventListener("click", function () {
       var id = button.getAttribute("data-copy") || "";

@@ -335,3 +335,24 @@ def test_no_studio_without_a_surveys_folder(tmp_path):
 
 
 _ = Path
+
+
+def test_who_sees_it_answers_with_the_runtimes_decision_and_reason(studio):
+    running, surveys = studio
+    (surveys / "checkout.yaml").write_text(HAND_WRITTEN)
+    b = signed_in(running)
+    token = b.csrf()
+
+    def ask(**visitor: str) -> dict:
+        status, _, said = b.call("/studio/who/checkout.yaml", {"csrf": token, "url": "https://shop.example/cart",
+                                                               **visitor})
+        assert status == 200, said
+        return json.loads(said)
+
+    assert ask(event="checkout-done") == {"show": True, "verdict": "show", "reason": "eligible", "stage": "eligible"}
+    said = ask(event="page-left")
+    assert not said["show"] and said["stage"] == "trigger" and "checkout-done" in said["reason"]
+    said = ask(event="checkout-done", shown_hours_ago="3")
+    assert not said["show"] and said["stage"] == "frequency"
+    # Without the session, nothing.
+    assert Browser(running.runtime_url).call("/studio/who/checkout.yaml", {"event": "checkout-done"})[0] == 401
