@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from build import STATIC
 from build.survey_files import SurveyFile, SurveyFileError, check_question_types, read_folder
 from runtime import survey_format
 from runtime.extensions import BUILTIN_NAMES
@@ -38,6 +39,7 @@ from ..links import survey_link
 from ..snippet import snippet
 from ..survey_pages import embed_html
 from . import form as forms
+from . import preview as previews
 from . import session as sessions
 from .publish import PublishError, publish
 from .roundtrip import Document, plain
@@ -46,6 +48,7 @@ from .workspace import Conflict, StudioError, Workspace
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SCRIPT = Path(__file__).resolve().parent / "studio.js"
+WIDGET_CSS = STATIC / "widget.css"      # the runtime's own styles, for the live preview
 MAX_FORM = 2_000_000
 # The admin pages' policy, and the editor's checks as the person types (to this server only).
 CSP = PAGE_CSP + "; connect-src 'self'"
@@ -281,9 +284,12 @@ def _editor(request: Request, name: str, data: dict[str, Any], version: str, *, 
         survey = survey_format.load_survey(data)
     except FormatError:
         pass
+    choice = previews.Choice()
     return page("edit.html", request, status, name=name, tree=checked.tree, version=version,
                 problem=checked.problem, message=message, conflict=conflict,
-                words=targeting_words(survey) if survey else [], survey=survey)
+                words=targeting_words(survey) if survey else [], survey=survey,
+                steps=previews.steps(survey) if survey else [], looks=previews.looks(), choice=choice,
+                widths=previews.WIDTHS, languages=[survey.language, *survey.translations] if survey else [])
 
 
 async def edit_page(request: Request) -> Response:
@@ -331,6 +337,46 @@ async def edit_check(request: Request) -> Response:
         survey = survey_format.load_survey(data)
     return JSONResponse({"problem": checked.problem, "errors": errors,
                          "words": targeting_words(survey) if survey else []}, headers={"Cache-Control": "no-store"})
+
+
+# -- the live preview -----------------------------------------------------------------------
+def _preview_reply(request: Request, name: str, data: dict[str, Any], choice: previews.Choice) -> Response:
+    try:
+        survey = survey_format.load_survey(data)
+    except FormatError as e:
+        position, html, problem = "bottom-right", None, f"{name}: {e}"
+    else:
+        position, html = previews.card(survey, choice)
+        problem = ""
+    page_html = _ENV.get_template("studio/preview.html").render(position=position, card=html, problem=problem)
+    return Response(page_html, media_type="text/html; charset=utf-8", headers={
+        "Cache-Control": "no-store", "Content-Security-Policy": previews.CSP, "X-Frame-Options": "SAMEORIGIN",
+        "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"})
+
+
+def _choice(values: Any) -> previews.Choice:
+    return previews.Choice.of({k.removeprefix("__preview."): str(v) for k, v in values.items()
+                               if k.startswith("__preview.") or k in ("step", "look", "language", "width")})
+
+
+async def preview_saved(request: Request) -> Response:
+    name = request.path_params["name"]
+    try:
+        text, _ = await run_in_threadpool(studio(request).workspace.read, name)
+    except StudioError as e:
+        return page("error.html", request, 404, error=str(e))
+    data = plain(Document(text).data)
+    return _preview_reply(request, name, data if isinstance(data, dict) else {}, _choice(request.query_params))
+
+
+async def preview_posted(request: Request) -> Response:
+    f: FormData = request.state.form
+    return _preview_reply(request, request.path_params["name"], _posted_data(f), _choice(f))
+
+
+async def widget_css(request: Request) -> Response:
+    return Response(await run_in_threadpool(WIDGET_CSS.read_bytes), media_type="text/css; charset=utf-8",
+                    headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
 
 
 # -- who sees it? ---------------------------------------------------------------------------
@@ -465,4 +511,7 @@ def routes() -> list[BaseRoute]:
         Route("/studio/edit/{name}/check", guarded(edit_check), methods=["POST"]),
         Route("/studio/publish/{name}", guarded(publish_tab), methods=["GET"]),
         Route("/studio/who/{name}", guarded(who), methods=["POST"]),
+        Route("/studio/preview/{name}", guarded(preview_saved), methods=["GET"]),
+        Route("/studio/preview/{name}", guarded(preview_posted), methods=["POST"]),
+        Route("/studio/widget.css", widget_css, methods=["GET"]),
     ]

@@ -24,6 +24,8 @@
             var box = el.parentElement;
             if (box && box.classList.contains("field")) box.classList.toggle("has-error", !!el.textContent);
           });
+          var refresh = document.getElementById("preview-refresh");
+          if (!said.problem && refresh instanceof HTMLButtonElement) editor.requestSubmit(refresh);
           var words = document.getElementById("words");
           if (words && said.words && said.words.length) {
             words.textContent = "";
@@ -32,7 +34,16 @@
         })
         .catch(function () { /* the next keystroke asks again */ });
     };
-    editor.addEventListener("input", function () { clearTimeout(timer); timer = window.setTimeout(check, 250); });
+    // The form's fields, and those outside it that belong to it (the preview's, form="editor").
+    document.addEventListener("input", function (e) {
+      var t = /** @type {any} */ (e.target);
+      if (t && t.form === editor) { clearTimeout(timer); timer = window.setTimeout(check, 250); }
+    });
+    var width = document.getElementById("preview-width"), box = document.getElementById("preview-box");
+    if (width instanceof HTMLSelectElement && box) {
+      var widthSelect = width, widthBox = box;
+      widthSelect.addEventListener("change", function () { widthBox.setAttribute("data-width", widthSelect.value); });
+    }
     editor.addEventListener("change", function (e) {
       var t = e.target;
       if (t instanceof HTMLInputElement && t.dataset.rerender) {

@@ -117,6 +117,13 @@ def test_a_marketer_creates_targets_publishes_and_a_visitor_answers(browser, sho
         press(page, "#new-survey button[type=submit]", keyboard)
         expect(page.get_by_role("heading", name="Edit shop-nps.yaml")).to_be_visible()
         assert (surveys / "shop-nps.yaml").is_file()
+        # The live preview, drawn by the runtime's renderer, follows the edit.
+        preview = page.frame_locator("#preview")
+        expect(preview.locator(".sondage-prompt")).to_have_text("How likely are you to recommend us to a friend?")
+        fill(page, "#f-questions-0-prompt", "How likely are you to recommend our shop?", keyboard)
+        expect(preview.locator(".sondage-prompt")).to_have_text("How likely are you to recommend our shop?")
+        choose(page, "#preview-look", "center.dark", keyboard)
+        expect(preview.locator(".sondage-card")).to_have_attribute("data-theme", "dark")
         # The custom attribute name of the NPS question.
         fill(page, "#f-questions-0-label", "shop_nps_score", keyboard)
         # Target an event: until it is named, the error stands next to the field, in check's words.
@@ -131,6 +138,13 @@ def test_a_marketer_creates_targets_publishes_and_a_visitor_answers(browser, sho
         expect(page.locator("#words")).to_contain_text("Shows when the event 'demo-clicked' fires.")
         press(page, "#save", keyboard)
         expect(page.get_by_text("Saved shop-nps.yaml")).to_be_visible()
+        # Who sees it? The runtime's own targeting decides, with its reason.
+        fill(page, "#who-event", "demo-clicked", keyboard)
+        press(page, "#who button[type=submit]", keyboard)
+        expect(page.locator("#who-result")).to_have_text("Shown: eligible")
+        fill(page, "#who-event", "other-event", keyboard)
+        press(page, "#who button[type=submit]", keyboard)
+        expect(page.locator("#who-result")).to_contain_text("Not shown:")
         survey = read_survey_file(surveys / "shop-nps.yaml").survey
         assert survey.trigger.event == "demo-clicked" and survey.questions[0].label == "shop_nps_score"
         assert (surveys / "shop-nps.yaml").read_text().startswith("# Net Promoter Score")
@@ -147,7 +161,7 @@ def test_a_marketer_creates_targets_publishes_and_a_visitor_answers(browser, sho
         shop_page.goto(running.site_url)
         shop_page.locator("#add-to-cart").click()
         widget = shop_page.frame_locator("iframe[title=Survey]")
-        expect(widget.locator(".sondage-prompt")).to_have_text("How likely are you to recommend us to a friend?",
+        expect(widget.locator(".sondage-prompt")).to_have_text("How likely are you to recommend our shop?",
                                                                timeout=60000)
         widget.locator("button[data-value='9']").click()
         stored = wait_until(shop_page, lambda: [r for r in running.store.list(site=SITE)
@@ -156,7 +170,7 @@ def test_a_marketer_creates_targets_publishes_and_a_visitor_answers(browser, sho
         # The dashboard, reached from the studio's navigation with the same session.
         page.goto(running.runtime_url + "dashboard?site=" + SITE)
         expect(page.locator("body")).to_contain_text("Shop NPS")
-        expect(page.locator("body")).to_contain_text("How likely are you to recommend us to a friend?")
+        expect(page.locator("body")).to_contain_text("How likely are you to recommend our shop?")
         print(f"publish (click to page shown): {published_in:.2f} s")
     finally:
         context.close()

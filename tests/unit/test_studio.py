@@ -356,3 +356,29 @@ def test_who_sees_it_answers_with_the_runtimes_decision_and_reason(studio):
     assert not said["show"] and said["stage"] == "frequency"
     # Without the session, nothing.
     assert Browser(running.runtime_url).call("/studio/who/checkout.yaml", {"event": "checkout-done"})[0] == 401
+
+
+def test_the_preview_draws_the_unsaved_form_with_the_runtimes_renderer_in_any_look_and_language(studio):
+    running, surveys = studio
+    (surveys / "checkout.yaml").write_text(HAND_WRITTEN.replace("frequency: once\n", """frequency: once
+translations:
+  fr:
+    questions:
+      score: {prompt: "Nous recommanderiez-vous ?"}
+      why: {prompt: "Pourquoi ?"}
+"""))
+    b = signed_in(running)
+    status, headers, page = b.call("/studio/preview/checkout.yaml")
+    assert status == 200 and "How likely are you to recommend us?" in page and 'data-position="bottom-right"' in page
+    assert "frame-ancestors 'self'" in headers["Content-Security-Policy"]
+    fields = editor_form(b.call("/studio/edit/checkout.yaml")[2])
+    fields = with_value(fields, "questions.0.prompt", "Not saved yet?")
+    page = b.call("/studio/preview/checkout.yaml", [*fields, ("__preview.look", "center.dark")])[2]
+    assert "Not saved yet?" in page and 'data-position="center"' in page and 'data-theme="dark"' in page
+    page = b.call("/studio/preview/checkout.yaml", [*fields, ("__preview.language", "fr"),
+                                                    ("__preview.step", "2")])[2]
+    assert "Pourquoi ?" in page
+    page = b.call("/studio/preview/checkout.yaml", [*with_value(fields, "questions.0.prompt", ""),
+                                                    ("__preview.step", "1")])[2]
+    assert "Fix this to see the preview: checkout.yaml: questions[0].prompt: must not be empty" in page
+    assert Browser(running.runtime_url).call("/studio/preview/checkout.yaml")[0] == 401
