@@ -194,3 +194,40 @@ def test_a_forged_cross_site_post_is_refused_in_the_browser(browser, shop, tmp_p
         assert not (surveys / "forged.yaml").exists()
     finally:
         context.close()
+
+
+AXE = (ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text()
+
+
+def serious_problems(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the page (and its same-origin frames)."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(AXE)
+    return page.evaluate("""() => axe.run(document).then(r => r.violations
+        .filter(v => v.impact === 'serious' || v.impact === 'critical')
+        .map(v => v.id + ' ' + v.impact + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))""")
+
+
+def test_every_studio_page_passes_axe_core(browser, shop):
+    running, surveys = shop
+    (surveys / "checkout.yaml").write_text(
+        "# hand-written\nid: checkout\nsite: studio-shop\nname: Checkout\ntrigger: {event: bought}\n"
+        "questions:\n  - {id: score, type: nps, prompt: \"Recommend us?\", label: nps}\n"
+        "  - {id: pick, type: single_choice, prompt: \"Which?\", choices: [A, B]}\n")
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(running.runtime_url + "studio")
+        assert serious_problems(page) == []                          # the sign-in page
+        sign_in(page, running.runtime_url, keyboard=False)
+        assert serious_problems(page) == []                          # the surveys
+        page.goto(running.runtime_url + "studio/edit/checkout.yaml")
+        expect(page.frame_locator("#preview").locator(".sondage-prompt")).to_have_text("Recommend us?")
+        assert serious_problems(page) == []                          # the editor, with its preview
+        page.fill("#f-questions-0-prompt", "")
+        expect(page.locator("#f-questions-0-prompt-error")).to_have_text("must not be empty")
+        assert serious_problems(page) == []                          # ... with an error on a field
+        page.goto(running.runtime_url + "studio/publish/checkout.yaml")
+        assert serious_problems(page) == []                          # the publish tab
+    finally:
+        context.close()
