@@ -231,3 +231,64 @@ def test_every_studio_page_passes_axe_core(browser, shop):
         assert serious_problems(page) == []                          # the publish tab
     finally:
         context.close()
+
+
+LIVE = """\
+# A live survey, edited in the studio while visitors answer it.
+id: live
+site: studio-shop
+name: Live survey
+trigger: {type: event, event: demo-clicked}
+frequency: until_responded
+questions:
+  - {id: score, type: nps, prompt: "Before the edit?"}
+"""
+
+
+def publish_all(page: Page, runtime_url: str) -> None:
+    page.goto(runtime_url + "studio")
+    page.locator("#publish-all").click()
+    expect(page.get_by_role("status")).to_contain_text("Published")
+
+
+def test_an_edit_of_a_live_survey_reaches_the_next_page_view_and_keeps_visitors_history(browser, shop):
+    running, surveys = shop
+    (surveys / "live.yaml").write_text(LIVE)
+    studio_context, visitor_context, newcomer_context = (browser.new_context() for _ in range(3))
+    try:
+        marketer = studio_context.new_page()
+        sign_in(marketer, running.runtime_url, keyboard=False)
+        publish_all(marketer, running.runtime_url)
+        # A visitor answers the survey.
+        visitor = visitor_context.new_page()
+        console: list[str] = []
+        visitor.on("console", lambda m: console.append(m.text))
+        visitor.goto(running.site_url)
+        visitor.locator("#add-to-cart").click()
+        widget = visitor.frame_locator("iframe[title=Survey]")
+        expect(widget.locator(".sondage-prompt")).to_have_text("Before the edit?", timeout=60000)
+        widget.locator("button[data-value='8']").click()
+        wait_until(visitor, lambda: running.store.list(site=SITE), "the answer stored")
+        # The marketer changes the prompt and publishes.
+        marketer.goto(running.runtime_url + "studio/edit/live.yaml")
+        marketer.locator("#f-questions-0-prompt").fill("After the edit?")
+        marketer.locator("#save").click()
+        expect(marketer.get_by_text("Saved live.yaml")).to_be_visible()
+        publish_all(marketer, running.runtime_url)
+        assert (surveys / "live.yaml").read_text() == LIVE.replace("Before the edit?", "After the edit?")
+        # A new visitor's next page view shows the new version ...
+        newcomer = newcomer_context.new_page()
+        newcomer.goto(running.site_url)
+        newcomer.locator("#add-to-cart").click()
+        expect(newcomer.frame_locator("iframe[title=Survey]").locator(".sondage-prompt")).to_have_text(
+            "After the edit?", timeout=60000)
+        # ... and the visitor who answered is not asked again: their history is the survey's, by id.
+        visitor.reload()
+        visitor.wait_for_load_state("load")
+        visitor.evaluate("Iterate('event', 'demo-clicked'); Iterate('debug')")
+        wait_until(visitor, lambda: [m for m in console if "live [event 'demo-clicked']: not shown: frequency "
+                                     "until_responded: this visitor already answered" in m], "the runtime's reason")
+        expect(visitor.locator("iframe[title=Survey]")).to_be_hidden()
+    finally:
+        for context in (studio_context, visitor_context, newcomer_context):
+            context.close()
