@@ -8,7 +8,7 @@ NODE_DEPS := node_modules/.package-lock.json
 export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint unit e2e bench bench-collector bench-dashboard bench-scale build install tools chromium postgres clean
+.PHONY: demo test lint unit e2e bench bench-collector bench-dashboard bench-scale bench-studio build install tools chromium postgres clean
 
 demo: install
 	$(SONDAGE) build --surveys examples/surveys --out dist
@@ -50,6 +50,10 @@ bench-scale: install postgres
 # The dashboard over 100,000 seeded answers: GET /dashboard response time, SQLite and PostgreSQL.
 bench-dashboard: install postgres
 	$(PY) bench/dashboard.py
+
+# The studio's Publish: from the click to the new version on a visitor's screen (goal <= 2 s).
+bench-studio: install chromium
+	$(PY) bench/studio_publish.py
 
 build: install
 	$(SONDAGE) build --surveys examples/surveys --out dist
