@@ -104,7 +104,8 @@ def cmd_collector(args: argparse.Namespace) -> int:
               "in --config): answers can be posted but not read", file=sys.stderr)
     try:
         running = start(Path(args.bundle) if args.bundle else None, host=args.host, port=args.port, db=args.db,
-                        runtime_host=args.host, verbose=args.verbose, config=config, surveys=_studio_dir(args))
+                        runtime_host=args.host, verbose=args.verbose, config=config, surveys=_studio_dir(args),
+                        integrations=Path(args.integrations) if args.integrations else None)
     except Exception as e:   # a bad URL, an unreachable database: say which, and stop
         print(f"sondage collector: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
@@ -215,7 +216,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         running = start(Path(args.bundle), host=args.host, port=args.port, db=args.db, demo=demo,
                         demo_port=args.demo_port, demo_api_key=args.demo_api_key,
                         runtime_host=args.runtime_host, verbose=args.verbose, config=config, demo_token=True,
-                        surveys=_studio_dir(args))
+                        surveys=_studio_dir(args), integrations=Path(args.integrations) if args.integrations else None)
     except (OSError, BundleError) as e:
         print(f"sondage serve: {e}", file=sys.stderr)
         return 1
@@ -334,6 +335,8 @@ def _collector_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="the collector's config file (YAML: webhooks, rate limit, origins)")
     p.add_argument("--surveys", help="the surveys folder the studio (/studio) edits and publishes into the "
                                      "bundle; no studio without it")
+    p.add_argument("--integrations", help="the file (mode 0600) where the studio keeps the vendors' settings and "
+                                          "secrets (Braze, CleverTap); default: ~/.config/sondage/integrations.yaml")
     p.add_argument("--admin-token-file", help="file whose first line is the admin token that reading "
                                               "answers needs (default: $SONDAGE_ADMIN_TOKEN)")
     p.add_argument("--rate-limit", type=float, help="answers' POSTs a client may send a second after a burst "

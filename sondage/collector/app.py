@@ -38,6 +38,9 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from ..files import Files
+from ..studio.integrations import default_file as default_integrations
+from ..studio.integrations import load as load_integrations
+from ..studio.integrations import relays as studio_relays
 from ..studio.routes import Studio
 from ..studio.routes import routes as studio_routes
 from ..studio.workspace import Workspace
@@ -52,9 +55,14 @@ from .webhooks import WebhookQueue
 
 
 def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None,
-               surveys: Path | None = None) -> Starlette:
+               surveys: Path | None = None, integrations: Path | None = None) -> Starlette:
     """The collector on ``store``, configured by ``config``; serving ``bundle``'s files if given;
-    with the studio at ``/studio`` for the survey files of ``surveys`` if given."""
+    with the studio at ``/studio`` for the survey files of ``surveys`` if given (and its vendors'
+    settings in ``integrations``, which feed the relay)."""
+    studio = Studio(Workspace(surveys), bundle, integrations or default_integrations()) \
+        if surveys is not None else None
+    if studio is not None:
+        config.relays.update(studio_relays(load_integrations(studio.integrations)))
     shared = Collector(store, config, Files(bundle) if bundle is not None else None,
                        Origins(config, serves_bundle=bundle is not None),
                        WebhookQueue(store, config.webhooks, config.webhook_base_delay, config.relays,
@@ -69,8 +77,9 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # With the studio, a relay may be set while the server runs: the queue is worked from the start.
         task = asyncio.create_task(shared.queue.run(config.webhook_interval)) \
-            if config.webhooks or config.relays else None
+            if config.webhooks or config.relays or studio is not None else None
         yield
         if task is not None:
             task.cancel()
@@ -100,7 +109,7 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
         *(studio_routes() if surveys is not None else []),
         Route("/{path:path}", routes.bundle_file, methods=["GET", "HEAD"]),
     ])
-    app.state.studio = Studio(Workspace(surveys), bundle) if surveys is not None else None
+    app.state.studio = studio
     app.state.collector = shared
     app.state.metrics = figures
     return app

@@ -39,8 +39,10 @@ from ..links import survey_link
 from ..snippet import snippet
 from ..survey_pages import embed_html
 from . import form as forms
+from . import integrations as vendors
 from . import preview as previews
 from . import session as sessions
+from .integrations import default_file as integrations_file
 from .publish import PublishError, publish
 from .roundtrip import Document, plain
 from .starters import STARTERS
@@ -62,6 +64,7 @@ class Studio:
 
     workspace: Workspace
     bundle: Path | None
+    integrations: Path = field(default_factory=integrations_file)
     publishing: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -379,6 +382,85 @@ async def widget_css(request: Request) -> Response:
                     headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
 
 
+# -- integrations ---------------------------------------------------------------------------
+def _integration_rows(s: Studio) -> list[dict[str, Any]]:
+    saved = vendors.load(s.integrations)
+    rows = []
+    for site in sorted(set(_sites_known(s)) | set(saved)):
+        for vendor, fields in vendors.FIELDS.items():
+            have = saved.get(site, {}).get(vendor, {})
+            rows.append({"site": site, "vendor": vendor, "label": registry.VENDORS[vendor].label,
+                         "fields": [{"name": n, "words": w, "secret": sec,
+                                     "value": vendors.masked(have.get(n, "")) if sec else have.get(n, "")}
+                                    for n, w, sec in fields], "set": any(have.values())})
+    return rows
+
+
+async def integrations_page(request: Request) -> Response:
+    s = studio(request)
+    try:
+        rows = await run_in_threadpool(_integration_rows, s)
+    except vendors.IntegrationError as e:
+        return page("error.html", request, 500, error=str(e))
+    return page("integrations.html", request, rows=rows, message=request.query_params.get("message", ""),
+                error=request.query_params.get("error", ""), file=str(s.integrations), reply=None, active="settings")
+
+
+async def integrations_save(request: Request) -> Response:
+    s, c = studio(request), collector(request)
+    f: FormData = request.state.form
+    site, vendor = str(f.get("site", "")), str(f.get("vendor", ""))
+    back = "/studio/integrations?"
+    if vendor not in vendors.FIELDS or not site:
+        return RedirectResponse(back + urlencode({"error": "site and vendor: which integration"}), status_code=303)
+
+    def run() -> str:
+        with s.publishing:
+            saved = vendors.load(s.integrations)
+            old = saved.get(site, {}).get(vendor, {})
+            new = {}
+            for name, _, secret in vendors.FIELDS[vendor]:
+                given = str(f.get(name, "")).strip()
+                new[name] = old.get(name, "") if secret and (not given or given == vendors.masked(old.get(name, ""))) \
+                    else given
+            if f.get("remove"):
+                saved.get(site, {}).pop(vendor, None)
+            else:
+                vendors.relay(site, vendor, new)       # checked by the vendor's module before it is kept
+                saved.setdefault(site, {})[vendor] = new
+            vendors.save(s.integrations, saved)
+            c.config.relays.update(vendors.relays(saved))
+            if f.get("remove"):
+                c.config.relays.get(site, {}).pop(vendor, None)
+            c.queue.relays = c.config.relays
+            return "removed" if f.get("remove") else "saved"
+
+    try:
+        done = await run_in_threadpool(run)
+    except vendors.IntegrationError as e:
+        return RedirectResponse(back + urlencode({"error": str(e)}), status_code=303)
+    return RedirectResponse(back + urlencode({"message": f"{registry.VENDORS[vendor].label} for {site}: {done}"}),
+                            status_code=303)
+
+
+async def integrations_test(request: Request) -> Response:
+    s = studio(request)
+    f: FormData = request.state.form
+    site, vendor = str(f.get("site", "")), str(f.get("vendor", ""))
+    saved = await run_in_threadpool(vendors.load, s.integrations)
+    fields = saved.get(site, {}).get(vendor)
+    if vendor not in vendors.FIELDS or not fields:
+        return page("error.html", request, 400, error=f"{site}: no {vendor} settings saved to test")
+    try:
+        reply = await run_in_threadpool(vendors.send_test, site, vendor, fields)
+    except vendors.IntegrationError as e:
+        return page("error.html", request, 400, error=str(e))
+    rows = await run_in_threadpool(_integration_rows, s)
+    return page("integrations.html", request, rows=rows, message="", error="", file=str(s.integrations),
+                reply={"site": site, "vendor": registry.VENDORS[vendor].label, "status": reply.status,
+                       "body": reply.body, "url": reply.url}, active="settings")
+
+
 # -- who sees it? ---------------------------------------------------------------------------
 def _pairs(text: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
@@ -511,6 +593,9 @@ def routes() -> list[BaseRoute]:
         Route("/studio/edit/{name}/check", guarded(edit_check), methods=["POST"]),
         Route("/studio/publish/{name}", guarded(publish_tab), methods=["GET"]),
         Route("/studio/who/{name}", guarded(who), methods=["POST"]),
+        Route("/studio/integrations", guarded(integrations_page), methods=["GET"]),
+        Route("/studio/integrations", guarded(integrations_save), methods=["POST"]),
+        Route("/studio/integrations/test", guarded(integrations_test), methods=["POST"]),
         Route("/studio/preview/{name}", guarded(preview_saved), methods=["GET"]),
         Route("/studio/preview/{name}", guarded(preview_posted), methods=["POST"]),
         Route("/studio/widget.css", widget_css, methods=["GET"]),

@@ -9,6 +9,7 @@ import dataclasses
 import html
 import json
 import re
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -382,3 +383,62 @@ translations:
                                                     ("__preview.step", "1")])[2]
     assert "Fix this to see the preview: checkout.yaml: questions[0].prompt: must not be empty" in page
     assert Browser(running.runtime_url).call("/studio/preview/checkout.yaml")[0] == 401
+
+
+def test_integrations_keep_secrets_server_side_feed_the_relay_and_send_a_test(tmp_path):
+    from runtime.records import answer_record
+    from tests.receiver import Receiver
+
+    surveys = tmp_path / "surveys"
+    surveys.mkdir()
+    (surveys / "checkout.yaml").write_text(HAND_WRITTEN)
+    secrets = tmp_path / "private" / "integrations.yaml"
+    braze = Receiver(status=201, reply=b'{"message": "success", "attributes_processed": 1}')
+    running = start(None, port=0, db=tmp_path / "answers.db", config=CollectorConfig(admin_token=TOKEN),
+                    surveys=surveys, integrations=secrets)
+    try:
+        b = signed_in(running)
+        page = b.call("/studio/integrations")[2]
+        assert "Braze for <code>shop</code>" in page and "CleverTap for <code>shop</code>" in page
+        token = b.csrf("/studio/integrations")
+        key = "braze-rest-key-0123456789"
+        status, headers, _ = b.call("/studio/integrations", {
+            "csrf": token, "site": "shop", "vendor": "braze", "rest_endpoint": braze.url.removesuffix("/hook"),
+            "api_key": key})
+        assert status == 303 and "saved" in headers["Location"]
+        assert secrets.stat().st_mode & 0o777 == 0o600
+        assert key in secrets.read_text() and not list(surveys.rglob("*integrations*"))
+        page = b.call("/studio/integrations")[2]
+        assert key not in page and "6789" in page                  # shown by its last four only
+        # Saved again as the page shows it (the masked key): the key is kept.
+        masked = re.search(r'name="api_key" value="([^"]*)"', page).group(1)  # type: ignore[union-attr]
+        b.call("/studio/integrations", {"csrf": token, "site": "shop", "vendor": "braze",
+                                        "api_key": html.unescape(masked),
+                                        "rest_endpoint": braze.url.removesuffix("/hook")})
+        assert key in secrets.read_text()
+        # A wrong setting is refused with its field, by the vendor's own check.
+        status, headers, _ = b.call("/studio/integrations", {"csrf": token, "site": "shop", "vendor": "clevertap",
+                                                             "account_id": "ACC", "region": "mars", "passcode": "p"})
+        assert "shop.clevertap.region" in urllib.parse.unquote_plus(headers["Location"])
+        # Send a test: one answer by the relay's own request; the vendor's reply is shown.
+        status, _, page = b.call("/studio/integrations/test", {"csrf": token, "site": "shop", "vendor": "braze"})
+        assert status == 200 and "Braze answered the test for shop: 201" in page and "attributes_processed" in page
+        sent = braze.got[-1]
+        assert sent["path"] == "/users/track" and sent["headers"]["authorization"] == f"Bearer {key}"
+        assert json.loads(sent["body"])["attributes"][0]["sondage_test"] == "a test from the Sondage studio"
+        # The relay takes the saved settings at once: an answer from a Braze link reaches Braze.
+        survey = read_survey_file(surveys / "checkout.yaml").survey
+        record = answer_record(survey, survey.questions[0], 9, record_id="rec-link-1", site="shop", now=1_800_000_000.0,
+                               identities={"braze_id": "b-7"})
+        urllib.request.urlopen(urllib.request.Request(running.runtime_url + "collect",
+                                                      data=json.dumps({"records": [record]}).encode(),
+                                                      headers={"Content-Type": "application/json"}))
+        deadline = time.monotonic() + 20
+        while not any(b'"b-7"' in g["body"] for g in braze.got) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert any(b'"b-7"' in g["body"] and b'"checkout_nps": 9' in g["body"] for g in braze.got), braze.got
+        # Without the session: nothing, not even which vendors are set.
+        assert Browser(running.runtime_url).call("/studio/integrations")[0] == 401
+    finally:
+        running.stop()
+        braze.close()
