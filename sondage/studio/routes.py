@@ -28,7 +28,7 @@ from build.survey_files import SurveyFile, SurveyFileError, check_question_types
 from runtime import survey_format
 from runtime.extensions import BUILTIN_NAMES
 from runtime.placement import POSITIONS, THEMES
-from runtime.schema import FormatError
+from runtime.schema import FormatError, json_schema
 from runtime.vendors import registry
 
 from ..catalogue import Catalogue
@@ -342,6 +342,85 @@ async def edit_check(request: Request) -> Response:
                          "words": targeting_words(survey) if survey else []}, headers={"Cache-Control": "no-store"})
 
 
+# -- the site settings (sites.yaml) ---------------------------------------------------------
+def site_schema() -> dict[str, Any]:
+    """A site's settings in the format's JSON Schema (the editor's fields)."""
+    return json_schema(survey_format.SiteSettings, title="Sondage site settings")
+
+
+def sites_file_schema() -> dict[str, Any]:
+    """sites.yaml as a whole: a mapping from site key to its settings."""
+    one = site_schema()
+    body = {k: v for k, v in one.items() if k not in ("$schema", "$defs", "title")}
+    return {"type": "object", "additionalProperties": {"$ref": "#/$defs/SiteSettings"},
+            "$defs": {**one.get("$defs", {}), "SiteSettings": body}}
+
+
+def _site_editor(request: Request, site: str, data: dict[str, Any], version: str, *, status: int = 200,
+                 message: str = "", conflict: Conflict | None = None) -> Response:
+    tree = forms.fields(site_schema(), data)
+    problem = ""
+    try:
+        survey_format.load_site_settings({site: data})
+    except FormatError as e:
+        where = e.path.removeprefix(site).lstrip(".")
+        problem = f"sites.yaml: {e}"
+        forms.place_error(tree, where, e.message)
+    return page("site.html", request, status, site=site, tree=tree, version=version, problem=problem,
+                message=message, conflict=conflict, active="surveys")
+
+
+async def site_page(request: Request) -> Response:
+    site = request.path_params["site"]
+    s = studio(request)
+    if site not in _sites_known(s):
+        return page("error.html", request, 404, error=f"no survey is for site {site!r}: create one first")
+    text, version = await run_in_threadpool(s.workspace.read_sites)
+    data = plain(Document(text).data) if text.strip() else {}
+    mine = data.get(site) if isinstance(data, dict) else None
+    return _site_editor(request, site, mine if isinstance(mine, dict) else {}, version,
+                        message=request.query_params.get("message", ""))
+
+
+async def site_post(request: Request) -> Response:
+    site = request.path_params["site"]
+    s = studio(request)
+    f: FormData = request.state.form
+    data = forms.read(site_schema(), f)
+    data = data if isinstance(data, dict) else {}
+    version = str(f.get("version", ""))
+    what = str(f.get("__op", "save"))
+    if what != "save":
+        forms.op(site_schema(), data, what)
+        return _site_editor(request, site, data, version)
+    try:
+        survey_format.load_site_settings({site: data})
+    except FormatError:
+        return _site_editor(request, site, data, version, status=400)
+    try:
+        await run_in_threadpool(s.workspace.save_site, site, data, version, sites_file_schema())
+    except Conflict as conflict:
+        return _site_editor(request, site, data, version, status=409, conflict=conflict)
+    except StudioError as e:
+        return page("error.html", request, 400, error=str(e))
+    return RedirectResponse(f"/studio/site/{quote(site)}?" + urlencode({"message": f"Saved {site} in sites.yaml"}),
+                            status_code=303)
+
+
+async def site_check(request: Request) -> Response:
+    site = request.path_params["site"]
+    data = forms.read(site_schema(), request.state.form)
+    tree = forms.fields(site_schema(), data)
+    problem = ""
+    try:
+        survey_format.load_site_settings({site: data})
+    except FormatError as e:
+        problem = f"sites.yaml: {e}"
+        forms.place_error(tree, e.path.removeprefix(site).lstrip("."), e.message)
+    return JSONResponse({"problem": problem, "errors": {x.name or "": x.error for x in tree.all() if x.error},
+                         "words": []}, headers={"Cache-Control": "no-store"})
+
+
 # -- the live preview -----------------------------------------------------------------------
 def _preview_reply(request: Request, name: str, data: dict[str, Any], choice: previews.Choice) -> Response:
     try:
@@ -593,6 +672,9 @@ def routes() -> list[BaseRoute]:
         Route("/studio/edit/{name}/check", guarded(edit_check), methods=["POST"]),
         Route("/studio/publish/{name}", guarded(publish_tab), methods=["GET"]),
         Route("/studio/who/{name}", guarded(who), methods=["POST"]),
+        Route("/studio/site/{site}", guarded(site_page), methods=["GET"]),
+        Route("/studio/site/{site}", guarded(site_post), methods=["POST"]),
+        Route("/studio/site/{site}/check", guarded(site_check), methods=["POST"]),
         Route("/studio/integrations", guarded(integrations_page), methods=["GET"]),
         Route("/studio/integrations", guarded(integrations_save), methods=["POST"]),
         Route("/studio/integrations/test", guarded(integrations_test), methods=["POST"]),

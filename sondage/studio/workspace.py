@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from build.survey_files import SITES_FILE, SurveyFileError, read_survey_file, survey_paths
+from build.survey_files import SITES_FILE, SurveyFileError, read_site_settings, read_survey_file, survey_paths
 from runtime.survey_format import ID_PATTERN, SITE_PATTERN, Survey
 
 from .roundtrip import plain, write_over
@@ -166,6 +166,30 @@ class Workspace:
             _write(self.path(name), out)
             return version(out.encode("utf-8"))
 
+    def read_sites(self) -> tuple[str, str]:
+        """sites.yaml's text (empty when there is none) and version."""
+        path = self.folder / SITES_FILE
+        data = path.read_bytes() if path.is_file() else b""
+        return data.decode("utf-8"), version(data)
+
+    def save_site(self, site: str, new: dict[str, Any], base: str, schema: dict[str, Any]) -> str:
+        """Write ``site``'s settings into sites.yaml, if it is still at version ``base``."""
+        path = self.folder / SITES_FILE
+        with self._lock:
+            text, current = self.read_sites()
+            whole = {**_data(text), site: new}
+            if current != base:
+                raise Conflict(SITES_FILE, text, write_over(text, whole, schema))
+            out = write_over(text, whole, schema)
+            if out == text:
+                return current
+            try:
+                read_site_settings_text(out)
+            except SurveyFileError as e:
+                raise StudioError(str(e)) from None
+            _write(path, out)
+            return version(out.encode("utf-8"))
+
     def _check(self, path: Path, text: str) -> None:
         """The text reads back, with `sondage build`'s reader, as a valid survey."""
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -178,6 +202,13 @@ class Workspace:
             raise StudioError(str(e).replace(tmp.name, path.name)) from None
         finally:
             os.unlink(tmp.name)
+
+
+def read_site_settings_text(text: str) -> None:
+    """sites.yaml's text, read as `sondage build` reads it (raises SurveyFileError)."""
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / SITES_FILE).write_text(text, encoding="utf-8")
+        read_site_settings(Path(folder))
 
 
 def _data(text: str) -> dict[str, Any]:

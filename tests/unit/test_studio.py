@@ -442,3 +442,35 @@ def test_integrations_keep_secrets_server_side_feed_the_relay_and_send_a_test(tm
     finally:
         running.stop()
         braze.close()
+
+
+SITES = """\
+# Per site. Keep the cooldown short on the shop: two surveys a day are fine.
+shop:
+  cooldown_hours: 12      # half a day
+  forward: {braze: true}
+"""
+
+
+def test_the_site_settings_of_sites_yaml_are_edited_with_the_same_form_and_round_trip(studio):
+    running, surveys = studio
+    (surveys / "checkout.yaml").write_text(HAND_WRITTEN)
+    (surveys / "sites.yaml").write_text(SITES)
+    b = signed_in(running)
+    page = b.call("/studio/site/shop")[2]
+    for name in ("cooldown_hours", "origins", "forward.braze", "forward.clevertap_user_properties", "extensions",
+                 "forwarders.__n"):
+        assert f'name="{name}"' in page, name
+    fields = editor_form(page.replace('action="/studio/site/', 'action="/studio/edit/'))
+    assert b.call("/studio/site/shop", [*fields, ("__op", "save")])[0] == 303
+    assert (surveys / "sites.yaml").read_text() == SITES                       # saved as it was: unchanged
+    report = json.loads(b.call("/studio/site/shop/check", with_value(fields, "origins", "shop.example"))[2])
+    assert report["problem"] == "sites.yaml: shop.origins[0]: 'shop.example' does not match the pattern " \
+                                "https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?"
+    assert report["errors"] == {"origins": "[0]: 'shop.example' does not match the pattern "
+                                           "https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?"}
+    changed = with_value(fields, "origins", "https://shop.example\nhttps://www.shop.example")
+    assert b.call("/studio/site/shop", [*changed, ("__op", "save")])[0] == 303
+    assert (surveys / "sites.yaml").read_text() == SITES + "  origins:\n  - https://shop.example\n" \
+                                                           "  - https://www.shop.example\n"
+    assert b.call("/studio/site/nowhere")[0] == 404
