@@ -35,7 +35,7 @@ from ..catalogue import Catalogue
 from ..collector.cors import Origins
 from ..collector.pages import PAGE_CSP, targeting_words
 from ..collector.state import collector
-from ..links import survey_link
+from ..links import NONE, email_html, survey_link
 from ..snippet import snippet
 from ..survey_pages import embed_html
 from . import form as forms
@@ -641,9 +641,40 @@ async def publish_tab(request: Request) -> Response:
         if live else "")
     origins = [o for o in (catalogue.sites[found.site].settings.origins if live and catalogue else [])]
     preview = f"{origins[0].rstrip('/')}/?iterate_preview={quote(found.id)}" if origins else ""
-    return page("publish.html", request, name=name, survey=found, codes=codes, live=live, stage=stage,
+    _, version = await run_in_threadpool(s.workspace.read, name)
+    return page("publish.html", request, name=name, survey=found, codes=codes, live=live, stage=stage, version=version,
                 preview=preview, message=request.query_params.get("message", ""), positions=POSITIONS,
                 themes=THEMES, properties=[(q.attribute_name, q) for q in found.questions])
+
+
+async def labels_save(request: Request) -> Response:
+    """The answers' user property names (CleverTap's "Customize user properties", Braze's custom
+    attributes): each question's label, saved into the survey's file."""
+    name = request.path_params["name"]
+    s = studio(request)
+    f: FormData = request.state.form
+    try:
+        text, _ = await run_in_threadpool(s.workspace.read, name)
+    except StudioError as e:
+        return page("error.html", request, 404, error=str(e))
+    data = plain(Document(text).data)
+    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
+        return page("error.html", request, 400, error=f"{name}: no questions")
+    for i, q in enumerate(data["questions"]):
+        given = f.get(f"label.{i}")
+        if isinstance(q, dict) and given is not None:
+            q["label"] = str(given).strip() or None
+    checked = check(name, data, s)
+    back = f"/studio/publish/{quote(name)}?"
+    if checked.problem:
+        return RedirectResponse(back + urlencode({"message": f"Not saved: {checked.problem}"}), status_code=303)
+    try:
+        await run_in_threadpool(s.workspace.save, name, data, str(f.get("version", "")), schema())
+    except Conflict:
+        return RedirectResponse(back + urlencode({"message": f"Not saved: {name} changed on disk since this page "
+                                                             "was opened; here it is as it is now"}), status_code=303)
+    return RedirectResponse(back + urlencode({"message": "Saved the user property names (publish to use them)"}),
+                            status_code=303)
 
 
 def embed_codes(survey: survey_format.Survey, base_url: str) -> list[tuple[str, str]]:
@@ -652,8 +683,12 @@ def embed_codes(survey: survey_format.Survey, base_url: str) -> list[tuple[str, 
             ("Show it from the page", f"<script>Iterate('install', {json.dumps(survey.id)});</script>"),
             *((e.title, embed_html(e.channel, survey.site, base_url, survey.id, survey.name, survey=survey))
               for e in registry.embeds()),
-            *((f"Link for emails ({v.label})", survey_link(base_url, survey, v.name))
-              for v in registry.link_vendors())]
+            *((f"Link for emails ({v.label}, with its merge tags)", survey_link(base_url, survey, v.name))
+              for v in registry.link_vendors()),
+            ("Link (no email service)", survey_link(base_url, survey, NONE)),
+            *((f"Email HTML ({v.label}): the first question, each answer a link", email_html(base_url, survey, v.name))
+              for v in registry.link_vendors()),
+            ("Email HTML (any email service)", email_html(base_url, survey, NONE))]
 
 
 def routes() -> list[BaseRoute]:
@@ -672,6 +707,7 @@ def routes() -> list[BaseRoute]:
         Route("/studio/edit/{name}/check", guarded(edit_check), methods=["POST"]),
         Route("/studio/publish/{name}", guarded(publish_tab), methods=["GET"]),
         Route("/studio/who/{name}", guarded(who), methods=["POST"]),
+        Route("/studio/publish/{name}/labels", guarded(labels_save), methods=["POST"]),
         Route("/studio/site/{site}", guarded(site_page), methods=["GET"]),
         Route("/studio/site/{site}", guarded(site_post), methods=["POST"]),
         Route("/studio/site/{site}/check", guarded(site_check), methods=["POST"]),

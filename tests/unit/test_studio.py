@@ -474,3 +474,28 @@ def test_the_site_settings_of_sites_yaml_are_edited_with_the_same_form_and_round
     assert (surveys / "sites.yaml").read_text() == SITES + "  origins:\n  - https://shop.example\n" \
                                                            "  - https://www.shop.example\n"
     assert b.call("/studio/site/nowhere")[0] == 404
+
+
+def test_the_publish_tab_has_every_embed_code_to_copy_and_the_user_property_names_as_a_form(studio):
+    from runtime.vendors import registry
+
+    running, surveys = studio
+    (surveys / "checkout.yaml").write_text(HAND_WRITTEN)
+    b = signed_in(running)
+    page = html.unescape(b.call("/studio/publish/checkout.yaml")[2])
+    titles = ["Page snippet (once per page)", "Show it from the page", *(e.title for e in registry.embeds()),
+              *(f"Link for emails ({v.label}, with its merge tags)" for v in registry.link_vendors()),
+              *(f"Email HTML ({v.label}): the first question, each answer a link" for v in registry.link_vendors()),
+              "Link (no email service)", "Email HTML (any email service)"]
+    for title in titles:
+        assert f">{title}</label>" in page and f"Copy {title.lower()}" in page, title
+    assert "Iterate('install', \"checkout\")" in page
+    assert "Profile.Identity" in page                                                         # CleverTap's tags
+    assert "{{${braze_id}}}" in page                                                          # Braze's
+    version = re.search(r'name="version" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    token = b.csrf("/studio/publish/checkout.yaml")
+    status, headers, _ = b.call("/studio/publish/checkout.yaml/labels",
+                                {"csrf": token, "version": version, "label.0": "checkout_nps", "label.1": "why_text"})
+    assert status == 303 and "Saved" in urllib.parse.unquote_plus(headers["Location"])
+    assert (surveys / "checkout.yaml").read_text() == HAND_WRITTEN.replace(
+        "    required: false\n", "    required: false\n    label: why_text\n")
