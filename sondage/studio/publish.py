@@ -23,7 +23,7 @@ from typing import Any
 
 from build.bundle import site_files_of
 from build.compress import MIN_SIZE, _compressed
-from build.survey_files import read_folder
+from build.survey_files import SurveyFileError, SurveyFolder, read_folder, read_survey_file, survey_paths
 
 try:
     import brotli  # type: ignore[import-untyped]
@@ -72,10 +72,25 @@ def _write_with_siblings(path: Path, data: bytes) -> None:
     _write(path, data)
 
 
+def archived_sites(surveys: Path) -> set[str]:
+    """The sites of the archived survey files (``archived/``)."""
+    folder = surveys / "archived"
+    if not folder.is_dir():
+        return set()
+    sites = set()
+    for path in survey_paths(folder):
+        try:
+            sites.add(read_survey_file(path).survey.site)
+        except SurveyFileError:
+            continue
+    return sites
+
+
 def publish(surveys: Path, bundle: Path) -> Published:
     """Every site of the surveys folder into ``bundle`` (see the module's docstring)."""
     started = time.monotonic()
-    folder = read_folder(surveys)           # SurveyFileError names the file and the field
+    # SurveyFileError names the file and the field; a folder whose every survey is archived has none.
+    folder = read_folder(surveys) if survey_paths(surveys) else SurveyFolder([])
     manifests = _manifests(bundle)
     if not (bundle / "loader.js").is_file() or not manifests:
         raise PublishError(f"{bundle}: no built runtime here yet: run `sondage build` once; the studio then "
@@ -87,6 +102,10 @@ def publish(surveys: Path, bundle: Path) -> Published:
     by_site: dict[str, list[Any]] = {}
     for f in folder.files:
         by_site.setdefault(f.survey.site, []).append(f.survey)
+    # A site whose every survey was archived: published with none, so its surveys leave the site.
+    for site in archived_sites(surveys):
+        if site in manifests and site not in by_site:
+            by_site[site] = []
     out = Published()
     for site, site_surveys in sorted(by_site.items()):
         settings = folder.settings_of(site)

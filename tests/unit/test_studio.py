@@ -499,3 +499,86 @@ def test_the_publish_tab_has_every_embed_code_to_copy_and_the_user_property_name
     assert status == 303 and "Saved" in urllib.parse.unquote_plus(headers["Location"])
     assert (surveys / "checkout.yaml").read_text() == HAND_WRITTEN.replace(
         "    required: false\n", "    required: false\n    label: why_text\n")
+
+
+def small_bundle(tmp_path: Path) -> Path:
+    """A bundle as `sondage build` lays it out, for what publish reads of it: the loader, the
+    frame, a manifest and the site data it names (the runtime itself is not needed here)."""
+    bundle = tmp_path / "dist"
+    (bundle / "manifests").mkdir(parents=True)
+    (bundle / "sites").mkdir()
+    (bundle / "loader.js").write_text("/* loader */")
+    (bundle / "frame-0123456789ab.html").write_text("<!doctype html>")
+    (bundle / "sites" / "seed-0123456789ab.json").write_text(json.dumps(
+        {"format": 1, "site": "seed", "surveys": [], "settings": {}, "extensions": [], "status": None}))
+    (bundle / "manifests" / "seed.json").write_text(json.dumps(
+        {"format": 1, "site": "seed", "frame": "frame-0123456789ab.html", "surveys": "sites/seed-0123456789ab.json",
+         "collector": "/collect", "hint": {}, "ahead": None, "base": None}))
+    return bundle
+
+
+def test_publish_rebuilds_only_the_sites_survey_files_and_the_collector_takes_them_at_once(tmp_path):
+    from sondage.studio.publish import PublishError, publish
+
+    bundle = small_bundle(tmp_path)
+    surveys = tmp_path / "surveys"
+    surveys.mkdir()
+    (surveys / "checkout.yaml").write_text(HAND_WRITTEN)
+    before = {p: p.stat().st_mtime_ns for p in bundle.rglob("*") if p.is_file()}
+    done = publish(surveys, bundle)
+    assert done.sites == {"shop": ["checkout"]}
+    manifest = json.loads((bundle / "manifests" / "shop.json").read_text())
+    assert manifest["frame"] == "frame-0123456789ab.html" and manifest["collector"] == "/collect"
+    data = json.loads((bundle / manifest["surveys"]).read_text())
+    assert data["surveys"][0]["questions"][0]["label"] == "checkout_nps"
+    assert manifest["ahead"] and "checkout" in json.loads((bundle / manifest["ahead"]).read_text())
+    assert (bundle / "s" / "shop" / "checkout" / "index.html").is_file()
+    assert all(p.stat().st_mtime_ns == t for p, t in before.items())        # nothing else touched
+    # Published again after an edit: a new data file; the old one stays for pages that loaded it.
+    old_data = manifest["surveys"]
+    (surveys / "checkout.yaml").write_text(HAND_WRITTEN.replace("Why?", "Why so?"))
+    publish(surveys, bundle)
+    manifest = json.loads((bundle / "manifests" / "shop.json").read_text())
+    assert manifest["surveys"] != old_data and (bundle / old_data).is_file()
+    # Archived: the site is published with no survey.
+    (surveys / "archived").mkdir()
+    (surveys / "checkout.yaml").rename(surveys / "archived" / "checkout.yaml")
+    assert publish(surveys, bundle).sites == {"shop": []}
+    manifest = json.loads((bundle / "manifests" / "shop.json").read_text())
+    assert json.loads((bundle / manifest["surveys"]).read_text())["surveys"] == []
+    # A change of extensions needs the build (Pyodide): publish says so and writes nothing.
+    (surveys / "archived" / "checkout.yaml").rename(surveys / "checkout.yaml")
+    (surveys / "sites.yaml").write_text("shop:\n  extensions: [sondage-slider==0.1.0]\n")
+    with pytest.raises(PublishError, match="extensions changed .*run `sondage build`"):
+        publish(surveys, bundle)
+    with pytest.raises(PublishError, match="no built runtime here yet"):
+        publish(surveys, tmp_path / "nothing")
+
+
+def test_publish_from_the_studio_serves_the_new_surveys_at_once(tmp_path):
+    bundle = small_bundle(tmp_path)
+    surveys = tmp_path / "surveys"
+    surveys.mkdir()
+    (surveys / "checkout.yaml").write_text(HAND_WRITTEN)
+    running = start(bundle, port=0, db=tmp_path / "a.db", config=CollectorConfig(admin_token=TOKEN), surveys=surveys)
+    try:
+        b = signed_in(running)
+        anon = Browser(running.runtime_url)
+        assert anon.call("/manifests/shop.json")[0] == 404
+        status, headers, _ = b.call("/studio/publish", {"csrf": b.csrf()})
+        assert status == 303 and "Published+1+survey" in headers["Location"]
+        status, headers, body = anon.call("/manifests/shop.json")
+        assert status == 200 and headers["Cache-Control"] == "no-cache"      # revalidated on every page view
+        assert json.loads(body)["site"] == "shop"
+        # The collector checks answers against the new surveys at once.
+        from runtime.records import answer_record
+        survey = read_survey_file(surveys / "checkout.yaml").survey
+        record = answer_record(survey, survey.questions[0], 11, record_id="rec-studio-x", site="shop",
+                               now=1_800_000_000.0)
+        reply = urllib.request.urlopen(urllib.request.Request(
+            running.runtime_url + "collect", data=json.dumps({"records": [record]}).encode(),
+            headers={"Content-Type": "application/json"}))
+        rejected = json.loads(reply.read())["rejected"]
+        assert rejected and "does not answer question 'score'" in rejected[0]["reason"]
+    finally:
+        running.stop()
