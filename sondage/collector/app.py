@@ -106,7 +106,7 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
         Route("/readyz", availability.readyz, methods=["GET"]),
         Route("/metrics", metrics.metrics, methods=["GET"], middleware=scrape),
         Route("/status/{site}.json", routes.site_status, methods=["GET"]),
-        *(studio_routes() if surveys is not None else []),
+        *(studio_routes() if surveys is not None else [Route("/studio", routes.no_studio, methods=["GET"])]),
         Route("/{path:path}", routes.bundle_file, methods=["GET", "HEAD"]),
     ])
     app.state.studio = studio

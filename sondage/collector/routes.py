@@ -88,6 +88,12 @@ async def vendor(request: Request) -> Response:
                     headers={"Cache-Control": "public, max-age=3600"})
 
 
+async def no_studio(request: Request) -> Response:
+    """/studio on a server started without a surveys folder: what to do."""
+    return error(404, "the studio edits a surveys folder: start the server with --surveys DIR "
+                      "(sondage serve --surveys surveys)")
+
+
 async def health(request: Request) -> Response:
     return JSONResponse({"ok": True})
 

@@ -330,7 +330,8 @@ def test_a_field_added_to_the_format_appears_in_the_editor_with_no_change_to_the
 def test_no_studio_without_a_surveys_folder(tmp_path):
     running = start(None, port=0, db=tmp_path / "a.db", config=CollectorConfig(admin_token=TOKEN))
     try:
-        assert Browser(running.runtime_url).call("/studio")[0] == 404
+        status, _, said = Browser(running.runtime_url).call("/studio")
+        assert status == 404 and "--surveys DIR" in said
     finally:
         running.stop()
 
