@@ -25,6 +25,7 @@ lint: install
 	$(VENV)/bin/mypy docs/hooks/generate.py
 	node_modules/.bin/tsc -p static/tsconfig.json
 	node_modules/.bin/tsc -p static/tsconfig.worker.json
+	node_modules/.bin/tsc -p sondage/studio/tsconfig.json
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir .cache/site
 
 unit: install postgres

@@ -28,8 +28,11 @@
           if (!said.problem && refresh instanceof HTMLButtonElement) editor.requestSubmit(refresh);
           var words = document.getElementById("words");
           if (words && said.words && said.words.length) {
-            words.textContent = "";
-            said.words.forEach(function (w) { var li = document.createElement("li"); li.textContent = w; words.appendChild(li); });
+            var list = words;
+            list.textContent = "";
+            said.words.forEach(function (/** @type {string} */ w) {
+              var li = document.createElement("li"); li.textContent = w; list.appendChild(li);
+            });
           }
         })
         .catch(function () { /* the next keystroke asks again */ });
