@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from build import STATIC
-from build.survey_files import SurveyFile, SurveyFileError, check_question_types, read_folder
+from build.survey_files import SurveyFile, SurveyFileError, check_question_types, read_folder, read_site_settings
 from runtime import survey_format
 from runtime.extensions import BUILTIN_NAMES
 from runtime.placement import POSITIONS, THEMES
@@ -251,17 +251,36 @@ class Checked:
     problem_path: str
 
 
-def check(name: str, data: dict[str, Any], s: Studio) -> Checked:
+def _has_extensions(s: Studio, site: str) -> bool:
+    """Whether ``site`` has extensions in sites.yaml (their question types are the build's to check)."""
+    try:
+        settings = read_site_settings(s.workspace.folder)
+    except SurveyFileError:
+        return False
+    return bool(settings.get(site) and settings[site].extensions)
+
+
+def served_types(request: Request, data: dict[str, Any]) -> list[str]:
+    """The question types the served bundle's extensions of the survey's site provide."""
+    catalogue = collector(request).config.catalogue
+    site = catalogue.sites.get(str(data.get("site", ""))) if catalogue else None
+    return [t for ref in (site.extensions if site else []) for t in ref.types]
+
+
+def check(name: str, data: dict[str, Any], s: Studio, types: list[str] | None = None) -> Checked:
     """The form's tree for ``data`` with the first problem `sondage check` would find on its field."""
     the_schema = schema()
     tree = forms.fields(the_schema, data)
+    site = str(data.get("site", ""))
+    has_extensions = _has_extensions(s, site)
     for f in tree.all():
         if f.path.endswith(".type") and f.path.startswith("questions["):
-            f.options = list(BUILTIN_NAMES)
+            f.options = [*BUILTIN_NAMES, *(types or [])]
     problem, where = "", ""
     try:
         survey = survey_format.load_survey(data)
-        check_question_types([SurveyFile(s.workspace.path(name), survey)], {})
+        if not has_extensions:      # as `sondage check`: an extension's types are checked by the build
+            check_question_types([SurveyFile(s.workspace.path(name), survey)], {})
     except FormatError as e:
         problem, where = f"{name}: {e}", e.path
         forms.place_error(tree, e.path, e.message)
@@ -281,7 +300,7 @@ def _posted_data(f: FormData) -> dict[str, Any]:
 def _editor(request: Request, name: str, data: dict[str, Any], version: str, *, status: int = 200,
             message: str = "", conflict: Conflict | None = None) -> Response:
     s = studio(request)
-    checked = check(name, data, s)
+    checked = check(name, data, s, served_types(request, data))
     survey = None
     try:
         survey = survey_format.load_survey(data)
@@ -333,7 +352,7 @@ async def edit_check(request: Request) -> Response:
     """While the person types: the problem `sondage check` would report, by field."""
     name = request.path_params["name"]
     data = _posted_data(request.state.form)
-    checked = check(name, data, studio(request))
+    checked = check(name, data, studio(request), served_types(request, data))
     errors = {f.name or "": f.error for f in checked.tree.all() if f.error}
     survey = None
     if not checked.problem:

@@ -583,3 +583,14 @@ def test_publish_from_the_studio_serves_the_new_surveys_at_once(tmp_path):
         assert rejected and "does not answer question 'score'" in rejected[0]["reason"]
     finally:
         running.stop()
+
+
+def test_a_question_type_of_the_sites_extensions_is_left_to_the_build_as_sondage_check_does(studio):
+    running, surveys = studio
+    (surveys / "checkout.yaml").write_text(HAND_WRITTEN.replace("type: long_text", "type: slider"))
+    b = signed_in(running)
+    fields = editor_form(b.call("/studio/edit/checkout.yaml")[2])
+    report = json.loads(b.call("/studio/edit/checkout.yaml/check", fields)[2])
+    assert "the extension sondage-slider (examples/extensions/slider) provides it" in report["problem"]
+    (surveys / "sites.yaml").write_text("shop:\n  extensions: [sondage-slider==0.1.0]\n")
+    assert json.loads(b.call("/studio/edit/checkout.yaml/check", fields)[2])["problem"] == ""
