@@ -292,3 +292,50 @@ def test_an_edit_of_a_live_survey_reaches_the_next_page_view_and_keeps_visitors_
     finally:
         for context in (studio_context, visitor_context, newcomer_context):
             context.close()
+
+
+HAND_WRITTEN = """\
+# Asked after checkout. Keep the label: Braze segments on it.
+id: checkout
+site: studio-shop
+name: Checkout NPS
+trigger: {type: event, event: checkout-done}   # fired by the shop
+questions:
+  - id: score
+    type: nps
+    prompt: How likely are you to recommend us?
+    label: checkout_nps       # the custom attribute name
+  - id: why
+    type: long_text
+    prompt: Why?
+    required: false
+frequency: once
+"""
+
+
+def test_two_tabs_on_one_survey_and_a_hand_written_file_saved_as_it_was(browser, shop):
+    running, surveys = shop
+    (surveys / "checkout.yaml").write_text(HAND_WRITTEN)
+    context = browser.new_context()
+    try:
+        first = context.new_page()
+        sign_in(first, running.runtime_url, keyboard=False)
+        second = context.new_page()
+        for tab in (first, second):
+            tab.goto(running.runtime_url + "studio/edit/checkout.yaml")
+            expect(tab.locator("#f-name")).to_have_value("Checkout NPS")
+        first.locator("#save").click()                       # saved as it was: not a byte changes
+        expect(first.get_by_text("No change to save")).to_be_visible()
+        assert (surveys / "checkout.yaml").read_text() == HAND_WRITTEN
+        first.locator("#f-name").fill("Checkout NPS (first tab)")
+        first.locator("#save").click()
+        expect(first.get_by_text("Saved checkout.yaml")).to_be_visible()
+        second.locator("#f-name").fill("Checkout NPS (second tab)")
+        second.locator("#save").click()
+        expect(second.locator("#conflict")).to_contain_text("changed on disk since you opened it")
+        expect(second.locator("#conflict-disk")).to_contain_text("name: Checkout NPS (first tab)")
+        expect(second.locator("#conflict-ours")).to_contain_text("name: Checkout NPS (second tab)")
+        assert (surveys / "checkout.yaml").read_text() == HAND_WRITTEN.replace(
+            "name: Checkout NPS\n", "name: Checkout NPS (first tab)\n")
+    finally:
+        context.close()
