@@ -66,6 +66,7 @@ class Studio:
     bundle: Path | None
     integrations: Path = field(default_factory=integrations_file)
     publishing: threading.Lock = field(default_factory=threading.Lock)
+    attempts: sessions.Attempts = field(default_factory=sessions.Attempts)    # wrong tokens per client
 
 
 def studio(request: Request) -> Studio:
@@ -145,6 +146,12 @@ async def signin(request: Request) -> Response:
     why = sessions.same_origin(request.headers, request.headers.get("host", ""))
     if why:
         return JSONResponse({"error": f"refused: {why}"}, status_code=403)
+    client = request.client.host if request.client else "?"
+    attempts = studio(request).attempts
+    wait = attempts.wait(client)
+    if wait:
+        return JSONResponse({"error": f"too many wrong tokens: try again in {wait:.0f} s"}, status_code=429,
+                            headers={"Retry-After": str(int(wait) + 1)})
     try:
         posted = await read_form(request, 10)
     except ValueError as e:
@@ -153,6 +160,7 @@ async def signin(request: Request) -> Response:
     if not next_path.startswith("/studio"):
         next_path = "/studio"
     if not token or not sessions.token_matches(token, str(posted.get("token", ""))):
+        attempts.failed(client)
         return page("signin.html", request, 401, next=next_path,
                     error="That is not the admin token." if token else "The studio needs an admin token.")
     reply = RedirectResponse(next_path, status_code=303)

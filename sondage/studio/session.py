@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -45,6 +46,32 @@ def _key(admin_token: str) -> bytes:
 
 def _mac(admin_token: str, text: str) -> str:
     return hmac.new(_key(admin_token), text.encode(), hashlib.sha256).hexdigest()
+
+
+class Attempts:
+    """Wrong tokens per client: after ``limit`` in ``window`` seconds, signing in waits
+    (guessing the admin token at network speed is not an option)."""
+
+    def __init__(self, limit: int = 10, window: float = 60.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._failed: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, client: str, now: float | None = None) -> float:
+        """Seconds before ``client`` may try again (0: now)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            recent = [t for t in self._failed.get(client, []) if now - t < self.window]
+            self._failed[client] = recent
+            return self.window - (now - recent[0]) if len(recent) >= self.limit else 0.0
+
+    def failed(self, client: str, now: float | None = None) -> None:
+        with self._lock:
+            self._failed.setdefault(client, []).append(time.monotonic() if now is None else now)
+            if len(self._failed) > 10_000:          # bounded: the oldest clients are forgotten
+                for key in list(self._failed)[:5_000]:
+                    del self._failed[key]
 
 
 def token_matches(admin_token: str | None, given: str) -> bool:

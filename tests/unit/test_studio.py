@@ -141,6 +141,27 @@ def test_signing_in_gives_a_strict_httponly_cookie_and_a_wrong_token_none(studio
     assert "Secure" in headers["Set-Cookie"]
 
 
+def test_guessing_the_token_is_slowed_down():
+    from sondage.studio.session import Attempts
+
+    attempts = Attempts(limit=3, window=60)
+    for n in range(3):
+        assert attempts.wait("10.0.0.1", now=100.0 + n) == 0
+        attempts.failed("10.0.0.1", now=100.0 + n)
+    assert attempts.wait("10.0.0.1", now=103.0) == pytest.approx(57.0)
+    assert attempts.wait("10.0.0.2", now=103.0) == 0                  # another client is not slowed
+    assert attempts.wait("10.0.0.1", now=161.0) == 0                  # a minute later, again
+
+
+def test_ten_wrong_tokens_and_signing_in_waits_a_minute(studio):
+    running, _ = studio
+    b = Browser(running.runtime_url)
+    for _ in range(10):
+        assert b.sign_in("guess")[0] == 401
+    status, headers = b.sign_in()                      # even the right one, for now
+    assert status == 429 and int(headers["Retry-After"]) > 50 and not b.cookie
+
+
 def test_a_change_needs_the_csrf_token_and_the_studios_own_origin_and_no_reply_has_cors(studio):
     running, surveys = studio
     b = signed_in(running)
