@@ -7,6 +7,9 @@ server names next to their fields.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import hmac
 import json
 import threading
 import time
@@ -24,6 +27,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from build import STATIC
+from build.bundle import site_files_of
 from build.survey_files import SurveyFile, SurveyFileError, check_question_types, read_folder, read_site_settings
 from runtime import survey_format
 from runtime.extensions import BUILTIN_NAMES
@@ -33,7 +37,9 @@ from runtime.vendors import registry
 
 from ..catalogue import Catalogue
 from ..collector.cors import Origins
-from ..collector.pages import PAGE_CSP, targeting_words
+from ..collector.pages import PAGE_CSP, stage_page, targeting_words
+from ..collector.replies import error as error_reply
+from ..collector.routes import STATIC_CORS, bundle_file
 from ..collector.state import collector
 from ..links import NONE, email_html, survey_link
 from ..snippet import snippet
@@ -52,6 +58,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SCRIPT = Path(__file__).resolve().parent / "studio.js"
 WIDGET_CSS = STATIC / "widget.css"      # the runtime's own styles, for the live preview
 MAX_FORM = 2_000_000
+RUNTIME_PREVIEW = "studio-preview."       # the site key prefix of a survey tried in the runtime
 # The admin pages' policy, and the editor's checks as the person types (to this server only).
 CSP = PAGE_CSP + "; connect-src 'self'"
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
@@ -67,6 +74,8 @@ class Studio:
     integrations: Path = field(default_factory=integrations_file)
     publishing: threading.Lock = field(default_factory=threading.Lock)
     attempts: sessions.Attempts = field(default_factory=sessions.Attempts)    # wrong tokens per client
+    # Surveys tried in the runtime from the editor, by preview site key: that site's files.
+    runtime_previews: dict[str, dict[str, bytes]] = field(default_factory=dict)
 
 
 def studio(request: Request) -> Studio:
@@ -567,6 +576,80 @@ async def integrations_test(request: Request) -> Response:
                        "body": reply.body, "url": reply.url}, active="settings")
 
 
+# -- trying the unsaved survey in the real runtime ------------------------------------------
+def runtime_preview_key(request: Request, name: str) -> str:
+    """The preview site of this session's editor of ``name``: a key no one else can guess."""
+    digest = hmac.new(str(request.state.csrf).encode(), name.encode(), hashlib.sha256).hexdigest()[:20]
+    return f"{RUNTIME_PREVIEW}{digest}"
+
+
+def _runtime_preview_files(s: Studio, key: str, survey: survey_format.Survey) -> dict[str, bytes]:
+    """What `sondage build` would write for a site holding only this survey (its manifest and
+    data, with the real site's settings and extensions), served from memory under ``key``."""
+    if s.bundle is None:
+        raise PublishError("trying a survey in the runtime needs the bundle: start the server with --bundle")
+    manifests = sorted((s.bundle / "manifests").glob("*.json"))
+    if not manifests:
+        raise PublishError(f"{s.bundle}: no built runtime here yet: run `sondage build` once")
+    real = s.bundle / "manifests" / f"{survey.site}.json"
+    model = json.loads((real if real.is_file() else manifests[0]).read_text())
+    refs: list[dict[str, Any]] = []
+    if real.is_file():
+        refs = list(json.loads((s.bundle / str(model["surveys"])).read_text()).get("extensions") or [])
+    try:
+        settings = read_site_settings(s.workspace.folder).get(survey.site) or survey_format.SiteSettings()
+    except SurveyFileError:
+        settings = survey_format.SiteSettings()
+    files = site_files_of(key, [dataclasses.replace(survey, site=key)], settings, refs, frame=str(model["frame"]),
+                          collector=None, base_url="")      # no collector: a try-out's answers are not kept
+    return {name: body for name, body in files.items() if name.startswith(("manifests/", "sites/"))}
+
+
+async def try_in_runtime(request: Request) -> Response:
+    """The form's survey (saved or not) on a stage page, run by the real runtime (Pyodide)."""
+    name = request.path_params["name"]
+    s = studio(request)
+    f: FormData = request.state.form
+    data = _posted_data(f)
+    try:
+        survey = survey_format.load_survey(data)
+    except FormatError as e:
+        return page("error.html", request, 400, error=f"{name}: {e}")
+    key = runtime_preview_key(request, name)
+    try:
+        files = await run_in_threadpool(_runtime_preview_files, s, key, survey)
+    except PublishError as e:
+        return page("error.html", request, 400, error=str(e))
+    with s.publishing:
+        s.runtime_previews[key] = files
+        while len(s.runtime_previews) > 200:
+            s.runtime_previews.pop(next(iter(s.runtime_previews)))
+    look = str(f.get("__preview.look", "")) or f"{survey.appearance.position}.{survey.appearance.theme}"
+    return RedirectResponse(f"/studio/stage/{key}.html?" + urlencode({"iterate_preview": survey.id,
+                                                                       "iterate_look": look}), status_code=303)
+
+
+async def runtime_stage(request: Request) -> Response:
+    key = request.path_params["key"]
+    if key not in studio(request).runtime_previews:
+        return error_reply(404, "this try-out is over: press \"Try it in the runtime\" again")
+    return Response(stage_page(key, str(request.base_url)), media_type="text/html; charset=utf-8",
+                    headers={"Cache-Control": "no-store", "X-Frame-Options": "SAMEORIGIN"})
+
+
+async def runtime_preview_file(request: Request) -> Response:
+    """A try-out's manifest or data (public like the bundle's: its key is its secret); any
+    other file of manifests/ and sites/ is the bundle's."""
+    path = request.url.path.lstrip("/")
+    if not request.path_params["file"].startswith(RUNTIME_PREVIEW):
+        return await bundle_file(request)
+    for files in list(studio(request).runtime_previews.values()):
+        if path in files:
+            return Response(files[path], media_type="application/json; charset=utf-8",
+                            headers={**STATIC_CORS, "Cache-Control": "no-store"})
+    return error_reply(404, "not found")
+
+
 # -- who sees it? ---------------------------------------------------------------------------
 def _pairs(text: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
@@ -738,6 +821,10 @@ def routes() -> list[BaseRoute]:
         Route("/studio/site/{site}", guarded(site_page), methods=["GET"]),
         Route("/studio/site/{site}", guarded(site_post), methods=["POST"]),
         Route("/studio/site/{site}/check", guarded(site_check), methods=["POST"]),
+        Route("/studio/try/{name}", guarded(try_in_runtime), methods=["POST"]),
+        Route("/studio/stage/{key}.html", runtime_stage, methods=["GET"]),
+        Route("/manifests/{file}", runtime_preview_file, methods=["GET", "HEAD"]),
+        Route("/sites/{file}", runtime_preview_file, methods=["GET", "HEAD"]),
         Route("/studio/integrations", guarded(integrations_page), methods=["GET"]),
         Route("/studio/integrations", guarded(integrations_save), methods=["POST"]),
         Route("/studio/integrations/test", guarded(integrations_test), methods=["POST"]),

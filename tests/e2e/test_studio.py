@@ -339,3 +339,28 @@ def test_two_tabs_on_one_survey_and_a_hand_written_file_saved_as_it_was(browser,
             "name: Checkout NPS\n", "name: Checkout NPS (first tab)\n")
     finally:
         context.close()
+
+
+def test_the_unsaved_survey_is_tried_in_the_real_runtime_from_the_editor(browser, shop):
+    running, surveys = shop
+    (surveys / "checkout.yaml").write_text(HAND_WRITTEN)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        sign_in(page, running.runtime_url, keyboard=False)
+        page.goto(running.runtime_url + "studio/edit/checkout.yaml")
+        page.locator("#f-questions-0-prompt").fill("Tried before it is saved?")
+        page.locator("#try summary").click()
+        page.locator("#try-button").click()
+        widget = page.frame_locator("#runtime-stage").frame_locator("iframe[title=Survey]")
+        expect(widget.locator(".sondage-prompt")).to_have_text("Tried before it is saved?", timeout=60000)
+        widget.locator("button[data-value='7']").click()             # the real runtime: skip logic, next step
+        expect(widget.locator(".sondage-prompt")).to_have_text("Why?")
+        assert "Tried before" not in (surveys / "checkout.yaml").read_text()     # nothing saved
+        assert running.store.list(limit=10) == []                                # nor kept
+        # The try-out's files are only in memory, under a key only this editor knows.
+        key = page.frame_locator("#runtime-stage").locator("body").evaluate("() => location.pathname")
+        assert key.startswith("/studio/stage/studio-preview.")
+        assert not list(surveys.parent.rglob("*studio-preview*"))          # neither the bundle nor the folder
+    finally:
+        context.close()
