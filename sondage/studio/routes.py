@@ -681,8 +681,10 @@ async def who(request: Request) -> Response:
     try:
         if hours:
             history.shown[found.id] = now - float(hours) * 3600
+        if f.get("answered") == "true" or f.get("dismissed") == "true":       # either way it was shown
+            history.shown.setdefault(found.id, now - 60)
         if f.get("answered") == "true":
-            history.responded[found.id] = history.shown.get(found.id, now - 60)
+            history.responded[found.id] = history.shown[found.id]
     except ValueError:
         return JSONResponse({"error": "shown_hours_ago: a number of hours"}, status_code=400)
     event = str(f.get("event", "")).strip()

@@ -377,6 +377,9 @@ def test_who_sees_it_answers_with_the_runtimes_decision_and_reason(studio):
     assert not said["show"] and said["stage"] == "trigger" and "checkout-done" in said["reason"]
     said = ask(event="checkout-done", shown_hours_ago="3")
     assert not said["show"] and said["stage"] == "frequency"
+    said = ask(event="checkout-done", dismissed="true")
+    assert said == {"show": False, "verdict": "no", "reason": "frequency once: already shown to this visitor",
+                    "stage": "frequency"}
     # Without the session, nothing.
     assert Browser(running.runtime_url).call("/studio/who/checkout.yaml", {"event": "checkout-done"})[0] == 401
 
