@@ -336,7 +336,7 @@ def _collector_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--surveys", help="the surveys folder the studio (/studio) edits and publishes into the "
                                      "bundle; no studio without it")
     p.add_argument("--integrations", help="the file (mode 0600) where the studio keeps the vendors' settings and "
-                                          "secrets (Braze, CleverTap); default: ~/.config/sondage/integrations.yaml")
+                                          "secrets (their REST keys); default: ~/.config/sondage/integrations.yaml")
     p.add_argument("--admin-token-file", help="file whose first line is the admin token that reading "
                                               "answers needs (default: $SONDAGE_ADMIN_TOKEN)")
     p.add_argument("--rate-limit", type=float, help="answers' POSTs a client may send a second after a burst "

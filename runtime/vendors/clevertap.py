@@ -53,6 +53,7 @@ from .base import (
     LinkTags,
     Relay,
     RelayConfigError,
+    RelaySetting,
     SdkCall,
     Vendor,
     as_date,
@@ -153,6 +154,10 @@ class CleverTap(Vendor):
                          settings={}, style="html,body{height:100%}", in_app=True),)
     link = LinkTags(trait="email", relay_identity="clevertap_identity",
                     identity="{{ Profile.Identity | default: 'null' }}")
+    relay_settings = (RelaySetting("account_id", "Project id (Settings, Project)"),
+                      RelaySetting("region", f"Region ({', '.join(HOSTS)})"),
+                      RelaySetting("passcode", "Passcode", secret=True),
+                      RelaySetting("endpoint", "API address instead of the region's (a proxy; usually empty)"))
 
     def enabled(self, settings: SiteSettings, survey: Survey, channel: str) -> bool:
         # An answer given inside a CleverTap message always goes to CleverTap.

@@ -1,7 +1,8 @@
-"""The integrations a marketer sets in the studio: Braze's REST endpoint and key, CleverTap's
-project id, region and passcode, per site. They feed the collector's relay (answers from links
-and emails to the vendor's REST API: ``runtime/vendors``), the same as the relay section of the
-collector's config file, and win over it for the sites they name.
+"""The integrations a marketer sets in the studio, per site: each vendor's relay settings (its
+REST endpoint, key, project...: what its module in ``runtime/vendors`` lists as
+``relay_settings``). They feed the collector's relay (answers from links and emails to the
+vendor's REST API), the same as the relay section of the collector's config file, and win over
+it for the sites they name.
 
 The secrets live in one file only the server reads (mode 0600, outside the surveys folder and
 the bundle; ``--integrations FILE``); a page shows only their last four characters. "Send a
@@ -26,16 +27,11 @@ from runtime.records import answer_record
 from runtime.survey_format import Question, Survey
 from runtime.vendors import registry
 from runtime.vendors.base import Relay, RelayConfigError
-from runtime.vendors.clevertap import HOSTS
 
-FIELDS: dict[str, list[tuple[str, str, bool]]] = {    # vendor -> (field, words, secret)
-    "braze": [("rest_endpoint", "REST endpoint (https://rest.iad-01.braze.com)", False),
-              ("api_key", "REST API key (users.track permission)", True)],
-    "clevertap": [("account_id", "Project id", False), ("region", f"Region ({', '.join(HOSTS)})", False),
-                  ("passcode", "Passcode", True),
-                  ("endpoint", "API address instead of the region's (a proxy; usually empty)", False)],
-}
-SECRET_ENV = {"braze": ("api_key", "api_key_env"), "clevertap": ("passcode", "passcode_env")}
+# vendor -> its relay's settings as (field, words, secret), from each vendor's module.
+FIELDS: dict[str, list[tuple[str, str, bool]]] = {
+    v.name: [(s.name, s.words, s.secret) for s in v.relay_settings] for v in registry.VENDORS.values()
+    if v.relay_settings}
 TEST_IDENTITY = "sondage-studio-test"
 
 
@@ -78,16 +74,20 @@ def save(path: Path, data: dict[str, dict[str, dict[str, str]]]) -> None:
 
 def relay(site: str, vendor: str, fields: dict[str, str]) -> Relay:
     """The vendor's relay for these settings, checked by the vendor's own module."""
-    secret, env_name = SECRET_ENV[vendor]
-    entry: dict[str, Any] = {k: v for k, v in fields.items() if v and k != secret}
-    entry[env_name] = "SONDAGE_STUDIO_SECRET"
+    secrets = [name for name, _, secret in FIELDS[vendor] if secret]
+    entry: dict[str, Any] = {k: v for k, v in fields.items() if v and k not in secrets}
+    env = {}
+    for name in secrets:                 # the configuration names an environment variable per secret
+        entry[f"{name}_env"] = f"SONDAGE_STUDIO_{name.upper()}"
+        env[f"SONDAGE_STUDIO_{name.upper()}"] = fields.get(name, "")
     try:
-        built: Relay = registry.VENDORS[vendor].relay(entry, f"{site}.{vendor}",
-                                                      {"SONDAGE_STUDIO_SECRET": fields.get(secret, "")})
+        built: Relay = registry.VENDORS[vendor].relay(entry, f"{site}.{vendor}", env)
     except RelayConfigError as e:
-        raise IntegrationError(str(e).replace("api_key_env", "api_key").replace("passcode_env", "passcode")
-                               .replace("name an environment variable that holds it ('SONDAGE_STUDIO_SECRET' "
-                                        "is not set)", "required")) from None
+        said = str(e)
+        for name in secrets:
+            said = said.replace(f"{name}_env: name an environment variable that holds it "
+                                f"('SONDAGE_STUDIO_{name.upper()}' is not set)", f"{name}: required")
+        raise IntegrationError(said) from None
     return built
 
 
@@ -113,8 +113,8 @@ def send_test(site: str, vendor: str, fields: dict[str, str]) -> TestReply:
     question = Question(id="studio-test", type="short_text", prompt="Sondage studio test", label="sondage_test")
     survey = Survey(id="sondage-test", site=site, name="Sondage test", questions=[question])
     record = answer_record(survey, question, "a test from the Sondage studio", record_id=f"studio-test-{time.time()}",
-                           site=site, now=time.time(), identities={"braze_id": TEST_IDENTITY,
-                                                                   "clevertap_identity": TEST_IDENTITY})
+                           site=site, now=time.time(),
+                           identities={v.link.relay_identity: TEST_IDENTITY for v in registry.link_vendors() if v.link})
     request = urllib.request.Request(built.url, data=json.dumps(built.body(record)).encode(), method="POST",
                                      headers={"Content-Type": "application/json", **built.headers()})
     try:

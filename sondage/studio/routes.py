@@ -760,7 +760,7 @@ async def publish_tab(request: Request) -> Response:
 
 
 async def labels_save(request: Request) -> Response:
-    """The answers' user property names (CleverTap's "Customize user properties", Braze's custom
+    """The names the answers take on the vendors' profiles ("Customize user properties", custom
     attributes): each question's label, saved into the survey's file."""
     name = request.path_params["name"]
     s = studio(request)
