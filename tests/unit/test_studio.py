@@ -462,6 +462,22 @@ def test_integrations_keep_secrets_server_side_feed_the_relay_and_send_a_test(tm
         while not any(b'"b-7"' in g["body"] for g in braze.got) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert any(b'"b-7"' in g["body"] and b'"checkout_nps": 9' in g["body"] for g in braze.got), braze.got
+        # CleverTap: project, region, passcode; its test is its upload request, with its headers.
+        clevertap = Receiver(status=200, reply=b'{"status": "success", "processed": 2, "unprocessed": []}')
+        try:
+            status, headers, _ = b.call("/studio/integrations", {
+                "csrf": token, "site": "shop", "vendor": "clevertap", "account_id": "TEST-ACC", "region": "eu1",
+                "passcode": "ct-passcode-9876", "endpoint": clevertap.url.removesuffix("/hook")})
+            assert status == 303 and "saved" in headers["Location"]
+            page = b.call("/studio/integrations/test", {"csrf": token, "site": "shop", "vendor": "clevertap"})[2]
+            assert "CleverTap answered the test for shop: 200" in page
+            sent = clevertap.got[-1]
+            assert sent["path"] == "/1/upload" and sent["headers"]["x-clevertap-passcode"] == "ct-passcode-9876"
+            assert sent["headers"]["x-clevertap-account-id"] == "TEST-ACC"
+            assert json.loads(sent["body"])["d"][0]["evtName"] == "survey_question_response"
+            assert "ct-passcode-9876" not in b.call("/studio/integrations")[2]
+        finally:
+            clevertap.close()
         # Without the session: nothing, not even which vendors are set.
         assert Browser(running.runtime_url).call("/studio/integrations")[0] == 401
     finally:
