@@ -21,6 +21,7 @@ from starlette.datastructures import FormData
 from .roundtrip import Schema, resolve
 
 BOOL_WORDS = {"true": True, "false": False}
+LANGUAGES = ("fr", "de", "es", "it", "nl", "pt", "ja", "zh", "new")   # offered first for a new translation
 
 
 @dataclass
@@ -309,8 +310,15 @@ def op(schema: Schema, data: dict[str, Any], what: str) -> None:
         elif kind == "keyed":
             entries = holder.get(key) or {}
             holder[key] = entries
-            entries[next(k for k in ("fr", "de", "es", "it", "nl", "pt", "ja", "zh", "new") if k not in entries)] = \
-                new_item(inner["additionalProperties"], defs, [])
+            questions = [q for q in data.get("questions") or [] if isinstance(q, dict) and q.get("id")]
+            if key == "translations":      # a new language starts from the survey's own words, to overwrite
+                entries[next(k for k in LANGUAGES if k not in entries)] = {"questions": {
+                    str(q["id"]): {"prompt": q.get("prompt") or "", **({"choices": q["choices"]} if q.get("choices")
+                                                                        else {})} for q in questions}}
+            else:
+                ids = [str(q["id"]) for q in questions] if key == "questions" else []
+                name_of = next((k for k in [*ids, *LANGUAGES, "new"] if k not in entries), "new")
+                entries[name_of] = new_item(inner["additionalProperties"], defs, [])
     elif verb in ("remove", "up"):
         holder, key = _walk(data, parts)
         if isinstance(holder, list) and key.isdigit() and int(key) < len(holder):

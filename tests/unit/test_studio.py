@@ -634,3 +634,20 @@ def test_a_question_type_of_the_sites_extensions_is_left_to_the_build_as_sondage
     assert "the extension sondage-slider (examples/extensions/slider) provides it" in report["problem"]
     (surveys / "sites.yaml").write_text("shop:\n  extensions: [sondage-slider==0.1.0]\n")
     assert json.loads(b.call("/studio/edit/checkout.yaml/check", fields)[2])["problem"] == ""
+
+
+def test_a_new_translation_starts_from_the_surveys_words_and_is_valid_at_once(studio):
+    running, surveys = studio
+    (surveys / "checkout.yaml").write_text(HAND_WRITTEN)
+    b = signed_in(running)
+    fields = editor_form(b.call("/studio/edit/checkout.yaml")[2])
+    page = b.call("/studio/edit/checkout.yaml", [*fields, ("__op", "add:translations")])[2]
+    fields = editor_form(page)
+    assert ("translations.0.__key", "fr") in fields
+    assert ("translations.0.questions.0.__key", "score") in fields
+    assert ("translations.0.questions.1.__key", "why") in fields
+    fields = with_value(fields, "translations.0.questions.0.prompt", "Nous recommanderiez-vous ?")
+    assert json.loads(b.call("/studio/edit/checkout.yaml/check", fields)[2])["problem"] == ""
+    assert b.call("/studio/edit/checkout.yaml", [*fields, ("__op", "save")])[0] == 303
+    survey = read_survey_file(surveys / "checkout.yaml").survey
+    assert survey.translations["fr"].questions["score"].prompt == "Nous recommanderiez-vous ?"
