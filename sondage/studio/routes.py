@@ -824,7 +824,7 @@ def routes() -> list[BaseRoute]:
         Route("/studio/site/{site}", guarded(site_post), methods=["POST"]),
         Route("/studio/site/{site}/check", guarded(site_check), methods=["POST"]),
         Route("/studio/try/{name}", guarded(try_in_runtime), methods=["POST"]),
-        Route("/studio/stage/{key}.html", runtime_stage, methods=["GET"]),
+        Route("/studio/stage/{key}.html", guarded(runtime_stage), methods=["GET"]),
         Route("/manifests/{file}", runtime_preview_file, methods=["GET", "HEAD"]),
         Route("/sites/{file}", runtime_preview_file, methods=["GET", "HEAD"]),
         Route("/studio/integrations", guarded(integrations_page), methods=["GET"]),

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import shutil
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -362,5 +364,8 @@ def test_the_unsaved_survey_is_tried_in_the_real_runtime_from_the_editor(browser
         key = page.frame_locator("#runtime-stage").locator("body").evaluate("() => location.pathname")
         assert key.startswith("/studio/stage/studio-preview.")
         assert not list(surveys.parent.rglob("*studio-preview*"))          # neither the bundle nor the folder
+        with pytest.raises(urllib.error.HTTPError) as refused:              # the stage: only with the session
+            urllib.request.urlopen(running.runtime_url + key.lstrip("/"))
+        assert refused.value.code == 401
     finally:
         context.close()
