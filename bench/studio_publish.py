@@ -66,7 +66,8 @@ def main() -> None:
         surveys.mkdir()
         (surveys / "bench.yaml").write_text(SURVEY.replace("PROMPT", "Version 0?"))
         running = start(bundle, port=0, db=work / "answers.db", demo=ROOT / "examples" / "site", demo_port=0,
-                        demo_api_key="bench-shop", config=CollectorConfig(admin_token=TOKEN), surveys=surveys)
+                        demo_api_key="bench-shop", config=CollectorConfig(admin_token=TOKEN), surveys=surveys,
+                        integrations=work / "integrations.yaml")
         opener = urllib.request.build_opener(NoRedirect)
         base = running.runtime_url.rstrip("/")
 

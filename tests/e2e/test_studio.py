@@ -45,7 +45,8 @@ def shop(runtime_bundle, tmp_path):
     surveys = tmp_path / "surveys"
     surveys.mkdir()
     running = start(bundle, port=0, db=tmp_path / "answers.db", demo=ROOT / "examples" / "site", demo_port=0,
-                    demo_api_key=SITE, config=CollectorConfig(admin_token=TOKEN), surveys=surveys)
+                    demo_api_key=SITE, config=CollectorConfig(admin_token=TOKEN), surveys=surveys,
+                    integrations=tmp_path / "integrations.yaml")
     yield running, surveys
     running.stop()
 
@@ -231,6 +232,12 @@ def test_every_studio_page_passes_axe_core(browser, shop):
         assert serious_problems(page) == []                          # ... with an error on a field
         page.goto(running.runtime_url + "studio/publish/checkout.yaml")
         assert serious_problems(page) == []                          # the publish tab
+        page.goto(running.runtime_url + "studio/site/studio-shop")
+        expect(page.get_by_role("heading", name="Settings of studio-shop (sites.yaml)")).to_be_visible()
+        assert serious_problems(page) == []                          # the site's settings
+        page.goto(running.runtime_url + "studio/integrations")
+        expect(page.get_by_role("heading", name="Integrations")).to_be_visible()
+        assert serious_problems(page) == []                          # the integrations
     finally:
         context.close()
 

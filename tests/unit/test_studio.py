@@ -91,7 +91,7 @@ def studio(tmp_path):
     surveys = tmp_path / "surveys"
     surveys.mkdir()
     running = start(None, port=0, db=tmp_path / "answers.db", config=CollectorConfig(admin_token=TOKEN),
-                    surveys=surveys)
+                    surveys=surveys, integrations=tmp_path / "integrations.yaml")
     yield running, surveys
     running.stop()
 
@@ -601,7 +601,8 @@ def test_publish_from_the_studio_serves_the_new_surveys_at_once(tmp_path):
     surveys = tmp_path / "surveys"
     surveys.mkdir()
     (surveys / "checkout.yaml").write_text(HAND_WRITTEN)
-    running = start(bundle, port=0, db=tmp_path / "a.db", config=CollectorConfig(admin_token=TOKEN), surveys=surveys)
+    running = start(bundle, port=0, db=tmp_path / "a.db", config=CollectorConfig(admin_token=TOKEN), surveys=surveys,
+                    integrations=tmp_path / "integrations.yaml")
     try:
         b = signed_in(running)
         anon = Browser(running.runtime_url)
