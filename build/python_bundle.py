@@ -191,14 +191,32 @@ def build_python_zip(pyodide_dir: Path, node: str = "node") -> tuple[bytes, dict
         files: dict[str, bytes] = {}
         for path in (out_dir / "pyc").rglob("*.pyc"):
             files[path.relative_to(out_dir / "pyc").as_posix()] = path.read_bytes()
-        for path in stage_dir.rglob("*.html"):
-            files[path.relative_to(stage_dir).as_posix()] = path.read_bytes()
+        # The templates' sources stay out: the browser renders the compiled ones
+        # (runtime/_compiled_templates), and has no compiler to read a source with.
         data = _stored_zip(files)
         built = Path(tmp, "python.zip")
         built.write_bytes(data)
         _run_in_pyodide(node, pyodide_dir, stage_dir, out_dir, "verify_in_pyodide.py",
                         "booting Pyodide from the built zip", stdlib_zip=built)
+        imported = set(json.loads((out_dir / "imported.json").read_text()))
+        unused = sorted(name for name in files if not _kept(name, imported))
+        if unused:
+            # What the verifying boot never imported (what only left-out modules import, such as
+            # the real zipfile's helpers): the same boot without them is the same boot.
+            data = _stored_zip({name: files[name] for name in files if name not in unused})
+            gone = {name[:-1] for name in unused}
+            listing = {part: [m for m in names if m not in gone] for part, names in listing.items()}
     return data, listing
+
+
+def _kept(arcname: str, imported: set[str]) -> bool:
+    """Whether the zip keeps a module the verifying boot did not import: the runtime's own
+    package (an extension may import any of it), codecs (looked up by name when a text needs
+    one) and the stubs of left-out modules (importable, never used)."""
+    if arcname in imported or arcname.startswith(("runtime/", "encodings/")):
+        return True
+    module = arcname[:-4].removesuffix("/__init__").replace("/", ".")
+    return module in LEFT_OUT
 
 
 def _stored_zip(files: dict[str, bytes]) -> bytes:

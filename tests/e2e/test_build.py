@@ -72,14 +72,16 @@ def test_bundle_layout(bundle):
     welcome = json.loads(files["manifests/e2e-welcome.json"])["hint"]["page_view_survey"]
     assert welcome["id"] == "e2e-welcome" and "Is this your first visit?" in welcome["html"]
     assert manifest["frame"] in names and manifest["surveys"] in names
-    # The Python zip: bytecode only (plus templates), STORED, with the runtime and its deps.
+    # The Python zip: bytecode only (the templates come compiled), STORED, with the runtime
+    # and its deps.
     python = next(n for n in names if n.startswith("python-") and n.endswith(".zip"))
     with zipfile.ZipFile(bundle.out / python) as z:
         entries = z.namelist()
         assert all(i.compress_type == zipfile.ZIP_STORED for i in z.infolist())
-    assert not [e for e in entries if e.endswith(".py")]
+    assert not [e for e in entries if e.endswith((".py", ".html"))]
     for needed in ("runtime/embed.pyc", "runtime/browser.pyc", "jinja2/environment.pyc",
-                   "markupsafe/_native.pyc", "runtime/templates/widget.html", "json/__init__.pyc",
+                   "markupsafe/_native.pyc", "runtime/_compiled_templates/_tmpl_widget_html.pyc",
+                   "json/__init__.pyc",
                    "encodings/cp437.pyc", "_pyodide/__init__.pyc"):
         assert needed in entries, needed
     assert not [e for e in entries if "_speedups" in e]
