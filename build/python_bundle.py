@@ -4,7 +4,7 @@ The runtime's dependencies (jinja2, a pure-Python markupsafe) are installed with
 inside the pinned Pyodide under Node (deps_in_pyodide.py, from the wheels in .cache/wheels),
 staged with the runtime, exercised there (so the stdlib modules they import are recorded
 from a real run) and compiled to bytecode by that same interpreter. The zip holds only
-those modules, as .pyc, plus the runtime's templates: no micropip and no second download
+those modules, as .pyc, with the runtime's templates compiled: no micropip and no second download
 at run time.
 """
 
