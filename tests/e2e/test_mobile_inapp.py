@@ -169,7 +169,12 @@ def assert_fits_the_phone(page: Page, folder: Path, name: str) -> None:
 @pytest.mark.parametrize("platform", ["android", "iphone"])
 def test_a_survey_in_a_clevertap_in_app_message(phone, servers, platform, tmp_path):
     html = embed_html("clevertap-inapp", SITE, servers.runtime_url, SURVEY, survey=the_survey())
-    message = open_clevertap(phone(platform), html, platform)
+    # CleverTap fills its Liquid when it sends: the profile's Identity, or 'null' for a
+    # profile that has none (here the iPhone's user).
+    identity = {"android": "user-7", "iphone": "null"}[platform]
+    before = {r["id"] for r in servers.store.list(limit=10000)}
+    message = open_clevertap(phone(platform), html.replace("{{ Profile.Identity | default: 'null' }}", identity),
+                             platform)
     page = message.page
     expect(page.locator(".sondage-prompt")).to_have_text(PROMPT)
     assert_fits_the_phone(page, tmp_path, f"clevertap-{platform}")
@@ -200,6 +205,9 @@ def test_a_survey_in_a_clevertap_in_app_message(phone, servers, platform, tmp_pa
     assert profiles == [{"nps_score": 9}, {"What did you like?": ["Price", "Support"]}]
     wait_for_rows(servers.store, 1, survey_id=SURVEY, url="about:blank", response_string="9")
     wait_for_rows(servers.store, 1, survey_id=SURVEY, url="about:blank", response_array=["Price", "Support"])
+    rows = [r for r in servers.store.list(limit=10000) if r["id"] not in before and r["survey_id"] == SURVEY]
+    expected = {"clevertap_identity": "user-7"} if platform == "android" else {}
+    assert [r["identities"] for r in rows] == [expected, expected]      # the profile's Identity, or none
     assert not [m for m in message.console if m.startswith(("pageerror", "warning"))], message.console
 
 
