@@ -26,6 +26,7 @@ import hashlib
 import json
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ from .compress import precompress
 from .extensions import ExtensionBuildError
 from .extensions import resolve as resolve_extensions
 from .pyodide_dist import PYODIDE_VERSION
-from .python_bundle import browser_packages, build_python_zip
+from .python_bundle import python_zip
 from .survey_files import SurveyFile, read_folder
 
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm")
@@ -186,17 +187,30 @@ def site_files_of(site: str, surveys: list[Survey], settings: SiteSettings, refs
     return files
 
 
+def _quiet(step: str) -> None:
+    pass
+
+
 def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
-          base_url: str = "", collector: str | None = "/collect") -> BuildResult:
+          base_url: str = "", collector: str | None = "/collect",
+          progress: Callable[[str], None] = _quiet) -> BuildResult:
+    """The bundle in ``out``; ``progress`` is told each step as it starts."""
     pyodide_dir = pyodide_dir or default_pyodide_dir()
+    progress(f"reading the surveys in {surveys_dir}")
     folder = read_folder(surveys_dir)               # fail early, before the slow part
     survey_files = folder.files
     lock = check_pyodide(pyodide_dir)
+    if any(folder.settings_of(site).extensions for site in {f.survey.site for f in survey_files}):
+        progress("installing and checking the sites' extensions in Pyodide")
     try:            # the sites' extensions first: a broken one fails the build in seconds
         extensions = resolve_extensions(folder, surveys_dir, pyodide_dir)
     except ExtensionBuildError as e:
         raise BuildError(str(e)) from None
-    python_zip, listing = build_python_zip(pyodide_dir)
+    progress("the Python zip: checking whether the runtime, its dependencies or Pyodide changed")
+    python = python_zip(pyodide_dir, on_build=lambda: progress(
+        "the Python zip: building it in Pyodide (about 40 s; later builds reuse it until the runtime changes)"))
+    python_zip_data, listing = python.data, python.listing
+    progress("the Python zip: " + ("reused, nothing it is made of changed" if python.reused else "built and cached"))
 
     files: dict[str, bytes] = {}
 
@@ -207,7 +221,7 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
 
     pyodide_data = {n: (pyodide_dir / n).read_bytes() for n in PYODIDE_FILES}
     pyodide_dir_name = "pyodide-" + _hash(b"".join(_hash(pyodide_data[n]).encode() for n in PYODIDE_FILES))
-    python_name = hashed("python", ".zip", python_zip)
+    python_name = hashed("python", ".zip", python_zip_data)
     css_name = hashed("widget", ".css", (STATIC / "widget.css").read_bytes())
     worker = _fill((STATIC / "worker.mjs").read_text(), {
         "PYODIDE_INDEX": f"./{pyodide_dir_name}/", "PYTHON_ZIP": json.dumps(f"./{python_name}"),
@@ -231,7 +245,7 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
         "WORKER_JS": json.dumps(f"./{worker_name}"), "PROTOCOL": protocol_js()}, "inapp.js")
     files["inapp.js"] = minify_js(inapp, "inapp.js").encode()
     files["survey.schema.json"] = _json(survey_json_schema())
-    python_lock = dict(browser_packages(pyodide_dir).lock)          # micropip.freeze() in Pyodide
+    python_lock = dict(python.lock)                                  # micropip.freeze() in Pyodide
     python_lock["packages"] = {**python_lock["packages"], **extensions.lock.get("packages", {})}
     files["python-lock.json"] = _json(python_lock)
 
@@ -252,12 +266,14 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
             raise BuildError(f"{out}: not empty and not a Sondage bundle; refusing to overwrite")
         shutil.rmtree(out)
     out.mkdir(parents=True)
+    progress(f"writing {len(files) + len(pyodide_data)} files to {out}")
     for name, data in files.items():
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_bytes(data)
     (out / pyodide_dir_name).mkdir()
     for name, data in pyodide_data.items():
         (out / pyodide_dir_name / name).write_bytes(data)
+    progress("compressing (brotli and gzip siblings; unchanged files come from the cache)")
     precompress(out)
     result.files = {p.relative_to(out).as_posix(): p.stat().st_size
                     for p in sorted(out.rglob("*")) if p.is_file()}

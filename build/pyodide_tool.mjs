@@ -8,7 +8,7 @@ import path from "node:path";
 const [pyodideDir, stageDir, outDir, script, stdlibZip] = process.argv.slice(2);
 const { loadPyodide } = await import(path.resolve(pyodideDir, "pyodide.mjs"));
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith("SONDAGE_")));
-// Bytecode keeps line numbers but not column ranges (smaller; tracebacks still name lines).
+// No column ranges in the bytecode (and in_pyodide.py strips the line tables after).
 env.PYTHONNODEBUGRANGES = "1";
 const options = { indexURL: path.resolve(pyodideDir) + "/", env };
 if (stdlibZip) options.stdLibURL = path.resolve(stdlibZip);

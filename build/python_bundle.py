@@ -4,13 +4,14 @@ The runtime's dependencies (jinja2, a pure-Python markupsafe) are installed with
 inside the pinned Pyodide under Node (deps_in_pyodide.py, from the wheels in .cache/wheels),
 staged with the runtime, exercised there (so the stdlib modules they import are recorded
 from a real run) and compiled to bytecode by that same interpreter. The zip holds only
-those modules, as .pyc, plus the runtime's templates: no micropip and no second download
+those modules, as .pyc, with the runtime's templates compiled: no micropip and no second download
 at run time.
 """
 
 from __future__ import annotations
 
 import atexit
+import hashlib
 import io
 import json
 import os
@@ -18,6 +19,7 @@ import shutil
 import subprocess
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -179,6 +181,87 @@ def _run_in_pyodide(node: str, pyodide_dir: Path, stage_dir: Path, out_dir: Path
     return proc.stdout
 
 
+# What the zip is made of, besides the runtime's folder, the wheels and Pyodide: these
+# scripts (LEFT_OUT is in this one). A change to any of them makes a new zip.
+BUILD_INPUTS = ("python_bundle.py", "in_pyodide.py", "verify_in_pyodide.py", "exercise.py", "deps_in_pyodide.py",
+                "pyodide_tool.mjs")
+PYODIDE_INPUTS = ("package.json", "pyodide-lock.json", "python_stdlib.zip", "pyodide.asm.wasm", "pyodide.asm.mjs")
+
+
+@dataclass(frozen=True)
+class PythonZip:
+    data: bytes                          # the zip the visitor's Pyodide takes as its stdlib
+    listing: dict[str, list[str]]        # the modules it holds (stdlib, stage)
+    lock: dict[str, Any]                 # micropip.freeze() of the browser's dependencies
+    reused: bool                         # from the cache: nothing it is made of changed
+
+
+def cache_folder() -> Path:
+    from .compress import cache_dir
+
+    return cache_dir().parent / "python"
+
+
+def inputs_key(pyodide_dir: Path, node: str = "node", runtime_dir: Path = PROJECT_RUNTIME) -> str:
+    """A digest of everything the Python zip is made of: the runtime's files, the build's
+    scripts, the wheels, Pyodide and Node's version."""
+    digest = hashlib.sha256()
+
+    def add(label: str, data: bytes) -> None:
+        digest.update(label.encode() + b"\0" + hashlib.sha256(data).digest())
+
+    for path in sorted(runtime_dir.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            add("runtime/" + path.relative_to(runtime_dir).as_posix(), path.read_bytes())
+    for name in BUILD_INPUTS:
+        add("build/" + name, (HERE / name).read_bytes())
+    add("left out", ",".join(LEFT_OUT).encode())
+    for name in PYODIDE_INPUTS:
+        add("pyodide/" + name, (pyodide_dir / name).read_bytes())
+    try:
+        for name in wheels.wanted():
+            add("wheel/" + name, wheels.need(name).read_bytes())
+    except wheels.WheelError as e:
+        raise PythonBundleError(str(e)) from None
+    try:
+        version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30).stdout
+    except FileNotFoundError:
+        raise PythonBundleError(f"the build needs Node.js ({node!r} was not found)") from None
+    add("node", version.encode())
+    import jinja2  # compiles the runtime's templates (compile_templates)
+
+    add("jinja2", jinja2.__version__.encode())
+    return digest.hexdigest()[:32]
+
+
+def python_zip(pyodide_dir: Path, node: str = "node", on_build: Callable[[], None] = lambda: None) -> PythonZip:
+    """The Python zip, from the cache when nothing it is made of changed (a build after an
+    edit of surveys only), else built and verified in Pyodide (about 40 s) and cached."""
+    key = inputs_key(pyodide_dir, node)
+    folder = cache_folder() / key
+    try:
+        return PythonZip((folder / "python.zip").read_bytes(), json.loads((folder / "listing.json").read_text()),
+                         json.loads((folder / "lock.json").read_text()), reused=True)
+    except (OSError, ValueError):
+        shutil.rmtree(folder, ignore_errors=True)   # not cached yet, or a damaged entry: build it
+    on_build()
+    data, listing = build_python_zip(pyodide_dir, node)
+    lock = browser_packages(pyodide_dir, node).lock
+    try:
+        cache_folder().mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f"{key}-", dir=cache_folder()))
+        (work / "python.zip").write_bytes(data)
+        (work / "listing.json").write_text(json.dumps(listing))
+        (work / "lock.json").write_text(json.dumps(lock))
+        try:
+            work.rename(folder)               # whole or not at all; a concurrent build's is as good
+        except OSError:
+            shutil.rmtree(work, ignore_errors=True)
+    except OSError:
+        pass                                  # no cache (read-only home): the next build builds again
+    return PythonZip(data, listing, lock, reused=False)
+
+
 def build_python_zip(pyodide_dir: Path, node: str = "node") -> tuple[bytes, dict[str, list[str]]]:
     """Returns the zip's bytes and the list of modules it holds (verified by booting it)."""
     with tempfile.TemporaryDirectory(prefix="sondage-py-") as tmp:
@@ -191,14 +274,32 @@ def build_python_zip(pyodide_dir: Path, node: str = "node") -> tuple[bytes, dict
         files: dict[str, bytes] = {}
         for path in (out_dir / "pyc").rglob("*.pyc"):
             files[path.relative_to(out_dir / "pyc").as_posix()] = path.read_bytes()
-        for path in stage_dir.rglob("*.html"):
-            files[path.relative_to(stage_dir).as_posix()] = path.read_bytes()
+        # The templates' sources stay out: the browser renders the compiled ones
+        # (runtime/_compiled_templates), and has no compiler to read a source with.
         data = _stored_zip(files)
         built = Path(tmp, "python.zip")
         built.write_bytes(data)
         _run_in_pyodide(node, pyodide_dir, stage_dir, out_dir, "verify_in_pyodide.py",
                         "booting Pyodide from the built zip", stdlib_zip=built)
+        imported = set(json.loads((out_dir / "imported.json").read_text()))
+        unused = sorted(name for name in files if not _kept(name, imported))
+        if unused:
+            # What the verifying boot never imported (what only left-out modules import, such as
+            # the real zipfile's helpers): the same boot without them is the same boot.
+            data = _stored_zip({name: files[name] for name in files if name not in unused})
+            gone = {name[:-1] for name in unused}
+            listing = {part: [m for m in names if m not in gone] for part, names in listing.items()}
     return data, listing
+
+
+def _kept(arcname: str, imported: set[str]) -> bool:
+    """Whether the zip keeps a module the verifying boot did not import: the runtime's own
+    package (an extension may import any of it), codecs (looked up by name when a text needs
+    one) and the stubs of left-out modules (importable, never used)."""
+    if arcname in imported or arcname.startswith(("runtime/", "encodings/")):
+        return True
+    module = arcname[:-4].removesuffix("/__init__").replace("/", ".")
+    return module in LEFT_OUT
 
 
 def _stored_zip(files: dict[str, bytes]) -> bytes:

@@ -10,7 +10,8 @@ from typing import Any
 from . import debug, protocol, undecided
 from .protocol import Effects
 from .showing import Showing
-from .targeting import Context, Occurrence, choose
+from .survey_format import Survey
+from .targeting import Context, Decision, Occurrence, choose
 from .visit import Visit
 
 
@@ -38,6 +39,8 @@ class Deciding:
             effects.append(protocol.console("info", debug.occurrence(
                 what, decisions, awaiting=kept, identified="external_id" in visit.visitor.traits)))
         effects.extend(visit.timers.start(decisions, visit.clock()))
+        if survey is None and what.kind == "manual" and visit.page.channel == "hosted" and not self.showing.busy:
+            effects += self._closed_notice(what.survey_id, decisions)
         if survey is None or decision is None or self.showing.busy:
             return effects   # one survey on screen at a time
         effects += self.showing.show(survey, decision.preview, opened)
@@ -48,6 +51,14 @@ class Deciding:
             elif pending is not None and pending.survey is survey:
                 pending.wait_for_identify = True   # once its extensions are loaded
         return effects
+
+    def _closed_notice(self, survey_id: str | None, decisions: list[tuple[Survey, Decision]]) -> Effects:
+        """The survey's own page: a survey its schedule or its response limit closes says so."""
+        for survey, decision in decisions:
+            if survey.id == survey_id and decision.stage in ("schedule", "limit"):
+                why = "not_open" if decision.stage == "schedule" and decision.not_before else "closed"
+                return self.showing.show_closed(survey, why)
+        return []
 
     def decide_again(self) -> Effects:
         """The visitor's traits changed: occurrences not shown only because of who the

@@ -134,6 +134,13 @@ def thank_you(survey: Survey, *, preview: bool = False, language: str | None = N
                    total=len(survey.questions), preview=preview, error="", controls=None)
 
 
+def closed(survey: Survey, why: str, *, language: str | None = None) -> str:
+    """What the survey's own page shows when the survey no longer (or not yet) asks anyone:
+    ``why`` is "closed" or "not_open", in the widget's words."""
+    return _render(survey, language, q=None, step="closed", why=why, index=0, total=len(survey.questions),
+                   preview=False, error="", controls=None)
+
+
 def warm_up() -> None:
     """Compile the widget template now, not on the first trigger."""
     environment().get_template("widget.html")

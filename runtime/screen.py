@@ -25,7 +25,7 @@ from typing import Literal
 from . import locale, markup, placement, protocol, render
 from .survey_format import Question, Survey
 
-State = Literal["empty", "ahead", "welcome", "question", "thanks"]
+State = Literal["empty", "ahead", "welcome", "question", "thanks", "closed"]
 
 
 class Screen:
@@ -45,6 +45,7 @@ class Screen:
         self.embedded: str | None = None
         self.focus = False        # the next step drawn takes the keyboard focus
         self.announced = False    # this showing was announced, or took the focus
+        self.closed_why = ""      # state "closed": "closed" or "not_open"
 
     @staticmethod
     def warm_up() -> None:
@@ -54,7 +55,7 @@ class Screen:
     @property
     def busy(self) -> bool:
         """A survey is on screen (a survey shown ahead does not count: it awaits a decision)."""
-        return self.state in ("welcome", "question", "thanks")
+        return self.state in ("welcome", "question", "thanks", "closed")
 
     def show_ahead(self, survey_id: str | None, waits_for: str = "page_view") -> None:
         if survey_id:
@@ -78,6 +79,13 @@ class Screen:
         self.state, self.ahead_id = ("welcome" if survey.welcome else "question"), None
         self.survey, self.index, self.preview, self.response_id = survey, 0, preview, response_id
         self.focus, self.announced = focus, False
+        return self.render()
+
+    def closed(self, survey: Survey, why: str) -> protocol.MountEffect:
+        """The survey's own page, for a survey that asks no one now (``why``: "closed" or
+        "not_open"): says so, in the card of the survey, with the focus (the visitor opened it)."""
+        self.survey, self.index, self.preview, self.response_id = survey, 0, False, ""
+        self.state, self.ahead_id, self.focus, self.closed_why = "closed", None, True, why
         return self.render()
 
     def start(self) -> protocol.MountEffect | None:
@@ -106,6 +114,8 @@ class Screen:
         assert survey is not None and self.busy
         if self.state == "thanks":
             html = render.thank_you(survey, preview=self.preview, language=self.language)
+        elif self.state == "closed":
+            html = render.closed(survey, self.closed_why, language=self.language)
         elif self.state == "welcome":
             html = render.welcome(survey, preview=self.preview, language=self.language)
         else:

@@ -78,6 +78,14 @@ class Showing:
             effects += self.after_show(survey)
         return effects
 
+    def show_closed(self, survey: Survey, why: str) -> Effects:
+        """The survey's own page, opened from a link or an email, for a survey that asks no
+        one now (ended, its response limit reached, or not open yet): the page says so rather
+        than staying blank. Not a showing: no view, no history, no callbacks."""
+        visit, page = self.visit, self.visit.page
+        self.screen.language = locale.pick_language(survey, visit.visitor.language(page, visit.clock()))
+        return [self.screen.closed(page.dressed(survey, False), why)]
+
     def loaded(self, failed: Any) -> Effects:
         """The worker loaded the extensions asked for (or says why one failed): the survey
         that waited for them shows now, unless one failed (then it is not shown, and said once)."""
@@ -137,6 +145,9 @@ class Showing:
         return self.close()
 
     def close(self) -> Effects:
+        if self.screen.state == "closed":        # a closed survey's notice: nothing was shown
+            self.screen.clear()
+            return [protocol.unmount()]
         completed = self.screen.state == "thanks"
         answered = self.screen.index
         survey = self.screen.clear()

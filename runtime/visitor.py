@@ -44,8 +44,9 @@ class Visitor:
         """Inside a vendor's message: the ids its merge tags filled in when it was sent (a tag
         the vendor left as it is, or an empty one, is no id)."""
         for name, value in (ids.items() if isinstance(ids, dict) else ()):
-            if isinstance(value, str) and "{{" not in value and "}}" not in value and value.strip() != "null":
-                self.note_id(name, value)
+            if name in registry.message_identity_names() and isinstance(value, str) and value.strip() \
+                    and "{{" not in value and "}}" not in value and value.strip() != "null":
+                self.identities[name] = value.strip()[:200]
 
     def identify(self, traits: dict[str, Any], response_properties: dict[str, Any]) -> Effects:
         """Iterate('identify'): kept within MAX_PROPERTIES across calls too (a warning per one left out)."""

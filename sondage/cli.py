@@ -27,11 +27,15 @@ def cmd_build(args: argparse.Namespace) -> int:
     from build.survey_files import SurveyFileError
 
     started = time.monotonic()
+
+    def progress(step: str) -> None:           # each step as it starts, on stderr
+        print(f"[{time.monotonic() - started:5.1f} s] {step}", file=sys.stderr, flush=True)
+
     try:
         result = build(_surveys_dir(args.surveys), Path(args.out),
                        pyodide_dir=Path(args.pyodide) if args.pyodide else None,
                        base_url=args.base_url or "",
-                       collector=None if args.collector == "none" else args.collector)
+                       collector=None if args.collector == "none" else args.collector, progress=progress)
     except (SurveyFileError, BuildError, PythonBundleError) as e:
         print(f"sondage build: {e}", file=sys.stderr)
         return 1

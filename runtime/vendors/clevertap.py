@@ -18,6 +18,9 @@
   properties}``, ``{action: "profilePush", properties}``, ``{action:
   "dismissInAppNotification"}``). The iOS WebView hides the message on any navigation to a
   URL other than ``about:blank``, in any frame: the survey runs without a frame there.
+  Neither bridge gives the CleverTap ID; the message's HTML carries the Identity tag
+  (``{{ Profile.Identity | default: 'null' }}``, CleverTap's Liquid, which in-app messages
+  take), and each answer carries what CleverTap filled in as ``clevertap_identity``.
 - **Links and emails**: ``user_email={{ Profile.Identity | default: 'null' }}``; a tag written
   as the CleverTap editor shows it (``@Profile - User Type``) becomes its Liquid form. Its
   Liquid has no id for an email's send. ``null`` and an ``@Profile`` tag left as it is are
@@ -80,6 +83,9 @@ EVENTS = ("survey_question_response", "survey-question-response")    # the Cleve
 HOSTS = {"eu1": "api.clevertap.com", "in1": "in1.api.clevertap.com", "sg1": "sg1.api.clevertap.com",
          "us1": "us1.api.clevertap.com", "aps3": "aps3.api.clevertap.com", "mec1": "mec1.api.clevertap.com"}
 EDITOR_TAG = re.compile(r"@Profile\s*-\s*(.+)")
+# The recipient's Identity, as CleverTap's Liquid fills it when it sends an email or an in-app
+# message ('null' where the profile has none).
+IDENTITY_TAG = "{{ Profile.Identity | default: 'null' }}"
 
 
 def event_data(record: dict[str, Any]) -> dict[str, Any]:
@@ -151,9 +157,9 @@ class CleverTap(Vendor):
                   settings={"campaign": "##campaignId##"}, style="#contentDiv{height:300px}",
                   body='<div id="contentDiv"></div>')
     more_embeds = (Embed(channel=IN_APP, title="CleverTap mobile in-app message (custom HTML)", presentation="fill",
-                         settings={}, style="html,body{height:100%}", in_app=True),)
-    link = LinkTags(trait="email", relay_identity="clevertap_identity",
-                    identity="{{ Profile.Identity | default: 'null' }}")
+                         settings={}, style="html,body{height:100%}", in_app=True,
+                         identities={"clevertap_identity": IDENTITY_TAG}),)
+    link = LinkTags(trait="email", relay_identity="clevertap_identity", identity=IDENTITY_TAG)
     relay_settings = (RelaySetting("account_id", "Project id (Settings, Project)"),
                       RelaySetting("region", f"Region ({', '.join(HOSTS)})"),
                       RelaySetting("passcode", "Passcode", secret=True),

@@ -26,6 +26,11 @@ def identity_names() -> tuple[str, ...]:
     return tuple(name for vendor in VENDORS.values() for name in vendor.identity_names)
 
 
+def message_identity_names() -> tuple[str, ...]:
+    """The ids a vendor's message carries, filled in by its merge tags when it is sent."""
+    return tuple(name for e in embeds() for name in e.identities)
+
+
 def by_channel(channel: str) -> Vendor | None:
     """The vendor whose message the survey runs in (its embed's channel)."""
     return next((v for v in VENDORS.values() if any(e.channel == channel for e in v.embeds)), None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -20,9 +21,34 @@ def files_of(out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
-def test_same_inputs_give_the_same_bytes(bundle, survey_dir, runtime_port, tmp_path):
-    again = build(survey_dir, tmp_path / "again", base_url=f"http://localhost:{runtime_port}/")
+def test_same_inputs_give_the_same_bytes(bundle, survey_dir, runtime_port, tmp_path, monkeypatch):
+    # The Python zip made again in Pyodide (not taken from the cache): the same bytes.
+    from build import python_bundle
+    monkeypatch.setattr(python_bundle, "cache_folder", lambda: tmp_path / "python-cache")
+    steps: list[str] = []
+    again = build(survey_dir, tmp_path / "again", base_url=f"http://localhost:{runtime_port}/", progress=steps.append)
+    assert "the Python zip: built and cached" in steps
     assert files_of(again.out) == files_of(bundle.out)
+
+
+def test_a_build_after_an_edit_of_the_surveys_reuses_the_python_zip_and_says_each_step(
+        bundle, survey_dir, runtime_port, tmp_path, capsys):
+    surveys = tmp_path / "surveys"
+    shutil.copytree(survey_dir, surveys)
+    edited = surveys / "e2e-cool.yaml"
+    edited.write_text(edited.read_text().replace("name: ", "name: Edited ", 1))
+    assert main(["build", "--surveys", str(surveys), "--out", str(tmp_path / "dist"),
+                 "--base-url", f"http://localhost:{runtime_port}/"]) == 0
+    said = capsys.readouterr()
+    steps = [line.split("] ", 1)[1] for line in said.err.splitlines()]
+    assert steps[0] == f"reading the surveys in {surveys}"
+    assert "the Python zip: reused, nothing it is made of changed" in steps
+    assert not [s for s in steps if "building it in Pyodide" in s]
+    assert steps[-1].startswith("compressing")
+    again, before = files_of(tmp_path / "dist"), files_of(bundle.out)
+    python = next(n for n in before if n.startswith("python-") and n.endswith(".zip"))
+    assert again[python] == before[python]                      # the same zip, by name and bytes
+    assert again != before                                      # and the edited survey's data is new
 
 
 def test_bundle_layout(bundle):
@@ -72,14 +98,16 @@ def test_bundle_layout(bundle):
     welcome = json.loads(files["manifests/e2e-welcome.json"])["hint"]["page_view_survey"]
     assert welcome["id"] == "e2e-welcome" and "Is this your first visit?" in welcome["html"]
     assert manifest["frame"] in names and manifest["surveys"] in names
-    # The Python zip: bytecode only (plus templates), STORED, with the runtime and its deps.
+    # The Python zip: bytecode only (the templates come compiled), STORED, with the runtime
+    # and its deps.
     python = next(n for n in names if n.startswith("python-") and n.endswith(".zip"))
     with zipfile.ZipFile(bundle.out / python) as z:
         entries = z.namelist()
         assert all(i.compress_type == zipfile.ZIP_STORED for i in z.infolist())
-    assert not [e for e in entries if e.endswith(".py")]
+    assert not [e for e in entries if e.endswith((".py", ".html"))]
     for needed in ("runtime/embed.pyc", "runtime/browser.pyc", "jinja2/environment.pyc",
-                   "markupsafe/_native.pyc", "runtime/templates/widget.html", "json/__init__.pyc",
+                   "markupsafe/_native.pyc", "runtime/_compiled_templates/_tmpl_widget_html.pyc",
+                   "json/__init__.pyc",
                    "encodings/cp437.pyc", "_pyodide/__init__.pyc"):
         assert needed in entries, needed
     assert not [e for e in entries if "_speedups" in e]

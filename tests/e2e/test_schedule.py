@@ -42,6 +42,20 @@ def test_with_iterate_debug_the_console_says_when_a_survey_starts_and_that_one_e
     expect(page.locator("iframe[title=Survey]")).to_be_hidden()
 
 
+def test_the_link_to_an_ended_survey_says_it_has_closed(host, servers):
+    """A survey's link in an email sent before the survey ended: the visitor who clicks it
+    reads that it has closed (with a close button that works), not a blank page."""
+    page = host.page
+    page.goto(f"{servers.runtime_url}s/e2e-when/too-late/?answer=Yes")
+    survey = page.frame_locator("iframe[title=Survey]")
+    notice = survey.locator(".sondage-thanks[data-closed=closed]")
+    expect(notice).to_have_text("This survey has closed. Thank you for your interest.", timeout=30000)
+    expect(survey.locator("[data-action=answer]")).to_have_count(0)
+    page.screenshot(path=str(host.folder / "closed-survey-link.png"))
+    page.keyboard.press("Escape")                   # the notice takes the focus; Escape closes it
+    expect(page.locator("iframe[title=Survey]")).to_be_hidden()
+
+
 def _status(servers, site):
     with urllib.request.urlopen(f"{servers.runtime_url}status/{site}.json") as r:
         return json.loads(r.read())
@@ -71,6 +85,10 @@ def test_two_visitors_race_past_a_limit_of_one_and_the_next_visitor_is_not_asked
                                "no new visitor sees it", timeout_ms=30000)
         third.debug_round_trip()
         expect(third.page.locator("iframe[title=Survey]")).to_be_hidden()
+        # The survey's link, from an email sent before the limit was reached: it says it has closed.
+        third.page.goto(f"{servers.runtime_url}s/e2e-limit/enough/?answer=Yes")
+        expect(third.page.frame_locator("iframe[title=Survey]").locator(".sondage-thanks[data-closed=closed]")) \
+            .to_have_text("This survey has closed. Thank you for your interest.", timeout=30000)
         assert len([r for r in servers.store.list(limit=10000) if r["survey_id"] == "enough"]) == 2
     finally:
         for h in hosts:

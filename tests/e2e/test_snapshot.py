@@ -25,7 +25,10 @@ STORED = """async () => {
   const store = await caches.open("sondage-snapshots");
   const out = [];
   for (const request of await store.keys()) {
-    out.push({url: request.url, bytes: (await (await store.match(request)).arrayBuffer()).byteLength});
+    // An entry the worker is replacing right now is gone between keys() and match(): the
+    // caller polls again until the store is settled.
+    const response = await store.match(request);
+    out.push({url: request.url, bytes: response ? (await response.arrayBuffer()).byteLength : -1});
   }
   return out;
 }"""

@@ -20,7 +20,9 @@ def test_embed_cli_prints_the_code_to_paste(tmp_path, capsys):
                  "--surveys", str(tmp_path)]) == 0
     mobile = capsys.readouterr().out
     assert '"channel": "clevertap-inapp"' in mobile and 'data-position="fill"' in mobile
-    assert "<iframe" not in mobile and "How likely?" in mobile and "identities" not in mobile
+    assert "<iframe" not in mobile and "How likely?" in mobile
+    # CleverTap's Liquid (in-app messages take it) fills the recipient's Identity when it sends.
+    assert '"identities": {"clevertap_identity": "{{ Profile.Identity | default: \'null\' }}"}' in mobile
     assert main(["embed", "clevertap-popup", "rate", "--base-url", "https://cdn.test/s/",
                  "--surveys", str(tmp_path)]) == 0
     assert '"campaign": "##campaignId##"' in capsys.readouterr().out

@@ -70,3 +70,11 @@ def test_the_ids_a_message_s_merge_tags_filled_go_with_each_answer(site_data, cl
         assert rt.visit.visitor.identities == {}, unfilled
     rt, _ = init_in(site_data, clock, "braze-inapp", identities={"not_a_vendor_id": "x"})
     assert rt.visit.visitor.identities == {}
+    # CleverTap's bridges give no CleverTap ID: its Liquid fills the profile's Identity into the
+    # in-app message, and the answers carry it (the id its upload API and its emails use).
+    rt, _ = init_in(site_data, clock, "clevertap-inapp", identities={"clevertap_identity": " user-7 "})
+    rt.command("install", ["manual"])
+    assert rt.visit.visitor.identities == {"clevertap_identity": "user-7"}
+    for unfilled in ("{{ Profile.Identity | default: 'null' }}", "null", " "):
+        rt, _ = init_in(site_data, clock, "clevertap-inapp", identities={"clevertap_identity": unfilled})
+        assert rt.visit.visitor.identities == {}, unfilled
