@@ -85,8 +85,11 @@ class Runtime:
         # A survey the loader already shows (from a hint) until this runtime decides the
         # page view, or the event the loader names, it waits for.
         event = message.get("ahead_event")
-        self.screen.show_ahead(message.get("shown_ahead") or None,
-                               f"event:{event}" if isinstance(event, str) and event else "page_view")
+        # The frame carried out the plan of that showing before Python started (its history,
+        # view and callbacks are done): it is on screen, unless the visitor dismissed it.
+        carried = message.get("carried_out") or {}
+        ahead = None if carried.get("closed") else message.get("shown_ahead") or None
+        self.screen.show_ahead(ahead, f"event:{event}" if isinstance(event, str) and event else "page_view")
         visit.start_delivery(message.get("collector") or None)
         info = message.get("page") or {}
         self.screen.host_font = str(info.get("font") or "")
@@ -103,7 +106,10 @@ class Runtime:
         effects += self.early_clicks.read(storage)
         self.screen.warm_up()   # so the first trigger renders at once
         effects += visit.visitor.read(site, storage, visit.new_id)
-        effects.append(visit.store_hint())
+        if ahead is not None and carried.get("survey") == ahead:
+            effects += self.showing.adopt(ahead, str(carried.get("response_id") or ""))
+        # The history as stored is what the hint's plans read (runtime/showing_plan.py).
+        effects += [visit.store_history(), visit.store_hint()]
         if page.debug:
             effects.append(protocol.console("info", self.deciding.header()))
         if page.preview_id and page.preview_survey() is None:
@@ -152,8 +158,11 @@ class Runtime:
         return [self.visit.store_hint()]
 
     def _wake(self, message: dict[str, Any]) -> Effects:
+        visit = self.visit
+        plans = [visit.store_hint()] if visit.plans_due else []
+        visit.plans_due = False
         return [*self.deciding.fire_timers(), *self.showing.auto_close(), *self.showing.load_timeout(),
-                *self.visit.delivery.woken(self.visit.clock())]
+                *visit.delivery.woken(visit.clock()), *plans]
 
     # -- commands ----------------------------------------------------------------------
     def command(self, name: str, args: list[Any]) -> Effects:
