@@ -37,7 +37,7 @@ from calmjs.parse.unparsers.es5 import minify_print
 
 from build import STATIC
 from runtime import protocol
-from runtime.hints import event_ahead_file, hint
+from runtime.hints import compact, event_ahead_file, hint
 from runtime.survey_format import FORMAT_VERSION, dump, load_site_data, survey_json_schema
 from sondage.survey_pages import HOSTED_PATH, hosted_page
 
@@ -225,7 +225,7 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
         ahead_name = hashed(f"ahead/{site}", ".json", _json(ahead)) if ahead else None
         files[f"manifests/{site}.json"] = _json({
             "format": FORMAT_VERSION, "site": site, "frame": frame_name, "surveys": data_name,
-            "collector": collector, "hint": hint(surveys, settings=settings, site=loaded, data_id=data_name),
+            "collector": collector, "hint": compact(hint(surveys, settings=settings, site=loaded, data_id=data_name)),
             "ahead": ahead_name,
             # Where the bundle is served from, if the build was told: the collector takes answers
             # from the bundle's own pages (the frame, each survey's page) for every site.

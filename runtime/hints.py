@@ -12,7 +12,7 @@ stores each visitor's own in the host's storage.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from . import render, showing_plan
 from .placement import placement
@@ -47,6 +47,13 @@ def hint(surveys: Iterable[Survey], history: History | None = None,
     if triggers["page_view_window"]:
         out["page_view_window"] = triggers["page_view_window"]
     return out
+
+
+def compact(value: Hint) -> Hint:
+    """A hint without the fields the loader reads as absent (empty, false, 0, null), for the
+    manifest, which every page view of the site downloads; ``events`` stays when it is None
+    (any event could show a survey)."""
+    return cast(Hint, {k: v for k, v in value.items() if v or (k == "events" and v is None)})
 
 
 def shown_ahead(survey: Survey) -> Ahead:

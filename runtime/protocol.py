@@ -20,7 +20,7 @@ Flow::
 from __future__ import annotations
 
 import json
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, Literal, TypedDict
 
 from . import segment_plugin
 
@@ -226,14 +226,16 @@ class ShowingPlan(TypedDict):
     """What showing a survey ahead changes, decided by Python before the showing
     (runtime/showing_plan.py): the frame carries it out when the visitor never engages and
     Python never starts. It is for the survey ``survey`` of the survey data ``data``, when the
-    messages after ``init`` are exactly ``covers`` (their type, name and args) and the host's
-    storage holds exactly ``requires`` (key -> value; null: absent). ``shown`` and
+    messages after ``init`` are ``covers`` (their type, name and args; the last of them shows it),
+    with maybe those of ``quiet`` (each once, before or after: they decide nothing for this
+    visitor), and the host's storage holds exactly ``requires`` (key -> value; null: absent). ``shown`` and
     ``dismissed`` are the effects Python would return (store, callback, sdk, unmount), as
     templates the frame fills (PLAN_TOKENS); ``facts`` (filled the same way) tell the runtime
     that starts later what was carried out (``carried_out`` in init)."""
     survey: str
     data: str
     covers: list[dict[str, Any]]
+    quiet: list[dict[str, Any]]
     requires: dict[str, Any]
     shown: list[Any]
     dismissed: list[Any]
@@ -257,15 +259,20 @@ class CarriedOut(TypedDict):
     closed: bool
 
 
-class Ahead(TypedDict):
-    """A survey's first step, rendered by Python for the frame to show before Python is up."""
+class _AheadStep(TypedDict):
     id: str
     html: str
     position: str
     placement: Placement
     font: str          # the font family the widget uses ("": the system's) ...
     page_font: bool    # ... unless this is true: then the host page's own (appearance.font: inherit)
-    plan: NotRequired[ShowingPlan]   # the site's plan for a new visitor (the visitor's own: Hint.plans)
+
+
+# (total=False for `plan` alone: this module's annotations are strings, which TypedDict
+# cannot read NotRequired from.)
+class Ahead(_AheadStep, total=False):
+    """A survey's first step, rendered by Python for the frame to show before Python is up."""
+    plan: ShowingPlan  # the site's plan for a new visitor (the visitor's own: Hint.plans)
 
 
 class Hint(TypedDict, total=False):

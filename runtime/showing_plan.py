@@ -56,19 +56,23 @@ def plan(site: SiteData, data_id: str, survey_id: str, event: str | None, storag
         site.site, name, version)) for name in _READS for version in (protocol.STORAGE_VERSION, 0)}
     if any(requires[protocol.storage_key(site.site, name, 0)] is not None for name in _READS):
         return None   # the runtime migrates those first
-    covers = [{"type": "command", "name": "event", "args": [event]} if event is not None
-              else {"type": "command", "name": "install", "args": []}]
-    try:
-        first = _play(site, data_id, survey_id, covers[0], requires, now)
-        second = _play(site, data_id, survey_id, covers[0], requires, now + DELTA)
-        filled = _Template(now).of(first, second)
-    except Unplannable:
-        return None
-    return {"survey": survey_id, "data": data_id, "covers": covers, "requires": requires,
-            "shown": filled["shown"], "dismissed": filled["dismissed"], "facts": filled["facts"]}
+    page_view = {"type": "command", "name": "install", "args": []}
+    covers = [{"type": "command", "name": "event", "args": [event]} if event is not None else page_view]
+    # On an event, the page view the loader also passes on (installOnLoad) may come first:
+    # covered too if it decides nothing for this visitor (no survey, no timer).
+    for quiet in ([page_view], []) if event is not None else ([],):
+        try:
+            first = _play(site, data_id, survey_id, quiet, covers[0], requires, now)
+            second = _play(site, data_id, survey_id, quiet, covers[0], requires, now + DELTA)
+            filled = _Template(now).of(first, second)
+        except Unplannable:
+            continue
+        return {"survey": survey_id, "data": data_id, "covers": covers, "quiet": quiet, "requires": requires,
+                "shown": filled["shown"], "dismissed": filled["dismissed"], "facts": filled["facts"]}
+    return None
 
 
-def _play(site: SiteData, data_id: str, survey_id: str, occurrence: dict[str, Any],
+def _play(site: SiteData, data_id: str, survey_id: str, quiet: list[dict[str, Any]], occurrence: dict[str, Any],
           storage: dict[str, Any], now: float) -> dict[str, Any]:
     """Show the survey in a scratch runtime at ``now``, then dismiss it: what each step returned."""
     from .embed import Runtime  # the scratch runtime is the runtime itself
@@ -83,7 +87,13 @@ def _play(site: SiteData, data_id: str, survey_id: str, occurrence: dict[str, An
             "page": {"url": _PAGE_URL, "referrer": "", "language": "", "user_agent": "", "touch_points": 0,
                      "font": "", "channel": None, "campaign": None},
             "site_data": site, "status": None}
-    shown = scratch.handle(init) + scratch.handle(occurrence)
+    # Started, then the occurrence: what only the runtime's start-up waits for (an identify
+    # Segment delivers after its event) concerns answers, which start Python anyway.
+    shown = scratch.handle(init) + scratch.handle({"type": "started"})
+    for message in quiet:
+        if [e for e in scratch.handle(message) if e["type"] != "console"]:
+            raise Unplannable(f"{message} decides something")
+    shown += scratch.handle(occurrence)
     survey = scratch.screen.survey
     if survey is None or survey.id != survey_id or scratch.screen.state not in ("welcome", "question"):
         raise Unplannable(f"{survey_id} is not what the runtime shows")

@@ -6,11 +6,12 @@ interface Placement {
   fill: boolean;
   inline: string;
 }
-/** What showing a survey ahead changes, decided by Python before the showing (runtime/showing_plan.py): the frame carries it out when the visitor never engages and Python never starts. It is for the survey ``survey`` of the survey data ``data``, when the messages after ``init`` are exactly ``covers`` (their type, name and args) and the host's storage holds exactly ``requires`` (key -> value; null: absent). ``shown`` and ``dismissed`` are the effects Python would return (store, callback, sdk, unmount), as templates the frame fills (PLAN_TOKENS); ``facts`` (filled the same way) tell the runtime that starts later what was carried out (``carried_out`` in init). */
+/** What showing a survey ahead changes, decided by Python before the showing (runtime/showing_plan.py): the frame carries it out when the visitor never engages and Python never starts. It is for the survey ``survey`` of the survey data ``data``, when the messages after ``init`` are ``covers`` (their type, name and args; the last of them shows it), with maybe those of ``quiet`` (each once, before or after: they decide nothing for this visitor), and the host's storage holds exactly ``requires`` (key -> value; null: absent). ``shown`` and ``dismissed`` are the effects Python would return (store, callback, sdk, unmount), as templates the frame fills (PLAN_TOKENS); ``facts`` (filled the same way) tell the runtime that starts later what was carried out (``carried_out`` in init). */
 interface ShowingPlan {
   survey: string;
   data: string;
   covers: Record<string, any>[];
+  quiet: Record<string, any>[];
   requires: Record<string, any>;
   shown: any[];
   dismissed: any[];
@@ -30,7 +31,7 @@ interface Ahead {
   placement: Placement;
   font: string;
   page_font: boolean;
-  plan: ShowingPlan;
+  plan?: ShowingPlan;
 }
 /** What the loader may know without running Python (runtime/hints.py): which occurrences could show anything, and what is shown ahead. The site's is in the manifest; the visitor's own is stored under ``hint`` with ``version`` and ``data`` (the survey data it is for). */
 interface Hint {
