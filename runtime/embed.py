@@ -48,6 +48,8 @@ class Runtime:
         # The command being handled was made during the visitor's own gesture (a click): the
         # loader passes navigator.userActivation.isActive as a fact; what it means is decided here.
         self.gesture = False
+        # The occurrence a plan decided and carried out before this runtime started (init).
+        self.carried: str | None = None
         self._messages: dict[str, Callable[[dict[str, Any]], Effects]] = {
             "init": self._init, "started": self._started, "command": self._command,
             "page": lambda m: self.deciding.page(m.get("url")),
@@ -89,7 +91,9 @@ class Runtime:
         # view and callbacks are done): it is on screen, unless the visitor dismissed it.
         carried = message.get("carried_out") or {}
         ahead = None if carried.get("closed") else message.get("shown_ahead") or None
-        self.screen.show_ahead(ahead, f"event:{event}" if isinstance(event, str) and event else "page_view")
+        waits_for = f"event:{event}" if isinstance(event, str) and event else "page_view"
+        self.screen.show_ahead(ahead, waits_for)
+        self.carried = waits_for if carried else None
         visit.start_delivery(message.get("collector") or None)
         info = message.get("page") or {}
         self.screen.host_font = str(info.get("font") or "")
@@ -184,6 +188,8 @@ class Runtime:
         return effects + (self.deciding.decide_again() if traits else [])
 
     def _event(self, name: str, properties: dict[str, Any]) -> Effects:
+        if self._carried_out(f"event:{name}"):
+            return []
         effects = self.deciding.event(name, properties)
         # The survey shown ahead for this event is decided now: if it is not on screen, remove it.
         return effects + self.screen.settle_ahead(f"event:{name}")
@@ -192,6 +198,8 @@ class Runtime:
         page = self.visit.page
         if survey_id is None:
             page.mode = "installed"
+            if self._carried_out("page_view"):
+                return []
             effects = self.deciding.page_view()
             # The page view shown ahead is decided now: if it is not on screen, remove it.
             return self.screen.settle_ahead("page_view") + effects
@@ -201,6 +209,15 @@ class Runtime:
             return [protocol.console("warn", f"Sondage: Iterate('install', {survey_id!r}): no such survey")]
         # Opened by the visitor (called from their click): the survey takes the keyboard focus.
         return self.deciding.manual(survey_id, opened=self.gesture)
+
+    def _carried_out(self, occurrence: str) -> bool:
+        """Was ``occurrence`` decided, and its showing carried out, by a plan before this runtime
+        started (init's ``carried_out``)? Then it is not decided again, once: the survey is on
+        screen, or the visitor dismissed it."""
+        if self.carried != occurrence:
+            return False
+        self.carried = None
+        return True
 
     def _url(self, href: str) -> Effects:
         self.visit.page.url = href

@@ -130,3 +130,34 @@ def test_the_runtime_writes_the_visitors_plans_in_their_hint_after_a_showing():
     assert hint["event_surveys"] == {"bought": "nps", "left": "other"} and set(hint["plans"]) == {"nps", "other"}
     assert hint["plans"]["nps"]["requires"]["sondage:v1:shop:history"] == \
         stores(effects)["sondage:v1:shop:history"]
+
+
+def started_later(carried: dict[str, Any], site_data: Any = None) -> tuple[Runtime, protocol.Effects]:
+    """A runtime started after the frame carried out a plan for the event survey "other"
+    (frequency always: the engine alone would show it again)."""
+    rt = Runtime(clock=lambda: WRITTEN + 30, new_id=iter(f"{i:032x}" for i in range(100, 199)).__next__)
+    effects = rt.handle({"type": "init", "site_data": site_data or site(cooldown=0), "collector": "https://c.test/c",
+                         "page": {"url": PAGE}, "storage": {}, "shown_ahead": "other", "ahead_event": "left",
+                         "carried_out": carried})
+    effects += rt.handle(INSTALL) + rt.handle({"type": "command", "name": "event", "args": ["left"]})
+    return rt, effects + rt.handle({"type": "started"})
+
+
+def test_a_runtime_started_later_takes_the_carried_out_showing_over_without_recording_it_again():
+    rt, effects = started_later({"survey": "other", "response_id": "r" * 32, "closed": False})
+    assert rt.screen.state == "question" and rt.screen.survey and rt.screen.survey.id == "other"
+    assert not [e for e in effects if e["type"] in ("callback", "unmount")]      # onLoad etc.: done
+    assert not [r for e in effects if e["type"] == "store" and ":outbox:" in e["key"]
+                for r in (e["value"] or {}).get("items", [])]                  # no second view
+    answered = rt.handle({"type": "ui", "action": "submit", "survey_id": "other", "question_id": "q",
+                          "values": ["fine"]})
+    [outbox] = [e["value"] for e in answered if e["type"] == "store" and ":outbox:" in e["key"]]
+    assert [r["response_id"] for r in outbox["items"]] == ["r" * 32]
+
+
+def test_a_survey_dismissed_before_python_started_is_not_shown_again_by_its_own_event():
+    rt, effects = started_later({"survey": "other", "response_id": "r" * 32, "closed": True})
+    assert rt.screen.state == "empty" and not [e for e in effects if e["type"] == "mount"]
+    assert rt.visit.page.mode == "installed"
+    # The same event later on the page is decided as usual.
+    assert [e for e in rt.command("event", ["left"]) if e["type"] == "mount"]
