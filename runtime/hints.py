@@ -17,7 +17,7 @@ from typing import Any, cast
 from . import render, showing_plan
 from .placement import placement
 from .protocol import Ahead, Hint
-from .screen import font_family
+from .screen import first_announcement, font_family
 from .survey_format import SiteData, SiteSettings, Survey
 from .targeting import History, could_be_ahead_on_event, next_event_surveys, next_page_view_survey, trigger_hint
 
@@ -67,6 +67,9 @@ def shown_ahead(survey: Survey) -> Ahead:
         "placement": placement(survey.appearance.position, survey.appearance.inline_target),
         "font": "" if setting == "inherit" else font_family(setting, ""),
         "page_font": setting == "inherit",
+        # It appears on its own: said in the host page's live region (Python may not be up to say it).
+        "announce": first_announcement(survey),
+        "language": survey.language,
     }
 
 

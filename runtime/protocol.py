@@ -273,6 +273,8 @@ class _AheadStep(TypedDict):
 class Ahead(_AheadStep, total=False):
     """A survey's first step, rendered by Python for the frame to show before Python is up."""
     plan: ShowingPlan  # the site's plan for a new visitor (the visitor's own: Hint.plans)
+    announce: str      # what the host page's live region says when it appears (Screen.announcement) ...
+    language: str      # ... and in which language
 
 
 class Hint(TypedDict, total=False):

@@ -50,8 +50,11 @@ class Showing:
         self.screen.language = locale.pick_language(survey, visitor.language(page, visit.clock()))
         survey = page.dressed(survey, preview)
         showing = visitor.link_id(page, "response", survey, preview) or visit.new_id()[:32]
+        was_ahead = self.screen.state == "ahead" and self.screen.ahead_id == survey.id
         mounted = self.screen.open(survey, preview=preview, response_id=showing,
                                    focus=opened or page.channel != "page")
+        if was_ahead:
+            mounted["announce"] = ""   # the frame said it when it showed it ahead
         visit.timers.close_at = None
         if not preview:
             visit.history.shown[survey.id] = visit.clock()
@@ -90,8 +93,10 @@ class Showing:
             return []
         self.screen.seed = visit.visitor.id
         self.screen.language = locale.pick_language(survey, visit.visitor.language(page, visit.clock()))
-        effects: Effects = [self.screen.open(page.dressed(survey, False), preview=False, response_id=response_id,
-                                             focus=page.channel != "page")]
+        mounted = self.screen.open(page.dressed(survey, False), preview=False, response_id=response_id,
+                                   focus=page.channel != "page")
+        mounted["announce"] = ""   # the frame said it when it showed it ahead
+        effects: Effects = [mounted]
         asked = self.wait.ask(page.site.settings, survey, page.channel, visit.clock())
         if asked:
             visit.delivery.hold(self.wait.until)

@@ -32,6 +32,8 @@ interface Ahead {
   font: string;
   page_font: boolean;
   plan?: ShowingPlan;
+  announce?: string;
+  language?: string;
 }
 /** What the loader may know without running Python (runtime/hints.py): which occurrences could show anything, and what is shown ahead. The site's is in the manifest; the visitor's own is stored under ``hint`` with ``version`` and ``data`` (the survey data it is for). */
 interface Hint {

@@ -173,7 +173,9 @@ addEventListener("message", (e) => {
   // Python rendered this ahead (a hint), and chose its font: show it while the runtime starts.
   if (m.type === FROM_HOST.init && m.ahead) {
     const font = m.ahead.page_font ? m.page.font : m.ahead.font;
-    mount(m.ahead.html, m.ahead.id, m.ahead.position, m.ahead.placement, font, {});   // shown on its own
+    // Shown on its own: the live region says what Python wrote for it.
+    mount(m.ahead.html, m.ahead.id, m.ahead.position, m.ahead.placement, font,
+          { announce: m.ahead.announce, language: m.ahead.language });
   }
   if (m.type === FROM_HOST.init) {
     const plan = planFor(m);
