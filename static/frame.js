@@ -345,9 +345,9 @@ function send(action, extra) {
     type: TO_RUNTIME.ui, action, survey_id: current, question_id: form ? form.dataset.question : null,
   }, extra));
   if (lazy && lazy.shown && action === "close") {
-    // Dismissed without Python: what Python planned for it is carried out, and Python stays off.
+    // Dismissed without Python: what Python planned for it is carried out (once), and Python stays off.
+    if (!lazy.closed) carryOut(lazy.plan.dismissed);
     lazy.closed = true;
-    carryOut(lazy.plan.dismissed);
     return;
   }
   if (!pythonUp) {
