@@ -234,6 +234,7 @@ class ShowingPlan(TypedDict):
     that starts later what was carried out (``carried_out`` in init)."""
     survey: str
     data: str
+    channel: str | None    # the iterateSettings.channel it is for (None: the site's own pages)
     covers: list[dict[str, Any]]
     quiet: list[dict[str, Any]]
     requires: dict[str, Any]

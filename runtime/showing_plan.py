@@ -1,6 +1,7 @@
 """What showing a survey ahead changes, decided by Python before the showing.
 
-A survey shown ahead (runtime/hints.py) is on screen before Python is up. Most visitors
+A survey shown ahead (runtime/hints.py) is on screen before Python is up. (Only on the site's
+own pages: inside a vendor's message or on a survey's own page, Python starts as before.) Most visitors
 never answer it: for them Python need not start at all. So Python decides beforehand what
 that showing changes, by playing it: a scratch :class:`~runtime.embed.Runtime` is given the
 visitor's stored state, the page view or the event, then the visitor's dismissal, and the
@@ -67,8 +68,9 @@ def plan(site: SiteData, data_id: str, survey_id: str, event: str | None, storag
             filled = _Template(now).of(first, second)
         except Unplannable:
             continue
-        return {"survey": survey_id, "data": data_id, "covers": covers, "quiet": quiet, "requires": requires,
-                "shown": filled["shown"], "dismissed": filled["dismissed"], "facts": filled["facts"]}
+        return {"survey": survey_id, "data": data_id, "channel": None, "covers": covers, "quiet": quiet,
+                "requires": requires, "shown": filled["shown"], "dismissed": filled["dismissed"],
+                "facts": filled["facts"]}
     return None
 
 

@@ -43,7 +43,9 @@ class Visit:
 
     def store_hint(self) -> protocol.StoreEffect:
         assert self.page.site is not None
-        return self.history.hint(self.page.site, self.page.data_id, self.visitor.id, self.clock())
+        # Plans for the site's own pages only (not inside a vendor's message, nor on a survey's own page).
+        return self.history.hint(self.page.site, self.page.data_id, self.visitor.id, self.clock(),
+                                 plans=self.page.embedded is None)
 
     def store_hint_soon(self) -> protocol.Effects:
         """The hint now, and with its plans a moment later (``plans_due``: at the next wake):

@@ -10,6 +10,7 @@ interface Placement {
 interface ShowingPlan {
   survey: string;
   data: string;
+  channel: string | null;
   covers: Record<string, any>[];
   quiet: Record<string, any>[];
   requires: Record<string, any>;

@@ -60,7 +60,7 @@ function planFor(m) {
   const mine = /** @type {Hint | undefined} */ (m.storage[PROTOCOL.storage_prefixes[0].join(m.site) + PROTOCOL.keys.hint]);
   const plans = mine && mine.version === PROTOCOL.hint_version && mine.data === m.data_id && mine.plans || {};
   const plan = plans[m.ahead.id] || m.ahead.plan;
-  if (!plan || plan.survey !== m.ahead.id || plan.data !== m.data_id) return null;
+  if (!plan || plan.survey !== m.ahead.id || plan.data !== m.data_id || plan.channel !== (m.page.channel || null)) return null;
   for (const key of Object.keys(plan.requires)) {
     if (JSON.stringify(m.storage[key] === undefined ? null : m.storage[key]) !== JSON.stringify(plan.requires[key])) return null;
   }

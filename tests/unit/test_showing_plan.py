@@ -161,3 +161,11 @@ def test_a_survey_dismissed_before_python_started_is_not_shown_again_by_its_own_
     assert rt.visit.page.mode == "installed"
     # The same event later on the page is decided as usual.
     assert [e for e in rt.command("event", ["left"]) if e["type"] == "mount"]
+
+
+def test_no_plan_is_written_inside_a_vendors_message():
+    rt = Runtime(clock=lambda: WRITTEN, new_id=iter(f"{i:032x}" for i in range(1, 99)).__next__)
+    effects = rt.handle({"type": "init", "site_data": site(cooldown=0), "collector": "https://c.test/collect",
+                         "page": {"url": PAGE, "channel": "braze-inapp"}, "storage": {}})
+    hint = stores(effects)["sondage:v1:shop:hint"]
+    assert hint["event_surveys"] == {"bought": "nps", "left": "other"} and "plans" not in hint
