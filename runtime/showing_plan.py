@@ -53,6 +53,9 @@ def plan(site: SiteData, data_id: str, survey_id: str, event: str | None, storag
     """The plan for showing ``survey_id`` ahead on a page view (``event`` None) or on
     ``event``, to a visitor whose stored state is ``storage`` (``{}``: a new visitor); None
     when the showing cannot be decided ahead (then Python starts at once)."""
+    survey = next((s for s in site.surveys if s.id == survey_id), None)
+    if survey is None or survey.translations:
+        return None   # a translated survey is drawn in the visitor's language, which only the page knows
     requires = {protocol.storage_key(site.site, name, version): storage.get(protocol.storage_key(
         site.site, name, version)) for name in _READS for version in (protocol.STORAGE_VERSION, 0)}
     if any(requires[protocol.storage_key(site.site, name, 0)] is not None for name in _READS):

@@ -169,3 +169,13 @@ def test_no_plan_is_written_inside_a_vendors_message():
                          "page": {"url": PAGE, "channel": "braze-inapp"}, "storage": {}})
     hint = stores(effects)["sondage:v1:shop:hint"]
     assert hint["event_surveys"] == {"bought": "nps", "left": "other"} and "plans" not in hint
+
+
+def test_a_translated_survey_has_no_plan():
+    data = make_site_data()
+    assert showing_plan.plan(load_site_data(data), "d", "nps", "bought", {}, WRITTEN) is not None
+    data["surveys"][0]["translations"] = {"fr": {"questions": {"score": {"prompt": "Probable ?"},
+                                                              "why": {"prompt": "Pourquoi ?"}}}}
+    translated = load_site_data(data)
+    # Drawn in the visitor's language, which only the page says: Python starts at once.
+    assert showing_plan.plan(translated, "d", "nps", "bought", {}, WRITTEN) is None
