@@ -92,6 +92,39 @@ TRIGGER = """async () => {
 }"""
 
 
+# The visitor engages with the survey shown ahead (the pointer on an answer): Python starts.
+def engage(page: Page) -> None:
+    page.frame_locator("iframe[title=Survey]").locator("[data-action=answer]").first.hover()
+
+
+# A click on an answer of the first question (a tap: no pointer over it before), and the time
+# until the next question is on screen.
+ANSWER_TO_NEXT = """async (root) => {
+  const next = () => root.querySelector("form[data-question]:not([data-question='score'])");
+  const t0 = performance.now();
+  root.querySelector("button[data-value='8']").click();
+  while (!next()) await new Promise((r) => setTimeout(r, 2));
+  return performance.now() - t0;
+}"""
+
+
+def answer_to_next(page: Page, hover_first_ms: int = 0) -> float:
+    """Click an answer of the survey shown ahead and time the next question; with
+    ``hover_first_ms``, the pointer rests on the answer that long before the click (Python
+    starts on pointer-enter)."""
+    frame = page.frame_locator("iframe[title=Survey]")
+    if hover_first_ms:
+        frame.locator("button[data-value='8']").hover()
+        page.wait_for_timeout(hover_first_ms)
+    return float(frame.locator("#root").evaluate(ANSWER_TO_NEXT))
+
+
+def leave(page: Page) -> None:
+    """The visitor leaves the page (the loader sends the stored view on pagehide)."""
+    page.goto("about:blank")
+    page.wait_for_timeout(500)
+
+
 def summary(values: list[float]) -> dict[str, float]:
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
@@ -190,11 +223,70 @@ def probed_page(browser: Browser) -> tuple[Any, Page]:
     return ctx, ctx.new_page()
 
 
-def run_scenarios(browser: Browser, site_url: str, traffic: Traffic, runs: int) -> dict[str, list[dict[str, Any]]]:
+# Issue 28: surveys shown without Python, and answering them.
+LAZY = ("shown_ignored", "shown_dismissed", "answer_cold_click", "answer_cold_hover", "answer_warm_click",
+        "answer_mobile_tap")
+
+
+def run_lazy(browser: Browser, site_url: str, traffic: Traffic, out: dict[str, list[dict[str, Any]]]) -> None:
+    """A page-load survey shown to a new visitor who ignores it for 10 s and leaves, or
+    dismisses it and leaves: what Sondage cost that view. Then a new visitor who answers the
+    event survey shown ahead: clicking at once, or after resting the pointer on the answer for
+    a second (Python starts on pointer-enter); the same visitor on a later view (warm); and a
+    tap in the mobile profile."""
+    for name in ("shown_ignored", "shown_dismissed"):
+        ctx, page = probed_page(browser)
+        traffic.take()
+        page.goto(site_url + "load.html")
+        wait_visible(page)
+        if name == "shown_ignored":
+            page.wait_for_timeout(10_000)
+        else:
+            page.frame_locator("iframe[title=Survey]").locator("[data-action=close]").click()
+            page.wait_for_function("document.querySelector('iframe[title=Survey]').style.visibility === 'hidden'")
+        m = page_metrics(page, [])
+        leave(page)
+        rows = traffic.take()
+        m.update(bytes_sondage=sum(b for o, _, _, b in rows if o == "runtime"),
+                 bytes_host=sum(b for o, _, _, b in rows if o == "host"),
+                 requests_sondage=sorted(p for o, p, _, _ in rows if o == "runtime"),
+                 pyodide_loaded=any("pyodide.asm.wasm" in p for _, p, _, _ in rows),
+                 view_sent=any(p.endswith("/collect") for o, p, _, _ in rows if o == "runtime"))
+        out[name].append(m)
+        ctx.close()
+    for name, hover in (("answer_cold_click", 0), ("answer_cold_hover", 1000)):
+        ctx, page = probed_page(browser)
+        page.goto(site_url + "event.html")
+        settle(page, 1500)
+        page.evaluate(TRIGGER)
+        out[name].append({"click_to_next_question_ms": answer_to_next(page, hover)})
+        if name == "answer_cold_click":
+            # The same visitor on a later page view (the bundle cached, the snapshot stored).
+            wait_snapshot_stored(page)
+            page.goto(site_url + "event.html")
+            settle(page, 1500)
+            page.evaluate(TRIGGER)
+            out["answer_warm_click"].append({"click_to_next_question_ms": answer_to_next(page)})
+        ctx.close()
+    ctx, page = probed_page(browser)
+    throttle(ctx, page)
+    page.goto(site_url + "event.html")
+    settle(page, 3000)
+    page.evaluate(TRIGGER)
+    out["answer_mobile_tap"].append({"click_to_next_question_ms": answer_to_next(page)})
+    ctx.close()
+
+
+def run_scenarios(browser: Browser, site_url: str, traffic: Traffic, runs: int,
+                  only_lazy: bool = False) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {k: [] for k in (
         "baseline", "no_survey", "load_cold", "load_warm", "event", "answer", "posthog", "surveyjs",
-        "event_mobile", "posthog_mobile", "surveyjs_mobile", "event_decided", "event_returning")}
+        "event_mobile", "posthog_mobile", "surveyjs_mobile", "event_decided", "event_returning",
+        *LAZY)}
     for _ in range(runs):
+        run_lazy(browser, site_url, traffic, out)
+        if only_lazy:
+            continue
         # An event survey that needs a real decision (a trait rule): the runtime must start.
         ctx, page = probed_page(browser)
         traffic.take()
@@ -251,6 +343,7 @@ def run_scenarios(browser: Browser, site_url: str, traffic: Traffic, runs: int) 
             traffic.take()
             page.goto(site_url + "load.html")
             wait_visible(page)
+            engage(page)    # shown without Python until the visitor engages
             page.wait_for_function("window.__bench.ready !== null", timeout=30000)
             settle(page, 500)
             m = page_metrics(page, traffic.take())
@@ -267,7 +360,9 @@ def run_scenarios(browser: Browser, site_url: str, traffic: Traffic, runs: int) 
         page.goto(site_url + "event.html")
         settle(page, 1500)
         first = page.evaluate(TRIGGER)
-        # The first question may be shown ahead of Python: "up" is measured once it is up.
+        # The first question is shown ahead of Python, which starts when the visitor engages:
+        # "up" is measured once it is up.
+        engage(page)
         page.wait_for_selector('script[data-sondage="ready"]', state="attached", timeout=60000)
         frame = page.frame_locator("iframe[title=Survey]")
         frame.locator("[data-action=close]").click()
@@ -291,6 +386,7 @@ def run_scenarios(browser: Browser, site_url: str, traffic: Traffic, runs: int) 
         page.goto(site_url + "event.html")
         settle(page, 1500)
         shown = page.evaluate(TRIGGER)
+        engage(page)
         page.wait_for_selector('script[data-sondage="ready"]', state="attached", timeout=60000)
         m = page_metrics(page, traffic.take())
         m.update(trigger_to_visible_cold_ms=shown, nav_to_visible_ms=None)
@@ -314,6 +410,7 @@ FIGURES = [
     ("frame_to_ready_ms", "frame nav→runtime ready ms", "{:.0f}"),
     ("ready_to_snapshot_stored_ms", "ready→snapshot stored ms", "{:.0f}"),
     ("snapshot_stored_bytes", "snapshot as stored, bytes", "{:,.0f}"),
+    ("click_to_next_question_ms", "click→next question ms", "{:.0f}"),
 ]
 
 
@@ -325,7 +422,7 @@ def aggregate(raw: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any]]
             values = [r[key] for r in runs if r.get(key) is not None]
             if values:
                 agg[scenario][key] = summary([float(v) for v in values])
-        for key in ("pyodide_loaded",):
+        for key in ("pyodide_loaded", "view_sent"):
             if runs and key in runs[0]:
                 agg[scenario][key] = any(r[key] for r in runs)
         if runs and "hashed_requests" in runs[0]:
@@ -337,8 +434,10 @@ def aggregate(raw: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any]]
 def budget(agg: dict[str, dict[str, Any]]) -> list[tuple[str, bool, str]]:
     def med(s: str, k: str) -> float:
         return agg[s][k]["median"] if k in agg.get(s, {}) else float("nan")
+    checks = lazy_budget(agg)
+    if "baseline" not in agg or not agg["baseline"]:
+        return checks    # --only-lazy
     base_tbt = med("baseline", "tbt_ms")
-    checks = []
     worst_tbt = max(agg[s]["tbt_ms"]["max"] for s in SONDAGE if "tbt_ms" in agg.get(s, {}))
     checks.append(("blocking time within 10 ms of the baseline page (worst run)",
                    worst_tbt - base_tbt <= 10, f"worst {worst_tbt:.0f} ms vs baseline {base_tbt:.0f} ms"))
@@ -368,6 +467,26 @@ def budget(agg: dict[str, dict[str, Any]]) -> list[tuple[str, bool, str]]:
     checks.append(("runtime ready ≤ 400 ms warm (bundle cached)", start <= 400, f"{start:.0f} ms"))
     restored = agg["load_warm"]["snapshots"]
     checks.append(("every warm start restored the memory snapshot", set(restored) == {"restored"}, ", ".join(restored)))
+    return checks
+
+
+def lazy_budget(agg: dict[str, dict[str, Any]]) -> list[tuple[str, bool, str]]:
+    """Issue 28's: a survey shown and left alone, or dismissed, costs ≤ 60 KB and no Pyodide;
+    the next question follows a click ≤ 1.5 s cold, ≤ 0.5 s warm, ≤ 3 s cold on the mobile profile."""
+    checks = []
+    for name, words in (("shown_ignored", "survey shown, ignored for 10 s, page left"),
+                        ("shown_dismissed", "survey shown and dismissed")):
+        worst, loaded = agg[name]["bytes_sondage"]["max"], agg[name]["pyodide_loaded"]
+        checks.append((f"{words}: ≤ 60 KB of Sondage, no Pyodide, the view sent",
+                       worst <= 60 * 1024 and not loaded and agg[name]["view_sent"],
+                       f"{worst:,.0f} B, Pyodide {'loaded' if loaded else 'not loaded'}, view "
+                       f"{'sent' if agg[name]['view_sent'] else 'NOT sent'}"))
+    for name, limit, words in (("answer_cold_click", 1500, "cold (desktop)"),
+                               ("answer_warm_click", 500, "warm (desktop)"),
+                               ("answer_mobile_tap", 3000, "cold, mobile profile")):
+        ms = agg[name]["click_to_next_question_ms"]["median"]
+        checks.append((f"first click → next question ≤ {limit / 1000:g} s {words}, Python not started before",
+                       ms <= limit, f"{ms:.0f} ms"))
     return checks
 
 
@@ -403,6 +522,12 @@ def versus(agg: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
          (med("posthog", "bytes_host") or 0.0) - base, (med("surveyjs", "bytes_host") or 0.0) - base),
         ("mobile profile: trigger→visible, nothing started yet, ms", med("event_mobile", "trigger_to_visible_cold_ms"),
          med("posthog_mobile", "trigger_to_visible_cold_ms"), med("surveyjs_mobile", "trigger_to_visible_cold_ms")),
+        # The widgets' bytes with their survey shown: their code is on the page before it shows,
+        # so the same whether the visitor ignores it or dismisses it.
+        ("bytes, survey shown, ignored for 10 s, page left", med("shown_ignored", "bytes_sondage"),
+         (med("posthog", "bytes_host") or 0.0) - base, (med("surveyjs", "bytes_host") or 0.0) - base),
+        ("bytes, survey shown and dismissed", med("shown_dismissed", "bytes_sondage"),
+         (med("posthog", "bytes_host") or 0.0) - base, (med("surveyjs", "bytes_host") or 0.0) - base),
         ("host blocking time, ms", med("event", "tbt_ms"), med("posthog", "tbt_ms"), med("surveyjs", "tbt_ms")),
         ("mobile profile: host blocking time, ms", med("event_mobile", "tbt_ms"), med("posthog_mobile", "tbt_ms"),
          med("surveyjs_mobile", "tbt_ms")),
@@ -434,7 +559,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
+    parser.add_argument("--only-lazy", action="store_true",
+                        help="only issue 28's scenarios (a survey shown without Python, answering it)")
     args = parser.parse_args()
+    if args.only_lazy and args.out.endswith("latest.json"):
+        args.out = args.out.replace("latest.json", "lazy.json")
     chromium = shutil.which("chromium")
     if not chromium:
         print("bench: Debian's chromium is not installed (make bench installs it)", file=sys.stderr)
@@ -454,12 +583,12 @@ def main() -> int:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
                 version = browser.version
-                raw = run_scenarios(browser, site_url, traffic, args.runs)
+                raw = run_scenarios(browser, site_url, traffic, args.runs, args.only_lazy)
                 browser.close()
         finally:
             site.shutdown()
             running.stop()
-    agg = aggregate(raw)
+    agg = aggregate({k: v for k, v in raw.items() if v})
     checks = budget(agg)
     report = {
         "when": time.strftime("%Y-%m-%d %H:%M:%S %z"),
@@ -475,8 +604,10 @@ def main() -> int:
     print(f"Chromium {version}, Pyodide {PYODIDE_VERSION}, {report['machine']['cpus']} cores, "
           f"{args.runs} runs per scenario, median (min–max)\n")
     print(table(agg, SONDAGE))
+    print("\nA survey shown without Python, and answering it (issue 28):\n")
+    print(table(agg, LAZY))
     print("\nThe JavaScript widgets, and the mobile profile (CPU 4x slower, Fast 4G):\n")
-    print(table(agg, tuple(s for s in agg if s not in SONDAGE)))
+    print(table(agg, tuple(s for s in agg if s not in SONDAGE and s not in LAZY)))
     print("\nAgainst the JavaScript widgets, same page, same survey, same run (bench/peers.py):\n")
     print(versus_table(report["versus"]))
     print()

@@ -38,8 +38,8 @@ from calmjs.parse.unparsers.es5 import minify_print
 
 from build import STATIC
 from runtime import protocol
-from runtime.hints import event_ahead_file, hint
-from runtime.survey_format import FORMAT_VERSION, SiteSettings, Survey, dump, survey_json_schema
+from runtime.hints import compact, event_ahead_file, hint
+from runtime.survey_format import FORMAT_VERSION, SiteSettings, Survey, dump, load_site_data, survey_json_schema
 from sondage.survey_pages import HOSTED_PATH, hosted_page
 
 from . import pyodide_dist
@@ -169,14 +169,18 @@ def site_files_of(site: str, surveys: list[Survey], settings: SiteSettings, refs
     # while Python starts, so only pages that start the runtime ask for it.
     status = urljoin(collector, protocol.status_path(site)) \
         if collector and any(s.limit is not None for s in surveys) else None
-    data_name = hashed(f"sites/{site}", ".json", _json(
-        {"format": FORMAT_VERSION, "site": site, "surveys": [dump(s) for s in surveys],
-         "settings": dump(settings), "extensions": refs, "status": status}))
-    ahead = event_ahead_file(surveys, settings)
+    site_data = {"format": FORMAT_VERSION, "site": site, "surveys": [dump(s) for s in surveys],
+                 "settings": dump(settings), "extensions": refs, "status": status}
+    data_name = hashed(f"sites/{site}", ".json", _json(site_data))
+    # What showing a survey ahead to a new visitor changes, played by the runtime itself
+    # (runtime/showing_plan.py): the frame carries it out if the visitor never engages.
+    loaded = load_site_data(site_data)
+    ahead = event_ahead_file(surveys, settings, loaded, data_name)
     ahead_name = hashed(f"ahead/{site}", ".json", _json(ahead)) if ahead else None
     files[f"manifests/{site}.json"] = _json({
         "format": FORMAT_VERSION, "site": site, "frame": frame, "surveys": data_name,
-        "collector": collector, "hint": hint(surveys, settings=settings), "ahead": ahead_name,
+        "collector": collector, "hint": compact(hint(surveys, settings=settings, site=loaded, data_id=data_name)),
+        "ahead": ahead_name,
         # Where the bundle is served from, if the build was told: the collector takes answers
         # from the bundle's own pages (the frame, each survey's page) for every site.
         "base": base_url or None,

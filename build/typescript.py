@@ -23,7 +23,8 @@ OUT = STATIC / "contracts.d.ts"
 
 # In the order they are written: each TypedDict and each union of them.
 CONTRACTS: tuple[tuple[str, Any], ...] = (
-    ("Placement", protocol.Placement), ("Ahead", protocol.Ahead), ("Hint", protocol.Hint),
+    ("Placement", protocol.Placement), ("ShowingPlan", protocol.ShowingPlan), ("CarriedOut", protocol.CarriedOut),
+    ("Ahead", protocol.Ahead), ("Hint", protocol.Hint),
     ("AckedRecord", protocol.AckedRecord),
     *((name, getattr(protocol, name)) for name in (
         "Refusal", "CollectorReply", "ReplyReading", "RetryAfterReading", "PlannedBatch", "DeliveryPlan",

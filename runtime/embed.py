@@ -48,6 +48,8 @@ class Runtime:
         # The command being handled was made during the visitor's own gesture (a click): the
         # loader passes navigator.userActivation.isActive as a fact; what it means is decided here.
         self.gesture = False
+        # The occurrence a plan decided and carried out before this runtime started (init).
+        self.carried: str | None = None
         self._messages: dict[str, Callable[[dict[str, Any]], Effects]] = {
             "init": self._init, "started": self._started, "command": self._command,
             "page": lambda m: self.deciding.page(m.get("url")),
@@ -85,8 +87,13 @@ class Runtime:
         # A survey the loader already shows (from a hint) until this runtime decides the
         # page view, or the event the loader names, it waits for.
         event = message.get("ahead_event")
-        self.screen.show_ahead(message.get("shown_ahead") or None,
-                               f"event:{event}" if isinstance(event, str) and event else "page_view")
+        # The frame carried out the plan of that showing before Python started (its history,
+        # view and callbacks are done): it is on screen, unless the visitor dismissed it.
+        carried = message.get("carried_out") or {}
+        ahead = None if carried.get("closed") else message.get("shown_ahead") or None
+        waits_for = f"event:{event}" if isinstance(event, str) and event else "page_view"
+        self.screen.show_ahead(ahead, waits_for)
+        self.carried = waits_for if carried else None
         visit.start_delivery(message.get("collector") or None)
         info = message.get("page") or {}
         self.screen.host_font = str(info.get("font") or "")
@@ -103,7 +110,10 @@ class Runtime:
         effects += self.early_clicks.read(storage)
         self.screen.warm_up()   # so the first trigger renders at once
         effects += visit.visitor.read(site, storage, visit.new_id)
-        effects.append(visit.store_hint())
+        if ahead is not None and carried.get("survey") == ahead:
+            effects += self.showing.adopt(ahead, str(carried.get("response_id") or ""))
+        # The history as stored is what the hint's plans read (runtime/showing_plan.py).
+        effects += [visit.store_history(), visit.store_hint()]
         if page.debug:
             effects.append(protocol.console("info", self.deciding.header()))
         if page.preview_id and page.preview_survey() is None:
@@ -152,8 +162,11 @@ class Runtime:
         return [self.visit.store_hint()]
 
     def _wake(self, message: dict[str, Any]) -> Effects:
+        visit = self.visit
+        plans = [visit.store_hint()] if visit.plans_due else []
+        visit.plans_due = False
         return [*self.deciding.fire_timers(), *self.showing.auto_close(), *self.showing.load_timeout(),
-                *self.visit.delivery.woken(self.visit.clock())]
+                *visit.delivery.woken(visit.clock()), *plans]
 
     # -- commands ----------------------------------------------------------------------
     def command(self, name: str, args: list[Any]) -> Effects:
@@ -175,6 +188,8 @@ class Runtime:
         return effects + (self.deciding.decide_again() if traits else [])
 
     def _event(self, name: str, properties: dict[str, Any]) -> Effects:
+        if self._carried_out(f"event:{name}"):
+            return []
         effects = self.deciding.event(name, properties)
         # The survey shown ahead for this event is decided now: if it is not on screen, remove it.
         return effects + self.screen.settle_ahead(f"event:{name}")
@@ -183,6 +198,8 @@ class Runtime:
         page = self.visit.page
         if survey_id is None:
             page.mode = "installed"
+            if self._carried_out("page_view"):
+                return []
             effects = self.deciding.page_view()
             # The page view shown ahead is decided now: if it is not on screen, remove it.
             return self.screen.settle_ahead("page_view") + effects
@@ -192,6 +209,15 @@ class Runtime:
             return [protocol.console("warn", f"Sondage: Iterate('install', {survey_id!r}): no such survey")]
         # Opened by the visitor (called from their click): the survey takes the keyboard focus.
         return self.deciding.manual(survey_id, opened=self.gesture)
+
+    def _carried_out(self, occurrence: str) -> bool:
+        """Was ``occurrence`` decided, and its showing carried out, by a plan before this runtime
+        started (init's ``carried_out``)? Then it is not decided again, once: the survey is on
+        screen, or the visitor dismissed it."""
+        if self.carried != occurrence:
+            return False
+        self.carried = None
+        return True
 
     def _url(self, href: str) -> Effects:
         self.visit.page.url = href

@@ -19,6 +19,7 @@ from typing import Any, Literal, NotRequired, TypedDict, Union, cast, get_args, 
 from .protocol import (
     Ahead,
     CallbackEffect,
+    CarriedOut,
     ConsoleEffect,
     Effect,
     Placement,
@@ -61,6 +62,9 @@ class InitMessage(TypedDict):
     page: PageFacts
     site_data: NotRequired[dict[str, Any]]   # the site's surveys: added by the worker
     status: NotRequired[Any]  # the collector's status/<site>.json (protocol.SiteStatus) or null: added by the worker
+    # What the frame carried out of the showing's plan before Python started (added by the frame;
+    # `storage` is then as the plan left it).
+    carried_out: NotRequired[CarriedOut | None]
 
 
 class CommandMessage(TypedDict):

@@ -48,7 +48,8 @@ class Page:
 
     def start(self, message: dict[str, Any]) -> Effects:
         """Take in what ``init`` says about the site and the page; warnings for what it ignores."""
-        self.site = load_site_data(message["site_data"])
+        data = message["site_data"]   # a showing's plan plays it with the site's data as read
+        self.site = data if isinstance(data, SiteData) else load_site_data(data)
         self.data_id = str(message.get("data_id") or "")
         page = message.get("page") or {}
         self.url = str(page.get("url", ""))

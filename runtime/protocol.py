@@ -222,14 +222,60 @@ class Placement(TypedDict):
     inline: str       # the host element an inline survey sits over (a CSS selector), or ""
 
 
-class Ahead(TypedDict):
-    """A survey's first step, rendered by Python for the frame to show before Python is up."""
+class ShowingPlan(TypedDict):
+    """What showing a survey ahead changes, decided by Python before the showing
+    (runtime/showing_plan.py): the frame carries it out when the visitor never engages and
+    Python never starts. It is for the survey ``survey`` of the survey data ``data``, when the
+    messages after ``init`` are ``covers`` (their type, name and args; the last of them shows it),
+    with maybe those of ``quiet`` (each once, before or after: they decide nothing for this
+    visitor), and the host's storage holds exactly ``requires`` (key -> value; null: absent). ``shown`` and
+    ``dismissed`` are the effects Python would return (store, callback, sdk, unmount), as
+    templates the frame fills (PLAN_TOKENS); ``facts`` (filled the same way) tell the runtime
+    that starts later what was carried out (``carried_out`` in init)."""
+    survey: str
+    data: str
+    channel: str | None    # the iterateSettings.channel it is for (None: the site's own pages)
+    covers: list[dict[str, Any]]
+    quiet: list[dict[str, Any]]
+    requires: dict[str, Any]
+    shown: list[Any]
+    dismissed: list[Any]
+    facts: dict[str, Any]
+
+
+# The templates of a plan: an object with one of these keys as its only key is filled by the
+# frame, mechanically: "$now": [k] the time the step is carried out plus k seconds; "$now_ms":
+# [k] the same in milliseconds; "$iso": [k] that time plus k seconds in ISO 8601 (UTC, ms);
+# "$id": [n, length] the n-th new id of this showing, its first `length` characters; "$page_url":
+# [cut, max] init's page URL up to the first of the characters in `cut`, at most `max` long;
+# "$concat": [parts] the parts filled and joined; "$json": [value] the value filled, as JSON text.
+PLAN_TOKENS = ("$now", "$now_ms", "$iso", "$id", "$page_url", "$concat", "$json")
+
+
+class CarriedOut(TypedDict):
+    """What the frame carried out of a plan before Python started (init's ``carried_out``): the
+    survey shown (its showing's response id), and whether the visitor dismissed it."""
+    survey: str
+    response_id: str
+    closed: bool
+
+
+class _AheadStep(TypedDict):
     id: str
     html: str
     position: str
     placement: Placement
     font: str          # the font family the widget uses ("": the system's) ...
     page_font: bool    # ... unless this is true: then the host page's own (appearance.font: inherit)
+
+
+# (total=False for `plan` alone: this module's annotations are strings, which TypedDict
+# cannot read NotRequired from.)
+class Ahead(_AheadStep, total=False):
+    """A survey's first step, rendered by Python for the frame to show before Python is up."""
+    plan: ShowingPlan  # the site's plan for a new visitor (the visitor's own: Hint.plans)
+    announce: str      # what the host page's live region says when it appears (Screen.announcement) ...
+    language: str      # ... and in which language
 
 
 class Hint(TypedDict, total=False):
@@ -247,6 +293,7 @@ class Hint(TypedDict, total=False):
     page_view_window: list[float] | None    # the same for page views (Unix seconds; 0: no bound)
     page_view_survey: Ahead | None
     event_surveys: dict[str, str]     # event name -> the survey it surely shows (in the "ahead" file)
+    plans: dict[str, ShowingPlan]     # survey id -> this visitor's plan for showing it ahead (theirs only)
 
 
 HINT_KEYS = tuple(Hint.__annotations__)
@@ -372,7 +419,7 @@ def for_javascript(only: tuple[str, ...] = ()) -> dict[str, Any]:
         "hint_version": HINT_VERSION,
         "limits": {"batch_records": BATCH_RECORDS, "batch_bytes": BATCH_BYTES, "acked_max": ACKED_MAX},
         "acked_version": ACKED_VERSION, "early_id": f"^{EARLY_ID}$", "worker_silent_ms": WORKER_SILENT_MS,
-        "status_wait_ms": STATUS_WAIT_MS,
+        "status_wait_ms": STATUS_WAIT_MS, "plan_tokens": list(PLAN_TOKENS),
         "segment_commands": dict(segment_plugin.AS_COMMAND), "segment_event_name": segment_plugin.EVENT_NAME,
         "to_runtime": _names(TO_RUNTIME), "effects": _names(EFFECTS), "worker_to_frame": _names(WORKER_TO_FRAME),
         "frame_to_host": _names(FRAME_TO_HOST), "host_to_frame": _names(HOST_TO_FRAME),

@@ -181,9 +181,21 @@ def view_record(survey: Survey, *, record_id: str, site: str, now: float, url: s
     """The record of one showing of ``survey``."""
     data: dict[str, Any] = dump(ViewRecord(
         id=record_id, kind="view", version=RECORD_VERSION, site=site, survey_id=survey.id,
-        response_id=response_id, url=url.split("#", 1)[0].split("?", 1)[0][:2000], preview=preview,
+        response_id=response_id, url=page_url(url), preview=preview,
         shown_at=_iso(now)))
     return data
+
+
+# A view record keeps the page's URL up to the first of these characters (no query or
+# fragment), at most URL_MAX long; a showing's plan says the same to the frame.
+URL_CUT = "#?"
+URL_MAX = 2000
+
+
+def page_url(url: str) -> str:
+    for char in URL_CUT:
+        url = url.split(char, 1)[0]
+    return url[:URL_MAX]
 
 
 def _iso(now: float) -> str:

@@ -151,6 +151,13 @@ class Screen:
         return survey
 
 
+def first_announcement(survey: Survey) -> str:
+    """What the live region says of ``survey``'s first step, shown on its own (shown ahead)."""
+    screen = Screen()
+    screen.state = "welcome" if survey.welcome else "question"
+    return screen.announcement(survey, survey.language)
+
+
 def plain_text(text: str) -> str:
     """Survey text (runtime/markup.py's **bold**, *italic* and [links](…)) as a screen reader
     says it: the words alone (the live region takes text, never markup)."""

@@ -50,8 +50,11 @@ class Showing:
         self.screen.language = locale.pick_language(survey, visitor.language(page, visit.clock()))
         survey = page.dressed(survey, preview)
         showing = visitor.link_id(page, "response", survey, preview) or visit.new_id()[:32]
+        was_ahead = self.screen.state == "ahead" and self.screen.ahead_id == survey.id
         mounted = self.screen.open(survey, preview=preview, response_id=showing,
                                    focus=opened or page.channel != "page")
+        if was_ahead:
+            mounted["announce"] = ""   # the frame said it when it showed it ahead
         visit.timers.close_at = None
         if not preview:
             visit.history.shown[survey.id] = visit.clock()
@@ -64,7 +67,7 @@ class Showing:
             mounted,
             *visit.delivery.add(view),
             visit.store_history(),
-            visit.store_hint(),
+            *visit.store_hint_soon(),
             protocol.callback("onLoad", info),
             protocol.callback("onEvent", "displayed", {"source": "survey", "survey": info}),
         ]
@@ -76,7 +79,28 @@ class Showing:
         effects += asked
         if page.link_answer is not None:
             effects += self.after_show(survey)
-        return effects
+        return visit.plans_wake(effects)
+
+    def adopt(self, survey_id: str, response_id: str) -> Effects:
+        """A survey shown ahead whose showing the frame carried out as its plan said, before
+        Python started (runtime/showing_plan.py: the history, the view record, the callbacks
+        are done): it is this runtime's showing now, with that showing's response id, and
+        nothing is recorded or called again. Its answers wait for the page's SDKs as any do."""
+        visit, page = self.visit, self.visit.page
+        assert page.site is not None
+        survey = next((s for s in page.site.surveys if s.id == survey_id), None)
+        if survey is None or not response_id:
+            return []
+        self.screen.seed = visit.visitor.id
+        self.screen.language = locale.pick_language(survey, visit.visitor.language(page, visit.clock()))
+        mounted = self.screen.open(page.dressed(survey, False), preview=False, response_id=response_id,
+                                   focus=page.channel != "page")
+        mounted["announce"] = ""   # the frame said it when it showed it ahead
+        effects: Effects = [mounted]
+        asked = self.wait.ask(page.site.settings, survey, page.channel, visit.clock())
+        if asked:
+            visit.delivery.hold(self.wait.until)
+        return effects + asked
 
     def show_closed(self, survey: Survey, why: str) -> Effects:
         """The survey's own page, opened from a link or an email, for a survey that asks no

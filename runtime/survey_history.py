@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import hints, protocol, visitor_state
+from . import hints, protocol, showing_plan, visitor_state
 from .protocol import Effects
 from .survey_format import SiteData
 from .targeting import History
@@ -14,6 +14,10 @@ from .targeting import History
 
 @dataclass
 class SurveyHistory(History):
+    # The visitor's hint carries the plans of the showings it shows ahead (a scratch runtime
+    # playing one of them writes a hint without).
+    planning: bool = True
+
     def read(self, site: str, storage: dict[str, Any]) -> Effects:
         """This visitor's history as stored (any known version), and its migration."""
         history, effects = visitor_state.read_history(site, storage)
@@ -36,11 +40,23 @@ class SurveyHistory(History):
         self.merge(theirs)
         return True
 
-    def hint(self, site: SiteData, data_id: str, visitor_id: str, now: float) -> protocol.StoreEffect:
+    def hint(self, site: SiteData, data_id: str, visitor_id: str, now: float,
+             plans: bool = True) -> protocol.StoreEffect:
         """This visitor's hint for the loader: what could still show them anything.
 
-        It names the survey data it was computed from, so new surveys void it.
+        It names the survey data it was computed from, so new surveys void it. With it, the
+        plan of each showing it shows ahead (runtime/showing_plan.py), for the history and the
+        visitor's id as this runtime stores them.
         """
         value = hints.hint(site.surveys, self, site.settings, visitor_id, now)
+        if plans and self.planning and visitor_id:
+            ahead: dict[str, str | None] = {sid: event for event, sid in value["event_surveys"].items()}
+            if value["page_view_survey"] is not None:
+                ahead[value["page_view_survey"]["id"]] = None
+            stored = {protocol.storage_key(site.site, "history"): visitor_state.history_to_json(self),
+                      protocol.storage_key(site.site, "visitor"): visitor_id}
+            planned = showing_plan.for_hint(site, data_id, ahead, stored, now)
+            if planned:
+                value["plans"] = planned
         return protocol.store(protocol.storage_key(site.site, "hint"),
                               {"version": protocol.HINT_VERSION, "data": data_id, **value})

@@ -17,6 +17,9 @@ from .survey_history import SurveyHistory
 from .timers import Timers
 from .visitor import Visitor
 
+# The hint's plans are written this long after a showing (seconds).
+PLANS_AFTER = 0.3
+
 
 class Visit:
     def __init__(self, clock: Callable[[], float], new_id: Callable[[], str]) -> None:
@@ -28,6 +31,8 @@ class Visit:
         self.delivery = Delivery(None)
         self.timers = Timers()
         self.misuses = Misuses()
+        self.plans_due = False   # the hint was written without its plans: they follow at a wake
+        self.plans_unwoken = False   # ... which is not asked for yet
 
     def start_delivery(self, collector: str | None) -> None:
         self.delivery = Delivery(collector)
@@ -38,4 +43,25 @@ class Visit:
 
     def store_hint(self) -> protocol.StoreEffect:
         assert self.page.site is not None
-        return self.history.hint(self.page.site, self.page.data_id, self.visitor.id, self.clock())
+        # Plans for the site's own pages only (not inside a vendor's message, nor on a survey's own page).
+        return self.history.hint(self.page.site, self.page.data_id, self.visitor.id, self.clock(),
+                                 plans=self.page.embedded is None)
+
+    def store_hint_soon(self) -> protocol.Effects:
+        """The hint now, and with its plans a moment later (``plans_due``: at the next wake):
+        playing the plans takes milliseconds a survey being shown should not wait for."""
+        assert self.page.site is not None
+        now = self.clock()
+        effects: protocol.Effects = [self.history.hint(self.page.site, self.page.data_id, self.visitor.id, now,
+                                                       plans=False)]
+        self.plans_due = self.plans_unwoken = self.history.planning
+        return effects
+
+    def plans_wake(self, effects: protocol.Effects) -> protocol.Effects:
+        """A message's effects, with the wake that writes the hint's plans if it needs one (once
+        per showing; a wake already asked for does it too)."""
+        if self.plans_unwoken:
+            self.plans_unwoken = False
+            if not any(e["type"] == "wake" for e in effects):
+                effects.append(protocol.wake(PLANS_AFTER))
+        return effects

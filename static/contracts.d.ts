@@ -6,6 +6,24 @@ interface Placement {
   fill: boolean;
   inline: string;
 }
+/** What showing a survey ahead changes, decided by Python before the showing (runtime/showing_plan.py): the frame carries it out when the visitor never engages and Python never starts. It is for the survey ``survey`` of the survey data ``data``, when the messages after ``init`` are ``covers`` (their type, name and args; the last of them shows it), with maybe those of ``quiet`` (each once, before or after: they decide nothing for this visitor), and the host's storage holds exactly ``requires`` (key -> value; null: absent). ``shown`` and ``dismissed`` are the effects Python would return (store, callback, sdk, unmount), as templates the frame fills (PLAN_TOKENS); ``facts`` (filled the same way) tell the runtime that starts later what was carried out (``carried_out`` in init). */
+interface ShowingPlan {
+  survey: string;
+  data: string;
+  channel: string | null;
+  covers: Record<string, any>[];
+  quiet: Record<string, any>[];
+  requires: Record<string, any>;
+  shown: any[];
+  dismissed: any[];
+  facts: Record<string, any>;
+}
+/** What the frame carried out of a plan before Python started (init's ``carried_out``): the survey shown (its showing's response id), and whether the visitor dismissed it. */
+interface CarriedOut {
+  survey: string;
+  response_id: string;
+  closed: boolean;
+}
 /** A survey's first step, rendered by Python for the frame to show before Python is up. */
 interface Ahead {
   id: string;
@@ -14,6 +32,9 @@ interface Ahead {
   placement: Placement;
   font: string;
   page_font: boolean;
+  plan?: ShowingPlan;
+  announce?: string;
+  language?: string;
 }
 /** What the loader may know without running Python (runtime/hints.py): which occurrences could show anything, and what is shown ahead. The site's is in the manifest; the visitor's own is stored under ``hint`` with ``version`` and ``data`` (the survey data it is for). */
 interface Hint {
@@ -28,6 +49,7 @@ interface Hint {
   page_view_window?: number[] | null;
   page_view_survey?: Ahead | null;
   event_surveys?: Record<string, string>;
+  plans?: Record<string, ShowingPlan>;
 }
 /** The value under ``acked``: ids of records the loader sent itself and the collector took (or refused for good); the runtime drops them from its outboxes, then removes the key. ``not_before`` (milliseconds since the epoch, 0: none): the loader sends nothing before it, the wait a collector asked for with ``Retry-After`` (read by the plan's ``retry_after``). */
 interface AckedRecord {
@@ -157,6 +179,7 @@ interface InitMessage {
   page: PageFacts;
   site_data?: Record<string, any>;
   status?: any;
+  carried_out?: CarriedOut | null;
 }
 interface CommandMessage {
   type: "command";
@@ -302,6 +325,7 @@ interface SondageProtocol {
   early_id: string;
   worker_silent_ms: number;
   status_wait_ms: number;
+  plan_tokens: string[];
   segment_commands: { track: "event"; identify: "identify"; page: "page"; };
   segment_event_name: string;
   to_runtime: { init: "init"; command: "command"; page: "page"; scroll: "scroll"; exit_intent: "exit_intent"; storage: "storage"; ui: "ui"; delivered: "delivered"; undelivered: "undelivered"; wake: "wake"; online: "online"; started: "started"; sdk_reply: "sdk_reply"; loaded: "loaded"; };

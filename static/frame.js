@@ -14,25 +14,108 @@ const hostOrigin = params.get("origin");
 const root = /** @type {HTMLElement} */ (document.getElementById("root"));
 const WORKER_URL = new URL(__WORKER_JS__, import.meta.url).href + location.hash;
 const WORKER_FILES = __WORKER_JS__.split("/").pop() + " or pyodide.mjs";
-/** The runtime's worker; until one says it is alive, a second may be started beside it. */
-let worker = startWorker();
+/** The runtime's worker, started once Python is needed; until one says it is alive, a second
+ *  may be started beside it. @type {Worker | null} */
+let worker = null;
 /** @type {Worker | null} */
 let spare = null;     // started when the first was silent too long
 let alive = false;    // a worker spoke: it is `worker`, the other is gone
 /** @type {ToRuntimeMessage[]} */
 const given = [];     // what the workers were given before one spoke, for a spare to catch up
 let failures = 0;
-const silent = setTimeout(() => {
-  if (alive) return;
-  warnHost(WORKER_FILES + " did not start within " + PROTOCOL.worker_silent_ms + " ms; starting it again");
-  spare = startWorker();
-  for (const m of given) spare.postMessage(m);
-}, PROTOCOL.worker_silent_ms);
+let silent = 0;
+/** @type {ToRuntimeMessage[]} */
+const held = [];      // the messages for the runtime while it is not started (init first)
+/** A survey shown ahead whose showing Python planned (runtime/showing_plan.py): while the
+ *  visitor does not engage with it and nothing else needs Python, the frame carries the plan
+ *  out and Pyodide is not even fetched. `at` and `ids`: the moment and the new ids it was
+ *  carried out with. @type {{plan: ShowingPlan, init: InitMessage, covers: Record<string, unknown>[],
+ *  quiet: Record<string, unknown>[], at: number, ids: Record<number, string>, shown: boolean, closed: boolean} | null} */
+let lazy = null;
+const [NOW, NOW_MS, ISO, ID, PAGE_URL, CONCAT, AS_JSON] = PROTOCOL.plan_tokens;
+
+/** Python is needed (the visitor engages, or a message the plan does not cover): the worker
+ *  starts and gets what was held, init saying what of the plan was carried out. */
+function startRuntime() {
+  if (worker) return;
+  if (lazy) {
+    lazy.init.carried_out = lazy.shown ? /** @type {CarriedOut} */ (Object.assign(fill(lazy.plan.facts), { closed: lazy.closed })) : null;
+    lazy = null;
+  }
+  worker = startWorker();
+  silent = setTimeout(() => {
+    if (alive) return;
+    warnHost(WORKER_FILES + " did not start within " + PROTOCOL.worker_silent_ms + " ms; starting it again");
+    spare = startWorker();
+    for (const m of given) spare.postMessage(m);
+  }, PROTOCOL.worker_silent_ms);
+  for (const m of held.splice(0)) toWorker(m);
+}
+
+/** The plan for the survey init shows ahead, if Python left one that holds for this storage:
+ *  the visitor's own (their hint), else the one the site's hint carries (a new visitor's).
+ *  @param {InitMessage} m @returns {ShowingPlan | null} */
+function planFor(m) {
+  if (!m.ahead) return null;
+  const mine = /** @type {Hint | undefined} */ (m.storage[PROTOCOL.storage_prefixes[0].join(m.site) + PROTOCOL.keys.hint]);
+  const plans = mine && mine.version === PROTOCOL.hint_version && mine.data === m.data_id && mine.plans || {};
+  const plan = plans[m.ahead.id] || m.ahead.plan;
+  if (!plan || plan.survey !== m.ahead.id || plan.data !== m.data_id || plan.channel !== (m.page.channel || null)) return null;
+  for (const key of Object.keys(plan.requires)) {
+    if (JSON.stringify(m.storage[key] === undefined ? null : m.storage[key]) !== JSON.stringify(plan.requires[key])) return null;
+  }
+  return plan;
+}
+
+/** A plan's template filled (protocol.PLAN_TOKENS): the moment, new ids, the page's URL.
+ *  @param {unknown} v @returns {any} */
+function fill(v) {
+  if (Array.isArray(v)) return v.map(fill);
+  if (!v || typeof v !== "object" || !lazy) return v;
+  const at = lazy.at, ids = lazy.ids;
+  const keys = Object.keys(v);
+  /** @type {any[]} */
+  const args = /** @type {any} */ (v)[keys[0]];
+  if (keys.length === 1 && Array.isArray(args)) {
+    switch (keys[0]) {
+      case NOW: return at / 1000 + args[0];
+      case NOW_MS: return at + args[0];
+      case ISO: return new Date(at + args[0] * 1000).toISOString();
+      case ID: return (ids[args[0]] = ids[args[0]] || newId()).slice(0, args[1]);
+      case PAGE_URL: {
+        let url = lazy.init.page.url;
+        for (const c of args[0]) url = url.split(c)[0];
+        return url.slice(0, args[1]);
+      }
+      case CONCAT: return fill(args[0]).join("");
+      case AS_JSON: return JSON.stringify(fill(args[0]));
+    }
+  }
+  /** @type {Record<string, unknown>} */
+  const out = {};
+  for (const k of keys) out[k] = fill(/** @type {any} */ (v)[k]);
+  return out;
+}
+
+/** Carry out a step of the plan: the effects Python would have returned, filled; what they
+ *  store is also what the runtime's init will read if Python starts later. @param {unknown[]} step */
+function carryOut(step) {
+  if (!lazy) return;
+  const storage = lazy.init.storage;
+  for (const effect of /** @type {WorkerToFrameMessage[]} */ (fill(step))) {
+    if (effect.type === EFFECT.store) {
+      if (effect.value === null) delete storage[effect.key];
+      else storage[effect.key] = effect.value;
+    }
+    fromRuntime(effect);
+  }
+}
 /** @type {string | null} */
 let current = null;   // id of the survey on screen
 /** @type {string | null} */
 let shownHtml = null; // what is mounted, to skip re-mounting the same thing
 let pythonUp = false; // until then, a click is also stored at once in the host (durable)
+let placingFocus = false;   // the frame moves the focus itself (focusControl)
 
 /** @param {FrameToHostMessage} message */
 function toHost(message) {
@@ -90,13 +173,57 @@ addEventListener("message", (e) => {
   // Python rendered this ahead (a hint), and chose its font: show it while the runtime starts.
   if (m.type === FROM_HOST.init && m.ahead) {
     const font = m.ahead.page_font ? m.page.font : m.ahead.font;
-    mount(m.ahead.html, m.ahead.id, m.ahead.position, m.ahead.placement, font, {});   // shown on its own
+    // Shown on its own: the live region says what Python wrote for it.
+    mount(m.ahead.html, m.ahead.id, m.ahead.position, m.ahead.placement, font,
+          { announce: m.ahead.announce, language: m.ahead.language });
+  }
+  if (m.type === FROM_HOST.init) {
+    const plan = planFor(m);
+    if (plan) {
+      lazy = { plan, init: m, covers: plan.covers.slice(), quiet: plan.quiet.slice(), at: 0, ids: {}, shown: false,
+               closed: false };
+    }
   }
   toWorker(m);
+  if (lazy && m.type === FROM_HOST.init) return;
+  if (!lazy) { startRuntime(); return; }
+  // A message Python said decides nothing here (the page view beside an event), once.
+  const quiet = lazy.quiet.findIndex((q) => same(m, q));
+  if (quiet >= 0) { lazy.quiet.splice(quiet, 1); return; }
+  // The occurrence the plan is for (the page view, the event): its showing is carried out.
+  if (!lazy.shown && lazy.covers.length && same(m, lazy.covers[0])) {
+    lazy.covers.shift();
+    if (!lazy.covers.length) {
+      lazy.shown = true;
+      lazy.at = Date.now();
+      carryOut(lazy.plan.shown);
+    }
+    return;
+  }
+  startRuntime();
 });
+
+/** Is `m` the message `like` (its type, name and args, as the plan names them)?
+ *  @param {unknown} m @param {Record<string, unknown>} like */
+function same(m, like) {
+  return Object.keys(like).every((k) => JSON.stringify(/** @type {any} */ (m)[k]) === JSON.stringify(like[k]));
+}
+
+// The visitor engages with the survey (the pointer on one of its controls, the keyboard's focus
+// in it, a key but Escape): Python starts now, so that their answer is taken at once. The close
+// button alone does not: a dismissal is in the plan; nor the focus the frame places itself when
+// it gets the focus (a click into it says where it goes; a key then engages).
+/** @param {Event} e */
+function engage(e) {
+  const el = e.target instanceof Element ? e.target.closest("[data-action],input,textarea,select") : null;
+  if (lazy && el && el.getAttribute("data-action") !== "close" && !(e.type === "focusin" && placingFocus)) startRuntime();
+}
+for (const type of ["pointerover", "pointerdown", "focusin"]) root.addEventListener(type, engage);
+addEventListener("keydown", (e) => { if (lazy && e.key !== "Escape") startRuntime(); });
 
 /** @param {ToRuntimeMessage} m */
 function toWorker(m) {
+  if (!worker) { held.push(m); return; }
   worker.postMessage(m);
   if (alive) return;
   given.push(m);
@@ -131,8 +258,11 @@ function startWorker() {
 
 /** @param {MessageEvent} e */
 function fromWorker(e) {
-  /** @type {WorkerToFrameMessage} */
-  const m = typeof e.data === "string" ? JSON.parse(e.data) : e.data;
+  fromRuntime(typeof e.data === "string" ? JSON.parse(e.data) : e.data);
+}
+
+/** What the runtime said, or a plan carried out in its stead. @param {WorkerToFrameMessage} m */
+function fromRuntime(m) {
   switch (m.type) {
     case FROM_WORKER.alive:
       break;
@@ -175,7 +305,12 @@ function focusControl() {
                  "[data-action=start]", ".sondage-submit", ".sondage-close"];
   for (const selector of order) {
     const found = /** @type {HTMLElement | null} */ (root.querySelector(selector));
-    if (found) { found.focus({ preventScroll: true }); return; }
+    if (found) {
+      placingFocus = true;
+      found.focus({ preventScroll: true });
+      placingFocus = false;
+      return;
+    }
   }
 }
 
@@ -209,6 +344,12 @@ function send(action, extra) {
   const message = /** @type {UiMessage} */ (Object.assign({
     type: TO_RUNTIME.ui, action, survey_id: current, question_id: form ? form.dataset.question : null,
   }, extra));
+  if (lazy && lazy.shown && action === "close") {
+    // Dismissed without Python: what Python planned for it is carried out (once), and Python stays off.
+    if (!lazy.closed) carryOut(lazy.plan.dismissed);
+    lazy.closed = true;
+    return;
+  }
   if (!pythonUp) {
     // Python is still starting (a survey shown ahead): the host stores this click at once,
     // so it counts even if the visitor leaves now; the runtime records it under this id.
@@ -217,6 +358,7 @@ function send(action, extra) {
     toHost({ type: TO_HOST.early, event: message });
   }
   toWorker(message);
+  startRuntime();
 }
 
 root.addEventListener("click", (e) => {

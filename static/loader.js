@@ -614,6 +614,9 @@
       } else if (m.type === FROM_FRAME.show || m.type === FROM_FRAME.resize) {
         // Where the frame sits was decided in Python (runtime/placement.py): apply it.
         if (m.type === FROM_FRAME.show) {
+          // A frame that shows a survey has started (Python may start only when the visitor
+          // engages with it: static/frame.js).
+          clearTimeout(bootTimer);
           var p = m.placement || /** @type {Placement} */ ({});
           // Python decided: a survey that appears on its own is announced, one the visitor
           // opened takes the focus (the page does not scroll).

@@ -80,9 +80,14 @@ def test_bundle_layout(bundle):
         if name.endswith((".js", ".mjs", ".html")):
             assert b"%%" not in data, name
     manifest = json.loads(files["manifests/e2e-site.json"])
-    assert manifest["hint"] == {"events": ["checkout-done"], "page_view": False, "page_view_survey": None,
-                                "scroll": [], "exit_intent": False, "not_before": 0,
-                                "event_surveys": {"checkout-done": "e2e-nps"}}
+    # What the loader reads as absent (no page view, scroll, exit intent, wait) is left out.
+    assert manifest["hint"] == {"events": ["checkout-done"], "event_surveys": {"checkout-done": "e2e-nps"}}
+    # The survey an event shows ahead carries the plan of showing it to a new visitor.
+    ahead = json.loads(files[manifest["ahead"]])
+    plan = ahead["e2e-nps"]["plan"]
+    assert plan["survey"] == "e2e-nps" and plan["data"] == manifest["surveys"]
+    assert plan["covers"] == [{"type": "command", "name": "event", "args": ["checkout-done"]}]
+    assert set(plan["requires"].values()) == {None}             # a new visitor: no history, no id
     assert json.loads(files[manifest["surveys"]])["status"] is None     # no survey of it has a response limit
     # Scheduled surveys: the windows the loader keeps to; a limited one: where its count is.
     when = json.loads(files["manifests/e2e-when.json"])

@@ -36,6 +36,7 @@ def test_offline_then_online(host, servers):
     page = host.page
     survey = host.survey()
     expect(survey.locator(".sondage-prompt")).to_have_text("Is this your first visit?", timeout=30000)
+    survey.locator("button[data-value='No']").hover()     # the visitor engages: Python starts
     host.wait_for_loader("ready")
     page.context.set_offline(True)
     survey.locator("button[data-value='No']").click()
@@ -53,6 +54,7 @@ def test_collector_down_then_up_a_later_page_view_sends_them_without_pyodide(hos
     page = host.page
     survey = host.survey()
     expect(survey.locator(".sondage-prompt")).to_be_visible(timeout=30000)
+    survey.locator("button[data-value='Yes']").hover()    # the visitor engages: Python starts
     host.wait_for_loader("ready")
     survey.locator("button[data-value='Yes']").click()
     expect(survey.locator(".sondage-thanks")).to_be_visible()

@@ -183,6 +183,8 @@ def test_broken_runtime_leaves_the_page_as_it_was(host):
     page = host.page
     page.click("#buy")
     expect(page.locator("iframe[title=Survey]")).to_have_count(1)
+    # Shown ahead without Python; the visitor engages with it, and Python fails to start.
+    host.survey().locator("button[data-value='8']").hover()
     host.wait_for_loader("failed")
     host.wait_for_warning("surveys are off on this page")
     warnings = host.warnings()

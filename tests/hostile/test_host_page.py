@@ -118,6 +118,7 @@ def test_no_globals_but_iterate_iteratesettings_and_iterateobjectname(host):
     before = "<script>window.keysBefore = Object.getOwnPropertyNames(window)</script>"
     host.open(TALL, api_key="e2e-welcome", path="globals", head=before)
     expect(host.survey().locator(".sondage-prompt")).to_have_text(PROMPT, timeout=30000)
+    host.survey().locator("button[data-value='No']").hover()   # the visitor engages: Python starts
     host.wait_for_loader("ready")
     # (A frame's index, window[0], is the browser's own, not a global we made.)
     added = host.page.evaluate("Object.getOwnPropertyNames(window).filter(k => !window.keysBefore.includes(k)"
