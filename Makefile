@@ -8,11 +8,11 @@ NODE_DEPS := node_modules/.package-lock.json
 export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint unit e2e bench bench-collector bench-dashboard bench-scale build install tools chromium postgres clean
+.PHONY: demo test lint unit e2e bench bench-collector bench-dashboard bench-scale bench-studio build install tools chromium postgres clean
 
 demo: install
 	$(SONDAGE) build --surveys examples/surveys --out dist
-	$(SONDAGE) serve --bundle dist --db demo.db --demo examples/site
+	$(SONDAGE) serve --bundle dist --db demo.db --demo examples/site --surveys examples/surveys
 
 test: install chromium postgres lint
 	$(PY) -m pytest
@@ -25,6 +25,7 @@ lint: install
 	$(VENV)/bin/mypy docs/hooks/generate.py
 	node_modules/.bin/tsc -p static/tsconfig.json
 	node_modules/.bin/tsc -p static/tsconfig.worker.json
+	node_modules/.bin/tsc -p sondage/studio/tsconfig.json
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir .cache/site
 
 unit: install postgres
@@ -50,6 +51,10 @@ bench-scale: install postgres
 # The dashboard over 100,000 seeded answers: GET /dashboard response time, SQLite and PostgreSQL.
 bench-dashboard: install postgres
 	$(PY) bench/dashboard.py
+
+# The studio's Publish: from the click to the new version on a visitor's screen (goal <= 2 s).
+bench-studio: install chromium
+	$(PY) bench/studio_publish.py
 
 build: install
 	$(SONDAGE) build --surveys examples/surveys --out dist

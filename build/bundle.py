@@ -39,7 +39,7 @@ from calmjs.parse.unparsers.es5 import minify_print
 from build import STATIC
 from runtime import protocol
 from runtime.hints import compact, event_ahead_file, hint
-from runtime.survey_format import FORMAT_VERSION, dump, load_site_data, survey_json_schema
+from runtime.survey_format import FORMAT_VERSION, SiteSettings, Survey, dump, load_site_data, survey_json_schema
 from sondage.survey_pages import HOSTED_PATH, hosted_page
 
 from . import pyodide_dist
@@ -153,6 +153,44 @@ def check_pyodide(pyodide_dir: Path) -> dict[str, Any]:
     return {"info": lock["info"], "packages": {}}
 
 
+def site_files_of(site: str, surveys: list[Survey], settings: SiteSettings, refs: list[dict[str, Any]], *,
+                  frame: str, collector: str | None, base_url: str) -> dict[str, bytes]:
+    """The files of one site in the bundle, by name: its survey data, the steps shown ahead of
+    an event, its manifest (naming ``frame``, the runtime's) and each survey's own page. Both
+    `sondage build` and the studio's publish (which rebuilds only these) write them."""
+    files: dict[str, bytes] = {}
+
+    def hashed(stem: str, suffix: str, data: bytes) -> str:
+        name = f"{stem}-{_hash(data)}{suffix}"
+        files[name] = data
+        return name
+
+    # The collector's count of the site's surveys with a response limit: read by the worker
+    # while Python starts, so only pages that start the runtime ask for it.
+    status = urljoin(collector, protocol.status_path(site)) \
+        if collector and any(s.limit is not None for s in surveys) else None
+    site_data = {"format": FORMAT_VERSION, "site": site, "surveys": [dump(s) for s in surveys],
+                 "settings": dump(settings), "extensions": refs, "status": status}
+    data_name = hashed(f"sites/{site}", ".json", _json(site_data))
+    # What showing a survey ahead to a new visitor changes, played by the runtime itself
+    # (runtime/showing_plan.py): the frame carries it out if the visitor never engages.
+    loaded = load_site_data(site_data)
+    ahead = event_ahead_file(surveys, settings, loaded, data_name)
+    ahead_name = hashed(f"ahead/{site}", ".json", _json(ahead)) if ahead else None
+    files[f"manifests/{site}.json"] = _json({
+        "format": FORMAT_VERSION, "site": site, "frame": frame, "surveys": data_name,
+        "collector": collector, "hint": compact(hint(surveys, settings=settings, site=loaded, data_id=data_name)),
+        "ahead": ahead_name,
+        # Where the bundle is served from, if the build was told: the collector takes answers
+        # from the bundle's own pages (the frame, each survey's page) for every site.
+        "base": base_url or None,
+    })
+    for survey in surveys:        # each survey's own page, for links and emails
+        files[HOSTED_PATH.format(site=site, survey=survey.id) + "index.html"] = \
+            hosted_page(site, survey.id, survey.name).encode()
+    return files
+
+
 def _quiet(step: str) -> None:
     pass
 
@@ -220,35 +258,12 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
     for f in survey_files:
         by_site.setdefault(f.survey.site, []).append(f)
     for site, site_files in sorted(by_site.items()):
-        surveys = [f.survey for f in site_files]
-        settings = folder.settings_of(site)
         refs = [{"name": e.name, "version": e.version, "zip": "../" + hashed(f"ext/{e.name}", ".zip", e.zip),
                  "register": e.register, "templates": e.templates, "types": e.types, "forwarders": e.forwarders}
                 for e in extensions.of_site(site)]
-        # The collector's count of the site's surveys with a response limit: read by the worker
-        # while Python starts, so only pages that start the runtime ask for it.
-        status = urljoin(collector, protocol.status_path(site)) \
-            if collector and any(s.limit is not None for s in surveys) else None
-        site_data = {"format": FORMAT_VERSION, "site": site, "surveys": [dump(s) for s in surveys],
-                     "settings": dump(settings), "extensions": refs, "status": status}
-        data_name = hashed(f"sites/{site}", ".json", _json(site_data))
-        # What showing a survey ahead to a new visitor changes, played by the runtime itself
-        # (runtime/showing_plan.py): the frame carries it out if the visitor never engages.
-        loaded = load_site_data(site_data)
-        ahead = event_ahead_file(surveys, settings, loaded, data_name)
-        ahead_name = hashed(f"ahead/{site}", ".json", _json(ahead)) if ahead else None
-        files[f"manifests/{site}.json"] = _json({
-            "format": FORMAT_VERSION, "site": site, "frame": frame_name, "surveys": data_name,
-            "collector": collector, "hint": compact(hint(surveys, settings=settings, site=loaded, data_id=data_name)),
-            "ahead": ahead_name,
-            # Where the bundle is served from, if the build was told: the collector takes answers
-            # from the bundle's own pages (the frame, each survey's page) for every site.
-            "base": base_url or None,
-        })
-        result.sites[site] = [s.id for s in surveys]
-        for survey in surveys:        # each survey's own page, for links and emails
-            files[HOSTED_PATH.format(site=site, survey=survey.id) + "index.html"] = \
-                hosted_page(site, survey.id, survey.name).encode()
+        files.update(site_files_of(site, [f.survey for f in site_files], folder.settings_of(site), refs,
+                                   frame=frame_name, collector=collector, base_url=base_url))
+        result.sites[site] = [f.survey.id for f in site_files]
 
     if out.exists():
         if any(out.iterdir()) and not (out / "loader.js").is_file():

@@ -108,11 +108,14 @@ def cmd_collector(args: argparse.Namespace) -> int:
               "in --config): answers can be posted but not read", file=sys.stderr)
     try:
         running = start(Path(args.bundle) if args.bundle else None, host=args.host, port=args.port, db=args.db,
-                        runtime_host=args.host, verbose=args.verbose, config=config)
+                        runtime_host=args.host, verbose=args.verbose, config=config, surveys=_studio_dir(args),
+                        integrations=Path(args.integrations) if args.integrations else None)
     except Exception as e:   # a bad URL, an unreachable database: say which, and stop
         print(f"sondage collector: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     print(f"collector: {running.runtime_url}collect  (database {args.db}: {running.store.migrated})", flush=True)
+    if args.surveys:
+        print(f"studio:    {running.runtime_url}studio  (surveys {args.surveys})", flush=True)
     running.wait()
     return 0
 
@@ -197,6 +200,15 @@ def _collector_config(args: argparse.Namespace, what: str) -> Any:
     return config
 
 
+def _studio_dir(args: argparse.Namespace) -> Path | None:
+    """The surveys folder the studio edits (--surveys), if one was given."""
+    if not args.surveys:
+        return None
+    folder = Path(args.surveys)
+    folder.mkdir(parents=True, exist_ok=True)     # the studio may start from an empty folder
+    return folder
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .collector.server import start
 
@@ -207,7 +219,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         running = start(Path(args.bundle), host=args.host, port=args.port, db=args.db, demo=demo,
                         demo_port=args.demo_port, demo_api_key=args.demo_api_key,
-                        runtime_host=args.runtime_host, verbose=args.verbose, config=config, demo_token=True)
+                        runtime_host=args.runtime_host, verbose=args.verbose, config=config, demo_token=True,
+                        surveys=_studio_dir(args), integrations=Path(args.integrations) if args.integrations else None)
     except (OSError, BundleError) as e:
         print(f"sondage serve: {e}", file=sys.stderr)
         return 1
@@ -215,6 +228,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"answers (admin):       {running.runtime_url}responses?token={running.admin_token}")
     print(f"results (admin):       {running.runtime_url}dashboard?token={running.admin_token}")
     print(f"survey gallery (admin): {running.runtime_url}gallery?token={running.admin_token}")
+    if args.surveys:
+        print(f"studio (admin token):  {running.runtime_url}studio  (surveys {args.surveys})")
     if running.site_url:
         print(f"demo shop:             {running.site_url}")
     print("Ctrl-C stops.", flush=True)
@@ -322,6 +337,10 @@ def parser() -> argparse.ArgumentParser:
 
 def _collector_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="the collector's config file (YAML: webhooks, rate limit, origins)")
+    p.add_argument("--surveys", help="the surveys folder the studio (/studio) edits and publishes into the "
+                                     "bundle; no studio without it")
+    p.add_argument("--integrations", help="the file (mode 0600) where the studio keeps the vendors' settings and "
+                                          "secrets (their REST keys); default: ~/.config/sondage/integrations.yaml")
     p.add_argument("--admin-token-file", help="file whose first line is the admin token that reading "
                                               "answers needs (default: $SONDAGE_ADMIN_TOKEN)")
     p.add_argument("--rate-limit", type=float, help="answers' POSTs a client may send a second after a burst "

@@ -10,8 +10,9 @@ A vendor contributes, each through one part of :class:`Vendor`:
   snippet names, how the survey sits there, the page around the snippet).
 - **In links and emails**: its merge tags (:class:`LinkTags`: the recipient's identity, the
   send), a tag it leaves unfilled, a tag written its editor's way.
-- **In the collector's relay**: from its configuration (:meth:`Vendor.relay`) a
-  :class:`Relay` that turns a record into the request to its REST API and reads its reply.
+- **In the collector's relay**: from its configuration (:meth:`Vendor.relay`, whose settings
+  :attr:`Vendor.relay_settings` lists for a form) a :class:`Relay` that turns a record into the
+  request to its REST API and reads its reply.
   When to try again (429, 5xx, Retry-After, backoff) stays the collector's queue's.
 
 The helpers below (typed values, Iterate's record fields, dates) are what vendors share.
@@ -131,6 +132,17 @@ class LinkTags:
     send: str = ""
 
 
+@dataclass(frozen=True)
+class RelaySetting:
+    """One setting of a vendor's relay as a person gives it (the studio's Integrations page):
+    ``name`` is its key in the relay's configuration, a ``secret``'s key there being ``<name>_env``
+    (the environment variable that holds it)."""
+
+    name: str
+    words: str              # what it is, for people
+    secret: bool = False
+
+
 class RelayConfigError(ValueError):
     """A vendor's relay settings in the collector's configuration, wrong: the message names the key."""
 
@@ -187,6 +199,7 @@ class Vendor:
     embed: Embed | None = None
     more_embeds: tuple[Embed, ...] = ()      # its other messages (a mobile in-app message)
     link: LinkTags | None = None
+    relay_settings: tuple[RelaySetting, ...] = ()   # what :meth:`relay` reads, for a form
 
     @property
     def embeds(self) -> tuple[Embed, ...]:

@@ -37,6 +37,7 @@ from .base import (
     LinkTags,
     Relay,
     RelayConfigError,
+    RelaySetting,
     SdkCall,
     Vendor,
     as_date,
@@ -89,6 +90,8 @@ class Braze(Vendor):
                   identities={"braze_external_id": "{{${user_id}}}"})
     link = LinkTags(trait="braze_id", relay_identity="braze_id", identity="{{${braze_id}}}",
                     send="{{campaign.${dispatch_id}}}")
+    relay_settings = (RelaySetting("rest_endpoint", "REST endpoint (your instance's, e.g. https://rest.iad-01.braze.com)"),
+                      RelaySetting("api_key", "REST API key (with the users.track permission)", secret=True))
 
     def enabled(self, settings: SiteSettings, survey: Survey, channel: str) -> bool:
         # An answer given inside a Braze message always goes to Braze.

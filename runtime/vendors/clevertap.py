@@ -56,6 +56,7 @@ from .base import (
     LinkTags,
     Relay,
     RelayConfigError,
+    RelaySetting,
     SdkCall,
     Vendor,
     as_date,
@@ -159,6 +160,10 @@ class CleverTap(Vendor):
                          settings={}, style="html,body{height:100%}", in_app=True,
                          identities={"clevertap_identity": IDENTITY_TAG}),)
     link = LinkTags(trait="email", relay_identity="clevertap_identity", identity=IDENTITY_TAG)
+    relay_settings = (RelaySetting("account_id", "Project id (Settings, Project)"),
+                      RelaySetting("region", f"Region ({', '.join(HOSTS)})"),
+                      RelaySetting("passcode", "Passcode", secret=True),
+                      RelaySetting("endpoint", "API address instead of the region's (a proxy; usually empty)"))
 
     def enabled(self, settings: SiteSettings, survey: Survey, channel: str) -> bool:
         # An answer given inside a CleverTap message always goes to CleverTap.

@@ -14,7 +14,11 @@
   error (``availability``), never a 500.
 - ``GET /metrics``: Prometheus's text format (``metrics``), behind the admin token or the
   metrics token.
-- Everything else, when a bundle folder is given: its files, served as a CDN would.
+- ``/studio`` (``sondage.studio``), when a surveys folder is given: the marketer's web app that
+  edits the survey files and publishes them into the bundle, behind a session opened with the
+  admin token.
+- Everything else, when a bundle folder is given: its files, served as a CDN would (a
+  manifest with ``no-cache`` when the studio may publish: the next page view sees it).
 
 Each route is a small function (``routes``, ``admin_routes``); CORS, rate limiting and the
 admin token are middlewares (``cors``, ``rate_limit``, ``auth``) on the routes they guard.
@@ -34,6 +38,12 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from ..files import Files
+from ..studio.integrations import default_file as default_integrations
+from ..studio.integrations import load as load_integrations
+from ..studio.integrations import relays as studio_relays
+from ..studio.routes import Studio
+from ..studio.routes import routes as studio_routes
+from ..studio.workspace import Workspace
 from . import admin_routes, availability, metrics, routes
 from .auth import AdminToken
 from .config import CollectorConfig
@@ -44,8 +54,15 @@ from .state import Collector
 from .webhooks import WebhookQueue
 
 
-def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None) -> Starlette:
-    """The collector on ``store``, configured by ``config``; serving ``bundle``'s files if given."""
+def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None,
+               surveys: Path | None = None, integrations: Path | None = None) -> Starlette:
+    """The collector on ``store``, configured by ``config``; serving ``bundle``'s files if given;
+    with the studio at ``/studio`` for the survey files of ``surveys`` if given (and its vendors'
+    settings in ``integrations``, which feed the relay)."""
+    studio = Studio(Workspace(surveys), bundle, integrations or default_integrations()) \
+        if surveys is not None else None
+    if studio is not None:
+        config.relays.update(studio_relays(load_integrations(studio.integrations)))
     shared = Collector(store, config, Files(bundle) if bundle is not None else None,
                        Origins(config, serves_bundle=bundle is not None),
                        WebhookQueue(store, config.webhooks, config.webhook_base_delay, config.relays,
@@ -60,8 +77,9 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # With the studio, a relay may be set while the server runs: the queue is worked from the start.
         task = asyncio.create_task(shared.queue.run(config.webhook_interval)) \
-            if config.webhooks or config.relays else None
+            if config.webhooks or config.relays or studio is not None else None
         yield
         if task is not None:
             task.cancel()
@@ -88,8 +106,10 @@ def create_app(store: Store, config: CollectorConfig, bundle: Path | None = None
         Route("/readyz", availability.readyz, methods=["GET"]),
         Route("/metrics", metrics.metrics, methods=["GET"], middleware=scrape),
         Route("/status/{site}.json", routes.site_status, methods=["GET"]),
+        *(studio_routes() if surveys is not None else [Route("/studio", routes.no_studio, methods=["GET"])]),
         Route("/{path:path}", routes.bundle_file, methods=["GET", "HEAD"]),
     ])
+    app.state.studio = studio
     app.state.collector = shared
     app.state.metrics = figures
     return app

@@ -1,6 +1,7 @@
 """The admin token (a middleware): reading answers (the responses, exports, the dashboard and
 the gallery) needs ``Authorization: Bearer <token>``, or ``?token=`` for a browser. With no
-token configured, those pages are refused (403) rather than open."""
+token configured, those pages are refused (403) rather than open. A browser signed in to the
+studio (its session cookie, ``sondage.studio.session``) may GET them too."""
 
 from __future__ import annotations
 
@@ -35,8 +36,22 @@ class AdminToken:
             return
         given = Headers(scope=scope).get("authorization", "").removeprefix("Bearer ").strip() \
             or QueryParams(scope["query_string"]).get("token", "")
+        if not given and not self.metrics and scope.get("method") in ("GET", "HEAD") \
+                and self.config.admin_token and self._studio_session(scope):
+            await self.app(scope, receive, send)     # signed in to the studio: the same person
+            return
         if not any(hmac.compare_digest(given.encode(), token.encode()) for token in tokens):
             await error(401, "admin token missing or wrong (Authorization: Bearer <token>, or ?token=)",
                         {"WWW-Authenticate": "Bearer"})(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+    def _studio_session(self, scope: Scope) -> bool:
+        from ..studio import session
+
+        cookies = Headers(scope=scope).get("cookie", "")
+        for part in cookies.split(";"):
+            name, _, value = part.strip().partition("=")
+            if name == session.COOKIE and session.read_cookie(self.config.admin_token, value) is not None:
+                return True
+        return False

@@ -88,6 +88,12 @@ async def vendor(request: Request) -> Response:
                     headers={"Cache-Control": "public, max-age=3600"})
 
 
+async def no_studio(request: Request) -> Response:
+    """/studio on a server started without a surveys folder: what to do."""
+    return error(404, "the studio edits a surveys folder: start the server with --surveys DIR "
+                      "(sondage serve --surveys surveys)")
+
+
 async def health(request: Request) -> Response:
     return JSONResponse({"ok": True})
 
@@ -98,9 +104,13 @@ async def bundle_file(request: Request) -> Response:
     if files is None:
         return error(404, "not found")
     path = request.url.path
+    # The studio publishes into the bundle while it is served: a manifest is then revalidated
+    # on every page view (a 304 when unchanged), so a visitor's next page sees what was published.
+    live = path.startswith("/manifests/") and getattr(request.app.state, "studio", None) is not None
     reply = await run_in_threadpool(
         files.reply, path, accept_encoding=request.headers.get("accept-encoding", ""),
-        if_none_match=request.headers.get("if-none-match"), extra=STATIC_CORS, cache=cache_control(path))
+        if_none_match=request.headers.get("if-none-match"), extra=STATIC_CORS,
+        cache="no-cache" if live else cache_control(path))
     if request.method == "HEAD":
         return Response(b"", status_code=reply.status, headers={
             **reply.headers, "Content-Length": str(len(reply.body))})

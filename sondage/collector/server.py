@@ -68,7 +68,8 @@ class Running:
             self.stop()
 
 
-def collector_app(bundle: Path | None, config: CollectorConfig, db: Path | str) -> tuple[Starlette, Store]:
+def collector_app(bundle: Path | None, config: CollectorConfig, db: Path | str,
+                  surveys: Path | None = None, integrations: Path | None = None) -> tuple[Starlette, Store]:
     """The collector's app on the database ``db``, serving ``bundle`` (its surveys checked and
     its sites' origins allowed) if given; and its store, to close when done."""
     if bundle is not None and not (bundle / "loader.js").is_file():
@@ -77,19 +78,19 @@ def collector_app(bundle: Path | None, config: CollectorConfig, db: Path | str) 
         config.catalogue = Catalogue.from_bundle(bundle)
         config.site_origins = {**config.catalogue.origins(), **config.site_origins}
     store = Store(db)
-    return create_app(store, config, bundle), store
+    return create_app(store, config, bundle, surveys, integrations), store
 
 
 def start(bundle: Path | None, *, host: str = "127.0.0.1", port: int = 8001, db: Path | str = "sondage.db",
           demo: Path | None = None, demo_port: int = 8000, demo_api_key: str = "demo-site-key",
           runtime_host: str = "localhost", verbose: bool = False, config: CollectorConfig | None = None,
-          demo_token: bool = False) -> Running:
+          demo_token: bool = False, surveys: Path | None = None, integrations: Path | None = None) -> Running:
     """Start serving in background threads (port 0 picks a free port). With ``demo_token``
     and no admin token configured, one is made for this run."""
     config = config or CollectorConfig(admin_token=admin_token_from())
     if demo_token and not config.admin_token:
         config.admin_token = secrets.token_urlsafe(18)
-    app, store = collector_app(bundle, config, db)
+    app, store = collector_app(bundle, config, db, surveys, integrations)
     runtime = Uvicorn(app, host, port, verbose)
     runtime_url = f"http://{runtime_host}:{runtime.port}/"
     servers: list[Any] = [runtime]

@@ -333,6 +333,7 @@ def section(page: str, heading: str) -> str:
     ("build", "(`build/`)", ("*.py", "*.mjs")),
     ("sondage", "(`sondage/`)", ("*.py",)),
     ("sondage/collector", "(`sondage/collector/`)", ("*.py",)),
+    ("sondage/studio", "(`sondage/studio/`)", ("*.py", "*.js")),
     ("devtools", "(`devtools/`)", ("*.py",)),
 ])
 def test_the_architecture_page_names_every_module(folder: str, heading: str, patterns: tuple[str, ...]) -> None:
