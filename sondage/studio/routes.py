@@ -89,6 +89,7 @@ def schema() -> dict[str, Any]:
 
 
 def page(template: str, request: Request, status: int = 200, **values: Any) -> Response:
+    values.setdefault("active", "")       # the navigation's current item (templates/_nav.html)
     html = _ENV.get_template(f"studio/{template}").render(
         csrf=getattr(request.state, "csrf", ""), signed_in=hasattr(request.state, "session"), **values)
     return Response(html, status_code=status, media_type="text/html; charset=utf-8", headers={
