@@ -21,6 +21,7 @@ from build.survey_files import read_survey_file
 from sondage.collector.config import CollectorConfig
 from sondage.collector.server import start
 from tests.conftest import ROOT, wait_until
+from tests.unit.test_studio import HAND_WRITTEN as UNIT_HAND_WRITTEN
 
 pytestmark = pytest.mark.e2e
 TOKEN = "studio-e2e-token"
@@ -303,23 +304,8 @@ def test_an_edit_of_a_live_survey_reaches_the_next_page_view_and_keeps_visitors_
             context.close()
 
 
-HAND_WRITTEN = """\
-# Asked after checkout. Keep the label: Braze segments on it.
-id: checkout
-site: studio-shop
-name: Checkout NPS
-trigger: {type: event, event: checkout-done}   # fired by the shop
-questions:
-  - id: score
-    type: nps
-    prompt: How likely are you to recommend us?
-    label: checkout_nps       # the custom attribute name
-  - id: why
-    type: long_text
-    prompt: Why?
-    required: false
-frequency: once
-"""
+# The unit tests' hand-written file, on this test's site.
+HAND_WRITTEN = UNIT_HAND_WRITTEN.replace("site: shop\n", "site: studio-shop\n")
 
 
 def test_two_tabs_on_one_survey_and_a_hand_written_file_saved_as_it_was(browser, shop):
@@ -374,5 +360,6 @@ def test_the_unsaved_survey_is_tried_in_the_real_runtime_from_the_editor(browser
         with pytest.raises(urllib.error.HTTPError) as refused:              # the stage: only with the session
             urllib.request.urlopen(running.runtime_url + key.lstrip("/"))
         assert refused.value.code == 401
+        refused.value.close()            # its response's socket (left to the GC, a ResourceWarning later)
     finally:
         context.close()
