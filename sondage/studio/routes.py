@@ -332,15 +332,22 @@ def _editor(request: Request, name: str, data: dict[str, Any], version: str, *, 
                 widths=previews.WIDTHS, languages=[survey.language, *survey.translations] if survey else [])
 
 
-async def edit_page(request: Request) -> Response:
-    name = request.path_params["name"]
+async def _saved(request: Request, name: str) -> tuple[dict[str, Any], str] | Response:
+    """A survey file as saved (its data and version), or the 404 page naming why not."""
     try:
         text, version = await run_in_threadpool(studio(request).workspace.read, name)
     except StudioError as e:
         return page("error.html", request, 404, error=str(e))
     data = plain(Document(text).data)
-    return _editor(request, name, data if isinstance(data, dict) else {}, version,
-                   message=request.query_params.get("message", ""))
+    return (data if isinstance(data, dict) else {}), version
+
+
+async def edit_page(request: Request) -> Response:
+    name = request.path_params["name"]
+    saved = await _saved(request, name)
+    if isinstance(saved, Response):
+        return saved
+    return _editor(request, name, saved[0], saved[1], message=request.query_params.get("message", ""))
 
 
 async def edit_post(request: Request) -> Response:
@@ -480,12 +487,10 @@ def _choice(values: Any) -> previews.Choice:
 
 async def preview_saved(request: Request) -> Response:
     name = request.path_params["name"]
-    try:
-        text, _ = await run_in_threadpool(studio(request).workspace.read, name)
-    except StudioError as e:
-        return page("error.html", request, 404, error=str(e))
-    data = plain(Document(text).data)
-    return _preview_reply(request, name, data if isinstance(data, dict) else {}, _choice(request.query_params))
+    saved = await _saved(request, name)
+    if isinstance(saved, Response):
+        return saved
+    return _preview_reply(request, name, saved[0], _choice(request.query_params))
 
 
 async def preview_posted(request: Request) -> Response:
