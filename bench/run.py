@@ -280,7 +280,7 @@ def run_lazy(browser: Browser, site_url: str, traffic: Traffic, out: dict[str, l
 def run_scenarios(browser: Browser, site_url: str, traffic: Traffic, runs: int,
                   only_lazy: bool = False) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {k: [] for k in (
-        "baseline", "no_survey", "load_cold", "load_warm", "event", "answer", "posthog", "surveyjs",
+        "baseline", "no_survey", "event_idle", "load_cold", "load_warm", "event", "answer", "posthog", "surveyjs",
         "event_mobile", "posthog_mobile", "surveyjs_mobile", "event_decided", "event_returning",
         *LAZY)}
     for _ in range(runs):
@@ -326,8 +326,10 @@ def run_scenarios(browser: Browser, site_url: str, traffic: Traffic, runs: int,
             out[name].append(m)
             ctx.close()
 
-        # Baseline and "no survey eligible": the page alone, then with Sondage that stays idle.
-        for name, path in (("baseline", "baseline.html"), ("no_survey", "none.html")):
+        # Baseline and "no survey eligible": the page alone, then with Sondage that stays idle;
+        # and a site with an event survey shown ahead whose event this view never fires (the
+        # loader prepares the frame at idle: its page and script, not Python).
+        for name, path in (("baseline", "baseline.html"), ("no_survey", "none.html"), ("event_idle", "event.html")):
             ctx, page = probed_page(browser)
             traffic.take()
             page.goto(site_url + path)
@@ -449,9 +451,14 @@ def budget(agg: dict[str, dict[str, Any]]) -> list[tuple[str, bool, str]]:
     checks.append(("survey view: ≤ 3.5 MB in total", total <= 3_500_000, f"{total:,.0f} B"))
     checks.append(("warm view revalidates nothing hashed", agg["load_warm"]["hashed_requests"] == 0,
                    f"{agg['load_warm']['hashed_requests']} hashed requests"))
-    boot = med("event", "trigger_to_visible_cold_ms")
-    checks.append(("trigger→visible ≤ 100 ms for an event survey shown ahead (runtime not started)",
-                   boot <= 100, f"{boot:.0f} ms"))
+    idle = agg["event_idle"]
+    checks.append(("view of a site with an event survey shown ahead, event not fired: ≤ 60 KB, no Pyodide",
+                   idle["bytes_sondage"]["max"] <= 60 * 1024 and not idle["pyodide_loaded"],
+                   f"{idle['bytes_sondage']['max']:,.0f} B, Pyodide "
+                   f"{'loaded' if idle['pyodide_loaded'] else 'not loaded'}"))
+    boot, theirs = med("event", "trigger_to_visible_cold_ms"), med("surveyjs", "trigger_to_visible_cold_ms")
+    checks.append(("trigger→visible ≤ 40 ms for an event survey shown ahead (runtime not started), ahead of SurveyJS",
+                   boot <= 40 and boot < theirs, f"{boot:.1f} ms (SurveyJS {theirs:.1f} ms)"))
     again = med("event_returning", "trigger_to_visible_cold_ms")
     checks.append(("trigger→visible ≤ 100 ms for an event survey shown ahead to a returning visitor", again <= 100,
                    f"{again:.0f} ms"))
@@ -491,7 +498,7 @@ def lazy_budget(agg: dict[str, dict[str, Any]]) -> list[tuple[str, bool, str]]:
 
 
 # Sondage's scenarios on the desktop profile; the others are the widgets and the mobile profile.
-SONDAGE = ("baseline", "no_survey", "load_cold", "load_warm", "event", "answer")
+SONDAGE = ("baseline", "no_survey", "event_idle", "load_cold", "load_warm", "event", "answer")
 
 
 def table(agg: dict[str, dict[str, Any]], only: tuple[str, ...] | None = None) -> str:
@@ -519,6 +526,8 @@ def versus(agg: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         ("trigger→visible, nothing started yet, ms", med("event", "trigger_to_visible_cold_ms"),
          med("posthog", "trigger_to_visible_cold_ms"), med("surveyjs", "trigger_to_visible_cold_ms")),
         ("bytes on every page view (no survey shown)", med("no_survey", "bytes_sondage"),
+         (med("posthog", "bytes_host") or 0.0) - base, (med("surveyjs", "bytes_host") or 0.0) - base),
+        ("bytes on a page view of a site with an event survey, event not fired", med("event_idle", "bytes_sondage"),
          (med("posthog", "bytes_host") or 0.0) - base, (med("surveyjs", "bytes_host") or 0.0) - base),
         ("mobile profile: trigger→visible, nothing started yet, ms", med("event_mobile", "trigger_to_visible_cold_ms"),
          med("posthog_mobile", "trigger_to_visible_cold_ms"), med("surveyjs_mobile", "trigger_to_visible_cold_ms")),

@@ -78,6 +78,9 @@
     /** @type {Window | null} */
     var frameWindow = null;
     var frameSaidHello = false;
+    var wanted = false;     // something needs the runtime (before, a frame may only be prepared)
+    /** @type {Promise<Record<string, Ahead>> | null} */
+    var aheadFile = null;
     var bootTimer = 0;
     var failed = false;
     /** @type {number[]} */
@@ -225,20 +228,35 @@
     }
 
     function considerBoot() {
-      if (frame || failed || !manifest) return;
-      if (logic.shouldBoot({ queue: queue, hint: currentHint(), now: Date.now(), installed: installed,
-                             preview: !!preview, debug: debug })) { addFrame(); return; }
+      if (wanted || failed || !manifest) return;
+      var hint = currentHint();
+      if (logic.shouldBoot({ queue: queue, hint: hint, now: Date.now(), installed: installed,
+                             preview: !!preview, debug: debug })) { want(); return; }
       var names = ourKeys();
-      if (earlyPending(names) || planned(names, Infinity).unplanned) {
-        // A click made before Python was up on an earlier page view, or answers stored before
-        // delivery plans: the runtime records them, started once the page is idle.
-        var start = function () { if (!frame && !failed) addFrame(); };
+      // A click made before Python was up on an earlier page view, or answers stored before
+      // delivery plans: the runtime records them, started once the page is idle. An event the
+      // hint says surely shows a survey: the frame is prepared once the page is idle (its
+      // page and script, not Python), so that the event shows the survey at once.
+      var start = earlyPending(names) || planned(names, Infinity).unplanned ? want
+        : !frame && logic.prepares(hint, Date.now()) ? addFrame : null;
+      if (start) {
+        var later = function () { if (!wanted && !failed) /** @type {Function} */ (start)(); };
         var idle = /** @type {any} */ (w).requestIdleCallback;
-        if (idle) idle(start, { timeout: 3000 }); else setTimeout(start, 1000);
-        return;
+        if (idle) idle(later, { timeout: 3000 }); else setTimeout(later, 1000);
+        if (start === want) return;
       }
       mark("idle");
       deliverPending(false);
+    }
+
+    // The runtime is needed now: the frame (or the one prepared) gets init once it says hello.
+    function want() {
+      wanted = true;
+      mark("starting");
+      fetchEventAhead();
+      bootTimer = setTimeout(function () { fail("the runtime did not start in time"); }, BOOT_TIMEOUT_MS);
+      if (!frame) addFrame();
+      else if (frameSaidHello) startRuntime();
     }
 
     function pageViewQueued() {
@@ -259,18 +277,22 @@
         var id = name !== null && Object.prototype.hasOwnProperty.call(byEvent, name) ? byEvent[name] : null;
         if (id) {
           aheadEvent = name;
-          eventAhead = fetch(new URL(manifest.ahead, base).href, { credentials: "omit" })
-            .then(function (r) { return r.ok ? r.json() : {}; })
-            .then(/** @param {Record<string, Ahead>} all */ function (all) { return all && all[/** @type {string} */ (id)] || null; })
-            .catch(function () { return null; });
+          eventAhead = fetchAhead().then(/** @param {Record<string, Ahead>} all */ function (all) {
+            return all && all[/** @type {string} */ (id)] || null;
+          });
           return;
         }
       }
     }
+    // The bundle's "ahead" file (the first steps of the surveys events show), fetched once.
+    function fetchAhead() {
+      return aheadFile = aheadFile || fetch(new URL(manifest.ahead, base).href, { credentials: "omit" })
+        .then(function (r) { return r.ok ? r.json() : {}; })
+        .catch(function () { return {}; });
+    }
 
     function addFrame() {
-      mark("starting");
-      fetchEventAhead();
+      if (!wanted && manifest.ahead) fetchAhead();   // prepared ahead of an event
       // The host page's last focused element: where the focus goes back from the survey.
       hostFocus = d.activeElement && d.activeElement !== d.body ? /** @type {HTMLElement} */ (d.activeElement) : null;
       d.addEventListener("focusin", function (e) {
@@ -291,7 +313,6 @@
         "&data=" + encodeURIComponent(dataUrl);
       w.addEventListener("message", onMessage);
       w.addEventListener("storage", onStorage);
-      bootTimer = setTimeout(function () { fail("the runtime did not start in time"); }, BOOT_TIMEOUT_MS);
       // The frame's page loaded, but its script never said hello (an HTTP error, a script
       // that did not load or was blocked): say so now, not at the boot timeout.
       frame.addEventListener("load", function () {
@@ -341,7 +362,7 @@
     // Another tab of the site changed the visitor's state: the runtime takes it in.
     /** @param {StorageEvent} e */
     function onStorage(e) {
-      if (!frameSaidHello || !e.key || e.key.indexOf(prefix) !== 0) return;
+      if (!initSent || !e.key || e.key.indexOf(prefix) !== 0) return;
       try {
         /** @type {StorageMessage} */
         var changed = { type: TO_FRAME.storage, key: e.key, value: e.newValue === null ? null : JSON.parse(e.newValue) };
@@ -438,7 +459,7 @@
     var delivering = false;
     /** @param {boolean} leaving */
     function deliverPending(leaving) {
-      if (delivering || failed || !manifest || !manifest.collector || (frameSaidHello && !leaving)) return;
+      if (delivering || failed || !manifest || !manifest.collector || (initSent && !leaving)) return;
       var work = planned(ourKeys(), Date.now()), todo = work.due, url = new URL(manifest.collector, base).href;
       // What is not due yet is sent at its time (a call that finds it done, or sending, does nothing).
       if (work.later < Infinity) setTimeout(function () { deliverPending(false); }, work.later - Date.now());
@@ -575,6 +596,23 @@
       for (var i = 0; i < q.length; i++) post(q[i]);
     }
 
+    // The runtime's start, once the frame said hello and something needs it: a page-view
+    // survey the hint says this visitor will surely see, or else the one a queued event surely
+    // shows, is shown while Python starts; the runtime confirms it (or removes it) when it is up.
+    function startRuntime() {
+      var present = ourKeys();
+      var early = earlyPending(present);
+      var ahead = pageViewQueued() && !preview && !debug && !early ? currentHint().page_view_survey : null;
+      if (ahead || !eventAhead || early) begin(present, ahead, null);
+      else {
+        // The runtime starts without it if the ahead file is slow (it never waits on it).
+        var slow = new Promise(function (done) { setTimeout(function () { done(null); }, 1000); });
+        Promise.race([eventAhead, slow]).then(/** @param {Ahead | null} a */ function (a) {
+          begin(ourKeys(), a, aheadEvent);
+        });
+      }
+    }
+
     /** @param {MessageEvent} e */
     function onMessage(e) {
       if (!frame || e.source !== frameWindow || e.origin !== runtimeOrigin) return;
@@ -592,20 +630,7 @@
       if (!frame) return;
       if (m.type === FROM_FRAME.hello) {
         frameSaidHello = true;
-        // A page-view survey the hint says this visitor will surely see, or else the one a
-        // queued event surely shows, is shown while Python starts; the runtime confirms it
-        // (or removes it) when it is up.
-        var present = ourKeys();
-        var early = earlyPending(present);
-        var ahead = pageViewQueued() && !preview && !debug && !early ? currentHint().page_view_survey : null;
-        if (ahead || !eventAhead || early) begin(present, ahead, null);
-        else {
-          // The runtime starts without it if the ahead file is slow (it never waits on it).
-          var slow = new Promise(function (done) { setTimeout(function () { done(null); }, 1000); });
-          Promise.race([eventAhead, slow]).then(/** @param {Ahead | null} a */ function (a) {
-            begin(ourKeys(), a, aheadEvent);
-          });
-        }
+        if (wanted) startRuntime();
       } else if (m.type === FROM_FRAME.store) {
         store(m.key, m.value);
       } else if (m.type === FROM_FRAME.ready) {

@@ -111,6 +111,13 @@
     return false;
   }
 
+  /* Prepare the frame ahead of an event (its page and script, not Python)? When the hint
+   * names an event that surely shows a survey, outside a cooldown: the event then shows it at once. */
+  /** @param {Hint} hint @param {number} now */
+  function prepares(hint, now) {
+    return Object.keys(hint.event_surveys || {}).length > 0 && !(hint.not_before && now / 1000 < hint.not_before);
+  }
+
   /* The visitor's own hint if it is for this survey data and this hint version; else the
    * site's (from the manifest). */
   /** @param {Hint | null} mine @param {string} dataId @param {Hint} siteHint @returns {Hint} */
@@ -134,6 +141,6 @@
     return isFinite(seconds) && seconds > 0 ? now + Math.min(seconds * 1000, rule.max_ms) : 0;
   }
 
-  return { toData: toData, check: check, couldShow: couldShow, shouldBoot: shouldBoot, pickHint: pickHint,
+  return { toData: toData, check: check, couldShow: couldShow, shouldBoot: shouldBoot, prepares: prepares, pickHint: pickHint,
            prefixes: prefixes, eventName: eventName, holdUntil: holdUntil };
 })

@@ -21,6 +21,7 @@ interface SondageLogic {
   couldShow(m: QueuedMessage, hint: Hint, installed: boolean, now: number): boolean;
   shouldBoot(s: { queue: QueuedMessage[]; hint: Hint; now: number; installed: boolean; preview: boolean;
                   debug: boolean }): boolean;
+  prepares(hint: Hint, now: number): boolean;
   pickHint(mine: Hint | null, dataId: string, siteHint: Hint): Hint;
   prefixes(apiKey: string): { current: string; legacy: string };
   eventName(m: QueuedMessage): string | null;

@@ -5,6 +5,7 @@ localhost), as on a real site."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 import time
@@ -197,6 +198,20 @@ class Host:
         """Wait for the loader's documented state on its script element (deciding, idle,
         starting, ready, failed): the decided signal for "nothing needs the runtime"."""
         self.page.wait_for_selector(f'script[data-sondage="{state}"]', state="attached", timeout=timeout_ms)
+
+    def prepared_frame(self, timeout_ms: int = 30000) -> list[str]:
+        """On a site with an event survey shown ahead, the loader prepares the survey frame once
+        the page is idle (its page, script and stylesheet, and the bundle's ahead file; no
+        Python). Waits until those are in, and returns every runtime file the page fetched (as
+        paths, without their content hashes)."""
+        kinds = ("frame.html", "frame.js", "widget.css", "ahead/")
+
+        def fetched() -> list[str]:
+            return sorted(re.sub(r"-[0-9a-f]{12}", "", u[len(self.runtime_url):])
+                          for u in self.requests if u.startswith(self.runtime_url))
+        wait_until(self.page, lambda: all(any(f.startswith(k) for f in fetched()) for k in kinds),
+                   "the frame prepared at idle", timeout_ms)
+        return fetched()
 
     def debug_round_trip(self, timeout_ms: int = 30000) -> None:
         """Ask the running runtime for its report and wait for it: every message sent

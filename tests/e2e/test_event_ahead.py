@@ -89,3 +89,36 @@ def test_a_hung_ahead_file_never_holds_the_runtime_back(host, servers):
     survey.locator("button[data-value='6']").click()
     [row] = wait_for_rows(servers.store, 1, survey_id="e2e-nps", url=page.url, timeout=30)
     assert row["response"] == 6
+
+
+def test_the_frame_is_prepared_at_idle_and_the_event_shows_its_survey_in_it(host):
+    """Issue 28: a site with an event survey shown ahead. Once the page is idle the loader
+    prepares the survey frame (its page, script and stylesheet, and the ahead file; nothing of
+    Python); the event then shows the survey in that frame, with nothing more fetched first."""
+    host.open("<h1>Shop</h1>", path="event-prepared")
+    page = host.page
+    host.wait_for_loader("idle")
+    prepared = host.prepared_frame()
+    assert not [f for f in prepared if f.startswith(("worker", "python", "pyodide"))], prepared
+    expect(page.locator("iframe[title=Survey]")).to_be_hidden()
+    page.evaluate("window.__prepared = document.querySelector('iframe[title=Survey]')")
+    host.requests.clear()
+    page.evaluate("Iterate('event', 'checkout-done')")
+    expect(host.survey().locator(".sondage-prompt")).to_have_text(PROMPT, timeout=10000)
+    assert page.evaluate("""() => document.querySelectorAll('iframe').length === 1 &&
+                                  document.querySelector('iframe[title=Survey]') === window.__prepared""")
+    assert not [u for u in host.requests if "/frame-" in u or "/ahead/" in u or "/widget-" in u], host.requests
+
+
+def test_a_site_without_an_event_survey_shown_ahead_prepares_nothing(host):
+    """A site whose surveys no event shows ahead (here: manual ones only): a page view costs the
+    loader and the manifest, no frame, even once the page has been idle."""
+    host.open("<h1>Types</h1>", api_key="e2e-types", path="nothing-prepared")
+    page = host.page
+    host.wait_for_loader("idle")
+    # The loader's idle work (registered before "idle") has run once the page's next idle
+    # callbacks have.
+    page.evaluate("() => new Promise((done) => requestIdleCallback(() => requestIdleCallback(done)))")
+    fetched = sorted(u[len(host.runtime_url):] for u in host.requests if u.startswith(host.runtime_url))
+    assert fetched == ["loader.js", "manifests/e2e-types.json"], fetched
+    expect(page.locator("iframe")).to_have_count(0)

@@ -70,8 +70,10 @@ def collector_says(page, replies: list[dict[str, Any]]) -> list[tuple[float, str
 
 
 def no_python(host) -> None:
-    assert not [u for u in host.requests if "pyodide" in u or "python-" in u]
-    expect(host.page.locator("iframe")).to_have_count(0)
+    """Nothing of Python was fetched (no worker, no Pyodide, no Python zip): the frame the
+    loader prepares for the site's event surveys is only its page and script."""
+    assert not [u for u in host.requests if "pyodide" in u or "python-" in u or "worker-" in u]
+    expect(host.page.locator("script[data-sondage]")).to_have_attribute("data-sondage", "idle")
 
 
 def test_an_answer_left_in_an_outbox_reaches_the_collector_on_a_page_view_without_surveys(host, servers):

@@ -90,6 +90,14 @@ test("shouldBoot: not_before keeps the runtime away, except explicit calls and Q
   assert.equal(boot([], quiet, { debug: true }), true);
 });
 
+test("prepares: a frame ahead of an event only where the hint names one that surely shows, outside a cooldown", () => {
+  assert.equal(logic.prepares({ events: ["signup"], event_surveys: {} }, 1_000_000), false);
+  assert.equal(logic.prepares({ events: ["signup"] }, 1_000_000), false);
+  assert.equal(logic.prepares({ events: ["signup"], event_surveys: { signup: "nps" } }, 1_000_000), true);
+  assert.equal(logic.prepares({ event_surveys: { signup: "nps" }, not_before: 1_001 }, 1_000_000), false);
+  assert.equal(logic.prepares({ event_surveys: { signup: "nps" }, not_before: 999 }, 1_000_000), true);
+});
+
 test("pickHint: the visitor's own hint only for this survey data and hint version", () => {
   const site = { events: ["a"] };
   const mine = { version: protocol.hint_version, data: "sites/x-1.json", events: [] };
