@@ -112,8 +112,9 @@ class Runtime:
         effects += visit.visitor.read(site, storage, visit.new_id)
         if ahead is not None and carried.get("survey") == ahead:
             effects += self.showing.adopt(ahead, str(carried.get("response_id") or ""))
-        # The history as stored is what the hint's plans read (runtime/showing_plan.py).
-        effects += [visit.store_history(), visit.store_hint()]
+        # The history as stored is what the hint's plans read (runtime/showing_plan.py); the
+        # plans follow a moment later: playing them should not hold back the runtime's start.
+        effects += [visit.store_history(), *visit.store_hint_soon()]
         if page.debug:
             effects.append(protocol.console("info", self.deciding.header()))
         if page.preview_id and page.preview_survey() is None:
@@ -121,7 +122,7 @@ class Runtime:
                 "warn", f"Sondage: iterate_preview={page.preview_id!r} names no survey of this "
                         f"site (known: {', '.join(s.id for s in page.site.surveys) or 'none'})"))
         effects.extend(visit.delivery.flush(visit.clock()))
-        return effects_look + effects
+        return visit.plans_wake(effects_look + effects)
 
     def _started(self, message: dict[str, Any]) -> Effects:
         """The worker has handed over everything queued before start-up."""

@@ -126,7 +126,12 @@ def test_the_runtime_writes_the_visitors_plans_in_their_hint_after_a_showing():
     rt = Runtime(clock=lambda: WRITTEN, new_id=iter(f"{i:032x}" for i in range(1, 99)).__next__)
     effects = rt.handle({"type": "init", "site_data": site(cooldown=0), "collector": "https://c.test/collect",
                          "page": {"url": PAGE}, "storage": {}})
+    # At start the hint is written at once, and its plans a moment later (at the wake it asks
+    # for): playing them does not hold back the runtime's start.
     hint = stores(effects)["sondage:v1:shop:hint"]
+    assert hint["event_surveys"] == {"bought": "nps", "left": "other"} and "plans" not in hint
+    assert [e for e in effects if e["type"] == "wake"]
+    hint = stores(rt.handle({"type": "wake"}))["sondage:v1:shop:hint"]
     assert hint["event_surveys"] == {"bought": "nps", "left": "other"} and set(hint["plans"]) == {"nps", "other"}
     assert hint["plans"]["nps"]["requires"]["sondage:v1:shop:history"] == \
         stores(effects)["sondage:v1:shop:history"]
