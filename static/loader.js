@@ -238,7 +238,7 @@
       // hint says surely shows a survey: the frame is prepared once the page is idle (its
       // page and script, not Python), so that the event shows the survey at once.
       var start = earlyPending(names) || planned(names, Infinity).unplanned ? want
-        : !frame && logic.prepares(hint, Date.now()) ? addFrame : null;
+        : !frame && logic.prepares(hint, Date.now()) ? prepare : null;
       if (start) {
         var later = function () { if (!wanted && !failed) /** @type {Function} */ (start)(); };
         var idle = /** @type {any} */ (w).requestIdleCallback;
@@ -248,6 +248,8 @@
       mark("idle");
       deliverPending(false);
     }
+
+    function prepare() { if (!frame) addFrame(); }
 
     // The runtime is needed now: the frame (or the one prepared) gets init once it says hello.
     function want() {
