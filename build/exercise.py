@@ -8,7 +8,7 @@ import asyncio
 import json
 from dataclasses import fields
 
-from runtime import browser, extensions, warm_up
+from runtime import browser, extensions
 from runtime.embed import Runtime
 from runtime.schema import load
 from runtime.survey_format import ExtensionRef, Forwarding
@@ -170,10 +170,6 @@ GONE = {**KNOB, "name": "exercise_gone", "zip": "../ext/gone.zip", "types": ["go
 browser.start(posted.append)
 browser.receive(init_message(ext_site(GONE)))
 browser.receive(json.dumps({"type": "command", "name": "install", "args": []}))
-
-
-# What the snapshot worker plays before it takes the memory snapshot (static/worker.mjs).
-assert warm_up.play() > 0, "the warm-up visit made no effects"
 
 
 async def settle() -> None:

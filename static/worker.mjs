@@ -133,9 +133,7 @@ async function makeSnapshot() {
   const store = await snapshotStore();
   if (!store) return "no storage";
   const pyodide = await timeout(startPython({ forSnapshot: true }), BOOT_TIMEOUT_MS);
-  // The runtime imported, and a scratch visit played (runtime/warm_up.py): what Python does
-  // the first time is then done in every restored runtime.
-  pyodide.runPython("import runtime.browser, runtime.warm_up; runtime.warm_up.play()");
+  pyodide.runPython("import runtime.browser");
   const stored = snapshotPages.pack(pyodide.makeMemorySnapshot());
   await store.put(snapshotKey, new Response(stored, { headers: { "content-type": "application/octet-stream" } }));
   for (const request of await store.keys()) {   // an older bundle's
