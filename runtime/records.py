@@ -33,8 +33,9 @@ MAX_PROPERTY_TEXT = 1000
 def message_identity(value: Any) -> str | None:
     """An id a vendor's merge tag filled in when its message was sent, as an answer carries it;
     None for a tag the vendor left as it is, an empty one, or ``'null'`` (a Liquid default
-    for a profile without that id). The runtime reads its message's ids so; the collector reads so the ids an answer plan
-    carried (runtime/answer_plan.py: the tag written into the plan, filled by the vendor)."""
+    for a profile without that id). The runtime reads its message's ids so; the collector
+    reads so the ids an answer plan carried (runtime/answer_plan.py: the tag written into the
+    plan, filled in by the vendor)."""
     if not isinstance(value, str):
         return None
     text = value.strip()
