@@ -20,7 +20,9 @@ translated survey (its first step is drawn in the visitor's language, which only
 phone knows). The vendors' ids their merge tags fill in when the message is sent are
 written into the plan as those tags (the vendor fills them in with the rest of the HTML);
 the collector drops a tag the vendor left unfilled, as the runtime does
-(:func:`records.message_identity`).
+(:func:`records.message_identity`). The ids a page's SDK would give (a vendor's Web SDK
+around a message shown on a web page) no plan knows: the plans hold only where the SDKs the
+runtime asks are absent (``absent``), as in the apps' WebViews.
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ def plans(site: SiteData, survey_id: str, channel: str, identities: Mapping[str,
     if not values:
         return None
     out: dict[str, protocol.AnswerPlan] = {}
+    absent: list[str] = []
     for value in values:
         try:
             first = _play(site, survey_id, channel, identities, value, now)
@@ -81,7 +84,8 @@ def plans(site: SiteData, survey_id: str, channel: str, identities: Mapping[str,
         except Unplannable:
             return None
         out[value] = _tags(filled, identities)
-    return {"survey": survey_id, "question": survey.questions[0].id, "choices": out}
+        absent = first["asks"]
+    return {"survey": survey_id, "question": survey.questions[0].id, "absent": absent, "choices": out}
 
 
 def _play(site: SiteData, survey_id: str, channel: str, identities: Mapping[str, str], value: str,
@@ -96,9 +100,12 @@ def _play(site: SiteData, survey_id: str, channel: str, identities: Mapping[str,
                      "font": "", "channel": channel, "campaign": None,
                      "identities": {name: _GIVEN + name for name in identities}},
             "site_data": site, "status": None}
-    scratch.handle(init)
-    scratch.handle({"type": "started"})
-    scratch.handle({"type": "command", "name": "install", "args": [survey_id]})
+    opened = scratch.handle(init) + scratch.handle({"type": "started"}) + \
+        scratch.handle({"type": "command", "name": "install", "args": [survey_id]})
+    # The page SDKs it asks who the visitor is: where one is there, the answers carry its ids,
+    # which no plan knows (then the tap waits for Python).
+    queries = [c for e in opened if e["type"] == "sdk" for c in e["calls"] if c.get("reply")]
+    asks = sorted({t for c in queries for t in (c["target"], c.get("else_target")) if t})
     screen = scratch.screen
     if screen.survey is None or screen.survey.id != survey_id or screen.state != "question":
         raise Unplannable(f"{survey_id} does not open on a question")
@@ -116,7 +123,7 @@ def _play(site: SiteData, survey_id: str, channel: str, identities: Mapping[str,
     if len(batch) != 1:
         raise Unplannable("more than one batch")
     calls = [c for e in answered if e["type"] == "sdk" for c in e["calls"] if not c.get("reply")]
-    return {"question": question.id, "plan": {
+    return {"question": question.id, "asks": asks, "plan": {
         "calls": calls, "body": protocol.batch_body(batch[0]),
         "facts": {"response_id": screen.response_id, "view_id": views[0]["id"], "answer_id": answers[0]["id"]}}}
 

@@ -36,10 +36,11 @@ interface AnswerPlan {
   body: any;
   facts: any;
 }
-/** The answer plans of an in-app message (in its HTML, in the JSON script element ``ANSWER_PLANS_ELEMENT``): for the survey ``survey``'s first question ``question``, by the ``data-value`` of each choice. */
+/** The answer plans of an in-app message (in its HTML, in the JSON script element ``ANSWER_PLANS_ELEMENT``): for the survey ``survey``'s first question ``question``, by the ``data-value`` of each choice. They hold only where none of the globals ``absent`` is there (in the page or its parent): the page SDKs the runtime asks who the visitor is (a vendor's Web SDK around a message on a web page), whose ids its answers would carry. */
 interface AnswerPlans {
   survey: string;
   question: string;
+  absent: string[];
   choices: Record<string, AnswerPlan>;
 }
 /** A survey's first step, rendered by Python for the frame to show before Python is up. */

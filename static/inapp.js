@@ -231,6 +231,7 @@
       /** @type {AnswerPlans | null} */
       var plans = el ? JSON.parse(el.textContent || "null") : null;
       if (!plans || plans.survey !== message.survey_id || plans.question !== message.question_id) return null;
+      for (var i = 0; i < plans.absent.length; i++) if (lookup(plans.absent[i])) return null;
       return Object.prototype.hasOwnProperty.call(plans.choices, message.value) ? plans.choices[message.value] : null;
     } catch (e) {
       say("the answer plans in this message do not read: " + e);
