@@ -471,3 +471,36 @@ def test_python_up_after_the_tap_adopts_the_plan_one_record_and_one_set_of_calls
     # One view of the showing: the runtime's is the plan's (the collector kept one).
     assert len([v for v in _views(servers.store, "about:blank") if v["response_id"] == rows[0]["response_id"]]) == 1
     assert not [m for m in message.console if m.startswith(("pageerror", "warning"))], message.console
+
+
+def test_a_planned_tap_also_kept_in_storage_is_recorded_once(phone, servers):
+    """Braze's WebView has storage: a tap before Python carries out its plan (the answer at the
+    collector at once) and is also kept there; the next message's runtime records the kept
+    click under the same id, which the collector takes as a duplicate: one row."""
+    html = the_message("braze-inapp", CDN)
+    context = phone("android")
+    replies: list[dict] = []
+
+    def proxy(route) -> None:     # serve_runtime_at_cdn's, keeping the collector's replies
+        try:
+            response = route.fetch(url=route.request.url.replace(CDN, servers.runtime_url))
+            if route.request.method == "POST" and response.ok:
+                replies.append(response.json())
+            route.fulfill(response=response)
+        except PlaywrightError:
+            pass
+    context.route(f"{CDN}**", proxy)
+    before = {r["id"] for r in servers.store.list(limit=10000)}
+    first = context.new_page()
+    first.route(f"{CDN}worker-*", lambda route: route.abort())      # Python never starts here
+    first.route(BRAZE_BASE_URL, lambda route: route.fulfill(status=200, body=html, content_type="text/html"))
+    first.goto(BRAZE_BASE_URL)
+    first.locator("button[data-value='5']").tap()
+    [row] = wait_until(first, lambda: new_rows(servers, before, url=BRAZE_BASE_URL, response_string="5"),
+                       "the planned answer at the collector")
+    assert first.evaluate("Object.keys(localStorage).filter((k) => k.indexOf(':early:') > 0).length") == 1
+    first.close()
+    later = open_braze(context, html)
+    wait_until(later.page, lambda: any(row["id"] in r.get("duplicates", []) for r in replies),
+               "the kept click recorded again by the next message's runtime", timeout_ms=60000)
+    assert [r["id"] for r in new_rows(servers, before, url=BRAZE_BASE_URL)] == [row["id"]]
