@@ -207,16 +207,9 @@
       // records it under this id, once).
       var at = Date.now();
       var plan = action === "answer" && !planned ? planOf(message) : null;
-      if (plan) {
-        planned = true;
-        var done = fillPlan(plan, { at: at, ids: {}, url: pageUrl() });
-        message.carried_out = done.facts;
-        message.early = done.facts.answer_id;
-        for (var i = 0; i < done.calls.length; i++) sdkCall(done.calls[i]);
-        post(done.body);
-      } else {
-        message.early = newId();
-      }
+      var done = plan ? carryOut(plan, at) : null;
+      if (done) message.carried_out = done;
+      message.early = done ? done.answer_id : newId();
       message.at = at / 1000;
       store(prefixes[0] + PROTOCOL.keys.early + message.early, Object.assign({ url: pageUrl() }, message));
     }
@@ -234,7 +227,22 @@
       for (var i = 0; i < plans.absent.length; i++) if (lookup(plans.absent[i])) return null;
       return Object.prototype.hasOwnProperty.call(plans.choices, message.value) ? plans.choices[message.value] : null;
     } catch (e) {
-      say("the answer plans in this message do not read: " + e);
+      say("the answer plans in this message did not read: " + e);
+      return null;
+    }
+  }
+  // The plan carried out, filled for the moment `at`: its bridge calls, then its batch to the
+  // collector; what was carried out (the ids the runtime adopts), or null if it did not read.
+  /** @param {AnswerPlan} plan @param {number} at @returns {AnsweredAhead | null} */
+  function carryOut(plan, at) {
+    planned = true;
+    try {
+      var done = fillPlan(plan, { at: at, ids: {}, url: pageUrl() });
+      for (var i = 0; i < done.calls.length; i++) sdkCall(done.calls[i]);
+      post(done.body);
+      return done.facts;
+    } catch (e) {
+      say("an answer plan in this message did not read: " + e);
       return null;
     }
   }

@@ -504,3 +504,20 @@ def test_a_planned_tap_also_kept_in_storage_is_recorded_once(phone, servers):
     wait_until(later.page, lambda: any(row["id"] in r.get("duplicates", []) for r in replies),
                "the kept click recorded again by the next message's runtime", timeout_ms=60000)
     assert [r["id"] for r in new_rows(servers, before, url=BRAZE_BASE_URL)] == [row["id"]]
+
+
+def test_damaged_answer_plans_cost_one_console_line_and_no_answer(phone, servers):
+    """The message's plans edited by hand into something that does not read: said once; the
+    tap waits for Python as without plans, and the answer reaches CleverTap and the collector."""
+    html = PLANS.sub(r"\1{not json\2", the_message("clevertap-inapp", servers.runtime_url))
+    before = {r["id"] for r in servers.store.list(limit=10000)}
+    message = open_clevertap(phone("android"), html.replace(CLEVERTAP_TAG, "user-3"), "android")
+    page = message.page
+    page.wait_for_load_state("load")
+    page.locator("button[data-value='4']").tap()
+    expect(page.locator(".sondage-prompt")).to_have_text("What did you like?", timeout=60000)
+    assert [c[0] for c in calls_once_at_least(page, 2, "the runtime's calls")] == ["pushEvent", "pushProfile"]
+    wait_until(page, lambda: new_rows(servers, before, response_string="4"), "the answer at the collector")
+    lines = [m for m in message.console if "answer plans" in m]
+    assert len(lines) == 1 and lines[0].startswith(
+        "warning: Sondage: the answer plans in this message did not read: SyntaxError"), message.console
