@@ -15,9 +15,9 @@ runtime, when it comes up, what it carried out (the ui message's ``carried_out``
 runtime adopts the showing's ids and the answer's, and calls the vendor no second time.
 
 A first step that is not a row of single-tap choices (a welcome step, free text, multiple
-choice, a date: they need a submit, by which time Python is usually up) has no plans; nor a
-translated survey (its first step is drawn in the visitor's language, which only the
-phone knows). The vendors' ids their merge tags fill in when the message is sent are
+choice, a date: they need a submit, by which time Python is usually up) has no plans. A
+translated survey has: its choices' values are the same in every language, and its records
+and the vendors' calls keep the survey's own words. The vendors' ids their merge tags fill in when the message is sent are
 written into the plan as those tags (the vendor fills them in with the rest of the HTML);
 the collector drops a tag the vendor left unfilled, as the runtime does
 (:func:`records.message_identity`). The ids a page's SDK would give (a vendor's Web SDK
@@ -67,7 +67,7 @@ def plans(site: SiteData, survey_id: str, channel: str, identities: Mapping[str,
     ``channel`` (whose merge tags fill in ``identities``: id name -> tag), whose first step is
     ``first_step`` (the HTML in the message); None when there are none (see the module)."""
     survey = next((s for s in site.surveys if s.id == survey_id), None)
-    if survey is None or survey.translations or not survey.questions:
+    if survey is None or not survey.questions:
         return None
     values = choices_of(first_step)
     if not values:

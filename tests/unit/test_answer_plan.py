@@ -48,12 +48,14 @@ def sent_by_the_vendor(plans: Any, tags: dict[str, str]) -> Any:
     return json.loads(text)
 
 
-def the_runtime(at: float, ids: list[str], channel: str, identities: dict[str, str]) -> Runtime:
+def the_runtime(at: float, ids: list[str], channel: str, identities: dict[str, str], data: SiteData | None = None,
+                language: str = "") -> Runtime:
     """The runtime itself in the message, at `at`, given `ids` in the order it asks for them."""
     given = iter(ids)
     rt = Runtime(clock=lambda: at, new_id=lambda: next(given))
-    rt.handle({"type": "init", "site_data": site(), "collector": "https://c.test/collect", "shown_ahead": "nps",
-               "storage": {}, "page": {"url": URL, "channel": channel, "identities": identities}})
+    rt.handle({"type": "init", "site_data": data or site(), "collector": "https://c.test/collect",
+               "shown_ahead": "nps", "storage": {},
+               "page": {"url": URL, "channel": channel, "identities": identities, "language": language}})
     rt.handle({"type": "started"})
     rt.handle({"type": "command", "name": "install", "args": ["nps"]})
     return rt
@@ -90,10 +92,23 @@ def test_a_first_question_that_needs_a_submit_has_no_plans(first):
     assert f'<script type="application/json" id="{protocol.ANSWER_PLANS_ELEMENT}">null</script>' in html
 
 
-def test_a_welcome_step_or_a_translated_survey_has_no_plans():
+def test_a_welcome_step_has_no_plans():
     assert plans_of(site({**NPS, "welcome": {"text": "Hi", "button": "Start"}})) is None
-    assert plans_of(site({**NPS, "translations": {"fr": {"questions": {
-        "score": {"prompt": "Recommanderiez-vous ?"}, "why": {"prompt": "Pourquoi ?"}}}}})) is None
+
+
+def test_a_translated_survey_answered_in_another_language_calls_and_sends_what_the_plan_says():
+    """The message holds the survey's own language; the phone's may be another: the runtime
+    then asks in French, but its records and calls keep the survey's own words."""
+    data = site({**NPS, "translations": {"fr": {"questions": {
+        "score": {"prompt": "Recommanderiez-vous ?"}, "why": {"prompt": "Pourquoi ?"}}}}})
+    plans = sent_by_the_vendor(plans_of(data), {"{{ Profile.Identity | default: 'null' }}": "user-7"})
+    ids = [f"{n:032x}" for n in range(1, 40)]
+    done = fill(plans["choices"]["7"], WRITTEN, ids, URL)
+    rt = the_runtime(WRITTEN, ids, "clevertap-inapp", {"clevertap_identity": "user-7"}, data, "fr-FR")
+    assert rt.screen.language == "fr"
+    effects = rt.handle({"type": "ui", "action": "answer", "survey_id": "nps", "question_id": "score", "value": "7"})
+    assert done["calls"] == calls_of(effects)
+    assert json.loads(done["body"]) == {"records": rt.visit.delivery.outbox.items}
 
 
 @pytest.mark.parametrize("channel, tags", [
