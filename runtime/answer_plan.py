@@ -17,8 +17,10 @@ runtime adopts the showing's ids and the answer's, and calls the vendor no secon
 A first step that is not a row of single-tap choices (a welcome step, free text, multiple
 choice, a date: they need a submit, by which time Python is usually up) has no plans. A
 translated survey has: its choices' values are the same in every language, and its records
-and the vendors' calls keep the survey's own words. The vendors' ids their merge tags fill in when the message is sent are
-written into the plan as those tags (the vendor fills them in with the rest of the HTML);
+and the vendors' calls keep the survey's own words.
+
+The vendors' ids their merge tags fill in when the message is sent are written into the plan
+as those tags (the vendor fills them in with the rest of the HTML);
 the collector drops a tag the vendor left unfilled, as the runtime does
 (:func:`records.message_identity`). The ids a page's SDK would give (a vendor's Web SDK
 around a message shown on a web page) no plan knows: the plans hold only where the SDKs the
