@@ -104,14 +104,17 @@ class Showing:
             visit.delivery.hold(self.wait.until)
         return effects + asked
 
-    def adopt_answered(self, carried: dict[str, Any]) -> Effects | None:
+    def adopt_answered(self, carried: dict[str, Any], question_id: Any) -> Effects | None:
         """An in-app message carried out the plan of an answer to this showing's first question
         before Python was up (runtime/answer_plan.py; ``carried``: protocol.AnsweredAhead): its
         view went to the collector under ``view_id`` with the response id ``response_id``. This
         showing takes both (its view, not yet sent, is that one: the collector keeps one);
-        None when ``carried`` is not that (then the answer is taken as any early click)."""
+        None when ``carried`` is not that, or not for the first question ``question_id`` on
+        screen (then the answer is taken as any early click)."""
         ids = [carried.get(k) for k in ("response_id", "view_id", "answer_id")]
-        if not all(isinstance(i, str) and RECORD_ID.fullmatch(i) for i in ids) or self.screen.index != 0:
+        question = self.screen.question()
+        if not all(isinstance(i, str) and RECORD_ID.fullmatch(i) for i in ids) or self.screen.index != 0 \
+                or question is None or question.id != question_id:
             return None
         response_id, view_id = str(ids[0]), str(ids[1])
         before, delivery = self.screen.response_id, self.visit.delivery

@@ -190,3 +190,14 @@ def test_the_plans_use_the_sites_settings():
         "forward": {"clevertap_event": "survey-question-response"}}})
     plans = plans_of(data)
     assert plans["choices"]["0"]["calls"][0]["chain"][0][1][0] == "survey-question-response"
+
+
+def test_a_carried_out_for_another_question_changes_nothing():
+    rt = the_runtime(WRITTEN, [f"{n:032x}" for n in range(1, 40)], "clevertap-inapp", {})
+    response_id = rt.screen.response_id
+    facts = {"response_id": "r" * 32, "view_id": "v" * 32, "answer_id": "a" * 32}
+    effects = rt.handle({"type": "ui", "action": "answer", "survey_id": "nps", "question_id": "why", "value": "4",
+                         "early": "a" * 32, "at": WRITTEN, "carried_out": facts})
+    assert all(e["type"] == "store" and ":early:" in e["key"] for e in effects)   # the kept click forgotten, only
+    assert rt.screen.response_id == response_id
+    assert "v" * 32 not in {r["id"] for r in rt.visit.delivery.outbox.items}
