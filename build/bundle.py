@@ -107,7 +107,8 @@ def protocol_js(only: tuple[str, ...] = ()) -> str:
 
 def inlined_js(name: str) -> str:
     """A static/ file holding one function expression (loader_logic.js for the loader,
-    snapshot_pages.js for the worker), as that expression, for the file that inlines it."""
+    snapshot_pages.js for the worker, plan_fill.js for the frame and inapp.js), as that
+    expression, for the file that inlines it."""
     source = (STATIC / name).read_text()
     return source[source.index("\n(") + 1:].rstrip().removesuffix(";")
 
@@ -234,7 +235,8 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
     }, "worker.mjs")
     worker_name = hashed("worker", ".mjs", worker.encode())
     frame_js = _fill((STATIC / "frame.js").read_text(), {
-        "WORKER_JS": json.dumps(f"./{worker_name}"), "PROTOCOL": protocol_js()}, "frame.js")
+        "WORKER_JS": json.dumps(f"./{worker_name}"), "PROTOCOL": protocol_js(),
+        "PLAN_FILL": inlined_js("plan_fill.js")}, "frame.js")
     frame_js_name = hashed("frame", ".js", frame_js.encode())
     frame_html = _fill((STATIC / "frame.html").read_text(), {
         "WIDGET_CSS": css_name, "FRAME_JS": frame_js_name, "CSP": frame_csp(collector)}, "frame.html")
@@ -246,7 +248,8 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
     files["loader.js"] = minify_js(loader).encode()
     # The script of an in-app message (sondage/survey_pages.py): the worker without a frame.
     inapp = _fill((STATIC / "inapp.js").read_text(), {
-        "WORKER_JS": json.dumps(f"./{worker_name}"), "PROTOCOL": protocol_js()}, "inapp.js")
+        "WORKER_JS": json.dumps(f"./{worker_name}"), "PROTOCOL": protocol_js(),
+        "PLAN_FILL": inlined_js("plan_fill.js")}, "inapp.js")
     files["inapp.js"] = minify_js(inapp, "inapp.js").encode()
     files["survey.schema.json"] = _json(survey_json_schema())
     python_lock = dict(python.lock)                                  # micropip.freeze() in Pyodide

@@ -24,6 +24,8 @@ OUT = STATIC / "contracts.d.ts"
 # In the order they are written: each TypedDict and each union of them.
 CONTRACTS: tuple[tuple[str, Any], ...] = (
     ("Placement", protocol.Placement), ("ShowingPlan", protocol.ShowingPlan), ("CarriedOut", protocol.CarriedOut),
+    ("AnsweredAhead", protocol.AnsweredAhead), ("AnswerPlan", protocol.AnswerPlan),
+    ("AnswerPlans", protocol.AnswerPlans),
     ("Ahead", protocol.Ahead), ("Hint", protocol.Hint),
     ("AckedRecord", protocol.AckedRecord),
     *((name, getattr(protocol, name)) for name in (

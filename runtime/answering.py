@@ -21,9 +21,11 @@ class Answering:
         self.showing = showing
         self.screen = showing.screen
 
-    def ui(self, message: dict[str, Any], survey: Survey, early: str | None = None) -> Effects:
+    def ui(self, message: dict[str, Any], survey: Survey, early: str | None = None, carried: bool = False) -> Effects:
         """One action in the widget on ``survey``; ``early``: the id the loader stored a click
-        made before Python was up under (its answer keeps it)."""
+        made before Python was up under (its answer keeps it); ``carried``: its answer plan was
+        carried out (runtime/answer_plan.py) at the click's ``at``: the record is that one, and
+        the vendors were called."""
         action = message.get("action")
         if action == "close":
             return self.showing.close()
@@ -50,7 +52,10 @@ class Answering:
             value = parse_answer(question, raw, message.get("other"))
         except AnswerError as e:
             return [self.screen.render(error=e.say(language))]
-        return self.answered(survey, question, value, early)
+        at = message.get("at")
+        when = None if not carried else float(at) if isinstance(at, (int, float)) and not isinstance(at, bool) \
+            else self.visit.clock()
+        return self.answered(survey, question, value, early, when)
 
     def _skipped(self, survey: Survey) -> Effects:
         """An optional question left unanswered: no record; on to the next question."""
@@ -60,22 +65,26 @@ class Answering:
             effects += self.showing.schedule_close(survey, self.visit.clock())
         return effects
 
-    def answered(self, survey: Survey, question: Question, value: Any, early: str | None = None) -> Effects:
+    def answered(self, survey: Survey, question: Question, value: Any, early: str | None = None,
+                 carried_at: float | None = None) -> Effects:
+        """``carried_at``: the moment an in-app message carried out this answer's plan (its
+        record was sent then, and its vendor calls made: not again)."""
         visit, page, visitor = self.visit, self.visit.page, self.visit.visitor
         assert page.site is not None
         now = visit.clock()
+        answered_at = now if carried_at is None else carried_at
         # A click made before Python was up keeps the id the loader stored it under.
         # On a survey's own page, one answer per recipient, question and send (link_params).
         record_id = visitor.link_id(page, "answer", survey, self.screen.preview, question.id, value) or early \
             or visit.new_id()
         following = flow.next_index(survey, self.screen.index, value)
         record = answer_record(
-            survey, question, value, record_id=record_id, site=page.site.site, now=now,
+            survey, question, value, record_id=record_id, site=page.site.site, now=answered_at,
             url=page.url, user=visitor.traits, response_properties=visitor.response_properties,
             preview=self.screen.preview, identities=visitor.identities, response_id=self.screen.response_id,
             completes_response=following >= len(survey.questions))
         if not self.screen.preview:
-            visit.history.responded[survey.id] = now
+            visit.history.responded[survey.id] = answered_at
         info = survey_info(survey)
         response = {"value": value}
         q = {"id": question.id, "prompt": question.prompt}
@@ -88,7 +97,7 @@ class Answering:
         ]
         calls = forwarding.answer_calls(record, question, value, survey, page.site.settings, page.channel,
                                         visitor.traits)
-        if calls:
+        if calls and carried_at is None:
             effects.append(protocol.sdk(list(calls)))
         if self.screen.state == "thanks":
             effects.append(protocol.callback("onEvent", "survey-complete", {"survey": info}))

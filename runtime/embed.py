@@ -142,7 +142,14 @@ class Runtime:
         if survey is None or message.get("survey_id") != survey.id:
             return []
         early = self.early_clicks.id_of(message)
-        return self.answering.ui(message, survey, early) + self.early_clicks.done(early)
+        # An in-app message carried out this answer's plan (runtime/answer_plan.py): this
+        # showing takes that one's ids, and the answer is not forwarded a second time.
+        carried = message.get("carried_out") if early else None
+        adopted = self.showing.adopt_answered(carried, message.get("question_id")) \
+            if isinstance(carried, dict) and message.get("action") == "answer" else None
+        effects = [] if adopted is None else adopted
+        return effects + self.answering.ui(message, survey, early, carried=adopted is not None) + \
+            self.early_clicks.done(early)
 
     def _delivered(self, message: dict[str, Any]) -> Effects:
         """What the collector answered about a batch (status 0: nothing); retries are spread

@@ -18,6 +18,7 @@ from typing import Any, Literal, NotRequired, TypedDict, Union, cast, get_args, 
 
 from .protocol import (
     Ahead,
+    AnsweredAhead,
     CallbackEffect,
     CarriedOut,
     ConsoleEffect,
@@ -112,6 +113,7 @@ class UiMessage(TypedDict):
     early: NotRequired[str]   # made before Python was up: the host stored it under this id ...
     at: NotRequired[float]    # ... at this time (seconds)
     url: NotRequired[str]     # ... on this page (added by the loader)
+    carried_out: NotRequired[AnsweredAhead]   # its answer plan was carried out (an in-app message)
 
 
 class SdkReplyMessage(TypedDict):

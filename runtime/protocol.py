@@ -260,6 +260,43 @@ class CarriedOut(TypedDict):
     closed: bool
 
 
+class AnsweredAhead(TypedDict):
+    """What an in-app message carried out of an answer plan before Python was up (the ``ui``
+    message's ``carried_out``): the showing's response id and its view record's id, and the
+    answer record's id (also the click's ``early`` id). The runtime adopts them: the same
+    records, and no second call to the vendor."""
+    response_id: str
+    view_id: str
+    answer_id: str
+
+
+class AnswerPlan(TypedDict):
+    """What the runtime does on one answer to an in-app message's first question, decided at
+    embed time by playing it (runtime/answer_plan.py), as templates (PLAN_TOKENS): the vendor's
+    bridge calls (``calls``: SdkCall, in order), the ``body`` of the POST to the collector the
+    message's manifest names (the batch the runtime would send: the showing's view and the
+    answer), and ``facts`` (:class:`AnsweredAhead`)."""
+    calls: list[Any]
+    body: Any
+    facts: Any
+
+
+class AnswerPlans(TypedDict):
+    """The answer plans of an in-app message (in its HTML, in the JSON script element
+    ``ANSWER_PLANS_ELEMENT``): for the survey ``survey``'s first question ``question``, by the
+    ``data-value`` of each choice. They hold only where none of the globals ``absent`` is
+    there (in the page or its parent): the page SDKs the runtime asks who the visitor is
+    (a vendor's Web SDK around a message on a web page), whose ids its answers would carry."""
+    survey: str
+    question: str
+    absent: list[str]
+    choices: dict[str, AnswerPlan]
+
+
+# The id of the script element (type application/json) holding an in-app message's AnswerPlans.
+ANSWER_PLANS_ELEMENT = "sondage-answer-plans"
+
+
 class _AheadStep(TypedDict):
     id: str
     html: str
@@ -420,6 +457,7 @@ def for_javascript(only: tuple[str, ...] = ()) -> dict[str, Any]:
         "limits": {"batch_records": BATCH_RECORDS, "batch_bytes": BATCH_BYTES, "acked_max": ACKED_MAX},
         "acked_version": ACKED_VERSION, "early_id": f"^{EARLY_ID}$", "worker_silent_ms": WORKER_SILENT_MS,
         "status_wait_ms": STATUS_WAIT_MS, "plan_tokens": list(PLAN_TOKENS),
+        "answer_plans_element": ANSWER_PLANS_ELEMENT,
         "segment_commands": dict(segment_plugin.AS_COMMAND), "segment_event_name": segment_plugin.EVENT_NAME,
         "to_runtime": _names(TO_RUNTIME), "effects": _names(EFFECTS), "worker_to_frame": _names(WORKER_TO_FRAME),
         "frame_to_host": _names(FRAME_TO_HOST), "host_to_frame": _names(HOST_TO_FRAME),

@@ -15,7 +15,7 @@ from . import protocol
 from .answers import MAX_TEXT
 from .schema import FormatError, dump, load, spec
 from .survey_format import ID_PATTERN, SITE_PATTERN, Question, Survey
-from .vendors.registry import identity_names
+from .vendors.registry import identity_names, message_identity_names
 
 # 1: the first format; 2: adds `identities` (the vendor ids the integrations know),
 # `response_id` (shared by the answers of one showing) and `completes_response`.
@@ -28,6 +28,31 @@ PropertyValue = str | int | float | bool | dict[str, str | int | float]
 MAX_PROPERTIES = 50
 MAX_PROPERTY_NAME = 100
 MAX_PROPERTY_TEXT = 1000
+
+
+def message_identity(value: Any) -> str | None:
+    """An id a vendor's merge tag filled in when its message was sent, as an answer carries it;
+    None for a tag the vendor left as it is, an empty one, or ``'null'`` (a Liquid default
+    for a profile without that id). The runtime reads its message's ids so; the collector
+    reads so the ids an answer plan carried (runtime/answer_plan.py: the tag written into the
+    plan, filled in by the vendor)."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text or "{{" in text or "}}" in text or text == "null":
+        return None
+    return text[:200]
+
+
+def message_identities(identities: dict[str, Any]) -> dict[str, Any]:
+    """``identities`` with each of a message's ids read by :func:`message_identity` (those
+    that are no id left out); the others as they are."""
+    out: dict[str, Any] = {}
+    for name, value in identities.items():
+        given = message_identity(value) if name in message_identity_names() else value
+        if given is not None:
+            out[name] = given
+    return out
 
 
 def property_problem(what: str, values: dict[str, Any]) -> str | None:

@@ -5,6 +5,7 @@ visitor's ids and traits), its view record, its callbacks and its auto-close.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -12,11 +13,12 @@ from . import locale, protocol
 from .extension_loading import ExtensionLoading
 from .identity_wait import IdentityWait
 from .protocol import Effects
-from .records import view_record
+from .records import is_view, view_record
 from .screen import Screen
 from .survey_format import Survey
 from .visit import Visit
 
+RECORD_ID = re.compile(protocol.RECORD_ID)
 # Inside a vendor's message (an embed), the message closes this long after the thank-you.
 AUTO_CLOSE_SECONDS = 3.0
 
@@ -101,6 +103,26 @@ class Showing:
         if asked:
             visit.delivery.hold(self.wait.until)
         return effects + asked
+
+    def adopt_answered(self, carried: dict[str, Any], question_id: Any) -> Effects | None:
+        """An in-app message carried out the plan of an answer to this showing's first question
+        before Python was up (runtime/answer_plan.py; ``carried``: protocol.AnsweredAhead): its
+        view went to the collector under ``view_id`` with the response id ``response_id``. This
+        showing takes both (its view, not yet sent, is that one: the collector keeps one);
+        None when ``carried`` is not that, or not for the first question ``question_id`` on
+        screen (then the answer is taken as any early click)."""
+        ids = [carried.get(k) for k in ("response_id", "view_id", "answer_id")]
+        question = self.screen.question()
+        if not all(isinstance(i, str) and RECORD_ID.fullmatch(i) for i in ids) or self.screen.index != 0 \
+                or question is None or question.id != question_id:
+            return None
+        response_id, view_id = str(ids[0]), str(ids[1])
+        before, delivery = self.screen.response_id, self.visit.delivery
+        self.screen.response_id = response_id
+        for record in delivery.outbox.items:
+            if is_view(record) and record.get("response_id") == before:
+                record["id"], record["response_id"] = view_id, response_id
+        return [delivery.save()]
 
     def show_closed(self, survey: Survey, why: str) -> Effects:
         """The survey's own page, opened from a link or an email, for a survey that asks no

@@ -35,7 +35,7 @@ DELTA = 4321.125
 # runtime's own ids); a prefix of one (an outbox's tab id is 12 characters) is still found.
 _ID = re.compile(r"SNDG(\d{4})(Q*)")
 # The page's URL in the scratch runtime (the view record keeps it up to `URL_CUT`).
-_PAGE_URL = "https://sondage-page.invalid/sondage-page-url"
+PAGE_URL = "https://sondage-page.invalid/sondage-page-url"
 _ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 # The effects of a showing a plan carries out (mount: the frame already shows it; deliver:
 # the outbox's own delivery plan sends it; console: only said in debug, which starts Python).
@@ -68,7 +68,7 @@ def plan(site: SiteData, data_id: str, survey_id: str, event: str | None, storag
         try:
             first = _play(site, data_id, survey_id, quiet, covers[0], requires, now)
             second = _play(site, data_id, survey_id, quiet, covers[0], requires, now + DELTA)
-            filled = _Template(now).of(first, second)
+            filled = Template(now).of(first, second)
         except Unplannable:
             continue
         return {"survey": survey_id, "data": data_id, "channel": None, "covers": covers, "quiet": quiet,
@@ -77,19 +77,26 @@ def plan(site: SiteData, data_id: str, survey_id: str, event: str | None, storag
     return None
 
 
-def _play(site: SiteData, data_id: str, survey_id: str, quiet: list[dict[str, Any]], occurrence: dict[str, Any],
-          storage: dict[str, Any], now: float) -> dict[str, Any]:
-    """Show the survey in a scratch runtime at ``now``, then dismiss it: what each step returned."""
+def scratch_runtime(now: float) -> Any:
+    """A :class:`~runtime.embed.Runtime` whose clock stands at ``now`` and whose new ids are the
+    sentinels :class:`Template` finds again (also runtime/answer_plan.py's)."""
     from .embed import Runtime  # the scratch runtime is the runtime itself
 
     count = iter(range(1, 10_000))
     scratch = Runtime(clock=lambda: now, new_id=lambda: f"SNDG{next(count):04d}".ljust(32, "Q"))
     scratch.visit.history.planning = False    # the hint it writes holds no plans of its own
+    return scratch
+
+
+def _play(site: SiteData, data_id: str, survey_id: str, quiet: list[dict[str, Any]], occurrence: dict[str, Any],
+          storage: dict[str, Any], now: float) -> dict[str, Any]:
+    """Show the survey in a scratch runtime at ``now``, then dismiss it: what each step returned."""
+    scratch = scratch_runtime(now)
     init = {"type": "init", "site": site.site, "preview": None, "look": None, "debug": False,
             "data_id": data_id, "shown_ahead": None, "ahead": None, "ahead_event": None,
             "collector": "https://sondage-collector.invalid/collect",
             "storage": {k: v for k, v in storage.items() if v is not None},
-            "page": {"url": _PAGE_URL, "referrer": "", "language": "", "user_agent": "", "touch_points": 0,
+            "page": {"url": PAGE_URL, "referrer": "", "language": "", "user_agent": "", "touch_points": 0,
                      "font": "", "channel": None, "campaign": None},
             "site_data": site, "status": None}
     # Started, then the occurrence: what only the runtime's start-up waits for (an identify
@@ -133,7 +140,7 @@ def _carried(effects: protocol.Effects, scratch: Any, allow: tuple[str, ...]) ->
     return out
 
 
-class _Template:
+class Template:
     """Two plays, ``DELTA`` apart, as one template (``protocol.PLAN_TOKENS``)."""
 
     def __init__(self, now: float) -> None:
@@ -154,7 +161,7 @@ class _Template:
             if len(a) == 1 and next(iter(a)) in protocol.PLAN_TOKENS:
                 raise Unplannable("a value that reads as a template")
             for key in a:
-                if _ID.search(key) or key == _PAGE_URL:
+                if _ID.search(key) or key == PAGE_URL:
                     raise Unplannable("a new id as a key")
             return {k: self.of(a[k], b[k]) for k in a}
         raise Unplannable("two plays that differ in shape")
@@ -186,9 +193,9 @@ class _Template:
             raise Unplannable("a text that depends on the moment")
         parts: list[Any] = []
         at = 0
-        for found in re.finditer(f"{_ID.pattern}|{re.escape(_PAGE_URL)}", a):
+        for found in re.finditer(f"{_ID.pattern}|{re.escape(PAGE_URL)}", a):
             parts.append(a[at:found.start()])
-            if found.group(0) == _PAGE_URL:
+            if found.group(0) == PAGE_URL:
                 parts.append({"$page_url": [URL_CUT, URL_MAX]})
             else:
                 parts.append({"$id": [int(found.group(1)), len(found.group(0))]})

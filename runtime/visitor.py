@@ -9,7 +9,7 @@ from typing import Any
 from . import link_params, protocol, visitor_state
 from .page import Page
 from .protocol import Effects
-from .records import MAX_PROPERTIES
+from .records import MAX_PROPERTIES, message_identity
 from .survey_format import Survey
 from .targeting import Context, visitor_language
 from .vendors import registry
@@ -44,9 +44,9 @@ class Visitor:
         """Inside a vendor's message: the ids its merge tags filled in when it was sent (a tag
         the vendor left as it is, or an empty one, is no id)."""
         for name, value in (ids.items() if isinstance(ids, dict) else ()):
-            if name in registry.message_identity_names() and isinstance(value, str) and value.strip() \
-                    and "{{" not in value and "}}" not in value and value.strip() != "null":
-                self.identities[name] = value.strip()[:200]
+            given = message_identity(value)
+            if name in registry.message_identity_names() and given is not None:
+                self.identities[name] = given
 
     def identify(self, traits: dict[str, Any], response_properties: dict[str, Any]) -> Effects:
         """Iterate('identify'): kept within MAX_PROPERTIES across calls too (a warning per one left out)."""

@@ -172,8 +172,8 @@ def cmd_embed(args: argparse.Namespace) -> int:
             print(email_html(args.base_url, survey, args.esp, args.user_property, args.response_property, args.send),
                   end="")
         else:
-            print(embed_html(args.kind, survey.site, args.base_url, survey.id, title=survey.name, survey=survey),
-                  end="")
+            print(embed_html(args.kind, survey.site, args.base_url, survey.id, title=survey.name, survey=survey,
+                             settings=folder.settings_of(survey.site)), end="")
     except SnippetError as e:
         print(f"sondage embed: {e}", file=sys.stderr)
         return 2

@@ -11,8 +11,11 @@ dismisses it.
 
 from __future__ import annotations
 
+import json
+
+from runtime import answer_plan, protocol
 from runtime.hints import shown_ahead
-from runtime.survey_format import Survey
+from runtime.survey_format import FORMAT_VERSION, SiteData, SiteSettings, Survey
 from runtime.vendors import registry
 from runtime.vendors.base import Embed
 
@@ -66,6 +69,7 @@ html,body{{margin:0;padding:0;background:transparent}}{style}
 body{{box-sizing:border-box;padding:env(safe-area-inset-top) env(safe-area-inset-right)
  env(safe-area-inset-bottom) env(safe-area-inset-left)}}</style>
 <script>window.iterateSettings = {settings};</script>
+<script type="application/json" id="{plans_id}">{plans}</script>
 <script async src="{src}"></script>
 </head>
 <body><div id="root" style="{font}">{first}</div></body>
@@ -73,10 +77,14 @@ body{{box-sizing:border-box;padding:env(safe-area-inset-top) env(safe-area-inset
 """
 
 
-def _in_app_html(embed: Embed, api_key: str, base_url: str, survey: Survey) -> str:
+def _in_app_html(embed: Embed, api_key: str, base_url: str, survey: Survey, site_settings: SiteSettings) -> str:
     from build import STATIC  # the widget's CSS, as the bundle serves it
 
     ahead = shown_ahead(survey)
+    # What each answer to the first question does, for inapp.js to carry out while Python
+    # starts (runtime/answer_plan.py); null: none (a first step that is not single-tap choices).
+    site = SiteData(format=FORMAT_VERSION, site=api_key, surveys=[survey], settings=site_settings)
+    plans = answer_plan.plans(site, survey.id, embed.channel, embed.identities, ahead["html"])
     settings: dict[str, object] = {"apiKey": api_key, "channel": embed.channel, **embed.settings, "survey": survey.id,
                 "base": base_url.rstrip("/") + "/"}
     if embed.identities:
@@ -86,14 +94,17 @@ def _in_app_html(embed: Embed, api_key: str, base_url: str, survey: Survey) -> s
         language=survey.language.replace('"', ""), position=embed.presentation,
         title=survey.name.replace("&", "&amp;").replace("<", "&lt;"),
         css=(STATIC / "widget.css").read_text(encoding="utf-8").replace("</", "<\\/"), style=embed.style,
-        settings=_js(settings), src=(base_url.rstrip("/") + "/inapp.js").replace('"', "%22"),
+        settings=_js(settings), plans_id=protocol.ANSWER_PLANS_ELEMENT,
+        plans=json.dumps(plans, separators=(",", ":")).replace("<", "\\u003c"),
+        src=(base_url.rstrip("/") + "/inapp.js").replace('"', "%22"),
         font=font, first=ahead["html"])
 
 
 def embed_html(kind: str, api_key: str, base_url: str, survey_id: str, title: str = "Survey",
-               survey: Survey | None = None) -> str:
+               survey: Survey | None = None, settings: SiteSettings | None = None) -> str:
     """What the marketer pastes into the vendor's message ``kind``. A message that mobile SDKs
-    show (``Embed.in_app``) needs the ``survey`` itself: its first question is in the page."""
+    show (``Embed.in_app``) needs the ``survey`` itself: its first question is in the page,
+    with what each answer to it does (decided with the site's ``settings``: sites.yaml's)."""
     embed = registry.embed(kind)
     if embed is None:
         raise ValueError(f"unknown embed {kind!r} (one of {', '.join(registry.embed_channels())})")
@@ -101,7 +112,7 @@ def embed_html(kind: str, api_key: str, base_url: str, survey_id: str, title: st
         loader_url(base_url)      # the same check of the bundle's URL
         if not api_key:
             raise SnippetError("--api-key must not be empty")
-        return _in_app_html(embed, api_key, base_url, survey)
+        return _in_app_html(embed, api_key, base_url, survey, settings or SiteSettings())
     extra: dict[str, object] = {"channel": embed.channel, **embed.settings}
     return _PAGE.format(title=title.replace("&", "&amp;").replace("<", "&lt;"), style=embed.style, body=embed.body,
                         snippet=snippet(api_key, base_url, install_on_load=False, extra=extra),

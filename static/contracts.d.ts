@@ -24,6 +24,25 @@ interface CarriedOut {
   response_id: string;
   closed: boolean;
 }
+/** What an in-app message carried out of an answer plan before Python was up (the ``ui`` message's ``carried_out``): the showing's response id and its view record's id, and the answer record's id (also the click's ``early`` id). The runtime adopts them: the same records, and no second call to the vendor. */
+interface AnsweredAhead {
+  response_id: string;
+  view_id: string;
+  answer_id: string;
+}
+/** What the runtime does on one answer to an in-app message's first question, decided at embed time by playing it (runtime/answer_plan.py), as templates (PLAN_TOKENS): the vendor's bridge calls (``calls``: SdkCall, in order), the ``body`` of the POST to the collector the message's manifest names (the batch the runtime would send: the showing's view and the answer), and ``facts`` (:class:`AnsweredAhead`). */
+interface AnswerPlan {
+  calls: any[];
+  body: any;
+  facts: any;
+}
+/** The answer plans of an in-app message (in its HTML, in the JSON script element ``ANSWER_PLANS_ELEMENT``): for the survey ``survey``'s first question ``question``, by the ``data-value`` of each choice. They hold only where none of the globals ``absent`` is there (in the page or its parent): the page SDKs the runtime asks who the visitor is (a vendor's Web SDK around a message on a web page), whose ids its answers would carry. */
+interface AnswerPlans {
+  survey: string;
+  question: string;
+  absent: string[];
+  choices: Record<string, AnswerPlan>;
+}
 /** A survey's first step, rendered by Python for the frame to show before Python is up. */
 interface Ahead {
   id: string;
@@ -221,6 +240,7 @@ interface UiMessage {
   early?: string;
   at?: number;
   url?: string;
+  carried_out?: AnsweredAhead;
 }
 interface SdkReplyMessage {
   type: "sdk_reply";
@@ -326,6 +346,7 @@ interface SondageProtocol {
   worker_silent_ms: number;
   status_wait_ms: number;
   plan_tokens: string[];
+  answer_plans_element: string;
   segment_commands: { track: "event"; identify: "identify"; page: "page"; };
   segment_event_name: string;
   to_runtime: { init: "init"; command: "command"; page: "page"; scroll: "scroll"; exit_intent: "exit_intent"; storage: "storage"; ui: "ui"; delivered: "delivered"; undelivered: "undelivered"; wake: "wake"; online: "online"; started: "started"; sdk_reply: "sdk_reply"; loaded: "loaded"; };

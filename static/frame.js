@@ -32,7 +32,7 @@ const held = [];      // the messages for the runtime while it is not started (i
  *  carried out with. @type {{plan: ShowingPlan, init: InitMessage, covers: Record<string, unknown>[],
  *  quiet: Record<string, unknown>[], at: number, ids: Record<number, string>, shown: boolean, closed: boolean} | null} */
 let lazy = null;
-const [NOW, NOW_MS, ISO, ID, PAGE_URL, CONCAT, AS_JSON] = PROTOCOL.plan_tokens;
+const fillPlan = (__PLAN_FILL__)(PROTOCOL.plan_tokens);
 
 /** Python is needed (the visitor engages, or a message the plan does not cover): the worker
  *  starts and gets what was held, init saying what of the plan was carried out. */
@@ -67,34 +67,10 @@ function planFor(m) {
   return plan;
 }
 
-/** A plan's template filled (protocol.PLAN_TOKENS): the moment, new ids, the page's URL.
- *  @param {unknown} v @returns {any} */
+/** A plan's template filled (protocol.PLAN_TOKENS: static/plan_fill.js): the moment, new ids,
+ *  the page's URL. @param {unknown} v @returns {any} */
 function fill(v) {
-  if (Array.isArray(v)) return v.map(fill);
-  if (!v || typeof v !== "object" || !lazy) return v;
-  const at = lazy.at, ids = lazy.ids;
-  const keys = Object.keys(v);
-  /** @type {any[]} */
-  const args = /** @type {any} */ (v)[keys[0]];
-  if (keys.length === 1 && Array.isArray(args)) {
-    switch (keys[0]) {
-      case NOW: return at / 1000 + args[0];
-      case NOW_MS: return at + args[0];
-      case ISO: return new Date(at + args[0] * 1000).toISOString();
-      case ID: return (ids[args[0]] = ids[args[0]] || newId()).slice(0, args[1]);
-      case PAGE_URL: {
-        let url = lazy.init.page.url;
-        for (const c of args[0]) url = url.split(c)[0];
-        return url.slice(0, args[1]);
-      }
-      case CONCAT: return fill(args[0]).join("");
-      case AS_JSON: return JSON.stringify(fill(args[0]));
-    }
-  }
-  /** @type {Record<string, unknown>} */
-  const out = {};
-  for (const k of keys) out[k] = fill(/** @type {any} */ (v)[k]);
-  return out;
+  return lazy ? fillPlan(v, { at: lazy.at, ids: lazy.ids, url: lazy.init.page.url }) : v;
 }
 
 /** Carry out a step of the plan: the effects Python would have returned, filled; what they

@@ -4,7 +4,10 @@
  * channel and the ids the vendor's merge tags filled in. This script starts the runtime's
  * worker in this page (no frame: a vendor's iOS WebView closes the message when any frame
  * navigates), forwards the visitor's clicks to it, mounts what Python rendered, keeps what it
- * stores where storage works, and makes the vendor's bridge calls Python decided. No parent
+ * stores where storage works, and makes the vendor's bridge calls Python decided. A tap on
+ * the first question while Python starts carries out the plan Python wrote for that answer
+ * (runtime/answer_plan.py: its bridge calls, its records POSTed at once), so the answer
+ * reaches the vendor and the collector even if the app closes the message now. No parent
  * page, an opaque origin, storage missing or throwing: each is a fact, never a failure. It
  * decides nothing about surveys, and nothing it does may throw into the message. */
 // @ts-check
@@ -15,6 +18,7 @@
   var TO_RUNTIME = PROTOCOL.to_runtime;
   var FROM_WORKER = PROTOCOL.worker_to_frame;
   var EFFECT = PROTOCOL.effects;
+  var fillPlan = (__PLAN_FILL__)(PROTOCOL.plan_tokens);   // static/plan_fill.js, written in by the build
   /** @type {Record<string, 1>} */
   var noticed = {};
   /** @param {string} message */
@@ -38,6 +42,11 @@
     /** @type {any[]} */
     var waiting = [];        // the visitor's actions before the worker exists, in order
     var pythonUp = false;
+    /** @type {string | null | undefined} */
+    var collector;           // the manifest's collector (null: none; undefined: not known yet)
+    /** @type {string[]} */
+    var posts = [];          // the bodies of answer plans carried out before it was known
+    var planned = false;     // an answer plan was carried out (once: the first pick)
     /** @type {string | null} */
     var current = typeof settings.survey === "string" ? settings.survey : null;
     // What Python wrote into #root (the first step), as this browser serializes it: the
@@ -93,12 +102,19 @@
         return r.json();
       })
       .then(begin)
-      .catch(function (e) { say("surveys are off in this message: " + (e && e.message || e)); });
+      .catch(function (e) {
+        collector = null;
+        posts = [];
+        say("surveys are off in this message: " + (e && e.message || e));
+      });
   }
 
   /** @param {any} manifest */
   function begin(manifest) {
     var dataUrl = new URL(manifest.surveys, base).href;
+    collector = manifest.collector ? new URL(manifest.collector, base).href : null;
+    var bodies = posts; posts = [];
+    for (var j = 0; j < bodies.length; j++) post(bodies[j]);
     // A worker must come from this page's origin (an opaque one in the apps, or the vendor's),
     // and an opaque origin starts no module worker: a classic blob: worker that imports the
     // bundle's module worker (served with CORS) with import(), as a module worker would. Its
@@ -119,7 +135,7 @@
     worker.postMessage({
       type: TO_RUNTIME.init, site: apiKey, preview: null, look: null, debug: false, data_id: manifest.surveys,
       shown_ahead: current, ahead: null, ahead_event: null,
-      collector: manifest.collector ? new URL(manifest.collector, base).href : null,
+      collector: collector,
       storage: readStorage(),
       page: { url: pageUrl(), referrer: d.referrer, language: navigator.language, user_agent: ua,
               touch_points: navigator.maxTouchPoints || 0, font: "", channel: settings.channel || null,
@@ -185,14 +201,66 @@
     var message = { type: TO_RUNTIME.ui, action: action, survey_id: current, question_id: form ? form.dataset.question : null };
     for (var k in extra) message[k] = extra[k];
     if (!pythonUp) {
-      // Python is still starting: the click is also kept where storage works, under its id,
-      // as on a web page (the runtime records it under this id, once).
-      message.early = newId();
-      message.at = Date.now() / 1000;
+      // Python is still starting: the answer's plan, if Python wrote one, is carried out now
+      // (the runtime, once up, adopts it: its ids, and no second call to the vendor); the
+      // click is also kept where storage works, under its id, as on a web page (the runtime
+      // records it under this id, once).
+      var at = Date.now();
+      var plan = action === "answer" && !planned ? planOf(message) : null;
+      var done = plan ? carryOut(plan, at) : null;
+      if (done) message.carried_out = done;
+      message.early = done ? done.answer_id : newId();
+      message.at = at / 1000;
       store(prefixes[0] + PROTOCOL.keys.early + message.early, Object.assign({ url: pageUrl() }, message));
     }
     toWorker(message);
   }
+  // The plan Python wrote for this answer (the page's answer plans: the first question's
+  // choices), or null.
+  /** @param {any} message @returns {AnswerPlan | null} */
+  function planOf(message) {
+    try {
+      var el = d.getElementById(PROTOCOL.answer_plans_element);
+      /** @type {AnswerPlans | null} */
+      var plans = el ? JSON.parse(el.textContent || "null") : null;
+      if (!plans || plans.survey !== message.survey_id || plans.question !== message.question_id) return null;
+      for (var i = 0; i < plans.absent.length; i++) if (lookup(plans.absent[i])) return null;
+      return Object.prototype.hasOwnProperty.call(plans.choices, message.value) ? plans.choices[message.value] : null;
+    } catch (e) {
+      say("the answer plans in this message did not read: " + e);
+      return null;
+    }
+  }
+  // The plan carried out, filled for the moment `at`: its bridge calls, then its batch to the
+  // collector; what was carried out (the ids the runtime adopts), or null if it did not read.
+  /** @param {AnswerPlan} plan @param {number} at @returns {AnsweredAhead | null} */
+  function carryOut(plan, at) {
+    planned = true;
+    try {
+      var done = fillPlan(plan, { at: at, ids: {}, url: pageUrl() });
+      for (var i = 0; i < done.calls.length; i++) sdkCall(done.calls[i]);
+      post(done.body);
+      return done.facts;
+    } catch (e) {
+      say("an answer plan in this message did not read: " + e);
+      return null;
+    }
+  }
+  // A planned batch to the collector, at once and outliving the page (keepalive): the
+  // collector keeps one of each record, so the runtime's own sending of it later is harmless.
+  /** @param {string} body */
+  function post(body) {
+    if (collector === undefined) { posts.push(body); return; }
+    if (!collector) return;
+    try {
+      fetch(collector, { method: "POST", keepalive: true, credentials: "omit",
+                         headers: { "content-type": "application/json" }, body: body })
+        .catch(function (e) { say("an answer did not reach the collector yet: " + e); });
+    } catch (e) {
+      say("an answer did not reach the collector yet: " + e);
+    }
+  }
+
   // Listened to on the document, capturing: the vendor's own script in the message (a Web
   // SDK that logs button clicks) cannot stop the survey's clicks before they arrive here.
   function bind() {

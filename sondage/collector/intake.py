@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from runtime.records import RECORD_VERSION, is_view, load_record, load_view
+from runtime.records import RECORD_VERSION, is_view, load_record, load_view, message_identities
 from runtime.schema import FormatError, dump
 
 from ..catalogue import Catalogue
@@ -64,6 +64,10 @@ def check_record(i: int, raw: Any, catalogue: Catalogue | None = None) -> dict[s
     except FormatError as e:
         raise CollectorError(f"records[{i}].{e.path}: {e.message}" if e.path
                              else f"records[{i}]: {e.message}") from None
+    if isinstance(record.get("identities"), dict):
+        # The ids a vendor's merge tags filled in, read as the runtime reads them: a tag left
+        # unfilled is no id (an answer plan carries the tag itself: runtime/answer_plan.py).
+        record["identities"] = message_identities(record["identities"])
     problem = catalogue.problem(record) if catalogue is not None else None
     if problem:
         raise CollectorError(f"records[{i}].{problem}")

@@ -312,7 +312,8 @@ def gallery_page(catalogue: Catalogue, site_key: str, *, base_url: str, token: s
         preview = f"{origin}?iterate_preview={survey.id}" if origin else ""
         codes = [("Page snippet (once per page)", snippet(site.site, base_url)),
                  ("Show it from the page", f"<script>Iterate('install', {json.dumps(survey.id)});</script>"),
-                 *((e.title, embed_html(e.channel, site.site, base_url, survey.id, survey.name, survey=survey))
+                 *((e.title, embed_html(e.channel, site.site, base_url, survey.id, survey.name, survey=survey,
+                                        settings=site.settings))
                    for e in registry.embeds()),
                  *((f"Link for emails ({v.label})", survey_link(base_url, survey, v.name))
                    for v in registry.link_vendors())]

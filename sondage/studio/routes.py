@@ -743,17 +743,17 @@ async def publish_tab(request: Request) -> Response:
     name = request.path_params["name"]
     s = studio(request)
     try:
-        survey = (await run_in_threadpool(read_folder, s.workspace.folder)).files
+        folder = await run_in_threadpool(read_folder, s.workspace.folder)
     except SurveyFileError as e:
         return page("error.html", request, 400, error=str(e))
-    found = next((f.survey for f in survey if f.path.name == name), None)
+    found = next((f.survey for f in folder.files if f.path.name == name), None)
     if found is None:
         return page("error.html", request, 404, error=f"no survey file {name!r} (archived?)")
     base_url = str(request.base_url)
     catalogue = collector(request).config.catalogue
     live = catalogue is not None and found.site in catalogue.sites and any(
         x.id == found.id for x in catalogue.sites[found.site].surveys)
-    codes = embed_codes(found, base_url)
+    codes = embed_codes(found, base_url, folder.settings_of(found.site))
     stage = (f"/_sondage/stage/{quote(found.site, safe='')}.html?" + urlencode(
         {"iterate_preview": found.id, "iterate_look": f"{found.appearance.position}.{found.appearance.theme}"})
         if live else "")
@@ -795,11 +795,14 @@ async def labels_save(request: Request) -> Response:
                             status_code=303)
 
 
-def embed_codes(survey: survey_format.Survey, base_url: str) -> list[tuple[str, str]]:
-    """The gallery's codes for one survey: the page snippet, install, each vendor's embed, links."""
+def embed_codes(survey: survey_format.Survey, base_url: str,
+                settings: survey_format.SiteSettings | None = None) -> list[tuple[str, str]]:
+    """The gallery's codes for one survey: the page snippet, install, each vendor's embed (its
+    in-app messages' answer plans with the site's ``settings``), links."""
     return [("Page snippet (once per page)", snippet(survey.site, base_url)),
             ("Show it from the page", f"<script>Iterate('install', {json.dumps(survey.id)});</script>"),
-            *((e.title, embed_html(e.channel, survey.site, base_url, survey.id, survey.name, survey=survey))
+            *((e.title, embed_html(e.channel, survey.site, base_url, survey.id, survey.name, survey=survey,
+                                   settings=settings))
               for e in registry.embeds()),
             *((f"Link for emails ({v.label}, with its merge tags)", survey_link(base_url, survey, v.name))
               for v in registry.link_vendors()),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,8 @@ import yaml
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
+from build.survey_files import read_site_settings
+from runtime import protocol
 from runtime.survey_format import load_survey
 from sondage.survey_pages import embed_html
 from tests.conftest import wait_until
@@ -29,6 +32,7 @@ from .native_bridges import (
     native_calls,
     native_state,
 )
+from .test_dashboard import _views
 from .test_spine import wait_for_rows
 
 HERE = Path(__file__).resolve().parent
@@ -314,7 +318,8 @@ def test_an_answer_given_before_python_is_up_is_kept_where_the_message_has_stora
     """Braze's WebView has storage (its page is https://iamcache.braze/): a tap given before
     Python was up, in a message the app closed at once, is kept there under the click's id and
     recorded by the next message's runtime, once."""
-    html = embed_html("braze-inapp", SITE, CDN, SURVEY, survey=the_survey())
+    # Without answer plans: this is the stored click alone (a plan would send it at once).
+    html = without_plans(embed_html("braze-inapp", SITE, CDN, SURVEY, survey=the_survey()))
     context = phone("android")
     serve_runtime_at_cdn(context, servers.runtime_url)
     first = context.new_page()
@@ -330,3 +335,189 @@ def test_an_answer_given_before_python_is_up_is_kept_where_the_message_has_stora
     wait_until(later.page, lambda: stored(servers, url=BRAZE_BASE_URL, response_string="3"),
                "the early tap's answer at the collector", timeout_ms=60000)
     expect(later.page.locator(".sondage-prompt")).to_have_text(PROMPT)   # the new message asks anew
+
+
+# -- a tap before Python is up: the answer's plan (runtime/answer_plan.py) --------------------
+PLANS = re.compile(f'(<script type="application/json" id="{protocol.ANSWER_PLANS_ELEMENT}">).*?(</script>)', re.S)
+CLEVERTAP_TAG = "{{ Profile.Identity | default: 'null' }}"
+
+
+def the_message(kind: str, base: str) -> str:
+    """The message as `sondage embed` prints it, with the site's settings (sites.yaml)."""
+    return embed_html(kind, SITE, base, SURVEY, survey=the_survey(),
+                      settings=read_site_settings(HERE / "surveys")[SITE])
+
+
+def without_plans(html: str) -> str:
+    """The same message with no answer plans: a tap waits for Python, as before plans."""
+    changed = PLANS.sub(r"\1null\2", html)
+    assert changed != html
+    return changed
+
+
+def answer_calls(calls: list[dict]) -> list[list]:
+    """The bridge calls an answer makes (closing the message is not one), name and arguments."""
+    return [[c["name"], *c["args"]] for c in calls
+            if c["name"] not in ("dismissInAppNotification", "beforeMessageClosed")
+            and not (c["name"] == "postMessage" and c["args"][0].get("action") == "dismissInAppNotification")]
+
+
+def calls_once_at_least(page: Page, count: int, what: str) -> list[list]:
+    return wait_until(page, lambda: (found := answer_calls(native_calls(page))) and len(found) >= count and found,
+                      what, timeout_ms=60000)
+
+
+def new_rows(servers, before: set[str], **match) -> list[dict]:
+    return [r for r in stored(servers, **match) if r["id"] not in before]
+
+
+@pytest.mark.parametrize("platform", ["android", "iphone"])
+def test_a_tap_before_python_in_a_clevertap_message_closed_at_once_reaches_the_collector_and_clevertap(
+        phone, servers, platform):
+    """CleverTap's WebView, Python never starts (its worker's files are refused; on Android no
+    storage either): a score tapped, the app closes the message as soon as the bridge's event
+    arrives. The answer reaches the collector with the profile's Identity, and the bridge got
+    exactly the calls the runtime itself makes for that answer (measured: the same message
+    without plans, Python up)."""
+    html = the_message("clevertap-inapp", servers.runtime_url).replace(CLEVERTAP_TAG, "user-7")
+    # What the runtime itself calls for a 9: no plans, Python up.
+    reference = open_clevertap(phone(platform), without_plans(html), platform).page
+    reference.locator("button[data-value='9']").tap(timeout=30000)
+    expect(reference.locator(".sondage-prompt")).to_have_text("What did you like?", timeout=60000)
+    runtime_calls = calls_once_at_least(reference, 2, "the runtime's calls for the answer")
+    reference.close()
+    before = {r["id"] for r in servers.store.list(limit=10000)}
+    context = phone(platform)
+    context.route(f"{servers.runtime_url}worker-*", lambda route: route.abort())      # Python never starts
+    message = open_clevertap(context, html, platform)
+    page = message.page
+    page.wait_for_load_state("load")
+    page.locator("button[data-value='9']").tap()
+    # The app dismisses the message as soon as the answer's event reaches it: the page is gone.
+    wait_until(page, lambda: any(c["name"] in ("pushEvent", "postMessage") for c in native_calls(page)),
+               "the answer's event at the bridge")
+    planned = calls_once_at_least(page, len(runtime_calls), "the answer's calls at the bridge")
+    logs = native_state(page)["logs"]
+    page.close()
+    assert planned == runtime_calls and logs == []
+    rows = wait_until(None, lambda: new_rows(servers, before, response_string="9"), "the answer at the collector")
+    assert [(r["identities"], r["url"], r["question_id"]) for r in rows] == [
+        ({"clevertap_identity": "user-7"}, "about:blank", "score")]
+    [view] = wait_until(None, lambda: [v for v in _views(servers.store, "about:blank")
+                                       if v["response_id"] == rows[0]["response_id"]], "the showing's view")
+    assert view["survey_id"] == SURVEY
+
+
+def test_a_tap_before_python_in_a_braze_message_closed_at_once_reaches_the_collector_and_braze(phone, servers):
+    """Braze on a phone, Python never starts: a score tapped, the message closed as soon as
+    the bridge's flush arrives. Braze got the calls the runtime itself makes for it; the
+    collector has the answer with the external id from Braze's Liquid."""
+    html = the_message("braze-inapp", CDN)
+    context = phone("android")
+    serve_runtime_at_cdn(context, servers.runtime_url)
+    reference = open_braze(context, without_plans(html)).page
+    reference.locator("button[data-value='8']").tap(timeout=30000)
+    expect(reference.locator(".sondage-prompt")).to_have_text("What did you like?", timeout=60000)
+    runtime_calls = calls_once_at_least(reference, 3, "the runtime's calls for the answer")
+    reference.close()
+    before = {r["id"] for r in servers.store.list(limit=10000)}
+    slow = phone("android")
+    serve_runtime_at_cdn(slow, servers.runtime_url)
+    slow.route(f"{CDN}worker-*", lambda route: route.abort())      # Python never starts
+    page = open_braze(slow, html).page
+    page.locator("button[data-value='8']").tap()
+    planned = calls_once_at_least(page, len(runtime_calls), "the answer's calls at the bridge")
+    page.close()
+    assert planned == runtime_calls
+    # Waited for with another page's clock: the proxy's handlers run only while Playwright is waited on.
+    watcher = slow.new_page()
+    rows = wait_until(watcher, lambda: new_rows(servers, before, url=BRAZE_BASE_URL, response_string="8"),
+                      "the answer at the collector")
+    assert [r["identities"] for r in rows] == [{"braze_external_id": "user-42"}]
+
+
+def test_python_up_after_the_tap_adopts_the_plan_one_record_and_one_set_of_calls(phone, servers):
+    """CleverTap on Android, Python slow (its worker's files held until the tap's plan is
+    carried out): once up, the runtime takes that answer over: one record at the collector,
+    one set of bridge calls, and the survey goes on to the next question."""
+    html = the_message("clevertap-inapp", servers.runtime_url).replace(CLEVERTAP_TAG, "user-9")
+    before = {r["id"] for r in servers.store.list(limit=10000)}
+    context = phone("android")
+    held = []
+    context.route(f"{servers.runtime_url}worker-*", lambda route: held.append(route))
+    message = open_clevertap(context, html, "android")
+    page = message.page
+    page.wait_for_load_state("load")
+    wait_until(page, lambda: held, "the worker asked for")
+    page.locator("button[data-value='6']").tap()
+    calls_once_at_least(page, 2, "the planned calls at the bridge")
+    wait_until(page, lambda: new_rows(servers, before, response_string="6"), "the planned answer at the collector")
+    for route in held:
+        route.continue_()
+    expect(page.locator(".sondage-prompt")).to_have_text("What did you like?", timeout=60000)
+    page.locator("label", has_text="Speed").tap()
+    page.locator("button[type=submit]").tap()
+    wait_until(page, lambda: native_state(page)["closed"], "the message dismissed through the bridge", timeout_ms=30000)
+    calls = native_calls(page)
+    assert [c["name"] for c in calls] == ["pushEvent", "pushProfile", "pushEvent", "pushProfile",
+                                          "dismissInAppNotification"]
+    assert [json.loads(c["args"][0]) for c in calls if c["name"] == "pushProfile"] == [
+        {"nps_score": 6}, {"What did you like?": ["Speed"]}]
+    rows = wait_until(page, lambda: (found := new_rows(servers, before)) and len(found) >= 2 and found,
+                      "both answers at the collector")
+    assert sorted(r["question_id"] for r in rows) == ["liked", "score"]      # the score once
+    assert len({r["response_id"] for r in rows}) == 1                       # one showing
+    assert {r["identities"]["clevertap_identity"] for r in rows} == {"user-9"}
+    # One view of the showing: the runtime's is the plan's (the collector kept one).
+    assert len([v for v in _views(servers.store, "about:blank") if v["response_id"] == rows[0]["response_id"]]) == 1
+    assert not [m for m in message.console if m.startswith(("pageerror", "warning"))], message.console
+
+
+def test_a_planned_tap_also_kept_in_storage_is_recorded_once(phone, servers):
+    """Braze's WebView has storage: a tap before Python carries out its plan (the answer at the
+    collector at once) and is also kept there; the next message's runtime records the kept
+    click under the same id, which the collector takes as a duplicate: one row."""
+    html = the_message("braze-inapp", CDN)
+    context = phone("android")
+    replies: list[dict] = []
+
+    def proxy(route) -> None:     # serve_runtime_at_cdn's, keeping the collector's replies
+        try:
+            response = route.fetch(url=route.request.url.replace(CDN, servers.runtime_url))
+            if route.request.method == "POST" and response.ok:
+                replies.append(response.json())
+            route.fulfill(response=response)
+        except PlaywrightError:
+            pass
+    context.route(f"{CDN}**", proxy)
+    before = {r["id"] for r in servers.store.list(limit=10000)}
+    first = context.new_page()
+    first.route(f"{CDN}worker-*", lambda route: route.abort())      # Python never starts here
+    first.route(BRAZE_BASE_URL, lambda route: route.fulfill(status=200, body=html, content_type="text/html"))
+    first.goto(BRAZE_BASE_URL)
+    first.locator("button[data-value='5']").tap()
+    [row] = wait_until(first, lambda: new_rows(servers, before, url=BRAZE_BASE_URL, response_string="5"),
+                       "the planned answer at the collector")
+    assert first.evaluate("Object.keys(localStorage).filter((k) => k.indexOf(':early:') > 0).length") == 1
+    first.close()
+    later = open_braze(context, html)
+    wait_until(later.page, lambda: any(row["id"] in r.get("duplicates", []) for r in replies),
+               "the kept click recorded again by the next message's runtime", timeout_ms=60000)
+    assert [r["id"] for r in new_rows(servers, before, url=BRAZE_BASE_URL)] == [row["id"]]
+
+
+def test_damaged_answer_plans_cost_one_console_line_and_no_answer(phone, servers):
+    """The message's plans edited by hand into something that does not read: said once; the
+    tap waits for Python as without plans, and the answer reaches CleverTap and the collector."""
+    html = PLANS.sub(r"\1{not json\2", the_message("clevertap-inapp", servers.runtime_url))
+    before = {r["id"] for r in servers.store.list(limit=10000)}
+    message = open_clevertap(phone("android"), html.replace(CLEVERTAP_TAG, "user-3"), "android")
+    page = message.page
+    page.wait_for_load_state("load")
+    page.locator("button[data-value='4']").tap()
+    expect(page.locator(".sondage-prompt")).to_have_text("What did you like?", timeout=60000)
+    assert [c[0] for c in calls_once_at_least(page, 2, "the runtime's calls")] == ["pushEvent", "pushProfile"]
+    wait_until(page, lambda: new_rows(servers, before, response_string="4"), "the answer at the collector")
+    lines = [m for m in message.console if "answer plans" in m]
+    assert len(lines) == 1 and lines[0].startswith(
+        "warning: Sondage: the answer plans in this message did not read: SyntaxError"), message.console
