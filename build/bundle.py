@@ -44,11 +44,11 @@ from sondage.survey_pages import HOSTED_PATH, hosted_page
 
 from . import pyodide_dist
 from .compress import precompress
-from .extensions import ExtensionBuildError
+from .extensions import ExtensionBuildError, check_imports
 from .extensions import resolve as resolve_extensions
 from .pyodide_dist import PYODIDE_VERSION
-from .python_bundle import python_zip
-from .survey_files import SurveyFile, read_folder
+from .python_bundle import LEFT_OUT, python_zip
+from .survey_files import SITES_FILE, SurveyFile, read_folder
 
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm")
 BOOT_TIMEOUT_MS = 20000
@@ -216,6 +216,10 @@ def build(surveys_dir: Path, out: Path, *, pyodide_dir: Path | None = None,
         "the Python zip: building it in Pyodide (about 40 s; later builds reuse it until the runtime changes)"))
     python_zip_data, listing = python.data, python.listing
     progress("the Python zip: " + ("reused, nothing it is made of changed" if python.reused else "built and cached"))
+    try:            # what the extensions import, against what the zip holds
+        check_imports(extensions, listing["stdlib"] + listing["stage"], LEFT_OUT, surveys_dir / SITES_FILE)
+    except ExtensionBuildError as e:
+        raise BuildError(str(e)) from None
 
     files: dict[str, bytes] = {}
 

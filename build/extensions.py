@@ -42,12 +42,15 @@ class Extension:
     types: list[str]
     forwarders: list[str]
     zip: bytes                  # its modules as bytecode, imported by the browser
+    modules: list[str] = field(default_factory=list)     # its modules' files (sondage_slider/__init__.py)
+    imports: list[dict[str, Any]] = field(default_factory=list)   # module, file, line of each import
 
 
 @dataclass
 class Resolved:
     extensions: list[Extension] = field(default_factory=list)
     lock: dict[str, Any] = field(default_factory=dict)
+    present: list[str] = field(default_factory=list)    # modules Pyodide has without any zip (built in)
 
     def of_site(self, site: str) -> list[Extension]:
         return [e for e in self.extensions if e.site == site]
@@ -139,14 +142,14 @@ def resolve(folder: SurveyFolder, surveys_dir: Path, pyodide_dir: Path, node: st
             problem = out_dir / "problem.json"
             raise ExtensionBuildError(_problem(problem.read_text()) if problem.is_file() else str(failed)) from None
         found = json.loads((out_dir / "extensions.json").read_text())
-        resolved = Resolved(lock=installed_lock(found["lock"], "/stage/wheels/"))
+        resolved = Resolved(lock=installed_lock(found["lock"], "/stage/wheels/"), present=found["present"])
         for ext in found["extensions"]:
             files = {p.relative_to(out_dir / ext["name"]).as_posix(): p.read_bytes()
                      for p in sorted((out_dir / ext["name"]).rglob("*.pyc"))}
             resolved.extensions.append(Extension(
                 name=ext["name"], version=ext["version"], site=ext["site"], register=ext["register"],
                 templates=ext["templates"], types=ext["types"], forwarders=ext["forwarders"],
-                zip=_stored_zip(files)))
+                zip=_stored_zip(files), modules=ext["modules"], imports=ext["imports"]))
     provided = {site: {t: f"{e.name} {e.version}" for e in resolved.of_site(site) for t in e.types}
                 for site in wanted}
     known = {t: f"{e.name} {e.version}" for e in resolved.extensions for t in e.types}
@@ -159,6 +162,31 @@ def resolve(folder: SurveyFolder, surveys_dir: Path, pyodide_dir: Path, node: st
                                       f"{site}.forwarders: no extension of the site provides {forwarder.name!r}"
                                       + (f" (they provide: {', '.join(sorted(mine))})" if mine else ""))
     return resolved
+
+
+def check_imports(resolved: Resolved, shipped: list[str], left_out: tuple[str, ...], sites_file: Path) -> None:
+    """Every module an extension imports is in the visitors' runtime: its zip's modules
+    (``shipped``: their files, json/__init__.py), what Pyodide has built in, or an extension's
+    own. The build replays the runtime to know which standard-library modules it needs and
+    ships only those (and stubs of ``left_out``), so an extension that imports another
+    (base64, say) would fail in the visitor's browser: it fails the build here instead."""
+    def module_of(path: str) -> str:
+        return path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+
+    there = {module_of(p) for p in shipped} - set(left_out)
+    own = {module_of(p).split(".")[0] for e in resolved.extensions for p in e.modules}
+    present = set(resolved.present)
+    for ext in resolved.extensions:
+        for found in ext.imports:
+            name = found["module"]
+            if name in there or name.split(".")[0] in own | present:
+                continue
+            why = ("only as a stub (the runtime leaves it out)" if name in left_out
+                   else "not at all (it ships only the standard library modules the runtime uses)")
+            raise ExtensionBuildError(
+                f"{sites_file}: {ext.site}.extensions: {ext.name}: {found['file']}, line {found['line']}: "
+                f"imports {name}, which the visitors' runtime has {why}; bring the code it needs into "
+                f"the extension, or import it inside try/except ImportError and do without it")
 
 
 def _problem(text: str) -> str:

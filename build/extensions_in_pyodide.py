@@ -6,6 +6,7 @@ makes. Everything it learns goes to /out/extensions.json; a problem ends it, wri
 /out/problem.json with the package's name (or the file and field) and the error (the
 build then fails, never a visitor's page)."""
 
+import ast
 import importlib
 import importlib.metadata
 import importlib.util
@@ -17,6 +18,9 @@ import zipfile
 
 sys.path.insert(0, "/stage")
 sys.dont_write_bytecode = True
+# The modules that are there without the runtime's zip (built in, or made at start: js).
+PRESENT = sorted(set(sys.builtin_module_names) | {
+    n for n, m in sys.modules.items() if getattr(getattr(m, "__spec__", None), "origin", None) in (None, "built-in")})
 request = json.load(open("/stage/request.json"))
 site_packages = next(p for p in sys.path if p.endswith("site-packages"))
 zipfile.ZipFile(request["micropip"]).extractall(site_packages)
@@ -27,6 +31,27 @@ from micropip._vendored.packaging.src.packaging.specifiers import SpecifierSet  
 
 from runtime import render  # noqa: E402
 from runtime.extensions import GROUP, Registry  # noqa: E402
+
+
+def imports_of(source, path):
+    """The modules a module's source imports (absolute imports), with their lines; not those in
+    a ``try`` whose handler takes an ImportError (the author handles their absence)."""
+    tree = ast.parse(source, path)
+    guarded = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and any(
+                h.type is None or {n.id for n in ast.walk(h.type) if isinstance(n, ast.Name)}
+                & {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"} for h in node.handlers):
+            guarded.update(id(n) for inner in node.body for n in ast.walk(inner))
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in guarded:
+            continue
+        if isinstance(node, ast.Import):
+            found += [{"module": a.name, "file": path, "line": node.lineno} for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append({"module": node.module, "file": path, "line": node.lineno})
+    return found
 
 
 def fail(package, message):
@@ -69,12 +94,14 @@ for wheel in request["wheels"]:
     forwarders = sorted(set(registry.forwarders) - before[1])
     # The extension's modules, compiled by the visitors' interpreter.
     modules = []
+    imports = []
     for file in dist.files or []:
         path = str(file)
         if not path.endswith(".py") or ".dist-info/" in path:
             continue
         source = file.read_binary()
         code = compile(source, path, "exec", dont_inherit=True, optimize=2)
+        imports += imports_of(source, path)
         target = os.path.join("/out", name, path[:-3] + ".pyc")
         os.makedirs(os.path.dirname(target), exist_ok=True)
         with open(target, "wb") as f:
@@ -98,7 +125,7 @@ for wheel in request["wheels"]:
                                                                   checked=False))
     out["extensions"].append({"name": name, "version": dist.version, "register": [ep.value for ep in points],
                               "templates": templates, "types": types, "forwarders": forwarders,
-                              "modules": modules, "site": wheel["site"]})
+                              "modules": modules, "imports": imports, "site": wheel["site"]})
 
 # The questions that use an extension's type: their options, checked by the extension.
 for q in request["questions"]:
@@ -115,6 +142,7 @@ for q in request["questions"]:
         raise SystemExit(4)
 
 out["lock"] = json.loads(micropip.freeze())
+out["present"] = PRESENT
 with open("/out/extensions.json", "w") as f:
     json.dump(out, f, indent=1, sort_keys=True)
 print(f"extensions: {', '.join(e['name'] for e in out['extensions'])}")

@@ -67,6 +67,20 @@ def test_a_broken_extension_fails_the_build_naming_the_package(tmp_path):
         build(surveys, tmp_path / "dist")
 
 
+def test_an_extension_importing_a_module_the_runtime_does_not_ship_fails_the_build(tmp_path):
+    """The visitors' runtime ships only the standard library modules it uses: an extension that
+    imports another (base64 here; random is only a stub) would fail in the browser, so the
+    build fails, naming the extension, its file and line, and the module. An import the
+    extension guards with try/except ImportError is its own business."""
+    guarded = "try:\n        import base64  # noqa\n    except ImportError:\n        base64 = None\n    "
+    for module, why, before in (("base64", "not at all", ""), ("random", "only as a stub", guarded)):
+        surveys = _folder(tmp_path / module, SITES, register_body=f"{before}import {module}  # noqa")
+        with pytest.raises(BuildError, match=rf"sites.yaml: ext-demo-key.extensions: sondage_slider: "
+                                             rf"sondage_slider/__init__.py, line \d+: imports {module}, which the "
+                                             rf"visitors' runtime has {why}"):
+            build(surveys, tmp_path / module / "dist")
+
+
 def test_bad_options_of_an_extension_type_name_the_file_and_field(tmp_path):
     surveys = _folder(tmp_path, SITES, survey=SURVEY.replace("min: 1, max: 14", "min: 20, max: 14"))
     with pytest.raises(BuildError, match=r"delivery\.yaml: questions\[0\]\.options: options\.min: 20 is not "
