@@ -6,7 +6,7 @@
  * navigates), forwards the visitor's clicks to it, mounts what Python rendered, keeps what it
  * stores where storage works, and makes the vendor's bridge calls Python decided. A tap on
  * the first question while Python starts carries out the plan Python wrote for that answer
- * (runtime/answer_plan.py: its bridge calls, its records POSTed at once), so the answer
+ * (runtime/answer_plan.py: its records POSTed at once, then its bridge calls), so the answer
  * reaches the vendor and the collector even if the app closes the message now. No parent
  * page, an opaque origin, storage missing or throwing: each is a fact, never a failure. It
  * decides nothing about surveys, and nothing it does may throw into the message. */
@@ -44,8 +44,8 @@
     var pythonUp = false;
     /** @type {string | null | undefined} */
     var collector;           // the manifest's collector (null: none; undefined: not known yet)
-    /** @type {string[]} */
-    var posts = [];          // the bodies of answer plans carried out before it was known
+    /** @type {Function[]} */
+    var unsent = [];         // answer plans carried out before the manifest named the collector
     var planned = false;     // an answer plan was carried out (once: the first pick)
     /** @type {string | null} */
     var current = typeof settings.survey === "string" ? settings.survey : null;
@@ -104,7 +104,7 @@
       .then(begin)
       .catch(function (e) {
         collector = null;
-        posts = [];
+        release();           // the vendor's calls still go; no collector to send to
         say("surveys are off in this message: " + (e && e.message || e));
       });
   }
@@ -113,8 +113,7 @@
   function begin(manifest) {
     var dataUrl = new URL(manifest.surveys, base).href;
     collector = manifest.collector ? new URL(manifest.collector, base).href : null;
-    var bodies = posts; posts = [];
-    for (var j = 0; j < bodies.length; j++) post(bodies[j]);
+    release();
     // A worker must come from this page's origin (an opaque one in the apps, or the vendor's),
     // and an opaque origin starts no module worker: a classic blob: worker that imports the
     // bundle's module worker (served with CORS) with import(), as a module worker would. Its
@@ -231,26 +230,37 @@
       return null;
     }
   }
-  // The plan carried out, filled for the moment `at`: its bridge calls, then its batch to the
-  // collector; what was carried out (the ids the runtime adopts), or null if it did not read.
+  // The plan carried out, filled for the moment `at`: its batch to the collector, then its
+  // bridge calls (an app that closes the message when a call reaches it closes it after the
+  // POST has left); before the manifest names the collector, both wait for it (it is asked for
+  // as the message opens). What was carried out (the ids the runtime adopts), or null if it
+  // did not read.
   /** @param {AnswerPlan} plan @param {number} at @returns {AnsweredAhead | null} */
   function carryOut(plan, at) {
     planned = true;
     try {
       var done = fillPlan(plan, { at: at, ids: {}, url: pageUrl() });
-      for (var i = 0; i < done.calls.length; i++) sdkCall(done.calls[i]);
-      post(done.body);
+      var send = function () {
+        post(done.body);
+        for (var i = 0; i < done.calls.length; i++) sdkCall(done.calls[i]);
+      };
+      if (collector === undefined) unsent.push(send); else send();
       return done.facts;
     } catch (e) {
       say("an answer plan in this message did not read: " + e);
       return null;
     }
   }
+  function release() {
+    var todo = unsent; unsent = [];
+    for (var j = 0; j < todo.length; j++) {
+      try { todo[j](); } catch (e) { say("an answer plan in this message did not read: " + e); }
+    }
+  }
   // A planned batch to the collector, at once and outliving the page (keepalive): the
   // collector keeps one of each record, so the runtime's own sending of it later is harmless.
   /** @param {string} body */
   function post(body) {
-    if (collector === undefined) { posts.push(body); return; }
     if (!collector) return;
     try {
       fetch(collector, { method: "POST", keepalive: true, credentials: "omit",

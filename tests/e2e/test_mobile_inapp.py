@@ -408,6 +408,48 @@ def test_a_tap_before_python_in_a_clevertap_message_closed_at_once_reaches_the_c
     assert view["survey_id"] == SURVEY
 
 
+def test_a_tap_before_the_message_has_read_its_manifest_is_sent_once_it_has_then_the_calls(phone, servers):
+    """CleverTap on Android, Python never starts, and the message's manifest (which names the
+    collector) is slow: a score tapped before it is in. Nothing goes to the bridge before the
+    answer can go to the collector; once the manifest is in, the POST leaves, then the calls,
+    and the app that closes the message as the event arrives loses nothing."""
+    html = the_message("clevertap-inapp", servers.runtime_url).replace(CLEVERTAP_TAG, "user-8")
+    before = {r["id"] for r in servers.store.list(limit=10000)}
+    context = phone("android")
+    context.route(f"{servers.runtime_url}worker-*", lambda route: route.abort())      # Python never starts
+    held: list = []
+    context.route(f"{servers.runtime_url}manifests/*", lambda route: held.append(route))
+    page = open_clevertap(context, html, "android").page
+    page.wait_for_load_state("load")
+    # What reaches the collector and the bridge, in order.
+    page.evaluate("""() => {
+      window.__order = [];
+      const send = window.fetch;
+      window.fetch = function (url) {
+        if (String(url).endsWith('/collect')) window.__order.push('POST');
+        return send.apply(this, arguments);
+      };
+      for (const name of Object.keys(window.CleverTap)) {
+        const call = window.CleverTap[name];
+        if (typeof call === 'function') {
+          window.CleverTap[name] = function () { window.__order.push(name); return call.apply(this, arguments); };
+        }
+      }
+    }""")
+    wait_until(page, lambda: held, "the manifest asked for")
+    page.locator("button[data-value='4']").tap()
+    expect(page.locator("button[data-value='4']")).to_have_attribute("aria-checked", "true")
+    assert page.evaluate("window.__order") == []      # the calls wait with the answer for the collector
+    for route in held:
+        route.continue_()
+    order = wait_until(page, lambda: (o := page.evaluate("window.__order")) and "pushEvent" in o and o,
+                       "the answer's event at the bridge")
+    page.close()                                      # the app closes the message as the event arrives
+    assert order[0] == "POST", order
+    rows = wait_until(None, lambda: new_rows(servers, before, response_string="4"), "the answer at the collector")
+    assert [r["identities"] for r in rows] == [{"clevertap_identity": "user-8"}]
+
+
 def test_a_tap_before_python_in_a_braze_message_closed_at_once_reaches_the_collector_and_braze(phone, servers):
     """Braze on a phone, Python never starts: a score tapped, the message closed as soon as
     the bridge's flush arrives. Braze got the calls the runtime itself makes for it; the
