@@ -32,7 +32,7 @@ const held = [];      // the messages for the runtime while it is not started (i
  *  carried out with. @type {{plan: ShowingPlan, init: InitMessage, covers: Record<string, unknown>[],
  *  quiet: Record<string, unknown>[], at: number, ids: Record<number, string>, shown: boolean, closed: boolean} | null} */
 let lazy = null;
-const fillPlan = (__PLAN_FILL__)(PROTOCOL.plan_tokens);
+const planFill = (__PLAN_FILL__)(PROTOCOL.plan_tokens);   // static/plan_fill.js, written in by the build
 
 /** Python is needed (the visitor engages, or a message the plan does not cover): the worker
  *  starts and gets what was held, init saying what of the plan was carried out. */
@@ -70,7 +70,7 @@ function planFor(m) {
 /** A plan's template filled (protocol.PLAN_TOKENS: static/plan_fill.js): the moment, new ids,
  *  the page's URL. @param {unknown} v @returns {any} */
 function fill(v) {
-  return lazy ? fillPlan(v, { at: lazy.at, ids: lazy.ids, url: lazy.init.page.url }) : v;
+  return lazy ? planFill.fill(v, { at: lazy.at, ids: lazy.ids, url: lazy.init.page.url }) : v;
 }
 
 /** Carry out a step of the plan: the effects Python would have returned, filled; what they
@@ -310,10 +310,6 @@ addEventListener("keydown", (e) => {
   to.focus();
 });
 
-function newId() {
-  return crypto.randomUUID ? crypto.randomUUID().replace(/-/g, "") : String(Math.random()).slice(2) + Date.now();
-}
-
 /** @param {string} action @param {Record<string, unknown>} extra */
 function send(action, extra) {
   const form = /** @type {HTMLFormElement | null} */ (root.querySelector("form[data-question]"));
@@ -329,7 +325,7 @@ function send(action, extra) {
   if (!pythonUp) {
     // Python is still starting (a survey shown ahead): the host stores this click at once,
     // so it counts even if the visitor leaves now; the runtime records it under this id.
-    message.early = newId();
+    message.early = planFill.newId();
     message.at = Date.now() / 1000;
     toHost({ type: TO_HOST.early, event: message });
   }

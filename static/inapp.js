@@ -18,7 +18,7 @@
   var TO_RUNTIME = PROTOCOL.to_runtime;
   var FROM_WORKER = PROTOCOL.worker_to_frame;
   var EFFECT = PROTOCOL.effects;
-  var fillPlan = (__PLAN_FILL__)(PROTOCOL.plan_tokens);   // static/plan_fill.js, written in by the build
+  var planFill = (__PLAN_FILL__)(PROTOCOL.plan_tokens);   // static/plan_fill.js, written in by the build
   /** @type {Record<string, 1>} */
   var noticed = {};
   /** @param {string} message */
@@ -190,9 +190,6 @@
     if (font) d.documentElement.style.setProperty("--sondage-font", font);
   }
 
-  function newId() {
-    return w.crypto && crypto.randomUUID ? crypto.randomUUID().replace(/-/g, "") : String(Math.random()).slice(2) + Date.now();
-  }
   /** @param {string} action @param {Record<string, unknown>} extra */
   function send(action, extra) {
     var form = /** @type {HTMLFormElement | null} */ (root.querySelector("form[data-question]"));
@@ -208,7 +205,7 @@
       var plan = action === "answer" && !planned ? planOf(message) : null;
       var done = plan ? carryOut(plan, at) : null;
       if (done) message.carried_out = done;
-      message.early = done ? done.answer_id : newId();
+      message.early = done ? done.answer_id : planFill.newId();
       message.at = at / 1000;
       store(prefixes[0] + PROTOCOL.keys.early + message.early, Object.assign({ url: pageUrl() }, message));
     }
@@ -239,7 +236,7 @@
   function carryOut(plan, at) {
     planned = true;
     try {
-      var done = fillPlan(plan, { at: at, ids: {}, url: pageUrl() });
+      var done = planFill.fill(plan, { at: at, ids: {}, url: pageUrl() });
       var send = function () {
         post(done.body);
         for (var i = 0; i < done.calls.length; i++) sdkCall(done.calls[i]);

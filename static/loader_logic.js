@@ -101,21 +101,27 @@
   /** @param {{queue: QueuedMessage[], hint: Hint, now: number, installed: boolean, preview: boolean, debug: boolean}} s */
   function shouldBoot(s) {
     if (s.preview || s.debug) return true;
-    var quiet = !!s.hint.not_before && s.now / 1000 < s.hint.not_before;
+    var still = quiet(s.hint, s.now);
     for (var i = 0; i < s.queue.length; i++) {
       var m = s.queue[i];
       var args = m.args || [];
       if ((m.name === "install" && args.length > 0) || m.name === "debug") return true;
-      if (!quiet && couldShow(m, s.hint, s.installed, s.now / 1000)) return true;
+      if (!still && couldShow(m, s.hint, s.installed, s.now / 1000)) return true;
     }
     return false;
+  }
+
+  /* Before the hint's not_before (cooldown, frequency), at `now` (ms): nothing can show. */
+  /** @param {Hint} hint @param {number} now */
+  function quiet(hint, now) {
+    return !!hint.not_before && now / 1000 < hint.not_before;
   }
 
   /* Prepare the frame ahead of an event (its page and script, not Python)? When the hint
    * names an event that surely shows a survey, outside a cooldown: the event then shows it at once. */
   /** @param {Hint} hint @param {number} now */
   function prepares(hint, now) {
-    return Object.keys(hint.event_surveys || {}).length > 0 && !(hint.not_before && now / 1000 < hint.not_before);
+    return Object.keys(hint.event_surveys || {}).length > 0 && !quiet(hint, now);
   }
 
   /* The visitor's own hint if it is for this survey data and this hint version; else the

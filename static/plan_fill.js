@@ -1,8 +1,9 @@
 /* Sondage plans: the one filler of a plan's templates (runtime/protocol.py PLAN_TOKENS), for
  * the frame (a showing's plan, runtime/showing_plan.py) and an in-app message (an answer's
- * plan, runtime/answer_plan.py). The build inlines this function into frame.js and inapp.js.
- * It fills in what only the moment knows (the time, new ids, the page's URL) and decides
- * nothing. ES5: inapp.js is minified as ES5. */
+ * plan, runtime/answer_plan.py), and the one maker of new ids (a plan's, an early click's).
+ * The build inlines this function into frame.js and inapp.js. It fills in what only the
+ * moment knows (the time, new ids, the page's URL) and decides nothing. ES5: inapp.js is
+ * minified as ES5. */
 // @ts-check
 (/** @param {string[]} tokens */ function (tokens) {
   "use strict";
@@ -48,5 +49,5 @@
     for (i = 0; i < keys.length; i++) out[keys[i]] = fill(/** @type {any} */ (v)[keys[i]], m);
     return out;
   }
-  return fill;
+  return { fill: fill, newId: newId };
 })

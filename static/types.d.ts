@@ -33,7 +33,7 @@ declare const __LOADER_LOGIC__: (protocol: LoaderProtocol) => SondageLogic;
 declare const __BASE_URL__: string;
 // static/plan_fill.js (frame.js and inapp.js): a plan's template filled for a moment.
 interface PlanMoment { at: number; ids: Record<number, string>; url: string }
-declare const __PLAN_FILL__: (tokens: string[]) => (template: unknown, moment: PlanMoment) => any;
+declare const __PLAN_FILL__: (tokens: string[]) => { fill: (template: unknown, moment: PlanMoment) => any; newId: () => string };
 declare const __BOOT_TIMEOUT_MS__: number;
 declare const __WORKER_JS__: string;
 declare const __PYTHON_ZIP__: string;
