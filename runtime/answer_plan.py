@@ -35,12 +35,11 @@ from typing import Any
 
 from . import protocol
 from .outbox import Outbox
-from .showing_plan import DELTA, PAGE_URL, Template, Unplannable, scratch_runtime
+from .showing_plan import DELTA, Template, Unplannable, scratch_init, scratch_runtime
 from .survey_format import SiteData
 
 # The scratch runtime's stand-in for each id a merge tag fills in: found again, and made the tag.
 _GIVEN = "sondage-merge-tag-"
-_COLLECTOR = "https://sondage-collector.invalid/collect"
 
 
 class _Choices(HTMLParser):
@@ -95,13 +94,8 @@ def _play(site: SiteData, survey_id: str, channel: str, identities: Mapping[str,
     """Open the message in a scratch runtime at ``now`` (a new visitor, no storage, as in a
     WebView without any), then answer ``value``: the calls made and the records to send."""
     scratch = scratch_runtime(now)
-    init = {"type": "init", "site": site.site, "preview": None, "look": None, "debug": False,
-            "data_id": "", "shown_ahead": survey_id, "ahead": None, "ahead_event": None,
-            "collector": _COLLECTOR, "storage": {},
-            "page": {"url": PAGE_URL, "referrer": "", "language": "", "user_agent": "", "touch_points": 0,
-                     "font": "", "channel": channel, "campaign": None,
-                     "identities": {name: _GIVEN + name for name in identities}},
-            "site_data": site, "status": None}
+    init = scratch_init(site, "", {}, shown_ahead=survey_id, channel=channel,
+                        identities={name: _GIVEN + name for name in identities})
     opened = scratch.handle(init) + scratch.handle({"type": "started"}) + \
         scratch.handle({"type": "command", "name": "install", "args": [survey_id]})
     # The page SDKs it asks who the visitor is: where one is there, the answers carry its ids,

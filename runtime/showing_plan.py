@@ -36,6 +36,8 @@ DELTA = 4321.125
 _ID = re.compile(r"SNDG(\d{4})(Q*)")
 # The page's URL in the scratch runtime (the view record keeps it up to `URL_CUT`).
 PAGE_URL = "https://sondage-page.invalid/sondage-page-url"
+# The scratch runtime's collector (its batches are read from the outbox, never sent).
+COLLECTOR = "https://sondage-collector.invalid/collect"
 _ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 # The effects of a showing a plan carries out (mount: the frame already shows it; deliver:
 # the outbox's own delivery plan sends it; console: only said in debug, which starts Python).
@@ -88,17 +90,26 @@ def scratch_runtime(now: float) -> Any:
     return scratch
 
 
+def scratch_init(site: SiteData, data_id: str, storage: dict[str, Any], shown_ahead: str | None = None,
+                 channel: str | None = None, identities: dict[str, str] | None = None) -> dict[str, Any]:
+    """The ``init`` a scratch runtime is given: the page at ``PAGE_URL``, a collector that is
+    none, ``storage`` (its None values left out), in ``channel`` with the message's ids
+    ``identities`` (also runtime/answer_plan.py's)."""
+    page: dict[str, Any] = {"url": PAGE_URL, "referrer": "", "language": "", "user_agent": "", "touch_points": 0,
+                            "font": "", "channel": channel, "campaign": None}
+    if identities is not None:
+        page["identities"] = identities
+    return {"type": "init", "site": site.site, "preview": None, "look": None, "debug": False,
+            "data_id": data_id, "shown_ahead": shown_ahead, "ahead": None, "ahead_event": None,
+            "collector": COLLECTOR, "storage": {k: v for k, v in storage.items() if v is not None},
+            "page": page, "site_data": site, "status": None}
+
+
 def _play(site: SiteData, data_id: str, survey_id: str, quiet: list[dict[str, Any]], occurrence: dict[str, Any],
           storage: dict[str, Any], now: float) -> dict[str, Any]:
     """Show the survey in a scratch runtime at ``now``, then dismiss it: what each step returned."""
     scratch = scratch_runtime(now)
-    init = {"type": "init", "site": site.site, "preview": None, "look": None, "debug": False,
-            "data_id": data_id, "shown_ahead": None, "ahead": None, "ahead_event": None,
-            "collector": "https://sondage-collector.invalid/collect",
-            "storage": {k: v for k, v in storage.items() if v is not None},
-            "page": {"url": PAGE_URL, "referrer": "", "language": "", "user_agent": "", "touch_points": 0,
-                     "font": "", "channel": None, "campaign": None},
-            "site_data": site, "status": None}
+    init = scratch_init(site, data_id, storage)
     # Started, then the occurrence: what only the runtime's start-up waits for (an identify
     # Segment delivers after its event) concerns answers, which start Python anyway.
     shown = scratch.handle(init) + scratch.handle({"type": "started"})
