@@ -381,10 +381,13 @@ def test_a_tap_before_python_in_a_clevertap_message_closed_at_once_reaches_the_c
     without plans, Python up)."""
     html = the_message("clevertap-inapp", servers.runtime_url).replace(CLEVERTAP_TAG, "user-7")
     # What the runtime itself calls for a 9: no plans, Python up.
+    earlier = {r["id"] for r in servers.store.list(limit=10000)}
     reference = open_clevertap(phone(platform), without_plans(html), platform).page
     reference.locator("button[data-value='9']").tap(timeout=30000)
     expect(reference.locator(".sondage-prompt")).to_have_text("What did you like?", timeout=60000)
     runtime_calls = calls_once_at_least(reference, 2, "the runtime's calls for the answer")
+    # Its answer is at the collector before the test counts what is new.
+    wait_until(reference, lambda: new_rows(servers, earlier, response_string="9"), "the reference's answer stored")
     reference.close()
     before = {r["id"] for r in servers.store.list(limit=10000)}
     context = phone(platform)
@@ -457,10 +460,14 @@ def test_a_tap_before_python_in_a_braze_message_closed_at_once_reaches_the_colle
     html = the_message("braze-inapp", CDN)
     context = phone("android")
     serve_runtime_at_cdn(context, servers.runtime_url)
+    earlier = {r["id"] for r in servers.store.list(limit=10000)}
     reference = open_braze(context, without_plans(html)).page
     reference.locator("button[data-value='8']").tap(timeout=30000)
     expect(reference.locator(".sondage-prompt")).to_have_text("What did you like?", timeout=60000)
     runtime_calls = calls_once_at_least(reference, 3, "the runtime's calls for the answer")
+    # Its answer is at the collector before the test counts what is new.
+    wait_until(reference, lambda: new_rows(servers, earlier, url=BRAZE_BASE_URL, response_string="8"),
+               "the reference's answer stored")
     reference.close()
     before = {r["id"] for r in servers.store.list(limit=10000)}
     slow = phone("android")
